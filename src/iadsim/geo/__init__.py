@@ -1,0 +1,10 @@
+"""Geodesy and terrain: coordinate frames, digital elevation models, line of sight.
+
+Submodules (imported explicitly, so that importing :mod:`iadsim.geo` does not load numba):
+
+- :mod:`iadsim.geo.frames`: geodetic / ECEF / ENU / AER conversions and WGS84 geodesics.
+- :mod:`iadsim.geo.terrain`: :class:`~iadsim.geo.terrain.Dem` (GeoTIFF I/O, bilinear sampling,
+  synthetic fractal relief).
+- :mod:`iadsim.geo.los`: effective-Earth refraction, radar horizon, GDAL-compatible viewshed and
+  the radar-centred :class:`~iadsim.geo.los.MinHeightField`.
+"""
