@@ -1,0 +1,185 @@
+"""GeoJSON (RFC 7946) writer for coverage polygons, sites and range rings.
+
+Coordinates are written in (lon, lat) order, degrees WGS84, rounded to 1e-6° (~0.1 m);
+polygon exterior rings are counter-clockwise and holes clockwise (RFC 7946 §3.1.6, right-hand
+rule). The FeatureCollection carries a top-level foreign member ``metadata`` (RFC 7946 §6.1)
+with the iadsim version, the figure set, the sources and the assumptions of the run.
+
+References
+----------
+Butler, H. et al. (2016), "The GeoJSON Format", IETF RFC 7946.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import GeometryCollection, MultiPolygon, Polygon, mapping
+from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
+
+import iadsim
+
+COORD_DECIMALS = 6
+"""Decimal places of written coordinates, degrees (1e-6° ≈ 0.11 m)."""
+
+REQUIRED_METADATA = ("figure_set", "sources", "assumptions")
+"""Keys every export's metadata must hold, so no file leaves without its provenance."""
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) so that ``path`` is either the old file or the whole new one.
+
+    The text goes to a temporary file in the same directory, is flushed to disk, then
+    renamed over ``path`` with :func:`os.replace` (atomic on POSIX and Windows).
+
+    Parameters
+    ----------
+    path : path-like
+        Destination file; its directory must exist.
+    text : str
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as tmp:
+            tmp.write(text)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def export_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Check an export's metadata and prepend the iadsim version.
+
+    Parameters
+    ----------
+    metadata : dict
+        Must hold :data:`REQUIRED_METADATA` (``figure_set``, ``sources``, ``assumptions``).
+
+    Returns
+    -------
+    dict
+        ``{"iadsim_version": ..., **metadata}``.
+
+    Raises
+    ------
+    ValueError
+        If a required key is missing.
+    """
+    missing = [key for key in REQUIRED_METADATA if key not in metadata]
+    if missing:
+        raise ValueError(f"export metadata lacks {missing}; required: {list(REQUIRED_METADATA)}")
+    return {"iadsim_version": iadsim.__version__, **metadata}
+
+
+def prepare_geometry(geom: BaseGeometry) -> BaseGeometry:
+    """Round coordinates to :data:`COORD_DECIMALS` and orient polygons by the right-hand rule.
+
+    Parameters
+    ----------
+    geom : shapely.geometry.base.BaseGeometry
+        x = longitude, y = latitude, degrees.
+
+    Returns
+    -------
+    shapely.geometry.base.BaseGeometry
+        Same type; exterior rings counter-clockwise, interior rings clockwise.
+    """
+    rounded = shapely.transform(geom, lambda xy: np.round(xy, COORD_DECIMALS))
+    if isinstance(rounded, Polygon):
+        return orient(rounded, sign=1.0)
+    if isinstance(rounded, MultiPolygon):
+        return MultiPolygon([orient(p, sign=1.0) for p in rounded.geoms])
+    if isinstance(rounded, GeometryCollection):
+        return GeometryCollection([prepare_geometry(g) for g in rounded.geoms])
+    return rounded
+
+
+def _json_default(value: Any) -> Any:
+    """Serialise numpy scalars and arrays found in properties or metadata."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON: {value!r}")
+
+
+def feature_collection(
+    features: list[tuple[BaseGeometry, dict[str, Any]]], metadata: dict[str, Any]
+) -> dict[str, Any]:
+    """Build the GeoJSON FeatureCollection mapping written by :func:`write_geojson`.
+
+    Parameters
+    ----------
+    features : list of (geometry, properties)
+        Shapely geometries with x = longitude, y = latitude (degrees) and JSON-able properties.
+    metadata : dict
+        See :func:`export_metadata`.
+
+    Returns
+    -------
+    dict
+    """
+    return {
+        "type": "FeatureCollection",
+        "metadata": export_metadata(metadata),
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": mapping(prepare_geometry(geom)),
+                "properties": dict(properties),
+            }
+            for geom, properties in features
+        ],
+    }
+
+
+def write_geojson(
+    path: str | os.PathLike[str],
+    features: list[tuple[BaseGeometry, dict[str, Any]]],
+    metadata: dict[str, Any],
+) -> Path:
+    """Write features to a GeoJSON file, atomically.
+
+    Parameters
+    ----------
+    path : path-like
+        Output ``.geojson`` file.
+    features : list of (geometry, properties)
+        Shapely geometries, x = longitude, y = latitude, degrees WGS84; properties are
+        JSON-able (numpy scalars/arrays are converted). NaN/inf are refused.
+    metadata : dict
+        Provenance: ``figure_set``, ``sources``, ``assumptions`` and anything else; the
+        iadsim version is added.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        Missing metadata keys or non-finite numbers.
+    """
+    collection = feature_collection(features, metadata)
+    text = json.dumps(collection, default=_json_default, allow_nan=False, ensure_ascii=False)
+    return write_text_atomic(path, text + "\n")
