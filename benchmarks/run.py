@@ -40,7 +40,7 @@ def main() -> int:
     lines = [
         "# Benchmark results",
         "",
-        f"- date: {_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- date: {_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {_machine()}",
         "- ratio = baseline time / iadsim time, both measured in the same run (> 1: iadsim faster)",
         "",

@@ -1,2 +1,61 @@
-"""iadsim: open-source IADS simulator and analysis toolkit from public, cited data."""
+"""iadsim: open-source IADS simulator and analysis toolkit from public, cited data.
+
+The notebook surface::
+
+    import iadsim
+    sc = iadsim.load_scenario("examples/united_resolve_2022.yaml")
+    ds = iadsim.coverage(sc, altitudes_m=[50, 500, 10_000], rcs_dbsm=0.0, resolution_m=3000)
+
+Simulation and analysis only: iadsim has no interface to real sensors, launchers or weapons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+    from iadsim.scenario.schema import Scenario
+
+__all__ = ["__version__", "coverage", "load_scenario"]
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario YAML file (raises :class:`iadsim.errors.ScenarioError`)."""
+    from iadsim.scenario.load import load_scenario as _load
+
+    return _load(path)
+
+
+def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
+             resolution_m: float = 2000.0, altitude_reference: str = "agl",
+             figure_set: str = "nominal", dem: str | Path | None = None) -> xr.Dataset:
+    """Radar Pd, combined Pd and missile reach over terrain; dims ``(altitude, lat, lon)``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`load_scenario`.
+    altitudes_m : sequence of float
+        Target altitudes, m (above ground for ``altitude_reference='agl'``, else above MSL).
+    rcs_dbsm : float
+        Target mean RCS, dBsm.
+    resolution_m : float
+        Grid spacing, m.
+    figure_set : {'low', 'nominal', 'high'}
+        Equipment figure set (low: least capable air defence).
+    dem : path, optional
+        GeoTIFF DEM overriding the scenario's terrain.
+    """
+    from iadsim.analysis.coverage import coverage as _coverage
+    from iadsim.scenario.build import build_deployment, load_terrain
+
+    terrain = load_terrain(scenario, dem, resolution_m=min(resolution_m, 1000.0))
+    deployment = build_deployment(scenario, figure_set, terrain)
+    return _coverage(deployment, altitudes_m, 10 ** (rcs_dbsm / 10), resolution_m,
+                     altitude_reference=altitude_reference)

@@ -11,7 +11,7 @@ from shapely.geometry import LinearRing, MultiPolygon, Point, box, shape
 
 import iadsim
 from iadsim.analysis.contours import polygon_area_km2
-from iadsim.io import geojson
+from iadsim.io import files
 from iadsim.io.geojson import write_geojson
 
 METADATA = {
@@ -93,7 +93,7 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch) -> None:
     def fail(*_args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(geojson.os, "replace", fail)
+    monkeypatch.setattr(files.os, "replace", fail)
     with pytest.raises(OSError, match="disk full"):
         write_geojson(path, [(Point(28, 54), {})], METADATA)
     assert path.read_text(encoding="utf-8") == before

@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import LineString, MultiPolygon, Point, box
 
 import iadsim
-from iadsim.io import geojson
+from iadsim.io import files
 from iadsim.io.kml import KML_NS, KmlStyle, kml_color, write_kml
 
 NS = {"k": KML_NS}
@@ -113,7 +113,7 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch) -> None:
     def fail(*_args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(geojson.os, "replace", fail)
+    monkeypatch.setattr(files.os, "replace", fail)
     with pytest.raises(OSError):
         write_kml(tmp_path / "x.kml", layers(), METADATA)
     assert os.listdir(tmp_path) == []

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,43 +24,13 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 import iadsim
+from iadsim.io.files import write_text_atomic
 
 COORD_DECIMALS = 6
 """Decimal places of written coordinates, degrees (1e-6° ≈ 0.11 m)."""
 
 REQUIRED_METADATA = ("figure_set", "sources", "assumptions")
 """Keys every export's metadata must hold, so no file leaves without its provenance."""
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` (UTF-8) so that ``path`` is either the old file or the whole new one.
-
-    The text goes to a temporary file in the same directory, is flushed to disk, then
-    renamed over ``path`` with :func:`os.replace` (atomic on POSIX and Windows).
-
-    Parameters
-    ----------
-    path : path-like
-        Destination file; its directory must exist.
-    text : str
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-    """
-    path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as tmp:
-            tmp.write(text)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def export_metadata(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -35,7 +35,8 @@ from shapely.geometry import (
 )
 from shapely.geometry.base import BaseGeometry
 
-from iadsim.io.geojson import COORD_DECIMALS, export_metadata, prepare_geometry, write_text_atomic
+from iadsim.io.files import write_text_atomic
+from iadsim.io.geojson import COORD_DECIMALS, export_metadata, prepare_geometry
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 """KML 2.2 namespace (OGC 07-147r2)."""

@@ -318,6 +318,10 @@ class _ItemBase(_Frozen):
     def _walk_facts(self) -> Iterable[tuple[str, Figure | TextFact]]:
         yield from self._walk_figures()
 
+    def facts(self) -> list[tuple[str, Figure | TextFact]]:
+        """Every figure and text fact of the item as ``(name, fact)``, nested names dotted."""
+        return list(self._walk_facts())
+
     def citations(self) -> list[Source]:
         """Every source cited by the item (unique by url and title, in order of appearance)."""
         seen: set[tuple[str, str]] = set()

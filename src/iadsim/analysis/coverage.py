@@ -1,0 +1,347 @@
+"""Terrain-masked radar coverage, missile reach and minimum detectable altitude on a lat/lon grid.
+
+Inputs come from :func:`iadsim.scenario.build.build_deployment` (SI, resolved sites); outputs are
+``xarray.Dataset`` objects with units in ``attrs``. Line of sight uses the GDAL-compatible viewshed
+of :mod:`iadsim.geo.los` on a radar-centred azimuthal-equidistant grid; detection uses the radar
+range equation with exact Swerling statistics (:mod:`iadsim.sensors`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from iadsim import __version__
+from iadsim.geo.frames import geodesic_direct, geodesic_inverse
+from iadsim.geo.los import effective_earth_radius_m, radar_min_visible_height, slant_geometry
+from iadsim.geo.terrain import Dem
+from iadsim.scenario.build import Deployment, RadarSite
+from iadsim.units import EARTH_RADIUS_M, linear_to_db
+
+#: Altitudes (m AGL) searched for the minimum detectable altitude map: 5 m steps near the ground,
+#: coarser higher up (the map states this ladder).
+MIN_ALTITUDE_LADDER_M = np.array(
+    [5, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000,
+     5000, 7500, 10000, 15000, 20000],
+    dtype=float,
+)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Regular WGS84 lat/lon grid. ``lat_deg (ny,)``, ``lon_deg (nx,)``, both ascending."""
+
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+
+    @classmethod
+    def around(cls, deployment: Deployment, resolution_m: float, margin_m: float | None = None,
+               extra_points: Sequence[tuple[float, float]] = ()) -> Grid:
+        """Grid covering every radar's instrumented range and missile reach (or ``margin_m``).
+
+        ``extra_points`` (lat_deg, lon_deg) are included in the box (e.g. reference points).
+        """
+        lats, lons = [], []
+        for r in deployment.radars:
+            reach = margin_m if margin_m is not None else r.model.instrumented_range_m
+            lats += [r.lat_deg - reach / 111_320.0, r.lat_deg + reach / 111_320.0]
+            dlon = reach / (111_320.0 * np.cos(np.radians(r.lat_deg)))
+            lons += [r.lon_deg - dlon, r.lon_deg + dlon]
+        for lat, lon in extra_points:
+            lats.append(lat)
+            lons.append(lon)
+        lat0 = 0.5 * (min(lats) + max(lats))
+        dlat = resolution_m / 111_320.0
+        dlon = resolution_m / (111_320.0 * np.cos(np.radians(lat0)))
+        return cls(
+            lat_deg=np.arange(min(lats), max(lats) + dlat / 2, dlat),
+            lon_deg=np.arange(min(lons), max(lons) + dlon / 2, dlon),
+        )
+
+    def mesh(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(lat2, lon2)`` arrays of shape ``(ny, nx)``."""
+        lon2, lat2 = np.meshgrid(self.lon_deg, self.lat_deg)
+        return lat2, lon2
+
+
+@dataclass(frozen=True)
+class RadarView:
+    """What one radar's geometry gives over a grid, independent of target altitude.
+
+    Attributes: ``ground_range_m``, ``min_visible_msl_m`` (terrain-masked lowest visible height,
+    +inf beyond the viewshed), each ``(ny, nx)``.
+    """
+
+    radar: RadarSite
+    ground_range_m: np.ndarray
+    min_visible_msl_m: np.ndarray
+
+    def pd(self, target_msl_m: np.ndarray, rcs_m2: float, k: float,
+           cells: np.ndarray | None = None) -> np.ndarray:
+        """Single-scan Pd of this radar for targets at ``target_msl_m`` over the grid cells.
+
+        ``target_msl_m`` has the grid's shape ``(ny, nx)``, or the shape of ``cells`` (a boolean
+        ``(ny, nx)`` selection) when given; the result has the same shape.
+        """
+        ground_range_m, min_visible_m = self.ground_range_m, self.min_visible_msl_m
+        if cells is not None:
+            ground_range_m, min_visible_m = ground_range_m[cells], min_visible_m[cells]
+        slant_m, el_rad = slant_geometry(ground_range_m, self.radar.antenna_msl_m, target_msl_m, k)
+        pd = self.radar.model.pd(slant_m, rcs_m2, el_rad)
+        return np.where(target_msl_m >= min_visible_m, pd, 0.0)
+
+
+def radar_views(deployment: Deployment, grid: Grid, resolution_m: float,
+                progress: Progress | None = None) -> list[RadarView]:
+    """Viewshed and ground range of every radar of the deployment over ``grid``."""
+    lat2, lon2 = grid.mesh()
+    views = []
+    for i, radar in enumerate(deployment.radars):
+        if progress:
+            progress(f"viewshed {radar.id}", i, len(deployment.radars))
+        field = radar_min_visible_height(
+            deployment.dem, radar.lat_deg, radar.lon_deg, radar.antenna_msl_m,
+            radar.model.instrumented_range_m, resolution_m, deployment.k_factor,
+        )
+        dist_m, _ = geodesic_inverse(radar.lat_deg, radar.lon_deg, lat2, lon2)
+        views.append(RadarView(radar, np.asarray(dist_m), np.asarray(field.sample(lat2, lon2))))
+    if progress:
+        progress("viewsheds done", len(deployment.radars), len(deployment.radars))
+    return views
+
+
+def combine_pd(pds: Sequence[np.ndarray]) -> np.ndarray:
+    """Probability that at least one radar detects: ``1 - prod(1 - pd_i)``.
+
+    Assumes the radars' detection draws are independent (different frequencies, sites and scan
+    timing); stated in every report.
+    """
+    miss = np.ones_like(pds[0])
+    for p in pds:
+        miss = miss * (1.0 - p)
+    return 1.0 - miss
+
+
+def _target_msl(ground_msl_m: np.ndarray, altitude_m: float, reference: str) -> np.ndarray:
+    return ground_msl_m + altitude_m if reference == "agl" else np.full_like(ground_msl_m, altitude_m)
+
+
+def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float,
+             resolution_m: float, altitude_reference: str = "agl", grid: Grid | None = None,
+             pd_threshold: float = 0.5, progress: Progress | None = None,
+             views: list[RadarView] | None = None) -> xr.Dataset:
+    """Pd per radar, combined Pd, missile reach and minimum detectable altitude over a grid.
+
+    Parameters
+    ----------
+    deployment : Deployment
+        Resolved radars and missiles (SI), terrain and refraction factor.
+    altitudes_m : sequence of float
+        Target altitudes, m, above ground (``altitude_reference='agl'``) or above MSL (``'msl'``).
+    rcs_m2 : float
+        Target mean radar cross-section, m² (fluctuating per each radar's Swerling model).
+    resolution_m : float
+        Grid spacing and viewshed pixel, m.
+    altitude_reference : {'agl', 'msl'}
+    grid : Grid, optional
+        Defaults to :meth:`Grid.around` the deployment.
+    pd_threshold : float
+        Detection level used for ``min_detectable_altitude_agl_m`` and ``engageable_*``.
+    views : list of RadarView, optional
+        Precomputed viewsheds on ``grid`` (reuse across targets and altitudes).
+
+    Returns
+    -------
+    xarray.Dataset
+        dims ``(altitude, lat, lon)``: ``pd_<radar-id>``, ``pd_any``, ``in_missile_reach_<missile>``
+        (published min/max range and altitude, any battalion fielding it), ``engageable_<missile>``
+        (in reach and detected with Pd ≥ ``pd_threshold`` by a radar of the same battalion able to
+        guide it), ``target_below_ground``; dims ``(lat, lon)``: ``ground_msl_m`` and
+        ``min_detectable_altitude_agl_m`` (lowest altitude of :data:`MIN_ALTITUDE_LADDER_M` with
+        combined Pd ≥ ``pd_threshold``; NaN when none).
+    """
+    if altitude_reference not in ("agl", "msl"):
+        raise ValueError(f"altitude_reference must be 'agl' or 'msl', got {altitude_reference!r}")
+    if not deployment.radars:
+        raise ValueError("the deployment has no radar: nothing to compute coverage for")
+    grid = grid or Grid.around(deployment, resolution_m)
+    lat2, lon2 = grid.mesh()
+    ground = np.asarray(deployment.dem.sample(lat2, lon2, fill=0.0), dtype=float)
+    views = views if views is not None else radar_views(deployment, grid, resolution_m, progress)
+    k = deployment.k_factor
+    alts = np.asarray(altitudes_m, dtype=float)
+    shape = (alts.size, *ground.shape)
+
+    pd_radar = {v.radar.id: np.zeros(shape) for v in views}
+    below = np.zeros(shape, dtype=bool)
+    for ia, alt in enumerate(alts):
+        target = _target_msl(ground, alt, altitude_reference)
+        below[ia] = target < ground
+        for v in views:
+            pd_radar[v.radar.id][ia] = np.where(below[ia], 0.0, v.pd(target, rcs_m2, k))
+    pd_any = combine_pd(list(pd_radar.values()))
+
+    data: dict[str, tuple] = {}
+    for rid, arr in pd_radar.items():
+        data[f"pd_{rid}"] = (("altitude", "lat", "lon"), arr,
+                             {"units": "1", "long_name": f"single-scan Pd of radar {rid}"})
+    data["pd_any"] = (("altitude", "lat", "lon"), pd_any,
+                      {"units": "1", "long_name": "Pd of at least one radar (independent looks)"})
+    data["target_below_ground"] = (("altitude", "lat", "lon"), below, {"units": "1"})
+    for name, (reach, engage) in _missile_grids(deployment, alts, ground, lat2, lon2,
+                                                altitude_reference, pd_radar,
+                                                pd_threshold).items():
+        data[f"in_missile_reach_{name}"] = (("altitude", "lat", "lon"), reach, {
+            "units": "1", "long_name": f"inside published {name} range/altitude limits"})
+        data[f"engageable_{name}"] = (("altitude", "lat", "lon"), engage, {
+            "units": "1",
+            "long_name": f"in {name} reach and seen (Pd>={pd_threshold}) by a guiding radar"})
+    data["ground_msl_m"] = (("lat", "lon"), ground, {"units": "m", "long_name": "terrain height"})
+    data["min_detectable_altitude_agl_m"] = (
+        ("lat", "lon"), min_detectable_altitude(views, ground, rcs_m2, k, pd_threshold),
+        {"units": "m", "long_name": f"lowest altitude AGL with combined Pd>={pd_threshold}",
+         "ladder_m": MIN_ALTITUDE_LADDER_M.tolist()})
+
+    ds = xr.Dataset(
+        data,
+        coords={
+            "altitude": ("altitude", alts, {"units": "m", "reference": altitude_reference.upper()}),
+            "lat": ("lat", grid.lat_deg, {"units": "degrees_north", "crs": "EPSG:4326"}),
+            "lon": ("lon", grid.lon_deg, {"units": "degrees_east", "crs": "EPSG:4326"}),
+        },
+    )
+    ds.attrs.update({
+        "title": "iadsim radar and missile coverage",
+        "iadsim_version": __version__,
+        "figure_set": deployment.figure_set,
+        "rcs_m2": float(rcs_m2),
+        "rcs_dbsm": float(linear_to_db(rcs_m2)),
+        "altitude_reference": altitude_reference.upper(),
+        "resolution_m": float(resolution_m),
+        "k_factor": k,
+        "pd_threshold": pd_threshold,
+        "terrain": deployment.dem.source,
+        "sources": json.dumps(deployment.citations, ensure_ascii=False),
+        "assumptions": json.dumps(deployment.assumptions, ensure_ascii=False),
+    })
+    return ds
+
+
+def _missile_grids(deployment: Deployment, alts: np.ndarray, ground: np.ndarray,
+                   lat2: np.ndarray, lon2: np.ndarray, reference: str,
+                   pd_radar: dict[str, np.ndarray],
+                   pd_threshold: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Published-reach and engageable masks per missile type, ``(n_alt, ny, nx)`` booleans."""
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    shape = (alts.size, *ground.shape)
+    for m in deployment.missiles:
+        reach, engage = out.setdefault(m.missile_id, (np.zeros(shape, bool), np.zeros(shape, bool)))
+        dist_m, _ = geodesic_inverse(m.lat_deg, m.lon_deg, lat2, lon2)
+        in_range = (dist_m >= m.min_range_m) & (dist_m <= m.max_range_m)
+        for ia, alt in enumerate(alts):
+            height = _target_msl(ground, alt, reference) - m.ground_msl_m
+            r = in_range & (height >= m.min_altitude_m) & (height <= m.max_altitude_m)
+            seen = np.zeros_like(r)
+            for rid in m.guided_by:
+                seen |= pd_radar[rid][ia] >= pd_threshold
+            reach[ia] |= r
+            engage[ia] |= r & seen
+    return out
+
+
+def min_detectable_altitude(views: Sequence[RadarView], ground_msl_m: np.ndarray, rcs_m2: float,
+                            k: float, pd_threshold: float = 0.5) -> np.ndarray:
+    """Lowest altitude AGL of :data:`MIN_ALTITUDE_LADDER_M` where combined Pd ≥ threshold, (ny, nx).
+
+    NaN where no altitude of the ladder reaches the threshold.
+    """
+    result = np.full(ground_msl_m.shape, np.nan)
+    for alt in MIN_ALTITUDE_LADDER_M:
+        todo = np.isnan(result)
+        if not todo.any():
+            break
+        target = ground_msl_m[todo] + alt
+        pd = combine_pd([v.pd(target, rcs_m2, k, cells=todo) for v in views])
+        result[todo] = np.where(pd >= pd_threshold, alt, np.nan)
+    return result
+
+
+def vertical_coverage(radar: RadarSite, rcs_m2: float, dem: Dem, k: float, bearing_rad: float,
+                      max_range_m: float | None = None, max_altitude_m: float = 30_000.0,
+                      n_range: int = 400, n_alt: int = 300) -> xr.Dataset:
+    """Range × altitude Pd of one radar along one bearing, over terrain and the 4/3-Earth horizon.
+
+    Terrain masking is computed along the geodesic profile (independently of the 2-D viewshed):
+    a target at ground range ``s`` and height ``h`` is visible when its elevation angle from the
+    antenna is at least the largest terrain elevation angle at ranges below ``s``.
+
+    Returns a Dataset with dims ``(altitude, range)``: ``pd``; and ``(range,)``: ``terrain_msl_m``,
+    ``horizon_msl_m`` (lowest height visible over a smooth sphere at sea level, m MSL) and
+    ``mask_msl_m`` (lowest visible height over the terrain).
+    """
+    max_range_m = max_range_m or radar.model.instrumented_range_m
+    rng = np.linspace(max_range_m / n_range, max_range_m, n_range)
+    alt = np.linspace(0.0, max_altitude_m, n_alt)
+    lat, lon = geodesic_direct(radar.lat_deg, radar.lon_deg, bearing_rad, rng)
+    terrain = np.asarray(dem.sample(lat, lon, fill=0.0), dtype=float)
+    _, el_terrain = slant_geometry(rng, radar.antenna_msl_m, terrain, k)
+    el_mask = np.concatenate([[-np.pi / 2], np.maximum.accumulate(el_terrain)[:-1]])
+    mask_msl = np.maximum(_height_at_elevation(rng, radar.antenna_msl_m, el_mask, k), terrain)
+    horizon_msl = _height_at_elevation(rng, radar.antenna_msl_m,
+                                       np.full_like(rng, _horizon_elevation(radar.antenna_msl_m, k)),
+                                       k)
+    rr, hh = np.meshgrid(rng, alt)
+    slant_m, el_rad = slant_geometry(rr, radar.antenna_msl_m, hh, k)
+    pd = np.where((hh >= mask_msl) & (hh >= terrain), radar.model.pd(slant_m, rcs_m2, el_rad), 0.0)
+    return xr.Dataset(
+        {
+            "pd": (("altitude", "range"), pd, {"units": "1"}),
+            "terrain_msl_m": (("range",), terrain, {"units": "m"}),
+            "horizon_msl_m": (("range",), horizon_msl, {"units": "m"}),
+            "mask_msl_m": (("range",), mask_msl, {"units": "m"}),
+        },
+        coords={"range": ("range", rng, {"units": "m"}),
+                "altitude": ("altitude", alt, {"units": "m", "reference": "MSL"})},
+        attrs={"radar": radar.id, "radar_type": radar.type_id, "bearing_rad": bearing_rad,
+               "rcs_m2": rcs_m2, "k_factor": k, "iadsim_version": __version__},
+    )
+
+
+def _horizon_elevation(antenna_msl_m: float, k: float) -> float:
+    """Elevation (rad) of the tangent to a smooth effective-Earth sphere at sea level."""
+    re = effective_earth_radius_m(k)
+    return -float(np.arccos(re / (re + antenna_msl_m)))
+
+
+def _height_at_elevation(ground_range_m: np.ndarray, antenna_msl_m: float, el_rad: np.ndarray,
+                         k: float) -> np.ndarray:
+    """Height MSL (m) of the ray leaving the antenna at ``el_rad`` above ground range ``s``.
+
+    Effective-Earth geometry: with central angle θ = s/Re, the ray at elevation e from radius
+    a = Re + h_a reaches radius a·cos(e)/cos(e + θ) (triangle centre-antenna-point).
+    """
+    re = effective_earth_radius_m(k)
+    a = re + antenna_msl_m
+    theta = ground_range_m / re
+    denom = np.cos(el_rad + theta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(denom > 0, a * np.cos(el_rad) / denom, np.inf)
+    return r - re
+
+
+def cell_area_m2(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+    """Area of each cell of a regular lat/lon grid, m², shape ``(ny, nx)``.
+
+    Spherical approximation with the mean Earth radius: R² Δφ Δλ cos φ (error < 0.5 % against
+    the WGS84 ellipsoid at mid-latitudes, below the grid resolution's own effect on areas).
+    """
+    dlat = np.radians(abs(float(np.diff(lat_deg).mean()))) if lat_deg.size > 1 else 0.0
+    dlon = np.radians(abs(float(np.diff(lon_deg).mean()))) if lon_deg.size > 1 else 0.0
+    row = EARTH_RADIUS_M**2 * dlat * dlon * np.cos(np.radians(lat_deg))
+    return np.repeat(row[:, None], lon_deg.size, axis=1)

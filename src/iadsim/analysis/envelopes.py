@@ -1,0 +1,95 @@
+"""Published missile range rings beside what the guiding radars can actually see.
+
+Answers the "400 km bubble" question per battalion and missile: the quoted maximum range, the
+reach left once the radar horizon and detection range are applied over a smooth Earth, and the
+reach over the terrain (from a coverage Dataset). Kinematic flyout envelopes come later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from iadsim.analysis.coverage import cell_area_m2
+from iadsim.geo.frames import geodesic_inverse
+from iadsim.geo.los import radar_horizon_m
+from iadsim.scenario.build import Deployment, MissileSite
+
+#: Azimuth bins (per launcher) used to take the terrain-limited reach along each bearing.
+N_BEARINGS = 360
+
+
+@dataclass(frozen=True)
+class ReachRow:
+    """One missile of one battalion at one target altitude. Distances in metres.
+
+    ``horizon_reach_m``: min(quoted range, best guiding radar's smooth-Earth horizon and
+    Pd-threshold detection range). ``terrain_reach_median_m`` / ``terrain_reach_max_m``: over
+    bearings, the farthest grid cell inside the published limits and seen by a guiding radar.
+    ``engageable_fraction``: engageable area / area of the published ring at this altitude.
+    """
+
+    battalion_id: str
+    missile_id: str
+    altitude_m: float
+    quoted_max_range_m: float
+    horizon_reach_m: float
+    terrain_reach_median_m: float
+    terrain_reach_max_m: float
+    engageable_fraction: float
+
+
+def _horizon_reach(deployment: Deployment, m: MissileSite, altitude_agl_m: float, rcs_m2: float,
+                   pd_threshold: float) -> float:
+    """Smooth-Earth reach (m) of the best guiding radar for a target at ``altitude_agl_m``."""
+    best = 0.0
+    for radar in deployment.radars:
+        if radar.id not in m.guided_by:
+            continue
+        antenna_agl = radar.antenna_msl_m - radar.ground_msl_m
+        horizon = float(radar_horizon_m(antenna_agl, altitude_agl_m, deployment.k_factor))
+        detect = float(radar.model.detection_range_m(rcs_m2, pd_threshold))
+        best = max(best, min(horizon, detect, radar.model.instrumented_range_m))
+    return min(best, m.max_range_m)
+
+
+def published_vs_seen(deployment: Deployment, ds: xr.Dataset) -> list[ReachRow]:
+    """Compare each missile's published reach with what its battalion's radars can see.
+
+    ``ds`` is a :func:`iadsim.analysis.coverage.coverage` Dataset with AGL altitudes.
+    """
+    lat2, lon2 = np.meshgrid(ds["lat"].values, ds["lon"].values, indexing="ij")
+    threshold = float(ds.attrs["pd_threshold"])
+    rcs = float(ds.attrs["rcs_m2"])
+    cell_area = cell_area_m2(ds["lat"].values, ds["lon"].values)
+    rows = []
+    for m in deployment.missiles:
+        dist, az = geodesic_inverse(m.lat_deg, m.lon_deg, lat2, lon2)
+        bins = (np.mod(az, 2 * np.pi) / (2 * np.pi) * N_BEARINGS).astype(int) % N_BEARINGS
+        ring = (dist >= m.min_range_m) & (dist <= m.max_range_m)
+        for ia, alt in enumerate(ds["altitude"].values):
+            seen = np.zeros(dist.shape, bool)
+            for rid in m.guided_by:
+                seen |= ds[f"pd_{rid}"].values[ia] >= threshold
+            height_ok = (alt >= m.min_altitude_m) & (alt <= m.max_altitude_m)
+            engage = ring & seen & height_ok
+            far = np.zeros(N_BEARINGS)
+            np.maximum.at(far, bins[engage], dist[engage])
+            # bearings with no grid cell inside the ring (small rings on coarse grids) don't count
+            has_cells = np.zeros(N_BEARINGS, bool)
+            has_cells[bins[ring]] = True
+            far = far[has_cells] if has_cells.any() else far
+            ring_area = float(cell_area[ring].sum()) if height_ok else 0.0
+            rows.append(ReachRow(
+                battalion_id=m.battalion_id, missile_id=m.missile_id, altitude_m=float(alt),
+                quoted_max_range_m=m.max_range_m,
+                horizon_reach_m=_horizon_reach(deployment, m, float(alt), rcs, threshold)
+                if height_ok else 0.0,
+                terrain_reach_median_m=float(np.median(far)),
+                terrain_reach_max_m=float(far.max()),
+                engageable_fraction=float(cell_area[engage].sum()) / ring_area if ring_area else 0.0,
+            ))
+    return rows
+

@@ -1,0 +1,168 @@
+"""Plain-language coverage summary (Markdown) from coverage Datasets; quotable by a journalist.
+
+Reads results only: coverage Datasets per figure set and target, the published-vs-seen rows, and
+the resolved deployment for names. Every summary ends with the assumptions and sources it rests on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from iadsim import __version__
+from iadsim.analysis.coverage import cell_area_m2
+from iadsim.analysis.envelopes import ReachRow
+from iadsim.scenario.build import Deployment
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A target class for coverage: label shown to users, equipment id, mean RCS (dBsm)."""
+
+    label: str
+    threat_id: str | None
+    rcs_dbsm: float
+
+
+def covered_area_km2(ds: xr.Dataset, variable: str = "pd_any", level: float = 0.5) -> np.ndarray:
+    """Area (km²) per altitude where ``variable ≥ level``, shape ``(n_altitude,)``."""
+    area = cell_area_m2(ds.lat.values, ds.lon.values)
+    return np.array([(area * (ds[variable].values[i] >= level)).sum() / 1e6
+                     for i in range(ds.sizes["altitude"])])
+
+
+def point_status(ds: xr.Dataset, lat_deg: float, lon_deg: float) -> dict:
+    """Detection and engagement status of the grid cell nearest a point, per altitude.
+
+    Returns ``{'inside_grid': bool, 'pd': [...], 'engageable': {missile: [bool...]},
+    'in_reach': {missile: [bool...]}}``.
+    """
+    inside = bool(ds.lat.min() <= lat_deg <= ds.lat.max() and ds.lon.min() <= lon_deg <= ds.lon.max())
+    cell = ds.sel(lat=lat_deg, lon=lon_deg, method="nearest")
+    out = {"inside_grid": inside, "pd": [float(v) for v in cell["pd_any"].values],
+           "engageable": {}, "in_reach": {}}
+    for name in ds.data_vars:
+        if name.startswith("engageable_"):
+            out["engageable"][name[len("engageable_"):]] = [bool(v) for v in cell[name].values]
+        elif name.startswith("in_missile_reach_"):
+            out["in_reach"][name[len("in_missile_reach_"):]] = [bool(v) for v in cell[name].values]
+    return out
+
+
+def _alts_where(flags: Sequence[bool], alts: Sequence[float]) -> str:
+    hit = [f"{a:,.0f} m" for a, f in zip(alts, flags) if f]
+    return ", ".join(hit) if hit else "none of the altitudes studied"
+
+
+def coverage_summary_md(deployment: Deployment,
+                        results: Mapping[str, Mapping[str, xr.Dataset]],
+                        targets: Sequence[TargetSpec],
+                        reach_rows: Sequence[ReachRow],
+                        reference_points: Sequence[tuple[str, float, float]],
+                        outputs: Sequence[str] = ()) -> str:
+    """Markdown summary. ``results[figure_set][target.label]`` are coverage Datasets."""
+    nominal = results.get("nominal") or next(iter(results.values()))
+    first = next(iter(nominal.values()))
+    alts = [float(a) for a in first.altitude.values]
+    ref = first.altitude.attrs.get("reference", "AGL")
+    lines = [
+        f"# {deployment.name}: what the radars and missiles reach",
+        "",
+        f"iadsim {__version__}. Figure sets computed: {', '.join(results)}. Target altitudes are "
+        f"metres **above ground** ({ref}). Terrain: {deployment.dem.source}. Refraction: "
+        f"effective Earth radius factor k = {deployment.k_factor:.4g}. Grid resolution "
+        f"{first.attrs['resolution_m'] / 1000:.3g} km.",
+        "",
+        "This is a simulation from public, cited figures. It is not a measurement of any real "
+        "radar, and its numbers are only as good as the sources and assumptions listed at the end.",
+        "",
+        "## The deployment",
+        "",
+        "| battalion | radars | missiles (rounds) |",
+        "|---|---|---|",
+    ]
+    bns = sorted({r.battalion_id for r in deployment.radars} |
+                 {m.battalion_id for m in deployment.missiles})
+    for bn in bns:
+        radars = ", ".join(r.type_id for r in deployment.radars if r.battalion_id == bn)
+        missiles = ", ".join(f"{m.missile_id} ({m.rounds})" for m in deployment.missiles
+                             if m.battalion_id == bn)
+        lines.append(f"| {bn} | {radars or '-'} | {missiles or '-'} |")
+
+    lines += ["", "## The published range ring beside what the radars can see", "",
+              "A missile's quoted maximum range is a kinematic limit. To engage, a radar that can "
+              "guide it must see the target: near the ground the Earth's curvature and the terrain "
+              "hide low-flying targets long before the quoted range. Nominal figures; target: "
+              f"{targets[0].label}.", "",
+              "| battalion | missile | quoted max range | target altitude | reach over a smooth "
+              "Earth (radar horizon, detection range) | reach over terrain (median / max over "
+              "bearings) | share of the published ring actually engageable |",
+              "|---|---|---|---|---|---|---|"]
+    for r in reach_rows:
+        lines.append(
+            f"| {r.battalion_id} | {r.missile_id} | {r.quoted_max_range_m / 1000:,.0f} km | "
+            f"{r.altitude_m:,.0f} m | {r.horizon_reach_m / 1000:,.0f} km | "
+            f"{r.terrain_reach_median_m / 1000:,.0f} / {r.terrain_reach_max_m / 1000:,.0f} km | "
+            f"{100 * r.engageable_fraction:.0f} % |")
+
+    lines += ["", "## Area covered", "",
+              "Area where at least one radar detects the target with the given probability per "
+              "scan. 'Certain' uses the low end of every disputed figure, 'possible' the high end.",
+              "", "| target | altitude | " + " | ".join(
+                  f"Pd ≥ 0.5 ({fs})" for fs in results) + " | Pd ≥ 0.9 (nominal) |",
+              "|---|---|" + "---|" * (len(results) + 1)]
+    for t in targets:
+        per_fs = {fs: covered_area_km2(results[fs][t.label]) for fs in results}
+        a90 = covered_area_km2(nominal[t.label], level=0.9)
+        for i, alt in enumerate(alts):
+            cells = " | ".join(f"{per_fs[fs][i]:,.0f} km²" for fs in results)
+            lines.append(f"| {t.label} ({t.rcs_dbsm:+.0f} dBsm) | {alt:,.0f} m | {cells} | "
+                         f"{a90[i]:,.0f} km² |")
+
+    lines += ["", "## Reference points", ""]
+    for name, lat, lon in reference_points:
+        lines.append(f"**{name}** ({lat:.3f}° N, {lon:.3f}° E)")
+        for t in targets:
+            st = point_status(nominal[t.label], lat, lon)
+            if not st["inside_grid"]:
+                lines.append(f"- {t.label}: outside the computed area (beyond every radar's "
+                             "instrumented range).")
+                continue
+            detected = _alts_where([p >= 0.5 for p in st["pd"]], alts)
+            lines.append(f"- {t.label}: detected (Pd ≥ 0.5, nominal) at {detected}.")
+            reach = [m for m, f in st["in_reach"].items() if any(f)]
+            engage = {m: _alts_where(f, alts) for m, f in st["engageable"].items() if any(f)}
+            if engage:
+                lines.append("  Engageable: " + "; ".join(f"{m} at {a}" for m, a in engage.items())
+                             + ".")
+            elif reach:
+                lines.append(f"  Inside the published range of {', '.join(reach)}, but no "
+                             "guiding radar sees the target there: not engageable.")
+            else:
+                lines.append("  Outside every missile's published range.")
+        lines.append("")
+
+    if outputs:
+        lines += ["## Files", ""] + [f"- `{o}`" for o in outputs] + [""]
+    lines += ["## Assumptions this rests on", ""]
+    lines += [f"- {a}" for a in deployment.assumptions]
+    lines += ["", "## Sources", ""]
+    for c in deployment.citations:
+        lines.append(f"- {c.get('title', '')} — <{c.get('url', '')}>")
+    return "\n".join(lines) + "\n"
+
+
+def provenance(deployment: Deployment) -> dict:
+    """Metadata every output file records: version, figure set, sources, assumptions."""
+    return {"iadsim_version": __version__, "figure_set": deployment.figure_set,
+            "sources": deployment.citations, "assumptions": deployment.assumptions,
+            "terrain": deployment.dem.source}
+
+
+def provenance_json(deployment: Deployment) -> str:
+    """:func:`provenance` as a JSON string."""
+    return json.dumps(provenance(deployment), ensure_ascii=False)

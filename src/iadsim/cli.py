@@ -1,0 +1,196 @@
+"""Command line: parse arguments, call the public API, print. No logic here.
+
+Every user-facing error (bad file, unknown equipment, bad option) is printed as one clear
+message naming the file, the field and what is allowed, with exit code 2 and no traceback.
+Set ``IADSIM_DEBUG=1`` to see tracebacks of internal errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from iadsim import __version__
+from iadsim.errors import IadsimError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="iadsim: air-defence coverage and engagement analysis from public, cited data. "
+                       "Simulation only: no interface to real sensors or weapons.")
+equipment_app = typer.Typer(no_args_is_help=True, help="Browse the cited equipment library.")
+app.add_typer(equipment_app, name="equipment")
+# Piped output (files, CI logs) gets a wide fixed width so that tables of sources stay readable.
+console = Console() if sys.stdout.isatty() else Console(width=160)
+err = Console(stderr=True)
+
+DEMO_SCENARIO = Path(__file__).resolve().parents[2] / "examples" / "united_resolve_2022.yaml"
+
+
+class _Bar:
+    """rich progress bar adapter for the ``progress(label, done, total)`` callbacks."""
+
+    def __enter__(self):
+        self.progress = Progress(TextColumn("{task.description:<40}"), BarColumn(),
+                                 TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                                 console=err, transient=False)
+        self.progress.__enter__()
+        self.task = self.progress.add_task("starting", total=1)
+        return self
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        self.progress.update(self.task, description=label, completed=done, total=total)
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+
+def _fail(exc: BaseException) -> None:
+    if isinstance(exc, IadsimError):
+        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2)
+    if os.environ.get("IADSIM_DEBUG"):
+        raise exc
+    err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+              "This is a bug in iadsim; rerun with IADSIM_DEBUG=1 for a traceback and report it.")
+    raise typer.Exit(3)
+
+
+def _run(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the CLI turns every error into a message
+        _fail(exc)
+
+
+@app.command()
+def version() -> None:
+    """Print the iadsim version."""
+    console.print(__version__)
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")]) -> None:
+    """Check a scenario file; exit 0 if valid, else print every problem (file:line: field: ...)."""
+    from iadsim.scenario.load import load_scenario
+
+    sc = _run(load_scenario, scenario)
+    n_radar = sum(len(b.radars) for b in sc.battalions)
+    console.print(f"[green]ok[/]: {scenario}: {sc.name!r}: {len(sc.battalions)} battalions, "
+                  f"{n_radar} radars")
+
+
+@equipment_app.command("list")
+def equipment_list(kind: Annotated[str | None, typer.Option(help="radar, missile, launcher, "
+                                                            "command_post, gun, threat")] = None
+                   ) -> None:
+    """List the equipment in the library."""
+    from iadsim.scenario.library import load_library
+
+    lib = _run(load_library)
+    table = Table("id", "kind", "system", "name", title="iadsim equipment library")
+    for item in _run(lib.items, kind):
+        table.add_row(item.id, item.kind, item.system, item.name)
+    console.print(table)
+
+
+@equipment_app.command("show")
+def equipment_show(name: Annotated[str, typer.Argument(help="Equipment id, e.g. 40N6E")]) -> None:
+    """Show every figure of one item with its unit, low/nominal/high and sources."""
+    from iadsim.scenario.library import Figure, load_library
+
+    item = _run(load_library().get, name)
+    console.print(f"[bold]{item.id}[/] — {item.name} ({item.kind}, {item.system})")
+    if item.description:
+        console.print(item.description)
+    table = Table("figure", "unit", "low", "nominal", "high", "basis", show_lines=True)
+    table.columns[0].no_wrap = True
+    for fname, fact in item.facts():
+        base, unit = _split(fname)
+        basis = ("[yellow]ASSUMED[/]: " + (fact.reasoning or "")) if fact.assumed else "\n".join(
+            f"{s.title} <{s.url}>" + (f" — {s.note}" if s.note else "") for s in fact.sources)
+        if isinstance(fact, Figure):
+            table.add_row(base, unit, _fmt(fact.low), _fmt(fact.nominal), _fmt(fact.high), basis)
+        else:
+            text = fact.value if isinstance(fact.value, str) else "; ".join(fact.value)
+            table.add_row(base, "text", "", text, "", basis)
+    console.print(table)
+    derived = getattr(item, "derived", None)
+    if derived is not None:
+        console.print("[bold]derived[/] loop gain (dB): " + ", ".join(
+            f"{k} {v:.2f}" for k, v in derived.loop_gain_db.items()))
+        console.print(f"  {derived.derivation}")
+
+
+def _split(name: str) -> tuple[str, str]:
+    from iadsim.units import split_suffix
+
+    try:
+        return split_suffix(name)
+    except KeyError:
+        return name, ""
+
+
+def _fmt(v) -> str:
+    return "" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _coverage_command(scenario: Path, alt: list[float], target: list[str], resolution_km: float,
+                      dem: Path | None, out: Path, assume: list[str]) -> None:
+    from iadsim.scenario.load import load_scenario
+    from iadsim.workflows import coverage_products, target_spec
+
+    sc = _run(load_scenario, scenario)
+    targets = [_run(target_spec, t) for t in target]
+    bad = [a for a in assume if a not in ("low", "nominal", "high")]
+    if bad:
+        _fail(IadsimError(f"--assume {bad[0]!r}: allowed values are low, nominal, high"))
+    if resolution_km <= 0 or not alt:
+        _fail(IadsimError("--resolution-km must be > 0 and at least one --alt is needed"))
+    with _Bar() as bar:
+        run = _run(coverage_products, sc, out, alt, targets, resolution_km * 1000.0, assume,
+                   dem_path=dem, progress=bar)
+    console.print(f"[green]wrote {len(run.files)} files to {out}[/]")
+    for f in run.files:
+        console.print(f"  {f}")
+
+
+@app.command("coverage")
+def coverage_cmd(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")],
+    alt: Annotated[list[float], typer.Option(help="Target altitude, m above ground (repeat)")],
+    target: Annotated[list[str], typer.Option(help="Threat id (its nominal RCS) or RCS in dBsm "
+                                                   "(repeat)")] = ["F-16C"],
+    resolution_km: Annotated[float, typer.Option(help="Grid resolution, km")] = 2.0,
+    dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)")] = None,
+    out: Annotated[Path, typer.Option(help="Output directory")] = Path("out/coverage"),
+    assume: Annotated[list[str], typer.Option(help="Figure set(s): low | nominal | high")] = [
+        "nominal"],
+) -> None:
+    """Radar and missile coverage maps, contours (GeoJSON/KML), NetCDF and summary."""
+    _coverage_command(scenario, alt, target, resolution_km, dem, out, assume)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Output directory")] = Path("out/united_resolve_2022"),
+    resolution_km: Annotated[float, typer.Option(help="Grid resolution, km")] = 3.0,
+) -> None:
+    """United Resolve 2022 demo: S-400 and Pantsir-S1 in Belarus, low/nominal/high figures."""
+    _coverage_command(DEMO_SCENARIO, [50.0, 500.0, 10000.0], ["F-16C", "Tomahawk"],
+                      resolution_km, None, out, ["low", "nominal", "high"])
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

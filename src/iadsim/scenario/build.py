@@ -1,0 +1,200 @@
+"""Resolve a validated :class:`Scenario` into SI sites with equipment models (one figure set).
+
+This is the single place where scenario edge units (degrees, km, equipment names) become the
+SI structures the analyses use, and where the citations and assumptions of a run are collected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from iadsim.geo.frames import enu2geodetic
+from iadsim.geo.terrain import Dem
+from iadsim.scenario.library import Library, load_library
+from iadsim.scenario.schema import Scenario
+from iadsim.sensors.radar import RadarModel
+
+FIGURE_SETS = ("low", "nominal", "high")
+
+#: Assumptions every coverage product rests on, whatever the scenario (listed in every report).
+MODEL_ASSUMPTIONS = (
+    "Standard atmosphere refraction modelled by an effective Earth radius (k factor); ducting and "
+    "anomalous propagation are not modelled.",
+    "Heights above mean sea level are taken equal to heights above the WGS84 ellipsoid (geoid "
+    "separation over Belarus is about 20-25 m).",
+    "Radar sensitivity is derived by inverting the radar range equation from one published "
+    "detection range; antenna patterns, multipath/lobing near the horizon, clutter and jamming "
+    "are not modelled.",
+    "Combined detection assumes independent detection draws between radars.",
+    "Missile reach uses published maximum/minimum range and altitude only, not a kinematic "
+    "flyout envelope; 'engageable' additionally requires a radar of the same battalion that can "
+    "guide the missile to see the target with the stated Pd.",
+)
+
+
+@dataclass(frozen=True)
+class RadarSite:
+    """A radar at a site. Positions WGS84 degrees; heights MSL, m."""
+
+    id: str
+    battalion_id: str
+    type_id: str
+    lat_deg: float
+    lon_deg: float
+    ground_msl_m: float
+    antenna_msl_m: float
+    model: RadarModel
+
+
+@dataclass(frozen=True)
+class MissileSite:
+    """Where one missile type can be launched from, with its published limits (SI)."""
+
+    battalion_id: str
+    missile_id: str
+    lat_deg: float
+    lon_deg: float
+    ground_msl_m: float
+    rounds: int
+    min_range_m: float
+    max_range_m: float
+    min_altitude_m: float
+    max_altitude_m: float
+    guided_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A scenario resolved for one figure set: sites, equipment models, terrain, provenance."""
+
+    name: str
+    figure_set: str
+    radars: tuple[RadarSite, ...]
+    missiles: tuple[MissileSite, ...]
+    dem: Dem
+    k_factor: float
+    citations: list[dict] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+
+
+def load_terrain(scenario: Scenario, dem_path: str | Path | None = None,
+                 resolution_m: float = 1000.0, margin_deg: float = 7.0) -> Dem:
+    """The scenario's DEM: ``dem_path`` if given, else the scenario's GeoTIFF or synthetic relief.
+
+    Synthetic relief covers the scenario sites ± ``margin_deg`` at ``resolution_m``.
+    """
+    path = dem_path or scenario.dem_path()
+    if path is not None:
+        return Dem.from_geotiff(path)
+    lats, lons = _site_extent(scenario)
+    syn = scenario.terrain.synthetic
+    return Dem.synthetic(
+        min(lats) - margin_deg, max(lats) + margin_deg,
+        min(lons) - margin_deg / np.cos(np.radians(np.mean(lats))),
+        max(lons) + margin_deg / np.cos(np.radians(np.mean(lats))),
+        resolution_m=resolution_m, seed=syn.seed, relief_m=syn.relief_m, base_m=syn.base_m,
+    )
+
+
+def _site_extent(scenario: Scenario) -> tuple[list[float], list[float]]:
+    lats = [b.site.lat_deg for b in scenario.battalions]
+    lons = [b.site.lon_deg for b in scenario.battalions]
+    lats += [p.lat_deg for p in scenario.reference_points]
+    lons += [p.lon_deg for p in scenario.reference_points]
+    return lats, lons
+
+
+def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem | None = None,
+                     library: Library | None = None) -> Deployment:
+    """Resolve every battalion's radars and missile loads for ``figure_set``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    figure_set : {'low', 'nominal', 'high'}
+        Which value of each equipment figure to use: 'low' gives the least capable air defence
+        (coverage that is certain), 'high' the most capable (coverage that is possible).
+    dem : Dem, optional
+        Terrain; defaults to :func:`load_terrain`.
+    library : Library, optional
+        Equipment library; defaults to the packaged one.
+    """
+    if figure_set not in FIGURE_SETS:
+        raise ValueError(f"figure_set must be one of {FIGURE_SETS}, got {figure_set!r}")
+    lib = library or load_library()
+    dem = dem or load_terrain(scenario)
+    radars: list[RadarSite] = []
+    missiles: list[MissileSite] = []
+    items = {}
+    for bn in (b for b in scenario.battalions if b.active):
+        bn_ground = _ground(dem, bn.site.lat_deg, bn.site.lon_deg, bn.site.ground_alt_m)
+        bn_radars: list[RadarSite] = []
+        for r in bn.radars:
+            item = lib.get(r.type)
+            items[item.id] = item
+            lat, lon = _radar_position(bn, r)
+            ground = _ground(dem, lat, lon, getattr(r.site, "ground_alt_m", None) if r.site else None)
+            mast = r.mast_height_m if r.mast_height_m is not None else item.si(
+                "antenna_height_m", figure_set)
+            site = RadarSite(r.id, bn.id, item.id, lat, lon, ground, ground + float(mast),
+                             item.model(figure_set))
+            bn_radars.append(site)
+        radars += bn_radars
+        for launcher in bn.launchers:
+            items[lib.get(launcher.type).id] = lib.get(launcher.type)
+            for missile_name, per_launcher in launcher.load.items():
+                m = lib.get(missile_name)
+                items[m.id] = m
+                guides = tuple(s.id for s in bn_radars if s.type_id in set(m.guided_by))
+                missiles.append(MissileSite(
+                    battalion_id=bn.id, missile_id=m.id,
+                    lat_deg=bn.site.lat_deg, lon_deg=bn.site.lon_deg, ground_msl_m=bn_ground,
+                    rounds=int(per_launcher) * int(launcher.count),
+                    min_range_m=float(m.si("min_range_km", figure_set)),
+                    max_range_m=float(m.si("max_range_km", figure_set)),
+                    min_altitude_m=float(m.si("min_altitude_km", figure_set)),
+                    max_altitude_m=float(m.si("max_altitude_km", figure_set)),
+                    guided_by=guides,
+                ))
+        if bn.command_post:
+            items[lib.get(bn.command_post).id] = lib.get(bn.command_post)
+    citations = [s.model_dump() if hasattr(s, "model_dump") else dict(s)
+                 for s in scenario.sources]
+    assumptions = list(MODEL_ASSUMPTIONS)
+    for item in items.values():
+        citations += [c.model_dump() for c in item.citations()]
+        assumptions += [f"{item.id} {name}: {why}" for name, why in item.assumptions()]
+    for bn in scenario.battalions:
+        if not bn.active:
+            assumptions.append(f"{bn.id} ({bn.system}) is listed but inactive: not in coverage.")
+        elif bn.site.assumed:
+            assumptions.append(f"Site of {bn.id}: {bn.site.reasoning}")
+    if not dem.source.lower().startswith("geotiff"):
+        assumptions.append(f"Terrain: {dem.source}")
+    return Deployment(scenario.name, figure_set, tuple(radars), tuple(missiles), dem,
+                      float(scenario.terrain.k_factor), _unique(citations), _unique(assumptions))
+
+
+def _radar_position(bn, r) -> tuple[float, float]:
+    if r.site is not None:
+        return float(r.site.lat_deg), float(r.site.lon_deg)
+    east, north = (r.offset_m.east, r.offset_m.north) if r.offset_m else (0.0, 0.0)
+    lat, lon, _ = enu2geodetic(east, north, 0.0, bn.site.lat_deg, bn.site.lon_deg, 0.0)
+    return float(lat), float(lon)
+
+
+def _ground(dem: Dem, lat: float, lon: float, given: float | None) -> float:
+    return float(given) if given is not None else float(dem.sample(lat, lon, fill=0.0))
+
+
+def _unique(rows: list) -> list:
+    seen, out = set(), []
+    for row in rows:
+        key = repr(row)
+        if key not in seen:
+            seen.add(key)
+            out.append(row)
+    return out

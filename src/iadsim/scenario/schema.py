@@ -1,0 +1,666 @@
+"""Scenario file schema (``iadsim: 1``): pydantic v2, frozen, unknown keys rejected.
+
+Edge units are in the field names (``lat_deg``, ``ground_alt_m``, ``mast_height_m``,
+``offset_m``); `iadsim.scenario.build` converts to SI once. Equipment is named by the ids of the
+equipment library (`iadsim.scenario.library`), case-insensitively or by alias.
+
+Validation happens in two layers:
+
+1. Structure (pydantic): types, ranges, enums, required and unknown keys, per-model rules.
+2. Cross-references (:meth:`Scenario.check`): unique ids, equipment that exists in the library and
+   is of the right kind and system, launcher loads within capacity. Each finding is an
+   `InputProblem` with the exact field path. Building a `Scenario` in Python runs both layers;
+   `iadsim.scenario.load.load_scenario` runs them separately to report every finding with its
+   line in the file.
+
+Example
+-------
+>>> sc = Scenario.from_yaml('''
+... iadsim: 1
+... name: demo
+... terrain: {synthetic: {seed: 1}}
+... battalions:
+...   - id: s400-1
+...     system: S-400
+...     site: {lat_deg: 53.1, lon_deg: 26.0, location_note: test, assumed: true, reasoning: test}
+...     radars: [{id: s400-1-92n6e, type: 92N6E}]
+... ''')
+>>> sc.battalions[0].radars[0].type
+'92N6E'
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from iadsim.errors import InputProblem
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SYSTEMS",
+    "Area",
+    "Battalion",
+    "DefendedAsset",
+    "LauncherGroup",
+    "Offset",
+    "RadarPlacement",
+    "ReferencePoint",
+    "Scenario",
+    "Site",
+    "Source",
+    "SyntheticTerrain",
+    "Terrain",
+]
+
+SCHEMA_VERSION = 1
+
+#: Air-defence systems a battalion may be (the ``system`` of equipment library items).
+SYSTEMS = ("S-400", "Pantsir-S1", "S-300PMU")
+System = Literal["S-400", "Pantsir-S1", "S-300PMU"]
+
+#: Validation context key: skip the cross-reference layer (the loader runs it itself).
+DEFER_CHECKS = "iadsim_defer_checks"
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+ID_ALLOWED = "1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit (e.g. s400-1)"
+
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+Text = Annotated[str, Field(min_length=1, max_length=10_000)]
+# Numbers and booleans are strict: `lat_deg: "52"` or `count: true` is a mistake in a
+# hand-written file, not something to coerce (integers are accepted where numbers are).
+LatDeg = Annotated[StrictFloat, Field(ge=-90.0, le=90.0)]
+LonDeg = Annotated[StrictFloat, Field(ge=-180.0, le=180.0)]
+#: Ground heights MSL: Dead Sea shore to above Everest.
+GroundAltM = Annotated[StrictFloat, Field(ge=-500.0, le=9000.0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False,
+                              str_strip_whitespace=True)
+
+
+class Source(_Model):
+    """A public source: where a fact in the scenario comes from."""
+
+    url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2000)]
+    title: Text
+    note: Text | None = None
+
+
+def _require_sources_or_reasoning(assumed: bool, sources: tuple[Source, ...],
+                                  reasoning: str | None) -> None:
+    if assumed and not reasoning:
+        raise PydanticCustomError(
+            "assumed_needs_reasoning",
+            "`assumed: true` needs `reasoning` (why this value was chosen)",
+            {"allowed": "a `reasoning:` text next to `assumed: true`"})
+    if not assumed and not sources:
+        raise PydanticCustomError(
+            "fact_needs_source",
+            "a position that is not assumed needs at least one entry in `sources`",
+            {"allowed": "`sources: [{url, title}]`, or `assumed: true` with `reasoning`"})
+
+
+class Site(_Model):
+    """Where a battalion (or one radar) stands.
+
+    ``ground_alt_m`` is the ground height above mean sea level; ``None`` takes it from the DEM.
+    ``assumed: true`` means the exact position is not public; ``reasoning`` says how it was chosen.
+    """
+
+    lat_deg: LatDeg
+    lon_deg: LonDeg
+    ground_alt_m: GroundAltM | None = None
+    location_note: Text
+    sources: tuple[Source, ...] = ()
+    assumed: StrictBool = False
+    reasoning: Text | None = None
+
+    @model_validator(mode="after")
+    def _cited(self) -> Site:
+        _require_sources_or_reasoning(self.assumed, self.sources, self.reasoning)
+        return self
+
+
+class Offset(_Model):
+    """Horizontal offset from the battalion site, metres east and north (local ENU)."""
+
+    east: Annotated[StrictFloat, Field(ge=-50_000.0, le=50_000.0)] = 0.0
+    north: Annotated[StrictFloat, Field(ge=-50_000.0, le=50_000.0)] = 0.0
+
+
+class SyntheticTerrain(_Model):
+    """Deterministic fractal relief (`iadsim.geo.terrain.Dem.synthetic`)."""
+
+    seed: Annotated[StrictInt, Field(ge=0, le=2**32 - 1)] = 0
+    relief_m: Annotated[StrictFloat, Field(ge=0.0, le=5000.0)] = 120.0
+    base_m: Annotated[StrictFloat, Field(ge=-500.0, le=5000.0)] = 160.0
+
+
+class Terrain(_Model):
+    """Exactly one of ``synthetic`` or ``dem`` (a GeoTIFF path, relative to the scenario file).
+
+    ``k_factor`` is the effective-Earth-radius factor for refraction (4/3 standard atmosphere).
+    """
+
+    synthetic: SyntheticTerrain | None = None
+    dem: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    k_factor: Annotated[StrictFloat, Field(ge=1.0, le=2.0)] = 4.0 / 3.0
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Terrain:
+        if (self.synthetic is None) == (self.dem is None):
+            raise PydanticCustomError(
+                "terrain_choice", "give exactly one of `synthetic` or `dem`",
+                {"allowed": "`synthetic: {seed, relief_m, base_m}` or `dem: path/to/file.tif`"})
+        return self
+
+
+class RadarPlacement(_Model):
+    """One radar of a battalion: at the battalion site, at ``offset_m`` from it, or at ``site``.
+
+    ``mast_height_m``: antenna height above ground; ``None`` uses the equipment default.
+    """
+
+    id: Id
+    type: Text
+    offset_m: Offset | None = None
+    site: Site | None = None
+    mast_height_m: Annotated[StrictFloat, Field(ge=0.0, le=100.0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_position(self) -> RadarPlacement:
+        if self.offset_m is not None and self.site is not None:
+            raise PydanticCustomError(
+                "radar_position", "give `offset_m` or `site`, not both",
+                {"allowed": "`offset_m: {east, north}` or `site: {lat_deg, lon_deg, ...}`"})
+        return self
+
+
+MissileCount = Annotated[StrictInt, Field(ge=1, le=1000)]
+
+
+class LauncherGroup(_Model):
+    """``count`` launchers of one ``type``, each carrying ``load`` (missile id -> rounds)."""
+
+    type: Text
+    count: Annotated[StrictInt, Field(ge=1, le=1000)]
+    load: dict[str, MissileCount] = Field(default_factory=dict)
+    note: Text | None = None
+
+    @field_validator("load")
+    @classmethod
+    def _nonempty_keys(cls, value: dict[str, int]) -> dict[str, int]:
+        for key in value:
+            if not key.strip():
+                raise PydanticCustomError("missile_name", "missile names must not be empty",
+                                          {"allowed": "equipment ids, e.g. 48N6E3"})
+        return value
+
+
+class Battalion(_Model):
+    """A fire unit (Russian *divizion*): its site, radars, launchers and command post."""
+
+    id: Id
+    system: System
+    name: Text | None = None
+    note: Text | None = None
+    active: StrictBool = True
+    site: Site
+    command_post: Text | None = None
+    radars: tuple[RadarPlacement, ...]
+    launchers: tuple[LauncherGroup, ...] = ()
+
+    @field_validator("radars")
+    @classmethod
+    def _has_radar(cls, value: tuple[RadarPlacement, ...]) -> tuple[RadarPlacement, ...]:
+        if not value:
+            raise PydanticCustomError("empty_list", "a battalion needs at least one radar",
+                                      {"allowed": "a list of one or more radars "
+                                                  "({id, type, offset_m?, site?})"})
+        return value
+
+
+class DefendedAsset(_Model):
+    """Something the air defence protects (an airbase, a city)."""
+
+    id: Id
+    name: Text
+    lat_deg: LatDeg
+    lon_deg: LonDeg
+    note: Text | None = None
+    sources: tuple[Source, ...] = ()
+    assumed: StrictBool = False
+    reasoning: Text | None = None
+
+    @model_validator(mode="after")
+    def _cited(self) -> DefendedAsset:
+        _require_sources_or_reasoning(self.assumed, self.sources, self.reasoning)
+        return self
+
+
+class ReferencePoint(_Model):
+    """A labelled place on maps and in distance tables (a capital, a border gap)."""
+
+    name: Text
+    lat_deg: LatDeg
+    lon_deg: LonDeg
+    note: Text | None = None
+    sources: tuple[Source, ...] = ()
+    assumed: StrictBool = False
+    reasoning: Text | None = None
+
+    @model_validator(mode="after")
+    def _cited(self) -> ReferencePoint:
+        _require_sources_or_reasoning(self.assumed, self.sources, self.reasoning)
+        return self
+
+
+class Area(_Model):
+    """Analysis area (degrees). Optional: analyses default to the sites plus a margin."""
+
+    lat_min_deg: LatDeg
+    lat_max_deg: LatDeg
+    lon_min_deg: LonDeg
+    lon_max_deg: LonDeg
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Area:
+        if not (self.lat_min_deg < self.lat_max_deg and self.lon_min_deg < self.lon_max_deg):
+            raise PydanticCustomError(
+                "area_order", "the area is empty: need lat_min_deg < lat_max_deg and "
+                "lon_min_deg < lon_max_deg", {"allowed": "min < max for both lat and lon"})
+        return self
+
+
+def _reserved(name: str):
+    def check(value: tuple[Any, ...]) -> tuple[Any, ...]:
+        if value:
+            raise PydanticCustomError(
+                "reserved_section",
+                f"`{name}` is reserved for the air-picture release and must be empty in "
+                "scenario version 1",
+                {"allowed": f"`{name}: []` (or leave it out)"})
+        return value
+    return check
+
+
+class Scenario(_Model):
+    """A scenario file: air-defence deployment, terrain, places of interest, their sources."""
+
+    iadsim: Literal[1]
+    name: Text
+    description: Text | None = None
+    sources: tuple[Source, ...] = ()
+    terrain: Terrain
+    area: Area | None = None
+    battalions: tuple[Battalion, ...]
+    defended_assets: tuple[DefendedAsset, ...] = ()
+    reference_points: tuple[ReferencePoint, ...] = ()
+    threats: tuple[Any, ...] = ()
+    raids: tuple[Any, ...] = ()
+
+    _source_path: str | None = PrivateAttr(default=None)
+
+    @field_validator("battalions")
+    @classmethod
+    def _has_battalion(cls, value: tuple[Battalion, ...]) -> tuple[Battalion, ...]:
+        if not value:
+            raise PydanticCustomError("empty_list", "a scenario needs at least one battalion",
+                                      {"allowed": "a list of one or more battalions"})
+        return value
+
+    @field_validator("threats")
+    @classmethod
+    def _no_threats_yet(cls, value: tuple[Any, ...]) -> tuple[Any, ...]:
+        return _reserved("threats")(value)
+
+    @field_validator("raids")
+    @classmethod
+    def _no_raids_yet(cls, value: tuple[Any, ...]) -> tuple[Any, ...]:
+        return _reserved("raids")(value)
+
+    @model_validator(mode="after")
+    def _cross_references(self, info: ValidationInfo) -> Scenario:
+        if info.context and info.context.get(DEFER_CHECKS):
+            return self
+        problems = self.check()
+        if problems:
+            raise ValueError("; ".join(f"{p.field}: {p.message}" for p in problems))
+        return self
+
+    # -- identity ---------------------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        # Equality is the content; where the scenario was read from does not matter.
+        return type(self) is type(other) and self.__dict__ == other.__dict__  # type: ignore[union-attr]
+
+    __hash__ = None  # type: ignore[assignment]  # holds dicts; not hashable
+
+    @property
+    def source_path(self) -> str | None:
+        """Path of the file this scenario was read from (``None`` if built in Python)."""
+        return self._source_path
+
+    def dem_path(self) -> str | None:
+        """``terrain.dem`` resolved against the scenario file's folder (``None`` if synthetic)."""
+        if self.terrain.dem is None:
+            return None
+        from pathlib import Path
+
+        p = Path(self.terrain.dem)
+        if p.is_absolute() or self._source_path is None:
+            return str(p)
+        return str(Path(self._source_path).parent / p)
+
+    # -- iteration helpers -------------------------------------------------------------------
+    def radars(self) -> Iterator[tuple[Battalion, RadarPlacement]]:
+        """Every (battalion, radar) pair, in file order."""
+        for bn in self.battalions:
+            for r in bn.radars:
+                yield bn, r
+
+    # -- YAML --------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data as written in a file (``None`` fields left out)."""
+        return _prune_none(self.model_dump(mode="json"))
+
+    def to_yaml(self) -> str:
+        """YAML text that `from_yaml` / `load_scenario` read back to an equal scenario."""
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+
+    @classmethod
+    def from_yaml(cls, text: str, path: str = "<string>") -> Scenario:
+        """Parse and validate YAML text; errors as `iadsim.errors.ScenarioError`."""
+        from iadsim.scenario.load import load_scenario_text
+
+        return load_scenario_text(text, path=path)
+
+    # -- cross-reference checks ----------------------------------------------------------------
+    def check(self, library: Any = None) -> list[InputProblem]:
+        """Cross-reference findings (empty when the scenario is consistent).
+
+        Parameters
+        ----------
+        library : iadsim.scenario.library.Library, optional
+            Equipment library; the packaged one by default.
+        """
+        problems = self._check_ids()
+        if library is None:
+            library = _default_library()
+        problems += _check_equipment(self, library)
+        return problems
+
+    def _check_ids(self) -> list[InputProblem]:
+        problems: list[InputProblem] = []
+        first: dict[str, str] = {}
+
+        def claim(ident: str, field: str) -> None:
+            if ident in first:
+                problems.append(InputProblem(
+                    field, f"duplicate id (already used by {first[ident]})", ident,
+                    "ids unique across battalions, radars and defended assets"))
+            else:
+                first[ident] = field
+
+        for i, bn in enumerate(self.battalions):
+            claim(bn.id, f"battalions[{i}].id")
+            for j, r in enumerate(bn.radars):
+                claim(r.id, f"battalions[{i}].radars[{j}].id")
+        for i, a in enumerate(self.defended_assets):
+            claim(a.id, f"defended_assets[{i}].id")
+        names: dict[str, str] = {}
+        for i, p in enumerate(self.reference_points):
+            field = f"reference_points[{i}].name"
+            if p.name.lower() in names:
+                problems.append(InputProblem(
+                    field, f"duplicate name (already used by {names[p.name.lower()]})", p.name,
+                    "reference point names unique (case-insensitive)"))
+            else:
+                names[p.name.lower()] = field
+        return problems
+
+
+_LIBRARY: Any = None
+
+
+def _default_library() -> Any:
+    """The packaged equipment library, read once per process."""
+    global _LIBRARY
+    if _LIBRARY is None:
+        from iadsim.scenario.library import load_library
+
+        _LIBRARY = load_library()
+    return _LIBRARY
+
+
+def _prune_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _prune_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_prune_none(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Equipment checks against the library
+# ---------------------------------------------------------------------------------------------
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(text).lower())
+
+
+def _kind(item: Any) -> str:
+    kind = getattr(item, "kind", None)
+    kind = getattr(kind, "value", kind)  # an Enum
+    return _norm(kind) if kind is not None else _norm(type(item).__name__)
+
+
+def _system_matches(item: Any, system: str) -> bool:
+    systems = getattr(item, "systems", None) or getattr(item, "system", None)
+    if systems is None:
+        return True
+    if isinstance(systems, str):
+        systems = [systems]
+    wanted = _norm(system)
+    for s in systems:
+        for variant in _variants(str(getattr(s, "value", s))):
+            v = _norm(variant)
+            # "S-300PMU" matches library systems "S-300PMU", "S-300PMU1", "S-300PS/PMU", "S-300".
+            if v == wanted or v.startswith(wanted) or wanted.startswith(v):
+                return True
+    return False
+
+
+def _variants(system: str) -> list[str]:
+    """``"S-300PS/PMU"`` -> ``["S-300PS", "S-300PMU"]``; ``"S-400"`` -> ``["S-400"]``."""
+    parts = [p.strip() for p in system.split("/") if p.strip()]
+    if len(parts) <= 1:
+        return parts or [system]
+    stem = re.match(r"^(.*?\d+)", parts[0])
+    prefix = stem.group(1) if stem else ""
+    return [parts[0]] + [p if re.match(r"^.*?\d", p) else prefix + p for p in parts[1:]]
+
+
+def _system_of(item: Any) -> str:
+    systems = getattr(item, "systems", None) or getattr(item, "system", None)
+    if isinstance(systems, (list, tuple)):
+        return ", ".join(str(getattr(s, "value", s)) for s in systems)
+    return str(getattr(systems, "value", systems))
+
+
+def _names(library: Any, kind: str | None) -> list[str]:
+    try:
+        return sorted(library.names(kind)) if kind else sorted(library.names())
+    except Exception:  # noqa: BLE001 - an unknown kind name in the library API
+        return sorted(library.names())
+
+
+def _closest(name: str, candidates: list[str], n: int = 3) -> list[str]:
+    by_norm = {_norm(c): c for c in candidates}
+    hits = difflib.get_close_matches(_norm(name), list(by_norm), n=n, cutoff=0.5)
+    out = [by_norm[h] for h in hits]
+    # A prefix ("91N6" -> "91N6E") is the most likely intent even when difflib ranks it lower.
+    prefix = [c for c in candidates if _norm(c).startswith(_norm(name)) and c not in out]
+    return (prefix + out)[:n]
+
+
+def _lookup(library: Any, name: str, kind: str) -> tuple[Any | None, str]:
+    """Library item for ``name`` or (None, allowed-text with the closest names of ``kind``)."""
+    try:
+        return library.get(name), ""
+    except Exception:  # noqa: BLE001 - EquipmentError (or KeyError from a bare mapping)
+        known = _names(library, kind)
+        close = _closest(name, known)
+        allowed = (f"closest: {', '.join(close)}; " if close else "") + \
+            f"known {kind} ids: {', '.join(known)}"
+        return None, allowed
+
+
+def _item_id(item: Any, fallback: str) -> str:
+    return str(getattr(item, "id", fallback))
+
+
+def _check_item(library: Any, name: str, kind: str, system: str, field: str,
+                problems: list[InputProblem]) -> Any | None:
+    item, allowed = _lookup(library, name, kind)
+    if item is None:
+        problems.append(InputProblem(field, f"unknown {kind.replace('_', ' ')} {name!r}", name,
+                                     allowed))
+        return None
+    if _kind(item) != _norm(kind):
+        known = [n for n in _names(library, kind)
+                 if _system_matches(library.get(n), system)]
+        problems.append(InputProblem(
+            field, f"{_item_id(item, name)} is a {_kind(item).replace('_', ' ')}, "
+            f"not a {kind.replace('_', ' ')}", name,
+            f"{kind} ids of {system}: {', '.join(known) or '(none in the library)'}"))
+        return None
+    if not _system_matches(item, system):
+        known = [n for n in _names(library, kind)
+                 if _system_matches(library.get(n), system)]
+        problems.append(InputProblem(
+            field, f"{_item_id(item, name)} belongs to {_system_of(item)}, and a {system} "
+            f"battalion cannot field it", name,
+            f"{kind} ids of {system}: {', '.join(known) or '(none in the library)'}"))
+        return None
+    return item
+
+
+def _figure_max(value: Any) -> int | None:
+    """Largest plausible value of a count: a number, or a library Figure (high, else nominal)."""
+    if isinstance(value, dict):
+        value = value.get("high") if value.get("high") is not None else value.get("nominal")
+    else:
+        high = getattr(value, "high", None)
+        value = high if high is not None else getattr(value, "nominal", value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _get(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def _capacity_table(launcher: Any) -> dict[str, int] | None:
+    """Rounds per launcher for each missile it carries (``None`` if the library does not say).
+
+    Reads the library's ``loads: [{missile, missiles_count}]`` (or a ``capacity`` mapping).
+    """
+    loads = getattr(launcher, "loads", None)
+    if isinstance(loads, (list, tuple)) and loads:
+        table: dict[str, int] = {}
+        for entry in loads:
+            missile = _get(entry, "missile")
+            count = _figure_max(_get(entry, "missiles_count") or _get(entry, "count"))
+            if missile is not None and count is not None:
+                table[str(getattr(missile, "id", missile))] = count
+        return table or None
+    for attr in ("capacity", "missiles"):
+        mapping = getattr(launcher, attr, None)
+        if isinstance(mapping, dict) and mapping:
+            out = {str(k): _figure_max(v) for k, v in mapping.items()}
+            return {k: v for k, v in out.items() if v is not None} or None
+    return None
+
+
+def _capacity(launcher: Any, missile: Any, missile_name: str) -> int | None:
+    """Rounds of ``missile`` one launcher holds; 0 if the launcher cannot carry it; ``None`` if
+    the library does not say."""
+    table = _capacity_table(launcher)
+    if table is None:
+        return None
+    wanted = {_norm(missile_name), _norm(_item_id(missile, missile_name))}
+    wanted |= {_norm(a) for a in (getattr(missile, "aliases", None) or ())}
+    for key, value in table.items():
+        if _norm(key) in wanted:
+            return value
+    return 0
+
+
+def _check_equipment(sc: Scenario, library: Any) -> list[InputProblem]:
+    problems: list[InputProblem] = []
+    for i, bn in enumerate(sc.battalions):
+        base = f"battalions[{i}]"
+        if bn.command_post is not None:
+            _check_item(library, bn.command_post, "command_post", bn.system,
+                        f"{base}.command_post", problems)
+        for j, r in enumerate(bn.radars):
+            _check_item(library, r.type, "radar", bn.system, f"{base}.radars[{j}].type", problems)
+        for j, lg in enumerate(bn.launchers):
+            lfield = f"{base}.launchers[{j}]"
+            launcher = _check_item(library, lg.type, "launcher", bn.system, f"{lfield}.type",
+                                   problems)
+            fraction = 0.0
+            fraction_known = launcher is not None
+            for mname, count in lg.load.items():
+                mfield = f"{lfield}.load.{mname}"
+                missile = _check_item(library, mname, "missile", bn.system, mfield, problems)
+                if launcher is None or missile is None:
+                    fraction_known = False
+                    continue
+                cap = _capacity(launcher, missile, mname)
+                if cap is None:
+                    fraction_known = False
+                    continue
+                if cap == 0:
+                    problems.append(InputProblem(
+                        mfield, f"{_item_id(launcher, lg.type)} cannot carry "
+                        f"{_item_id(missile, mname)}", mname,
+                        f"missiles of {_item_id(launcher, lg.type)}: "
+                        f"{', '.join(_capacity_table(launcher) or {})}"))
+                    fraction_known = False
+                elif count > cap:
+                    problems.append(InputProblem(
+                        mfield, f"{count} rounds exceed the capacity of one "
+                        f"{_item_id(launcher, lg.type)} ({cap} x {_item_id(missile, mname)})",
+                        count, f"1 to {cap}"))
+                    fraction_known = False
+                else:
+                    fraction += count / cap
+            if fraction_known and len(lg.load) > 1 and fraction > 1.0 + 1e-9:
+                problems.append(InputProblem(
+                    f"{lfield}.load", "the mixed load does not fit one launcher "
+                    f"({fraction:.0%} of its capacity)", dict(lg.load),
+                    "sum over missiles of rounds / capacity <= 1; capacities: " + ", ".join(
+                        f"{k}: {v}" for k, v in (_capacity_table(launcher) or {}).items())))
+    return problems

@@ -1,0 +1,218 @@
+"""End-to-end products: scenario → deployment → coverage → maps, GeoJSON/KML, NetCDF, summary.
+
+The CLI and the notebook API call these; they hold no physics of their own. Outputs are written
+into a temporary sibling directory and moved into place at the end, so a failed run leaves
+nothing half-written.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from iadsim.analysis.contours import mask_to_polygons
+from iadsim.analysis.coverage import Grid, coverage, radar_views, vertical_coverage
+from iadsim.analysis.envelopes import published_vs_seen
+from iadsim.analysis.report import TargetSpec, coverage_summary_md, provenance
+from iadsim.io.files import current_umask
+from iadsim.io.geojson import write_geojson
+from iadsim.io.kml import write_kml
+from iadsim.plot.basemap import load_borders
+from iadsim.plot.coverage import coverage_map, min_altitude_map, vertical_diagram
+from iadsim.scenario.build import FIGURE_SETS, build_deployment, load_terrain
+from iadsim.scenario.library import load_library
+from iadsim.scenario.schema import Scenario
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class CoverageRun:
+    """What :func:`coverage_products` computed: ``results[figure_set][target label]``."""
+
+    results: dict[str, dict[str, xr.Dataset]]
+    files: list[Path]
+
+
+def target_spec(name_or_rcs: str) -> TargetSpec:
+    """A target from an equipment name (its nominal RCS) or a number in dBsm (e.g. ``'-10'``)."""
+    try:
+        rcs = float(name_or_rcs)
+    except ValueError:
+        item = load_library().get(name_or_rcs)
+        return TargetSpec(item.id, item.id, float(item.figure("rcs_dbsm").nominal))
+    return TargetSpec(f"RCS {rcs:+g} dBsm", None, rcs)
+
+
+def _reference_points(scenario: Scenario) -> list[tuple[str, float, float]]:
+    return [(p.name, p.lat_deg, p.lon_deg) for p in scenario.reference_points]
+
+
+def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequence[float],
+                      targets: Sequence[TargetSpec], resolution_m: float,
+                      figure_sets: Sequence[str] = FIGURE_SETS, dem_path: str | Path | None = None,
+                      vertical: bool = True, progress: Progress | None = None) -> CoverageRun:
+    """Compute coverage for every figure set and target and write all products into ``out_dir``."""
+    figure_sets = [fs for fs in FIGURE_SETS if fs in figure_sets]
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        step = _stepper(progress, 4 + len(figure_sets) * (1 + len(targets)) + int(vertical))
+        step("terrain")
+        dem = load_terrain(scenario, dem_path, resolution_m=min(resolution_m, 1000.0))
+        refs = _reference_points(scenario)
+        deployments = {fs: build_deployment(scenario, fs, dem) for fs in figure_sets}
+        main_fs = "nominal" if "nominal" in deployments else figure_sets[0]
+        grid = Grid.around(deployments[main_fs], resolution_m,
+                           extra_points=[(lat, lon) for _, lat, lon in refs])
+        results: dict[str, dict[str, xr.Dataset]] = {}
+        for fs, dep in deployments.items():
+            step(f"viewsheds ({fs} figures)")
+            views = radar_views(dep, grid, resolution_m)
+            results[fs] = {}
+            for t in targets:
+                step(f"coverage {t.label} ({fs})")
+                results[fs][t.label] = coverage(dep, altitudes_m, 10 ** (t.rcs_dbsm / 10),
+                                                resolution_m, grid=grid, views=views)
+        dep = deployments[main_fs]
+        files: list[Path] = []
+        step("maps")
+        borders = load_borders(*_bbox(grid))
+        for t in targets:
+            ds = results[main_fs][t.label]
+            for ia, alt in enumerate(ds.altitude.values):
+                nested = {fs: results[fs][t.label]["pd_any"].isel(altitude=ia) for fs in results}
+                files.append(coverage_map(ds, ia, dep, borders, refs, _label(t),
+                                          tmp / f"map_{_slug(t.label)}_{alt:.0f}m.png", nested))
+            files.append(min_altitude_map(ds, dep, borders, refs, _label(t),
+                                          tmp / f"min_altitude_{_slug(t.label)}.png"))
+        if vertical:
+            step("vertical coverage diagrams")
+            files += _vertical_diagrams(dep, targets[0], tmp)
+        step("GeoJSON, KML, NetCDF")
+        files += _vector_products(results, dep, targets, tmp)
+        nc = tmp / "coverage.nc"
+        _write_netcdf(results[main_fs], targets, nc)
+        files.append(nc)
+        step("summary")
+        rows = published_vs_seen(dep, results[main_fs][targets[0].label])
+        summary = coverage_summary_md(dep, results, targets, rows, refs,
+                                      [f.name for f in files] + ["summary.md"])
+        (tmp / "summary.md").write_text(summary, encoding="utf-8")
+        files.append(tmp / "summary.md")
+        tmp.chmod(0o777 & ~current_umask())  # mkdtemp makes 0700; the results are for sharing
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    step("done", final=True)
+    return CoverageRun(results, [out_dir / f.name for f in files])
+
+
+def _stepper(progress: Progress | None, total: int) -> Callable[..., None]:
+    """``step(label)`` reports the start of one of ``total`` steps; ``final=True`` reports the end."""
+    count = [0]
+
+    def step(label: str, final: bool = False) -> None:
+        if progress:
+            progress(label, total if final else count[0], total)
+        count[0] += 1
+
+    return step
+
+
+
+def _bbox(grid: Grid) -> tuple[float, float, float, float]:
+    return (float(grid.lon_deg.min()), float(grid.lon_deg.max()),
+            float(grid.lat_deg.min()), float(grid.lat_deg.max()))
+
+
+def _slug(text: str) -> str:
+    return "".join(c.lower() if c.isalnum() else "_" for c in text).strip("_")
+
+
+def _label(t: TargetSpec) -> str:
+    return f"{t.label} ({t.rcs_dbsm:+.0f} dBsm)"
+
+
+def _vertical_diagrams(dep, target: TargetSpec, out: Path) -> list[Path]:
+    """One diagram per radar type, at its first site, looking west (toward Poland/Lithuania)."""
+    files, done = [], set()
+    for radar in dep.radars:
+        if radar.type_id in done:
+            continue
+        done.add(radar.type_id)
+        bearing = 1.5 * np.pi
+        vds = vertical_coverage(radar, 10 ** (target.rcs_dbsm / 10), dep.dem, dep.k_factor,
+                                bearing)
+        published = {f"{m.missile_id} {m.max_range_m / 1000:.0f} km": m.max_range_m
+                     for m in dep.missiles
+                     if m.battalion_id == radar.battalion_id and radar.id in m.guided_by}
+        title = (f"{radar.type_id} at {radar.id} ({radar.lat_deg:.2f}N {radar.lon_deg:.2f}E), "
+                 f"bearing 270°, target {_label(target)}, figure set {dep.figure_set}")
+        files.append(vertical_diagram(vds, title, out / f"vertical_{_slug(radar.type_id)}.png",
+                                      published))
+    return files
+
+
+def _vector_products(results, dep, targets, out: Path) -> list[Path]:
+    """GeoJSON and KML: Pd contours (all figure sets at 0.5, nominal at 0.9) and missile reach."""
+    nominal = results.get("nominal") or next(iter(results.values()))
+    features, layers = [], []
+    for t in targets:
+        for fs, per_target in results.items():
+            ds = per_target[t.label]
+            for ia, alt in enumerate(ds.altitude.values):
+                for level in (0.5, 0.9) if fs == "nominal" else (0.5,):
+                    geom = mask_to_polygons(ds.lat.values, ds.lon.values,
+                                            ds["pd_any"].values[ia] >= level)
+                    props = {"layer": "detection", "target": t.label, "rcs_dbsm": t.rcs_dbsm,
+                             "altitude_m": float(alt), "altitude_reference": "AGL",
+                             "pd_min": level, "figure_set": fs}
+                    name = f"Pd>={level} {t.label} {alt:.0f} m AGL ({fs})"
+                    features.append((geom, props))
+                    layers.append(("detection", geom, name, props))
+    ds = nominal[targets[0].label]
+    for var in ds.data_vars:
+        if not var.startswith(("in_missile_reach_", "engageable_")):
+            continue
+        kind = "published reach" if var.startswith("in_missile_reach_") else "engageable"
+        missile = var.removeprefix("in_missile_reach_").removeprefix("engageable_")
+        for ia, alt in enumerate(ds.altitude.values):
+            geom = mask_to_polygons(ds.lat.values, ds.lon.values, ds[var].values[ia])
+            props = {"layer": kind, "missile": missile, "altitude_m": float(alt),
+                     "target": targets[0].label, "figure_set": dep.figure_set}
+            features.append((geom, props))
+            layers.append((kind, geom, f"{missile} {kind} {alt:.0f} m AGL", props))
+    meta = provenance(dep)
+    gj = write_geojson(out / "coverage.geojson", features, meta)
+    grouped: dict[str, list] = {}
+    for layer, geom, name, props in layers:
+        grouped.setdefault(layer, []).append((geom, name, props, None))
+    km = write_kml(out / "coverage.kml", list(grouped.items()), meta)
+    return [Path(gj), Path(km)]
+
+
+def _write_netcdf(per_target: dict[str, xr.Dataset], targets, path: Path) -> None:
+    """One NetCDF with a ``target`` dimension (float32 Pd, compressed)."""
+    ds = xr.concat([per_target[t.label] for t in targets], dim="target",
+                   data_vars="all", coords="minimal", compat="override", join="exact",
+                   combine_attrs="drop_conflicts")
+    ds = ds.assign_coords(target=("target", [t.label for t in targets]),
+                          target_rcs_dbsm=("target", [t.rcs_dbsm for t in targets]))
+    encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars}
+    for v in ds.data_vars:
+        if ds[v].dtype == np.float64:
+            ds[v] = ds[v].astype(np.float32)
+        elif ds[v].dtype == bool:
+            ds[v] = ds[v].astype(np.uint8)
+    ds.to_netcdf(path, engine="h5netcdf", encoding=encoding)

@@ -1,0 +1,148 @@
+"""End-to-end products from a scenario file, and the command line, on coarse grids."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+import iadsim
+from iadsim import workflows
+from iadsim.cli import app
+from iadsim.scenario.build import build_deployment, load_terrain
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+MINIMAL = EXAMPLES / "minimal.yaml"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def products(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "cov"
+    sc = iadsim.load_scenario(MINIMAL)
+    run = workflows.coverage_products(sc, out, [100.0, 5000.0],
+                                      [workflows.target_spec("F-16C"), workflows.target_spec("-10")],
+                                      resolution_m=10_000.0, figure_sets=("low", "nominal"))
+    return out, run
+
+
+def test_all_products_written_with_provenance(products):
+    out, run = products
+    names = {p.name for p in out.iterdir()}
+    assert {"coverage.geojson", "coverage.kml", "coverage.nc", "summary.md",
+            "map_f_16c_100m.png", "map_rcs__10_dbsm_5000m.png", "min_altitude_f_16c.png",
+            "vertical_92n6e.png", "vertical_91n6e.png"} <= names
+    assert {p.name for p in run.files} == names
+    gj = json.loads((out / "coverage.geojson").read_text())
+    assert gj["metadata"]["iadsim_version"] == iadsim.__version__
+    assert gj["metadata"]["figure_set"] == "nominal"
+    assert any("91N6E" in a for a in gj["metadata"]["assumptions"])
+    assert all(s["url"].startswith("http") for s in gj["metadata"]["sources"])
+    ET.parse(out / "coverage.kml")
+    ds = xr.open_dataset(out / "coverage.nc", engine="h5netcdf")
+    assert ds.sizes["target"] == 2 and ds.sizes["altitude"] == 2
+    assert json.loads(ds.attrs["assumptions"])
+    summary = (out / "summary.md").read_text()
+    for text in ("Warsaw", "Assumptions this rests on", "Sources", "48N6E3", "250 km"):
+        assert text in summary
+
+
+def test_coverage_grows_with_altitude_and_rcs(products):
+    _, run = products
+    nominal = run.results["nominal"]
+    big, small = nominal["F-16C"], nominal["RCS -10 dBsm"]
+    area = lambda ds, i: float((ds["pd_any"].values[i] >= 0.5).sum())
+    assert area(big, 1) > area(big, 0) > 0
+    assert area(big, 1) >= area(small, 1)
+    # the low figure set never covers more than the nominal one
+    low = run.results["low"]["F-16C"]
+    assert (low["pd_any"].values >= 0.5).sum() <= (big["pd_any"].values >= 0.5).sum()
+
+
+def test_failed_run_leaves_nothing_behind(tmp_path, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(workflows, "coverage_summary_md", boom)
+    sc = iadsim.load_scenario(MINIMAL)
+    with pytest.raises(RuntimeError):
+        workflows.coverage_products(sc, tmp_path / "out", [100.0], [workflows.target_spec("0")],
+                                    resolution_m=20_000.0, figure_sets=("nominal",),
+                                    vertical=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_python_api_coverage_dims_and_units():
+    sc = iadsim.load_scenario(MINIMAL)
+    ds = iadsim.coverage(sc, altitudes_m=[200.0], rcs_dbsm=0.0, resolution_m=20_000.0)
+    assert ds["pd_any"].dims == ("altitude", "lat", "lon")
+    assert {"pd_s400-1-92n6e", "pd_s400-1-91n6e", "in_missile_reach_48N6E3"} <= set(ds.data_vars)
+    assert ds["altitude"].attrs["units"] == "m" and ds.attrs["altitude_reference"] == "AGL"
+    assert 0.0 <= float(ds["pd_any"].min()) <= float(ds["pd_any"].max()) <= 1.0
+
+
+def test_same_scenario_same_numbers():
+    sc = iadsim.load_scenario(MINIMAL)
+    a = iadsim.coverage(sc, altitudes_m=[300.0], rcs_dbsm=0.0, resolution_m=25_000.0)
+    b = iadsim.coverage(sc, altitudes_m=[300.0], rcs_dbsm=0.0, resolution_m=25_000.0)
+    xr.testing.assert_identical(a, b)
+
+
+def test_inactive_battalion_is_not_in_coverage():
+    sc = iadsim.load_scenario(EXAMPLES / "united_resolve_2022.yaml")
+    dep = build_deployment(sc, "nominal", load_terrain(sc, resolution_m=5000.0))
+    inactive = {b.id for b in sc.battalions if not b.active}
+    assert inactive and not inactive & {r.battalion_id for r in dep.radars}
+    assert any("inactive" in a for a in dep.assumptions)
+
+
+@pytest.mark.parametrize("args", [
+    ["equipment", "list"],
+    ["equipment", "show", "40N6E"],
+    ["equipment", "show", "91n6e"],
+    ["validate", str(MINIMAL)],
+])
+def test_cli_commands_succeed(args):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+
+
+def test_cli_show_lists_sources_and_assumptions():
+    out = runner.invoke(app, ["equipment", "show", "92N6E"]).output
+    assert "http" in out and "ASSUMED" in out and "derived" in out
+
+
+def test_cli_unknown_equipment_suggests_closest():
+    result = runner.invoke(app, ["equipment", "show", "40N6X"])
+    assert result.exit_code == 2
+    assert "40N6E" in result.output and "Traceback" not in result.output
+
+
+def test_cli_validate_bad_file_names_file_line_field(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINIMAL.read_text().replace("type: 92N6E", "type: 92N6X"))
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.yaml:" in result.output and "battalions[0].radars[0].type" in result.output
+    assert "92N6E" in result.output and "Traceback" not in result.output
+
+
+def test_cli_coverage_rejects_bad_figure_set(tmp_path):
+    result = runner.invoke(app, ["coverage", str(MINIMAL), "--alt", "100", "--assume", "best",
+                                 "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "low, nominal, high" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_cli_coverage_writes_outputs(tmp_path):
+    result = runner.invoke(app, ["coverage", str(MINIMAL), "--alt", "1000", "--target", "Su-35",
+                                 "--resolution-km", "20", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    ds = xr.open_dataset(tmp_path / "c" / "coverage.nc", engine="h5netcdf")
+    assert list(ds.target.values) == ["Su-35"]
+    assert np.isfinite(ds["ground_msl_m"].values).all()
