@@ -146,3 +146,23 @@ def test_cli_coverage_writes_outputs(tmp_path):
     ds = xr.open_dataset(tmp_path / "c" / "coverage.nc", engine="h5netcdf")
     assert list(ds.target.values) == ["Su-35"]
     assert np.isfinite(ds["ground_msl_m"].values).all()
+
+
+def test_png_carries_provenance(products):
+    from PIL import Image
+
+    out, _ = products
+    info = Image.open(out / "map_f_16c_100m.png").info
+    meta = json.loads(info["Description"])
+    assert info["Software"] == f"iadsim {iadsim.__version__}"
+    assert meta["figure_set"] == "nominal" and meta["sources"] and meta["assumptions"]
+
+
+def test_msl_altitudes_are_labelled_and_below_ground_is_flagged(tmp_path):
+    sc = iadsim.load_scenario(MINIMAL)
+    ds = iadsim.coverage(sc, altitudes_m=[100.0], rcs_dbsm=0.0, resolution_m=20_000.0,
+                         altitude_reference="msl")
+    assert ds.attrs["altitude_reference"] == "MSL"
+    below = ds["target_below_ground"].values[0]
+    assert below.any()  # the synthetic relief is 160-280 m, above a 100 m MSL target
+    assert (ds["pd_any"].values[0][below] == 0).all()

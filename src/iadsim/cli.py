@@ -25,6 +25,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                        "Simulation only: no interface to real sensors or weapons.")
 equipment_app = typer.Typer(no_args_is_help=True, help="Browse the cited equipment library.")
 app.add_typer(equipment_app, name="equipment")
+terrain_app = typer.Typer(no_args_is_help=True, help="Terrain (DEM) utilities.")
+app.add_typer(terrain_app, name="terrain")
 # Piped output (files, CI logs) gets a wide fixed width so that tables of sources stay readable.
 console = Console() if sys.stdout.isatty() else Console(width=160)
 err = Console(stderr=True)
@@ -142,8 +144,26 @@ def _fmt(v) -> str:
     return "" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
 
 
+@terrain_app.command("fetch")
+def terrain_fetch(
+    bbox: Annotated[tuple[float, float, float, float], typer.Option(
+        help="LAT_MIN LAT_MAX LON_MIN LON_MAX, degrees")],
+    out: Annotated[Path, typer.Option(help="Output GeoTIFF")] = Path("dem.tif"),
+    product: Annotated[str, typer.Option(help="glo30 (1 arc-second) or glo90 (3 arc-seconds)")
+                       ] = "glo90",
+    cache_dir: Annotated[Path | None, typer.Option(help="Tile cache directory")] = None,
+) -> None:
+    """Download public Copernicus DEM tiles (cached) and mosaic them into one GeoTIFF."""
+    from iadsim.geo.fetch import fetch_dem
+
+    with _Bar() as bar:
+        path = _run(fetch_dem, *bbox, out, product=product, cache_dir=cache_dir, progress=bar)
+    console.print(f"[green]wrote {path}[/] (use it with --dem or terrain: {{dem: {path}}})")
+
+
 def _coverage_command(scenario: Path, alt: list[float], target: list[str], resolution_km: float,
-                      dem: Path | None, out: Path, assume: list[str]) -> None:
+                      dem: Path | None, out: Path, assume: list[str],
+                      altitude_reference: str = "agl") -> None:
     from iadsim.scenario.load import load_scenario
     from iadsim.workflows import coverage_products, target_spec
 
@@ -154,9 +174,12 @@ def _coverage_command(scenario: Path, alt: list[float], target: list[str], resol
         _fail(IadsimError(f"--assume {bad[0]!r}: allowed values are low, nominal, high"))
     if resolution_km <= 0 or not alt:
         _fail(IadsimError("--resolution-km must be > 0 and at least one --alt is needed"))
+    if altitude_reference not in ("agl", "msl"):
+        _fail(IadsimError(f"--altitude-reference {altitude_reference!r}: allowed values are "
+                          "agl (above ground), msl (above mean sea level)"))
     with _Bar() as bar:
         run = _run(coverage_products, sc, out, alt, targets, resolution_km * 1000.0, assume,
-                   dem_path=dem, progress=bar)
+                   dem_path=dem, altitude_reference=altitude_reference, progress=bar)
     console.print(f"[green]wrote {len(run.files)} files to {out}[/]")
     for f in run.files:
         console.print(f"  {f}")
@@ -165,7 +188,8 @@ def _coverage_command(scenario: Path, alt: list[float], target: list[str], resol
 @app.command("coverage")
 def coverage_cmd(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")],
-    alt: Annotated[list[float], typer.Option(help="Target altitude, m above ground (repeat)")],
+    alt: Annotated[list[float], typer.Option(help="Target altitude, m (repeat); see "
+                                             "--altitude-reference")],
     target: Annotated[list[str], typer.Option(help="Threat id (its nominal RCS) or RCS in dBsm "
                                                    "(repeat)")] = ["F-16C"],
     resolution_km: Annotated[float, typer.Option(help="Grid resolution, km")] = 2.0,
@@ -173,9 +197,10 @@ def coverage_cmd(
     out: Annotated[Path, typer.Option(help="Output directory")] = Path("out/coverage"),
     assume: Annotated[list[str], typer.Option(help="Figure set(s): low | nominal | high")] = [
         "nominal"],
+    altitude_reference: Annotated[str, typer.Option(help="agl (above ground) or msl")] = "agl",
 ) -> None:
     """Radar and missile coverage maps, contours (GeoJSON/KML), NetCDF and summary."""
-    _coverage_command(scenario, alt, target, resolution_km, dem, out, assume)
+    _coverage_command(scenario, alt, target, resolution_km, dem, out, assume, altitude_reference)
 
 
 @app.command()

@@ -57,8 +57,12 @@ def _reference_points(scenario: Scenario) -> list[tuple[str, float, float]]:
 def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequence[float],
                       targets: Sequence[TargetSpec], resolution_m: float,
                       figure_sets: Sequence[str] = FIGURE_SETS, dem_path: str | Path | None = None,
-                      vertical: bool = True, progress: Progress | None = None) -> CoverageRun:
-    """Compute coverage for every figure set and target and write all products into ``out_dir``."""
+                      altitude_reference: str = "agl", vertical: bool = True,
+                      progress: Progress | None = None) -> CoverageRun:
+    """Compute coverage for every figure set and target and write all products into ``out_dir``.
+
+    ``altitude_reference`` is 'agl' (altitudes above the ground under the target) or 'msl'.
+    """
     figure_sets = [fs for fs in FIGURE_SETS if fs in figure_sets]
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +84,8 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
             for t in targets:
                 step(f"coverage {t.label} ({fs})")
                 results[fs][t.label] = coverage(dep, altitudes_m, 10 ** (t.rcs_dbsm / 10),
-                                                resolution_m, grid=grid, views=views)
+                                                resolution_m, altitude_reference, grid=grid,
+                                                views=views)
         dep = deployments[main_fs]
         files: list[Path] = []
         step("maps")
@@ -102,7 +107,8 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
         _write_netcdf(results[main_fs], targets, nc)
         files.append(nc)
         step("summary")
-        rows = published_vs_seen(dep, results[main_fs][targets[0].label])
+        rows = (published_vs_seen(dep, results[main_fs][targets[0].label])
+                if altitude_reference == "agl" else [])
         summary = coverage_summary_md(dep, results, targets, rows, refs,
                                       [f.name for f in files] + ["summary.md"])
         (tmp / "summary.md").write_text(summary, encoding="utf-8")
@@ -160,7 +166,7 @@ def _vertical_diagrams(dep, target: TargetSpec, out: Path) -> list[Path]:
         title = (f"{radar.type_id} at {radar.id} ({radar.lat_deg:.2f}N {radar.lon_deg:.2f}E), "
                  f"bearing 270°, target {_label(target)}, figure set {dep.figure_set}")
         files.append(vertical_diagram(vds, title, out / f"vertical_{_slug(radar.type_id)}.png",
-                                      published))
+                                      provenance(dep), published))
     return files
 
 
@@ -171,17 +177,19 @@ def _vector_products(results, dep, targets, out: Path) -> list[Path]:
     for t in targets:
         for fs, per_target in results.items():
             ds = per_target[t.label]
+            ref = ds.attrs["altitude_reference"]
             for ia, alt in enumerate(ds.altitude.values):
                 for level in (0.5, 0.9) if fs == "nominal" else (0.5,):
                     geom = mask_to_polygons(ds.lat.values, ds.lon.values,
                                             ds["pd_any"].values[ia] >= level)
                     props = {"layer": "detection", "target": t.label, "rcs_dbsm": t.rcs_dbsm,
-                             "altitude_m": float(alt), "altitude_reference": "AGL",
+                             "altitude_m": float(alt), "altitude_reference": ref,
                              "pd_min": level, "figure_set": fs}
-                    name = f"Pd>={level} {t.label} {alt:.0f} m AGL ({fs})"
+                    name = f"Pd>={level} {t.label} {alt:.0f} m {ref} ({fs})"
                     features.append((geom, props))
                     layers.append(("detection", geom, name, props))
     ds = nominal[targets[0].label]
+    ref = ds.attrs["altitude_reference"]
     for var in ds.data_vars:
         if not var.startswith(("in_missile_reach_", "engageable_")):
             continue
@@ -190,9 +198,10 @@ def _vector_products(results, dep, targets, out: Path) -> list[Path]:
         for ia, alt in enumerate(ds.altitude.values):
             geom = mask_to_polygons(ds.lat.values, ds.lon.values, ds[var].values[ia])
             props = {"layer": kind, "missile": missile, "altitude_m": float(alt),
-                     "target": targets[0].label, "figure_set": dep.figure_set}
+                     "altitude_reference": ref, "target": targets[0].label,
+                     "figure_set": dep.figure_set}
             features.append((geom, props))
-            layers.append((kind, geom, f"{missile} {kind} {alt:.0f} m AGL", props))
+            layers.append((kind, geom, f"{missile} {kind} {alt:.0f} m {ref}", props))
     meta = provenance(dep)
     gj = write_geojson(out / "coverage.geojson", features, meta)
     grouped: dict[str, list] = {}

@@ -6,7 +6,6 @@ the resolved deployment for names. Every summary ends with the assumptions and s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -58,6 +57,28 @@ def _alts_where(flags: Sequence[bool], alts: Sequence[float]) -> str:
     return ", ".join(hit) if hit else "none of the altitudes studied"
 
 
+def _reach_section(reach_rows: Sequence[ReachRow], target: TargetSpec) -> list[str]:
+    if not reach_rows:
+        return ["Computed for altitudes above ground (AGL) only: rerun with AGL altitudes."]
+    lines = [
+        "A missile's quoted maximum range is a kinematic limit. To engage, a radar that can guide "
+        "it must see the target: near the ground the Earth's curvature and the terrain hide "
+        f"low-flying targets long before the quoted range. Nominal figures; target: {target.label}.",
+        "",
+        "| battalion | missile | quoted max range | target altitude | reach over a smooth Earth "
+        "(radar horizon, detection range) | reach over terrain (median / max over bearings) | "
+        "share of the published ring actually engageable |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in reach_rows:
+        lines.append(
+            f"| {r.battalion_id} | {r.missile_id} | {r.quoted_max_range_m / 1000:,.0f} km | "
+            f"{r.altitude_m:,.0f} m | {r.horizon_reach_m / 1000:,.0f} km | "
+            f"{r.terrain_reach_median_m / 1000:,.0f} / {r.terrain_reach_max_m / 1000:,.0f} km | "
+            f"{100 * r.engageable_fraction:.0f} % |")
+    return lines
+
+
 def coverage_summary_md(deployment: Deployment,
                         results: Mapping[str, Mapping[str, xr.Dataset]],
                         targets: Sequence[TargetSpec],
@@ -73,7 +94,8 @@ def coverage_summary_md(deployment: Deployment,
         f"# {deployment.name}: what the radars and missiles reach",
         "",
         f"iadsim {__version__}. Figure sets computed: {', '.join(results)}. Target altitudes are "
-        f"metres **above ground** ({ref}). Terrain: {deployment.dem.source}. Refraction: "
+        f"metres **{'above ground' if ref == 'AGL' else 'above mean sea level'}** ({ref}). "
+        f"Terrain: {deployment.dem.source}. Refraction: "
         f"effective Earth radius factor k = {deployment.k_factor:.4g}. Grid resolution "
         f"{first.attrs['resolution_m'] / 1000:.3g} km.",
         "",
@@ -93,22 +115,8 @@ def coverage_summary_md(deployment: Deployment,
                              if m.battalion_id == bn)
         lines.append(f"| {bn} | {radars or '-'} | {missiles or '-'} |")
 
-    lines += ["", "## The published range ring beside what the radars can see", "",
-              "A missile's quoted maximum range is a kinematic limit. To engage, a radar that can "
-              "guide it must see the target: near the ground the Earth's curvature and the terrain "
-              "hide low-flying targets long before the quoted range. Nominal figures; target: "
-              f"{targets[0].label}.", "",
-              "| battalion | missile | quoted max range | target altitude | reach over a smooth "
-              "Earth (radar horizon, detection range) | reach over terrain (median / max over "
-              "bearings) | share of the published ring actually engageable |",
-              "|---|---|---|---|---|---|---|"]
-    for r in reach_rows:
-        lines.append(
-            f"| {r.battalion_id} | {r.missile_id} | {r.quoted_max_range_m / 1000:,.0f} km | "
-            f"{r.altitude_m:,.0f} m | {r.horizon_reach_m / 1000:,.0f} km | "
-            f"{r.terrain_reach_median_m / 1000:,.0f} / {r.terrain_reach_max_m / 1000:,.0f} km | "
-            f"{100 * r.engageable_fraction:.0f} % |")
-
+    lines += ["", "## The published range ring beside what the radars can see", ""]
+    lines += _reach_section(reach_rows, targets[0])
     lines += ["", "## Area covered", "",
               "Area where at least one radar detects the target with the given probability per "
               "scan. 'Certain' uses the low end of every disputed figure, 'possible' the high end.",
@@ -162,7 +170,3 @@ def provenance(deployment: Deployment) -> dict:
             "sources": deployment.citations, "assumptions": deployment.assumptions,
             "terrain": deployment.dem.source}
 
-
-def provenance_json(deployment: Deployment) -> str:
-    """:func:`provenance` as a JSON string."""
-    return json.dumps(provenance(deployment), ensure_ascii=False)

@@ -6,17 +6,17 @@ nothing of their own beyond what is drawn.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib import colormaps
 from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
 
+from iadsim.analysis.report import provenance
 from iadsim.plot.basemap import Borders, draw_basemap, draw_range_ring, draw_site
 from iadsim.scenario.build import Deployment
 
@@ -36,7 +36,8 @@ def _extent(ds: xr.Dataset) -> tuple[float, float, float, float]:
 
 
 def _new_map(ds: xr.Dataset, borders: Borders):
-    fig, ax = plt.subplots(figsize=(10, 9), dpi=110)
+    fig = Figure(figsize=(10, 9), dpi=110)  # no pyplot: no global state, no GUI backend
+    ax = fig.subplots()
     draw_basemap(ax, borders, *_extent(ds))
     return fig, ax
 
@@ -91,7 +92,7 @@ def coverage_map(ds: xr.Dataset, altitude_index: int, deployment: Deployment, bo
     ax.set_title(f"{deployment.name}\nradar coverage, target {target_label}, "
                  f"{alt:,.0f} m {ref} — figure set: {ds.attrs['figure_set']}", fontsize=10)
     ax.legend(loc="lower left", fontsize=7, framealpha=0.9)
-    return _save(fig, path)
+    return _save(fig, path, provenance(deployment))
 
 
 def min_altitude_map(ds: xr.Dataset, deployment: Deployment, borders: Borders,
@@ -101,7 +102,7 @@ def min_altitude_map(ds: xr.Dataset, deployment: Deployment, borders: Borders,
     fig, ax = _new_map(ds, borders)
     field = ds["min_detectable_altitude_agl_m"]
     ladder = [0, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000]
-    cmap = plt.get_cmap("viridis", len(ladder) - 1)
+    cmap = colormaps["viridis"].resampled(len(ladder) - 1)
     norm = BoundaryNorm(ladder, cmap.N)
     mesh = ax.pcolormesh(ds.lon.values, ds.lat.values, field.values, cmap=cmap, norm=norm,
                          shading="nearest", zorder=1, alpha=0.85)
@@ -111,13 +112,14 @@ def min_altitude_map(ds: xr.Dataset, deployment: Deployment, borders: Borders,
     ax.set_title(f"{deployment.name}\nminimum detectable altitude, target {target_label} — "
                  f"figure set: {ds.attrs['figure_set']} (blank: not detected below 20 km)",
                  fontsize=10)
-    return _save(fig, path)
+    return _save(fig, path, provenance(deployment))
 
 
-def vertical_diagram(vds: xr.Dataset, title: str, path: Path,
+def vertical_diagram(vds: xr.Dataset, title: str, path: Path, provenance: Mapping,
                      published_ranges_m: Mapping[str, float] | None = None) -> Path:
     """Range–altitude Pd diagram with terrain profile, smooth-Earth horizon and terrain mask."""
-    fig, ax = plt.subplots(figsize=(10, 5), dpi=110)
+    fig = Figure(figsize=(10, 5), dpi=110)
+    ax = fig.subplots()
     rng_km = vds["range"].values / 1000.0
     alt_km = vds["altitude"].values / 1000.0
     cmap = ListedColormap(["#ffffff", "#fee8c8", "#fdbb84", "#e34a33"])
@@ -140,14 +142,20 @@ def vertical_diagram(vds: xr.Dataset, title: str, path: Path,
     ax.set_ylabel("target altitude, km MSL")
     ax.set_title(title, fontsize=10)
     ax.legend(loc="upper left", fontsize=7)
-    return _save(fig, path)
+    return _save(fig, path, provenance)
 
 
-def _save(fig, path: Path) -> Path:
+def _save(fig, path: Path, provenance: Mapping) -> Path:
+    """Write a PNG with a provenance footer and the full provenance in its text chunks."""
+    fig.text(0.01, 0.002, f"iadsim {provenance['iadsim_version']} · figure set "
+             f"{provenance['figure_set']} · rests on {len(provenance['assumptions'])} assumptions "
+             f"and {len(provenance['sources'])} public sources (see summary.md) · simulation, "
+             "not a measurement", fontsize=6, color="#555555", va="bottom")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, bbox_inches="tight")
-    plt.close(fig)
+    fig.savefig(tmp, bbox_inches="tight", metadata={
+        "Software": f"iadsim {provenance['iadsim_version']}",
+        "Description": json.dumps(provenance, ensure_ascii=False)})
     tmp.replace(path)
     return path
