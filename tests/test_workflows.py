@@ -56,7 +56,10 @@ def test_coverage_grows_with_altitude_and_rcs(products):
     _, run = products
     nominal = run.results["nominal"]
     big, small = nominal["F-16C"], nominal["RCS -10 dBsm"]
-    area = lambda ds, i: float((ds["pd_any"].values[i] >= 0.5).sum())
+
+    def area(ds, i):
+        return float((ds["pd_any"].values[i] >= 0.5).sum())
+
     assert area(big, 1) > area(big, 0) > 0
     assert area(big, 1) >= area(small, 1)
     # the low figure set never covers more than the nominal one

@@ -68,7 +68,7 @@ def _run(fn, *args, **kwargs):
         return fn(*args, **kwargs)
     except typer.Exit:
         raise
-    except Exception as exc:  # noqa: BLE001 - the CLI turns every error into a message
+    except Exception as exc:
         _fail(exc)
 
 

@@ -53,7 +53,7 @@ def point_status(ds: xr.Dataset, lat_deg: float, lon_deg: float) -> dict:
 
 
 def _alts_where(flags: Sequence[bool], alts: Sequence[float]) -> str:
-    hit = [f"{a:,.0f} m" for a, f in zip(alts, flags) if f]
+    hit = [f"{a:,.0f} m" for a, f in zip(alts, flags, strict=True) if f]
     return ", ".join(hit) if hit else "none of the altitudes studied"
 
 

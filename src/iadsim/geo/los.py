@@ -174,7 +174,7 @@ def _emit(
     """Write one cell's result: min visible height if ``out_h`` is a full grid, else visibility."""
     if out_h.shape[0] > 1:
         value = z_los - adjusted + raw
-        out_h[row, col] = value if 0.0 < value else 0.0  # noqa: FURB136  (GDAL std::max NaN rule)
+        out_h[row, col] = value if 0.0 < value else 0.0
     else:
         out_v[row, col] = not (adjusted + target_agl < z_los)
 
@@ -223,7 +223,7 @@ def _sweep_observer_row(
             adjusted = raw - curv * r2 / diameter
             z = _line_z(i, first[c - side], z_o)
             _emit(out_h, out_v, obs_row, c, z, adjusted, raw, target_agl)
-            first[c] = z if adjusted < z else adjusted  # noqa: FURB136  (GDAL NaN rule)
+            first[c] = z if adjusted < z else adjusted
             c += side
             i += 1
     return first
@@ -269,7 +269,7 @@ def _sweep_half(
         adjusted = raw - curv * ry2 / diameter
         z = _line_z(j, last[c0], z_o)
         _emit(out_h, out_v, row, c0, z, adjusted, raw, target_agl)
-        this[c0] = z if adjusted < z else adjusted  # noqa: FURB136  (GDAL NaN rule)
+        this[c0] = z if adjusted < z else adjusted
         for side in (-1, 1):
             c = c0 + side
             i = 1
@@ -282,7 +282,7 @@ def _sweep_half(
                 adjusted = raw - curv * r2 / diameter
                 z = _edge_z(i, j, last[c - side], last[c], z_o)
                 _emit(out_h, out_v, row, c, z, adjusted, raw, target_agl)
-                this[c] = z if adjusted < z else adjusted  # noqa: FURB136  (GDAL NaN rule)
+                this[c] = z if adjusted < z else adjusted
                 c += side
                 i += 1
             if i < j:
@@ -297,7 +297,7 @@ def _sweep_half(
                 adjusted = raw - curv * r2 / diameter
                 z = _edge_z(j, i, last[c - side], prev, z_o)
                 _emit(out_h, out_v, row, c, z, adjusted, raw, target_agl)
-                prev = z if adjusted < z else adjusted  # noqa: FURB136  (GDAL NaN rule)
+                prev = z if adjusted < z else adjusted
                 this[c] = prev
                 c += side
                 i += 1

@@ -190,7 +190,7 @@ def decode_dcw_segments(
     lat = lat_raw / float(lat_attrs["scale"]) + float(lat_attrs["min"])
     ends = np.append(starts[1:], lon_raw.size)
     rings = []
-    for start, end in zip(starts, ends):
+    for start, end in zip(starts, ends, strict=True):
         if end - start - 1 >= 3:
             xy = np.column_stack((lon[start + 1 : end], lat[start + 1 : end]))
             rings.append((xy, bool(lat_raw[start] == _DCW_HOLE_FLAG)))

@@ -90,7 +90,7 @@ def load_scenario_text(text: str, path: str = "<string>",
     (the file, when there is one) anchors relative ``terrain.dem`` paths."""
     try:
         data, positions, problems = parse_yaml(text)
-    except Exception as exc:  # noqa: BLE001 - last resort: the loader must only raise ScenarioError
+    except Exception as exc:
         _fail(path, FILE_FIELD, f"internal error while reading YAML (please report): "
               f"{type(exc).__name__}: {exc}", None, "")
     if problems:
@@ -106,7 +106,7 @@ def validate_scenario_data(data: Any, positions: Positions | None = None, path: 
         return _validate(data, positions, path, source_path)
     except ScenarioError:
         raise
-    except Exception as exc:  # noqa: BLE001 - last resort: the loader must only raise ScenarioError
+    except Exception as exc:
         _fail(path, FILE_FIELD, f"internal error while validating (please report): "
               f"{type(exc).__name__}: {exc}", None, "")
 
@@ -362,6 +362,6 @@ def _short(value: Any, limit: int = 80) -> Any:
         return value if len(value) <= limit else value[: limit - 3] + "..."
     try:
         text = repr(value)
-    except Exception:  # noqa: BLE001 - recursive or odd objects
+    except Exception:
         text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."

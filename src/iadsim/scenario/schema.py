@@ -509,7 +509,7 @@ def _system_of(item: Any) -> str:
 def _names(library: Any, kind: str | None) -> list[str]:
     try:
         return sorted(library.names(kind)) if kind else sorted(library.names())
-    except Exception:  # noqa: BLE001 - an unknown kind name in the library API
+    except Exception:
         return sorted(library.names())
 
 
@@ -526,7 +526,7 @@ def _lookup(library: Any, name: str, kind: str) -> tuple[Any | None, str]:
     """Library item for ``name`` or (None, allowed-text with the closest names of ``kind``)."""
     try:
         return library.get(name), ""
-    except Exception:  # noqa: BLE001 - EquipmentError (or KeyError from a bare mapping)
+    except Exception:
         known = _names(library, kind)
         close = _closest(name, known)
         allowed = (f"closest: {', '.join(close)}; " if close else "") + \
