@@ -33,6 +33,54 @@ PUBLISHED_REQUIRED_SNR_DB: list[tuple[float, float, int, int, float, str]] = [
 ]
 
 
+#: radarsimpy (Z. Peng) test suite, https://github.com/radarsimx/radarsimpy ,
+#: tests/test_module_tools.py at commit e665fe2d855fbcf23c0c6e1c76b77a7ea79b56c0 (file last changed
+#: in 742fab6869a2f7688a1244acc6582269bda26559), ``test_roc_pd``.
+RADARSIMPY_ROC_PD_TESTS = (
+    "radarsimpy tests/test_module_tools.py::test_roc_pd, https://github.com/radarsimx/radarsimpy "
+    "@ e665fe2d (roc_pd(pfa, snr_db, npulses, 'Swerling k'), square-law, non-coherent)"
+)
+
+#: Pd at a given single-pulse SNR from an independent open-source implementation, NOT a
+#: textbook table: (pd, pfa, n_pulses, swerling, snr_db, source). radarsimpy implements the
+#: Mahafza (*Radar Systems Analysis and Design Using MATLAB*, 2005) expressions; those are exact
+#: except for the Gram-Charlier series it uses for Swerling 4 with N >= 50, which explains the
+#: largest residual (Swerling 4, N = 256, Pd 0.2155: 0.025 dB). Pd is printed to 4 decimals and
+#: the SNRs are exact inputs, so the check is on the SNR needed for the printed Pd (0.1 dB, the
+#: requirement; the largest residual over these rows is 0.025 dB). "Swerling 5" there is
+#: Swerling 0 here.
+RADARSIMPY_PD_AT_SNR: list[tuple[float, float, int, int, float, str]] = [
+    (0.6287, 1e-8, 1, 0, 13.0, RADARSIMPY_ROC_PD_TESTS),
+    (0.1683, 1e-8, 1, 0, 11.0, RADARSIMPY_ROC_PD_TESTS),
+    (0.8411, 1e-8, 256, 0, -3.2, RADARSIMPY_ROC_PD_TESTS),
+    (0.2249, 1e-8, 256, 0, -4.8, RADARSIMPY_ROC_PD_TESTS),
+    (0.7980, 1e-4, 1, 1, 16.0, RADARSIMPY_ROC_PD_TESTS),
+    (0.2036, 1e-4, 1, 1, 6.8, RADARSIMPY_ROC_PD_TESTS),
+    (0.8959, 1e-4, 256, 1, 3.6, RADARSIMPY_ROC_PD_TESTS),
+    (0.2560, 1e-4, 256, 1, -7.6, RADARSIMPY_ROC_PD_TESTS),
+    (0.7980, 1e-4, 1, 2, 16.0, RADARSIMPY_ROC_PD_TESTS),
+    (0.2036, 1e-4, 1, 2, 6.8, RADARSIMPY_ROC_PD_TESTS),
+    (0.9120, 1e-4, 256, 2, -4.4, RADARSIMPY_ROC_PD_TESTS),
+    (0.2125, 1e-4, 256, 2, -7.2, RADARSIMPY_ROC_PD_TESTS),
+    (0.8846, 1e-4, 1, 3, 15.2, RADARSIMPY_ROC_PD_TESTS),
+    (0.1931, 1e-4, 1, 3, 6.8, RADARSIMPY_ROC_PD_TESTS),
+    (0.8889, 1e-4, 256, 3, -0.4, RADARSIMPY_ROC_PD_TESTS),
+    (0.1775, 1e-4, 256, 3, -8.4, RADARSIMPY_ROC_PD_TESTS),
+    (0.8846, 1e-4, 1, 4, 15.2, RADARSIMPY_ROC_PD_TESTS),
+    (0.1931, 1e-4, 1, 4, 6.8, RADARSIMPY_ROC_PD_TESTS),
+    (0.8413, 1e-4, 256, 4, -4.8, RADARSIMPY_ROC_PD_TESTS),
+    (0.2155, 1e-4, 256, 4, -7.2, RADARSIMPY_ROC_PD_TESTS),
+]
+
+# Seen but deliberately NOT used as references (no textbook table for Swerling 1-4 was found):
+# - An unofficial MATLAB "agentic toolkit" skill file on GitHub (radar equation / detection
+#   tools reference) quotes, as code comments, detectability(0.9, 1e-6, 10, 'Swerling1') = 13.5 dB,
+#   and for one pulse, Pd 0.9, Pfa 1e-6: Swerling 0 "~13.1", Swerling 1 "~21.1", Swerling 3
+#   17.6 dB. MATLAB's detectability uses Barton's universal equation (an approximation) in that
+#   range, and the Swerling 3 figure contradicts the exact N = 1 closed form below (17.30 dB),
+#   so none of these is an exact reference.
+
+
 def swerling1_single_pulse_snr_db(pd: float, pfa: float) -> float:
     """Exact SNR for Swerling 1 (= Swerling 2) with one pulse.
 

@@ -37,6 +37,13 @@ def test_required_snr_matches_published_values(pd_, pfa, n, sw, snr_db, source):
     assert required_snr_db(pd_, pfa, n, sw) == pytest.approx(snr_db, abs=0.1), source
 
 
+@pytest.mark.parametrize(("pd_", "pfa", "n", "sw", "snr_db", "source"), ref.RADARSIMPY_PD_AT_SNR)
+def test_required_snr_matches_independent_implementation(pd_, pfa, n, sw, snr_db, source):
+    # Swerling 0-4 at N = 1 and N = 256 from radarsimpy's test suite (Pd to 4 decimals at a
+    # given SNR); the requirement's 0.1 dB applies to the SNR that yields the printed Pd.
+    assert required_snr_db(pd_, pfa, n, sw) == pytest.approx(snr_db, abs=0.1), source
+
+
 @pytest.mark.parametrize(("pd_", "pfa"), list(itertools.product(PDS, PFAS)))
 @pytest.mark.parametrize("sw", [1, 2])
 def test_single_pulse_rayleigh_matches_closed_form(pd_, pfa, sw):

@@ -147,10 +147,12 @@ def vertical_diagram(vds: xr.Dataset, title: str, path: Path, provenance: Mappin
 
 def _save(fig, path: Path, provenance: Mapping) -> Path:
     """Write a PNG with a provenance footer and the full provenance in its text chunks."""
-    fig.text(0.01, 0.002, f"iadsim {provenance['iadsim_version']} · figure set "
-             f"{provenance['figure_set']} · rests on {len(provenance['assumptions'])} assumptions "
-             f"and {len(provenance['sources'])} public sources (see summary.md) · simulation, "
-             "not a measurement", fontsize=6, color="#555555", va="bottom")
+    fig.axes[0].annotate(
+        f"iadsim {provenance['iadsim_version']} · figure set {provenance['figure_set']} · rests on "
+        f"{len(provenance['assumptions'])} assumptions and {len(provenance['sources'])} public "
+        "sources (see summary.md) · simulation, not a measurement",
+        xy=(0, 0), xycoords="axes fraction", xytext=(0, -36), textcoords="offset points",
+        fontsize=6, color="#555555", va="top")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.png")
