@@ -169,3 +169,36 @@ def test_msl_altitudes_are_labelled_and_below_ground_is_flagged(tmp_path):
     below = ds["target_below_ground"].values[0]
     assert below.any()  # the synthetic relief is 160-280 m, above a 100 m MSL target
     assert (ds["pd_any"].values[0][below] == 0).all()
+
+
+def test_scenario_area_sets_the_grid(tmp_path):
+    text = MINIMAL.read_text() + (
+        "area: {lat_min_deg: 52.5, lat_max_deg: 53.5, lon_min_deg: 25.5, lon_max_deg: 26.5}\n")
+    path = tmp_path / "area.yaml"
+    path.write_text(text)
+    ds = iadsim.coverage(iadsim.load_scenario(path), altitudes_m=[100.0], rcs_dbsm=0.0,
+                         resolution_m=10_000.0)
+    assert ds.lat.min() == pytest.approx(52.5) and ds.lat.max() <= 53.5 + 0.05
+    assert ds.lon.min() == pytest.approx(25.5) and ds.lon.max() <= 26.5 + 0.08
+
+
+def test_small_dem_beyond_extent_is_an_explicit_assumption(tmp_path):
+    from iadsim.geo.terrain import Dem
+
+    dem_path = tmp_path / "dem.tif"
+    Dem.synthetic(52.5, 53.7, 25.0, 27.0, 2000.0, seed=3).to_geotiff(dem_path)
+    ds = iadsim.coverage(iadsim.load_scenario(MINIMAL), altitudes_m=[100.0], rcs_dbsm=0.0,
+                         resolution_m=20_000.0, dem=dem_path)
+    assert any("beyond the DEM" in a for a in json.loads(ds.attrs["assumptions"]))
+
+
+def test_site_outside_dem_is_a_clear_error(tmp_path):
+    from iadsim.geo.terrain import Dem
+
+    dem_path = tmp_path / "dem.tif"
+    Dem.synthetic(50.0, 51.0, 20.0, 21.0, 5000.0, seed=3).to_geotiff(dem_path)
+    result = runner.invoke(app, ["coverage", str(MINIMAL), "--alt", "100", "--dem", str(dem_path),
+                                 "--resolution-km", "20", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "outside the DEM" in result.output and "ground_alt_m" in result.output
+    assert not (tmp_path / "o").exists()

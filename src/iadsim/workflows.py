@@ -17,7 +17,7 @@ import numpy as np
 import xarray as xr
 
 from iadsim.analysis.contours import mask_to_polygons
-from iadsim.analysis.coverage import Grid, coverage, radar_views, vertical_coverage
+from iadsim.analysis.coverage import Grid, coverage, radar_views, scenario_grid, vertical_coverage
 from iadsim.analysis.envelopes import published_vs_seen
 from iadsim.analysis.report import TargetSpec, coverage_summary_md, provenance
 from iadsim.io.files import current_umask
@@ -74,8 +74,7 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
         refs = _reference_points(scenario)
         deployments = {fs: build_deployment(scenario, fs, dem) for fs in figure_sets}
         main_fs = "nominal" if "nominal" in deployments else figure_sets[0]
-        grid = Grid.around(deployments[main_fs], resolution_m,
-                           extra_points=[(lat, lon) for _, lat, lon in refs])
+        grid = scenario_grid(scenario, deployments[main_fs], resolution_m)
         results: dict[str, dict[str, xr.Dataset]] = {}
         for fs, dep in deployments.items():
             step(f"viewsheds ({fs} figures)")
@@ -159,7 +158,7 @@ def _vertical_diagrams(dep, target: TargetSpec, out: Path) -> list[Path]:
         done.add(radar.type_id)
         bearing = 1.5 * np.pi
         vds = vertical_coverage(radar, 10 ** (target.rcs_dbsm / 10), dep.dem, dep.k_factor,
-                                bearing)
+                                bearing, fill_msl_m=dep.terrain_fill_msl_m)
         published = {f"{m.missile_id} {m.max_range_m / 1000:.0f} km": m.max_range_m
                      for m in dep.missiles
                      if m.battalion_id == radar.battalion_id and radar.id in m.guided_by}

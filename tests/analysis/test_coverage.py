@@ -43,7 +43,7 @@ def radar(antenna_agl_m: float = 30.0, ref_range_m: float = 1e9, rcs_ref_m2: flo
 
 def deployment(r: RadarSite, missiles=(), dem=None) -> Deployment:
     return Deployment("test", "nominal", (r,), tuple(missiles), dem or flat_dem(r.ground_msl_m),
-                      K, [], [])
+                      K, terrain_fill_msl_m=r.ground_msl_m)
 
 
 def horizon_closed_form_m(h_a: float, h_t: float) -> float:

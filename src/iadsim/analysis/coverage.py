@@ -20,6 +20,7 @@ from iadsim.geo.frames import geodesic_direct, geodesic_inverse
 from iadsim.geo.los import effective_earth_radius_m, radar_min_visible_height, slant_geometry
 from iadsim.geo.terrain import Dem
 from iadsim.scenario.build import Deployment, RadarSite
+from iadsim.scenario.schema import Scenario
 from iadsim.units import EARTH_RADIUS_M, linear_to_db
 
 #: Altitudes (m AGL) searched for the minimum detectable altitude map: 5 m steps near the ground,
@@ -56,18 +57,34 @@ class Grid:
         for lat, lon in extra_points:
             lats.append(lat)
             lons.append(lon)
-        lat0 = 0.5 * (min(lats) + max(lats))
+        return cls.from_bounds(min(lats), max(lats), min(lons), max(lons), resolution_m)
+
+    @classmethod
+    def from_bounds(cls, lat_min: float, lat_max: float, lon_min: float, lon_max: float,
+                    resolution_m: float) -> Grid:
+        """Grid with cells of about ``resolution_m`` (at the mid latitude) over a lat/lon box."""
+        lat0 = 0.5 * (lat_min + lat_max)
         dlat = resolution_m / 111_320.0
         dlon = resolution_m / (111_320.0 * np.cos(np.radians(lat0)))
         return cls(
-            lat_deg=np.arange(min(lats), max(lats) + dlat / 2, dlat),
-            lon_deg=np.arange(min(lons), max(lons) + dlon / 2, dlon),
+            lat_deg=np.arange(lat_min, lat_max + dlat / 2, dlat),
+            lon_deg=np.arange(lon_min, lon_max + dlon / 2, dlon),
         )
 
     def mesh(self) -> tuple[np.ndarray, np.ndarray]:
         """``(lat2, lon2)`` arrays of shape ``(ny, nx)``."""
         lon2, lat2 = np.meshgrid(self.lon_deg, self.lat_deg)
         return lat2, lon2
+
+
+def scenario_grid(scenario: Scenario, deployment: Deployment, resolution_m: float) -> Grid:
+    """The scenario's ``area`` if it sets one, else every radar's reach and reference point."""
+    if scenario.area is not None:
+        a = scenario.area
+        return Grid.from_bounds(a.lat_min_deg, a.lat_max_deg, a.lon_min_deg, a.lon_max_deg,
+                                resolution_m)
+    return Grid.around(deployment, resolution_m,
+                       extra_points=[(p.lat_deg, p.lon_deg) for p in scenario.reference_points])
 
 
 @dataclass(frozen=True)
@@ -108,6 +125,7 @@ def radar_views(deployment: Deployment, grid: Grid, resolution_m: float,
         field = radar_min_visible_height(
             deployment.dem, radar.lat_deg, radar.lon_deg, radar.antenna_msl_m,
             radar.model.instrumented_range_m, resolution_m, deployment.k_factor,
+            fill_msl_m=deployment.terrain_fill_msl_m,
         )
         dist_m, _ = geodesic_inverse(radar.lat_deg, radar.lon_deg, lat2, lon2)
         views.append(RadarView(radar, np.asarray(dist_m), np.asarray(field.sample(lat2, lon2))))
@@ -172,7 +190,8 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
         raise ValueError("the deployment has no radar: nothing to compute coverage for")
     grid = grid or Grid.around(deployment, resolution_m)
     lat2, lon2 = grid.mesh()
-    ground = np.asarray(deployment.dem.sample(lat2, lon2, fill=0.0), dtype=float)
+    ground = np.asarray(deployment.dem.sample(lat2, lon2, fill=deployment.terrain_fill_msl_m),
+                        dtype=float)
     views = views if views is not None else radar_views(deployment, grid, resolution_m, progress)
     k = deployment.k_factor
     alts = np.asarray(altitudes_m, dtype=float)
@@ -274,7 +293,8 @@ def min_detectable_altitude(views: Sequence[RadarView], ground_msl_m: np.ndarray
 
 def vertical_coverage(radar: RadarSite, rcs_m2: float, dem: Dem, k: float, bearing_rad: float,
                       max_range_m: float | None = None, max_altitude_m: float = 30_000.0,
-                      n_range: int = 400, n_alt: int = 300) -> xr.Dataset:
+                      n_range: int = 400, n_alt: int = 300,
+                      fill_msl_m: float | None = None) -> xr.Dataset:
     """Range × altitude Pd of one radar along one bearing, over terrain and the 4/3-Earth horizon.
 
     Terrain masking is computed along the geodesic profile (independently of the 2-D viewshed):
@@ -283,13 +303,14 @@ def vertical_coverage(radar: RadarSite, rcs_m2: float, dem: Dem, k: float, beari
 
     Returns a Dataset with dims ``(altitude, range)``: ``pd``; and ``(range,)``: ``terrain_msl_m``,
     ``horizon_msl_m`` (lowest height visible over a smooth sphere at sea level, m MSL) and
-    ``mask_msl_m`` (lowest visible height over the terrain).
+    ``mask_msl_m`` (lowest visible height over the terrain). ``fill_msl_m``: terrain height
+    assumed beyond the DEM (default: raise :class:`~iadsim.errors.TerrainError`).
     """
     max_range_m = max_range_m or radar.model.instrumented_range_m
     rng = np.linspace(max_range_m / n_range, max_range_m, n_range)
     alt = np.linspace(0.0, max_altitude_m, n_alt)
     lat, lon = geodesic_direct(radar.lat_deg, radar.lon_deg, bearing_rad, rng)
-    terrain = np.asarray(dem.sample(lat, lon, fill=0.0), dtype=float)
+    terrain = np.asarray(dem.sample(lat, lon, fill=fill_msl_m), dtype=float)
     _, el_terrain = slant_geometry(rng, radar.antenna_msl_m, terrain, k)
     el_mask = np.concatenate([[-np.pi / 2], np.maximum.accumulate(el_terrain)[:-1]])
     mask_msl = np.maximum(_height_at_elevation(rng, radar.antenna_msl_m, el_mask, k), terrain)

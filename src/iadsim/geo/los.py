@@ -537,6 +537,7 @@ def radar_min_visible_height(
     max_range_m: float,
     resolution_m: float,
     k: float = K_STANDARD,
+    fill_msl_m: float | None = None,
 ) -> MinHeightField:
     """Terrain-masked minimum visible height around a radar.
 
@@ -550,7 +551,7 @@ def radar_min_visible_height(
     Parameters
     ----------
     dem : Dem
-        Terrain; must cover the whole disk.
+        Terrain; must cover the whole disk unless ``fill_msl_m`` is given.
     lat_deg, lon_deg : float
         Radar position, degrees.
     antenna_msl_m : float
@@ -561,6 +562,9 @@ def radar_min_visible_height(
         Grid cell size, m.
     k : float
         Effective-Earth-radius factor (4/3 standard atmosphere).
+    fill_msl_m : float, optional
+        Terrain height assumed where the disk extends beyond the DEM, m MSL; ``None`` (default)
+        raises instead. The caller states such an assumption in its outputs.
 
     Returns
     -------
@@ -581,7 +585,7 @@ def radar_min_visible_height(
     lon, lat = _aeqd_transformer(lat_deg, lon_deg, inverse=True).transform(x[disk], y[disk])
     ground = np.full(x.shape, np.nan)
     try:
-        ground[disk] = dem.sample(lat, lon)
+        ground[disk] = dem.sample(lat, lon, fill=fill_msl_m)
     except TerrainError as exc:
         raise TerrainError(
             f"radar at lat {lat_deg:.6f}, lon {lon_deg:.6f} with max range {max_range_m:g} m: {exc}"

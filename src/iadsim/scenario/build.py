@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from iadsim.geo.frames import enu2geodetic
+from iadsim.errors import TerrainError
+from iadsim.geo.frames import enu2geodetic, geodesic_direct
 from iadsim.geo.terrain import Dem
 from iadsim.scenario.library import Library, load_library
 from iadsim.scenario.schema import Scenario
@@ -76,6 +77,8 @@ class Deployment:
     missiles: tuple[MissileSite, ...]
     dem: Dem
     k_factor: float
+    #: Terrain height (m MSL) assumed beyond the DEM's extent: the DEM's median height.
+    terrain_fill_msl_m: float = 0.0
     citations: list[dict] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
 
@@ -130,13 +133,13 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
     missiles: list[MissileSite] = []
     items = {}
     for bn in (b for b in scenario.battalions if b.active):
-        bn_ground = _ground(dem, bn.site.lat_deg, bn.site.lon_deg, bn.site.ground_alt_m)
+        bn_ground = _ground(dem, bn.site.lat_deg, bn.site.lon_deg, bn.site.ground_alt_m, bn.id)
         bn_radars: list[RadarSite] = []
         for r in bn.radars:
             item = lib.get(r.type)
             items[item.id] = item
             lat, lon = _radar_position(bn, r)
-            ground = _ground(dem, lat, lon, getattr(r.site, "ground_alt_m", None) if r.site else None)
+            ground = _ground(dem, lat, lon, r.site.ground_alt_m if r.site else None, r.id)
             mast = r.mast_height_m if r.mast_height_m is not None else item.si(
                 "antenna_height_m", figure_set)
             site = RadarSite(r.id, bn.id, item.id, lat, lon, ground, ground + float(mast),
@@ -174,8 +177,25 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
             assumptions.append(f"Site of {bn.id}: {bn.site.reasoning}")
     if not dem.source.lower().startswith("geotiff"):
         assumptions.append(f"Terrain: {dem.source}")
+    fill = float(np.nanmedian(dem.height_msl_m))
+    beyond = [r.id for r in radars if not _dem_covers(dem, r.lat_deg, r.lon_deg,
+                                                      r.model.instrumented_range_m)]
+    if beyond:
+        assumptions.append(
+            f"Terrain beyond the DEM's extent (lat {dem.lat_deg[0]:.3f}..{dem.lat_deg[-1]:.3f}, "
+            f"lon {dem.lon_deg[0]:.3f}..{dem.lon_deg[-1]:.3f}) is taken as flat at the DEM's "
+            f"median height {fill:.0f} m; the instrumented range of {', '.join(beyond)} extends "
+            "beyond it. Supply a larger DEM (iadsim terrain fetch) to remove this assumption.")
     return Deployment(scenario.name, figure_set, tuple(radars), tuple(missiles), dem,
-                      float(scenario.terrain.k_factor), _unique(citations), _unique(assumptions))
+                      float(scenario.terrain.k_factor), fill, _unique(citations),
+                      _unique(assumptions))
+
+
+def _dem_covers(dem: Dem, lat_deg: float, lon_deg: float, range_m: float) -> bool:
+    """Whether the DEM's box contains the disk of ``range_m`` around a point (4 extreme points)."""
+    lats, lons = geodesic_direct(lat_deg, lon_deg, np.array([0.0, 0.5, 1.0, 1.5]) * np.pi, range_m)
+    return bool(dem.lat_deg[0] <= np.min(lats) and np.max(lats) <= dem.lat_deg[-1]
+                and dem.lon_deg[0] <= np.min(lons) and np.max(lons) <= dem.lon_deg[-1])
 
 
 def _radar_position(bn, r) -> tuple[float, float]:
@@ -186,8 +206,17 @@ def _radar_position(bn, r) -> tuple[float, float]:
     return float(lat), float(lon)
 
 
-def _ground(dem: Dem, lat: float, lon: float, given: float | None) -> float:
-    return float(given) if given is not None else float(dem.sample(lat, lon, fill=0.0))
+def _ground(dem: Dem, lat: float, lon: float, given: float | None, what: str) -> float:
+    """Ground height at a site: the scenario's ``ground_alt_m`` if given, else from the DEM."""
+    if given is not None:
+        return float(given)
+    try:
+        return float(dem.sample(lat, lon))
+    except TerrainError as exc:
+        raise TerrainError(
+            f"site of {what} ({lat:.5f}, {lon:.5f}) is outside the DEM {dem.source!r} "
+            f"(lat {dem.lat_deg[0]:.3f}..{dem.lat_deg[-1]:.3f}, lon {dem.lon_deg[0]:.3f}.."
+            f"{dem.lon_deg[-1]:.3f}): give its ground_alt_m or a DEM that covers it") from exc
 
 
 def _unique(rows: list) -> list:

@@ -119,25 +119,30 @@ def _require_sources_or_reasoning(assumed: bool, sources: tuple[Source, ...],
             {"allowed": "`sources: [{url, title}]`, or `assumed: true` with `reasoning`"})
 
 
-class Site(_Model):
+class _Place(_Model):
+    """A position with its provenance: sources, or ``assumed: true`` with a ``reasoning``."""
+
+    lat_deg: LatDeg
+    lon_deg: LonDeg
+    sources: tuple[Source, ...] = ()
+    assumed: StrictBool = False
+    reasoning: Text | None = None
+
+    @model_validator(mode="after")
+    def _cited(self) -> _Place:
+        _require_sources_or_reasoning(self.assumed, self.sources, self.reasoning)
+        return self
+
+
+class Site(_Place):
     """Where a battalion (or one radar) stands.
 
     ``ground_alt_m`` is the ground height above mean sea level; ``None`` takes it from the DEM.
     ``assumed: true`` means the exact position is not public; ``reasoning`` says how it was chosen.
     """
 
-    lat_deg: LatDeg
-    lon_deg: LonDeg
     ground_alt_m: GroundAltM | None = None
     location_note: Text
-    sources: tuple[Source, ...] = ()
-    assumed: StrictBool = False
-    reasoning: Text | None = None
-
-    @model_validator(mode="after")
-    def _cited(self) -> Site:
-        _require_sources_or_reasoning(self.assumed, self.sources, self.reasoning)
-        return self
 
 
 class Offset(_Model):
@@ -239,39 +244,17 @@ class Battalion(_Model):
         return value
 
 
-class DefendedAsset(_Model):
-    """Something the air defence protects (an airbase, a city)."""
-
-    id: Id
-    name: Text
-    lat_deg: LatDeg
-    lon_deg: LonDeg
-    note: Text | None = None
-    sources: tuple[Source, ...] = ()
-    assumed: StrictBool = False
-    reasoning: Text | None = None
-
-    @model_validator(mode="after")
-    def _cited(self) -> DefendedAsset:
-        _require_sources_or_reasoning(self.assumed, self.sources, self.reasoning)
-        return self
-
-
-class ReferencePoint(_Model):
+class ReferencePoint(_Place):
     """A labelled place on maps and in distance tables (a capital, a border gap)."""
 
     name: Text
-    lat_deg: LatDeg
-    lon_deg: LonDeg
     note: Text | None = None
-    sources: tuple[Source, ...] = ()
-    assumed: StrictBool = False
-    reasoning: Text | None = None
 
-    @model_validator(mode="after")
-    def _cited(self) -> ReferencePoint:
-        _require_sources_or_reasoning(self.assumed, self.sources, self.reasoning)
-        return self
+
+class DefendedAsset(ReferencePoint):
+    """Something the air defence protects (an airbase, a city)."""
+
+    id: Id
 
 
 class Area(_Model):
