@@ -48,7 +48,8 @@ def test_all_products_written_with_provenance(products):
     assert ds.sizes["target"] == 2 and ds.sizes["altitude"] == 2
     assert json.loads(ds.attrs["assumptions"])
     summary = (out / "summary.md").read_text()
-    for text in ("Warsaw", "Assumptions this rests on", "Sources", "48N6E3", "250 km"):
+    for text in ("Warsaw", "Key findings", "Assumptions this rests on", "Sources", "48N6E3",
+                 "250 km", "ESTIMATE"):
         assert text in summary
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,13 @@ from iadsim.io.geojson import write_geojson
 from iadsim.io.kml import write_kml
 from iadsim.plot.basemap import load_borders
 from iadsim.plot.coverage import coverage_map, min_altitude_map, vertical_diagram
-from iadsim.scenario.build import FIGURE_SETS, build_deployment, load_terrain
+from iadsim.scenario.build import (
+    FIGURE_SETS,
+    Deployment,
+    build_deployment,
+    load_terrain,
+    unique_sources,
+)
 from iadsim.scenario.library import load_library
 from iadsim.scenario.schema import Scenario
 
@@ -50,6 +56,25 @@ def target_spec(name_or_rcs: str) -> TargetSpec:
     return TargetSpec(f"RCS {rcs:+g} dBsm", None, rcs)
 
 
+def with_target_provenance(dep: Deployment, targets: Sequence[TargetSpec]) -> Deployment:
+    """The deployment with the targets' RCS sources and assumptions added to its provenance."""
+    lib = load_library()
+    cites, notes = [], []
+    for t in targets:
+        if t.threat_id is None:
+            notes.append(f"Target '{t.label}': mean RCS {t.rcs_dbsm:+.1f} dBsm given by the user.")
+            continue
+        fig = lib.get(t.threat_id).figure("rcs_dbsm")
+        cites += [s.model_dump() for s in fig.sources]
+        notes.append(
+            f"Target {t.label}: mean RCS {t.rcs_dbsm:+.1f} dBsm (range {fig.pick('low'):+.0f} to "
+            f"{fig.pick('high'):+.0f} dBsm) is a generic ESTIMATE from the cited tables, not a "
+            "measurement of that type; one aspect-independent value, fluctuating per each radar's "
+            "Swerling model.")
+    return replace(dep, citations=unique_sources(dep.citations + cites),
+                   assumptions=dep.assumptions + notes)
+
+
 def _reference_points(scenario: Scenario) -> list[tuple[str, float, float]]:
     return [(p.name, p.lat_deg, p.lon_deg) for p in scenario.reference_points]
 
@@ -72,7 +97,8 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
         step("terrain")
         dem = load_terrain(scenario, dem_path, resolution_m=min(resolution_m, 1000.0))
         refs = _reference_points(scenario)
-        deployments = {fs: build_deployment(scenario, fs, dem) for fs in figure_sets}
+        deployments = {fs: with_target_provenance(build_deployment(scenario, fs, dem), targets)
+                       for fs in figure_sets}
         main_fs = "nominal" if "nominal" in deployments else figure_sets[0]
         grid = scenario_grid(scenario, deployments[main_fs], resolution_m)
         results: dict[str, dict[str, xr.Dataset]] = {}

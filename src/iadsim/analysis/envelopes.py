@@ -17,8 +17,8 @@ from iadsim.geo.frames import geodesic_inverse
 from iadsim.geo.los import radar_horizon_m
 from iadsim.scenario.build import Deployment, MissileSite
 
-#: Azimuth bins (per launcher) used to take the terrain-limited reach along each bearing.
-N_BEARINGS = 360
+#: At most this many azimuth bins (per launcher) for the terrain-limited reach along bearings.
+MAX_BEARINGS = 360
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,15 @@ def published_vs_seen(deployment: Deployment, ds: xr.Dataset) -> list[ReachRow]:
     """
     lat2, lon2 = np.meshgrid(ds["lat"].values, ds["lon"].values, indexing="ij")
     threshold = float(ds.attrs["pd_threshold"])
+    resolution_m = float(ds.attrs["resolution_m"])
     rcs = float(ds.attrs["rcs_m2"])
     cell_area = cell_area_m2(ds["lat"].values, ds["lon"].values)
     rows = []
     for m in deployment.missiles:
         dist, az = geodesic_inverse(m.lat_deg, m.lon_deg, lat2, lon2)
-        bins = (np.mod(az, 2 * np.pi) / (2 * np.pi) * N_BEARINGS).astype(int) % N_BEARINGS
+        # about one grid cell of arc per bin at the published range, so that every bin has cells
+        n_bins = int(np.clip(2 * np.pi * m.max_range_m / resolution_m, 8, MAX_BEARINGS))
+        bins = (np.mod(az, 2 * np.pi) / (2 * np.pi) * n_bins).astype(int) % n_bins
         ring = (dist >= m.min_range_m) & (dist <= m.max_range_m)
         for ia, alt in enumerate(ds["altitude"].values):
             seen = np.zeros(dist.shape, bool)
@@ -75,10 +78,10 @@ def published_vs_seen(deployment: Deployment, ds: xr.Dataset) -> list[ReachRow]:
                 seen |= ds[f"pd_{rid}"].values[ia] >= threshold
             height_ok = (alt >= m.min_altitude_m) & (alt <= m.max_altitude_m)
             engage = ring & seen & height_ok
-            far = np.zeros(N_BEARINGS)
+            far = np.zeros(n_bins)
             np.maximum.at(far, bins[engage], dist[engage])
             # bearings with no grid cell inside the ring (small rings on coarse grids) don't count
-            has_cells = np.zeros(N_BEARINGS, bool)
+            has_cells = np.zeros(n_bins, bool)
             has_cells[bins[ring]] = True
             far = far[has_cells] if has_cells.any() else far
             ring_area = float(cell_area[ring].sum()) if height_ok else 0.0

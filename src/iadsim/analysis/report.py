@@ -57,6 +57,41 @@ def _alts_where(flags: Sequence[bool], alts: Sequence[float]) -> str:
     return ", ".join(hit) if hit else "none of the altitudes studied"
 
 
+def _key_findings(reach_rows: Sequence[ReachRow], targets: Sequence[TargetSpec],
+                  results: Mapping[str, Mapping[str, xr.Dataset]], alts: Sequence[float]) -> list[str]:
+    """Quotable one-liners: published ring vs engageable reach, detection area low vs high."""
+    lines = []
+    groups: dict[tuple[str, str], list[ReachRow]] = {}
+    for r in reach_rows:
+        groups.setdefault((r.missile_id, r.battalion_id), []).append(r)
+    for (missile, bn), rows in groups.items():
+        rows = sorted(rows, key=lambda r: r.altitude_m)
+        parts = [f"at {r.altitude_m:,.0f} m above ground out to about "
+                 f"{r.terrain_reach_median_m / 1000:,.0f} km ({100 * r.engageable_fraction:.0f} % "
+                 "of the published ring)" for r in rows]
+        lines.append(f"- **{missile}** of {bn}, quoted at {rows[0].quoted_max_range_m / 1000:,.0f} "
+                     f"km: against a target like the {targets[0].label} "
+                     f"({targets[0].rcs_dbsm:+.0f} dBsm) its battalion can engage "
+                     + "; ".join(parts) + " (nominal figures, median over bearings).")
+    nominal = results.get("nominal") or next(iter(results.values()))
+    for t in targets:
+        area = covered_area_km2(nominal[t.label])
+        if len(alts) > 1 and area[-1] > 0:
+            lines.append(
+                f"- The radars detect a target like the {t.label} ({t.rcs_dbsm:+.0f} dBsm) over "
+                f"{area[0]:,.0f} km² at {alts[0]:,.0f} m but {area[-1]:,.0f} km² at "
+                f"{alts[-1]:,.0f} m: low flight shrinks the covered area "
+                f"{area[-1] / max(area[0], 1.0):,.0f}-fold (Pd ≥ 0.5 per scan, nominal).")
+    if {"low", "high"} <= set(results):
+        t = targets[0]
+        lo, hi = covered_area_km2(results["low"][t.label]), covered_area_km2(results["high"][t.label])
+        lines.append(
+            f"- Disputed public figures matter: at {alts[0]:,.0f} m the area covered against the "
+            f"{t.label} ranges from {lo[0]:,.0f} km² (low end of every figure) to {hi[0]:,.0f} km² "
+            "(high end).")
+    return lines
+
+
 def _reach_section(reach_rows: Sequence[ReachRow], target: TargetSpec) -> list[str]:
     if not reach_rows:
         return ["Computed for altitudes above ground (AGL) only: rerun with AGL altitudes."]
@@ -115,6 +150,7 @@ def coverage_summary_md(deployment: Deployment,
                              if m.battalion_id == bn)
         lines.append(f"| {bn} | {radars or '-'} | {missiles or '-'} |")
 
+    lines += ["", "## Key findings", ""] + _key_findings(reach_rows, targets, results, alts)
     lines += ["", "## The published range ring beside what the radars can see", ""]
     lines += _reach_section(reach_rows, targets[0])
     lines += ["", "## Area covered", "",

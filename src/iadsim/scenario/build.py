@@ -187,7 +187,7 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
             f"median height {fill:.0f} m; the instrumented range of {', '.join(beyond)} extends "
             "beyond it. Supply a larger DEM (iadsim terrain fetch) to remove this assumption.")
     return Deployment(scenario.name, figure_set, tuple(radars), tuple(missiles), dem,
-                      float(scenario.terrain.k_factor), fill, _unique(citations),
+                      float(scenario.terrain.k_factor), fill, unique_sources(citations),
                       _unique(assumptions))
 
 
@@ -219,11 +219,17 @@ def _ground(dem: Dem, lat: float, lon: float, given: float | None, what: str) ->
             f"{dem.lon_deg[-1]:.3f}): give its ground_alt_m or a DEM that covers it") from exc
 
 
-def _unique(rows: list) -> list:
-    seen, out = set(), []
+def unique_sources(rows: list[dict]) -> list[dict]:
+    """Sources without repeats: one entry per (url, title), the first note kept."""
+    seen: set[tuple[str, str]] = set()
+    out = []
     for row in rows:
-        key = repr(row)
+        key = (row.get("url", ""), row.get("title", ""))
         if key not in seen:
             seen.add(key)
             out.append(row)
     return out
+
+
+def _unique(rows: list[str]) -> list[str]:
+    return list(dict.fromkeys(rows))
