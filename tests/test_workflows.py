@@ -136,13 +136,6 @@ def test_cli_validate_bad_file_names_file_line_field(tmp_path):
     assert "92N6E" in result.output and "Traceback" not in result.output
 
 
-def test_cli_coverage_rejects_bad_figure_set(tmp_path):
-    result = runner.invoke(app, ["coverage", str(MINIMAL), "--alt", "100", "--assume", "best",
-                                 "--out", str(tmp_path / "x")])
-    assert result.exit_code == 2 and "low, nominal, high" in result.output
-    assert not (tmp_path / "x").exists()
-
-
 def test_cli_coverage_writes_outputs(tmp_path):
     result = runner.invoke(app, ["coverage", str(MINIMAL), "--alt", "1000", "--target", "Su-35",
                                  "--resolution-km", "20", "--out", str(tmp_path / "c")])
@@ -203,3 +196,22 @@ def test_site_outside_dem_is_a_clear_error(tmp_path):
     assert result.exit_code == 2
     assert "outside the DEM" in result.output and "ground_alt_m" in result.output
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--alt", "-100"], "allowed values are at least one number from 0 to 100000"),
+    (["--alt", "100", "--resolution-km", "0.001"], "use a resolution of at least"),
+    (["--alt", "100", "--assume", "best"], "'low', 'nominal', 'high'"),
+    (["--alt", "100", "--altitude-reference", "sea"], "'agl', 'msl'"),
+    (["--alt", "100", "--target", "Su-3x"], "Su-35"),
+])
+def test_cli_coverage_bad_options_are_clear_errors(tmp_path, args, expected):
+    result = runner.invoke(app, ["coverage", str(MINIMAL), *args, "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2, result.output
+    assert expected in " ".join(result.output.replace("│", " ").split()), result.output
+    assert "Traceback" not in result.output and not (tmp_path / "x").exists()
+
+
+def test_cli_equipment_list_bad_kind():
+    result = runner.invoke(app, ["equipment", "list", "--kind", "tank"])
+    assert result.exit_code == 2 and "command_post" in result.output

@@ -56,7 +56,7 @@ def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
     from iadsim.analysis.coverage import scenario_grid
     from iadsim.scenario.build import build_deployment, load_terrain
 
-    terrain = load_terrain(scenario, dem, resolution_m=min(resolution_m, 1000.0))
+    terrain = load_terrain(scenario, dem, resolution_m=resolution_m)
     deployment = build_deployment(scenario, figure_set, terrain)
     return _coverage(deployment, altitudes_m, 10 ** (rcs_dbsm / 10), resolution_m,
                      altitude_reference=altitude_reference,

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -30,6 +32,28 @@ app.add_typer(terrain_app, name="terrain")
 # Piped output (files, CI logs) gets a wide fixed width so that tables of sources stay readable.
 console = Console() if sys.stdout.isatty() else Console(width=160)
 err = Console(stderr=True)
+
+class FigureSet(StrEnum):
+    """Equipment figure sets (low: least capable air defence; high: most capable)."""
+
+    low = "low"
+    nominal = "nominal"
+    high = "high"
+
+
+class AltitudeReference(StrEnum):
+    agl = "agl"
+    msl = "msl"
+
+
+class Kind(StrEnum):
+    radar = "radar"
+    missile = "missile"
+    launcher = "launcher"
+    command_post = "command_post"
+    gun = "gun"
+    threat = "threat"
+
 
 DEMO_SCENARIO = Path(__file__).resolve().parents[2] / "examples" / "united_resolve_2022.yaml"
 
@@ -54,11 +78,11 @@ class _Bar:
 
 def _fail(exc: BaseException) -> None:
     if isinstance(exc, IadsimError):
-        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2)
     if os.environ.get("IADSIM_DEBUG"):
         raise exc
-    err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+    err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
               "This is a bug in iadsim; rerun with IADSIM_DEBUG=1 for a traceback and report it.")
     raise typer.Exit(3)
 
@@ -90,15 +114,13 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")
 
 
 @equipment_app.command("list")
-def equipment_list(kind: Annotated[str | None, typer.Option(help="radar, missile, launcher, "
-                                                            "command_post, gun, threat")] = None
-                   ) -> None:
+def equipment_list(kind: Annotated[Kind | None, typer.Option(help="Only this kind")] = None) -> None:
     """List the equipment in the library."""
     from iadsim.scenario.library import load_library
 
     lib = _run(load_library)
     table = Table("id", "kind", "system", "name", title="iadsim equipment library")
-    for item in _run(lib.items, kind):
+    for item in _run(lib.items, kind.value if kind else None):
         table.add_row(item.id, item.kind, item.system, item.name)
     console.print(table)
 
@@ -162,24 +184,17 @@ def terrain_fetch(
 
 
 def _coverage_command(scenario: Path, alt: list[float], target: list[str], resolution_km: float,
-                      dem: Path | None, out: Path, assume: list[str],
-                      altitude_reference: str = "agl") -> None:
+                      dem: Path | None, out: Path, assume: list[FigureSet],
+                      altitude_reference: AltitudeReference = AltitudeReference.agl) -> None:
     from iadsim.scenario.load import load_scenario
     from iadsim.workflows import coverage_products, target_spec
 
     sc = _run(load_scenario, scenario)
     targets = [_run(target_spec, t) for t in target]
-    bad = [a for a in assume if a not in ("low", "nominal", "high")]
-    if bad:
-        _fail(IadsimError(f"--assume {bad[0]!r}: allowed values are low, nominal, high"))
-    if resolution_km <= 0 or not alt:
-        _fail(IadsimError("--resolution-km must be > 0 and at least one --alt is needed"))
-    if altitude_reference not in ("agl", "msl"):
-        _fail(IadsimError(f"--altitude-reference {altitude_reference!r}: allowed values are "
-                          "agl (above ground), msl (above mean sea level)"))
     with _Bar() as bar:
-        run = _run(coverage_products, sc, out, alt, targets, resolution_km * 1000.0, assume,
-                   dem_path=dem, altitude_reference=altitude_reference, progress=bar)
+        run = _run(coverage_products, sc, out, alt, targets, resolution_km * 1000.0,
+                   [a.value for a in assume], dem_path=dem,
+                   altitude_reference=altitude_reference.value, progress=bar)
     console.print(f"[green]wrote {len(run.files)} files to {out}[/]")
     for f in run.files:
         console.print(f"  {f}")
@@ -195,9 +210,11 @@ def coverage_cmd(
     resolution_km: Annotated[float, typer.Option(help="Grid resolution, km")] = 2.0,
     dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)")] = None,
     out: Annotated[Path, typer.Option(help="Output directory")] = Path("out/coverage"),
-    assume: Annotated[list[str], typer.Option(help="Figure set(s): low | nominal | high")] = [
-        "nominal"],
-    altitude_reference: Annotated[str, typer.Option(help="agl (above ground) or msl")] = "agl",
+    assume: Annotated[list[FigureSet], typer.Option(help="Figure set(s) (repeat)")] = [
+        FigureSet.nominal],
+    altitude_reference: Annotated[AltitudeReference, typer.Option(
+        help="agl: above the ground under the target; msl: above mean sea level")
+    ] = AltitudeReference.agl,
 ) -> None:
     """Radar and missile coverage maps, contours (GeoJSON/KML), NetCDF and summary."""
     _coverage_command(scenario, alt, target, resolution_km, dem, out, assume, altitude_reference)
@@ -210,7 +227,7 @@ def demo(
 ) -> None:
     """United Resolve 2022 demo: S-400 and Pantsir-S1 in Belarus, low/nominal/high figures."""
     _coverage_command(DEMO_SCENARIO, [50.0, 500.0, 10000.0], ["F-16C", "Tomahawk"],
-                      resolution_km, None, out, ["low", "nominal", "high"])
+                      resolution_km, None, out, list(FigureSet))
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -58,3 +58,10 @@ class EquipmentError(ScenarioError):
 
 class TerrainError(IadsimError):
     """A DEM could not be read or does not cover the area asked for."""
+
+
+class InputError(IadsimError, ValueError):
+    """A bad argument to a public function or CLI option; names it and what is allowed.
+
+    Also a ``ValueError``, so Python callers can catch it as one.
+    """

@@ -95,7 +95,7 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
     try:
         step = _stepper(progress, 4 + len(figure_sets) * (1 + len(targets)) + int(vertical))
         step("terrain")
-        dem = load_terrain(scenario, dem_path, resolution_m=min(resolution_m, 1000.0))
+        dem = load_terrain(scenario, dem_path, resolution_m=resolution_m)
         refs = _reference_points(scenario)
         deployments = {fs: with_target_provenance(build_deployment(scenario, fs, dem), targets)
                        for fs in figure_sets}

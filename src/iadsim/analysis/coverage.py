@@ -16,6 +16,7 @@ import numpy as np
 import xarray as xr
 
 from iadsim import __version__
+from iadsim.errors import InputError
 from iadsim.geo.frames import geodesic_direct, geodesic_inverse
 from iadsim.geo.los import effective_earth_radius_m, radar_min_visible_height, slant_geometry
 from iadsim.geo.terrain import Dem
@@ -32,6 +33,20 @@ MIN_ALTITUDE_LADDER_M = np.array(
 )
 
 Progress = Callable[[str, int, int], None]
+
+#: Largest grid (cells) a coverage or viewshed may allocate (~0.3 GB per float64 layer); beyond
+#: it the user is asked for a coarser resolution or a smaller area instead of running out of memory.
+MAX_GRID_CELLS = 40_000_000
+
+
+def check_cells(n_cells: int, what: str, resolution_m: float) -> None:
+    """Raise :class:`InputError` if ``n_cells`` exceeds :data:`MAX_GRID_CELLS`."""
+    if n_cells > MAX_GRID_CELLS:
+        coarser = resolution_m * np.sqrt(n_cells / MAX_GRID_CELLS)
+        raise InputError(
+            f"{what} at {resolution_m:,.0f} m resolution needs {n_cells:,} cells (limit "
+            f"{MAX_GRID_CELLS:,}): use a resolution of at least {np.ceil(coarser):,.0f} m or a "
+            "smaller analysis area (scenario `area`)")
 
 
 @dataclass(frozen=True)
@@ -63,9 +78,13 @@ class Grid:
     def from_bounds(cls, lat_min: float, lat_max: float, lon_min: float, lon_max: float,
                     resolution_m: float) -> Grid:
         """Grid with cells of about ``resolution_m`` (at the mid latitude) over a lat/lon box."""
+        if not (np.isfinite(resolution_m) and resolution_m > 0):
+            raise InputError(f"resolution {resolution_m!r} m: allowed values are > 0")
         lat0 = 0.5 * (lat_min + lat_max)
         dlat = resolution_m / 111_320.0
         dlon = resolution_m / (111_320.0 * np.cos(np.radians(lat0)))
+        check_cells(int((lat_max - lat_min) / dlat + 1) * int((lon_max - lon_min) / dlon + 1),
+                    "the coverage grid", resolution_m)
         return cls(
             lat_deg=np.arange(lat_min, lat_max + dlat / 2, dlat),
             lon_deg=np.arange(lon_min, lon_max + dlon / 2, dlon),
@@ -122,13 +141,18 @@ def radar_views(deployment: Deployment, grid: Grid, resolution_m: float,
     for i, radar in enumerate(deployment.radars):
         if progress:
             progress(f"viewshed {radar.id}", i, len(deployment.radars))
+        dist_m = np.asarray(geodesic_inverse(radar.lat_deg, radar.lon_deg, lat2, lon2)[0])
+        # the viewshed need not reach beyond the grid (small areas at fine resolution)
+        radius_m = min(radar.model.instrumented_range_m, float(dist_m.max()) + 2 * resolution_m)
+        check_cells((2 * int(np.ceil(radius_m / resolution_m)) + 1) ** 2,
+                    f"the viewshed of {radar.id} ({radius_m / 1000:,.0f} km radius)", resolution_m)
         field = radar_min_visible_height(
-            deployment.dem, radar.lat_deg, radar.lon_deg, radar.antenna_msl_m,
-            radar.model.instrumented_range_m, resolution_m, deployment.k_factor,
-            fill_msl_m=deployment.terrain_fill_msl_m,
+            deployment.dem, radar.lat_deg, radar.lon_deg, radar.antenna_msl_m, radius_m,
+            resolution_m, deployment.k_factor, fill_msl_m=deployment.terrain_fill_msl_m,
         )
-        dist_m, _ = geodesic_inverse(radar.lat_deg, radar.lon_deg, lat2, lon2)
-        views.append(RadarView(radar, np.asarray(dist_m), np.asarray(field.sample(lat2, lon2))))
+        min_visible = np.asarray(field.sample(lat2, lon2))
+        # beyond the instrumented range nothing is seen; inside it the viewshed covers the grid
+        views.append(RadarView(radar, dist_m, min_visible))
     if progress:
         progress("viewsheds done", len(deployment.radars), len(deployment.radars))
     return views
@@ -184,10 +208,9 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
         ``min_detectable_altitude_agl_m`` (lowest altitude of :data:`MIN_ALTITUDE_LADDER_M` with
         combined Pd ≥ ``pd_threshold``; NaN when none).
     """
-    if altitude_reference not in ("agl", "msl"):
-        raise ValueError(f"altitude_reference must be 'agl' or 'msl', got {altitude_reference!r}")
+    _check_arguments(altitudes_m, rcs_m2, altitude_reference, pd_threshold)
     if not deployment.radars:
-        raise ValueError("the deployment has no radar: nothing to compute coverage for")
+        raise InputError("the deployment has no active radar: nothing to compute coverage for")
     grid = grid or Grid.around(deployment, resolution_m)
     lat2, lon2 = grid.mesh()
     ground = np.asarray(deployment.dem.sample(lat2, lon2, fill=deployment.terrain_fill_msl_m),
@@ -250,6 +273,22 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
         "assumptions": json.dumps(deployment.assumptions, ensure_ascii=False),
     })
     return ds
+
+
+def _check_arguments(altitudes_m: Sequence[float], rcs_m2: float, reference: str,
+                     pd_threshold: float) -> None:
+    if reference not in ("agl", "msl"):
+        raise InputError(f"altitude reference {reference!r}: allowed values are agl, msl")
+    alts = np.asarray(altitudes_m, dtype=float)
+    lowest = 0.0 if reference == "agl" else -500.0
+    if alts.ndim != 1 or alts.size == 0 or not np.all(np.isfinite(alts)) or np.any(alts < lowest) \
+            or np.any(alts > 100_000.0):
+        raise InputError(f"altitudes {np.ravel(alts).tolist()} m {reference.upper()}: allowed "
+                         f"values are at least one number from {lowest:g} to 100000")
+    if not (np.isfinite(rcs_m2) and rcs_m2 > 0):
+        raise InputError(f"RCS {rcs_m2!r} m²: allowed values are > 0 (any finite dBsm)")
+    if not 0.0 < pd_threshold < 1.0:
+        raise InputError(f"Pd threshold {pd_threshold!r}: allowed values are in (0, 1)")
 
 
 def _missile_grids(deployment: Deployment, alts: np.ndarray, ground: np.ndarray,

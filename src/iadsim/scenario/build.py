@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from iadsim.errors import TerrainError
+from iadsim.errors import InputError, TerrainError
 from iadsim.geo.frames import enu2geodetic, geodesic_direct
 from iadsim.geo.terrain import Dem
 from iadsim.scenario.library import Library, load_library
@@ -87,7 +87,8 @@ def load_terrain(scenario: Scenario, dem_path: str | Path | None = None,
                  resolution_m: float = 1000.0, margin_deg: float = 7.0) -> Dem:
     """The scenario's DEM: ``dem_path`` if given, else the scenario's GeoTIFF or synthetic relief.
 
-    Synthetic relief covers the scenario sites ± ``margin_deg`` at ``resolution_m``.
+    Synthetic relief covers the scenario sites ± ``margin_deg`` at ``resolution_m`` clipped to
+    500..1000 m (finer relief adds nothing the analyses can resolve over hundreds of km).
     """
     path = dem_path or scenario.dem_path()
     if path is not None:
@@ -98,7 +99,8 @@ def load_terrain(scenario: Scenario, dem_path: str | Path | None = None,
         min(lats) - margin_deg, max(lats) + margin_deg,
         min(lons) - margin_deg / np.cos(np.radians(np.mean(lats))),
         max(lons) + margin_deg / np.cos(np.radians(np.mean(lats))),
-        resolution_m=resolution_m, seed=syn.seed, relief_m=syn.relief_m, base_m=syn.base_m,
+        resolution_m=float(np.clip(resolution_m, 500.0, 1000.0)), seed=syn.seed,
+        relief_m=syn.relief_m, base_m=syn.base_m,
     )
 
 
@@ -126,7 +128,7 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
         Equipment library; defaults to the packaged one.
     """
     if figure_set not in FIGURE_SETS:
-        raise ValueError(f"figure_set must be one of {FIGURE_SETS}, got {figure_set!r}")
+        raise InputError(f"figure set {figure_set!r}: allowed values are {', '.join(FIGURE_SETS)}")
     lib = library or load_library()
     dem = dem or load_terrain(scenario)
     radars: list[RadarSite] = []

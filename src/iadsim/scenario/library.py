@@ -67,7 +67,7 @@ from pydantic import (
     model_validator,
 )
 
-from iadsim.errors import EquipmentError, InputProblem
+from iadsim.errors import EquipmentError, InputError, InputProblem
 from iadsim.units import split_suffix, suffix_to_si
 
 __all__ = [
@@ -177,7 +177,7 @@ class Figure(_Frozen):
         ``inverted=True`` swaps low and high (figures where larger is less capable).
         """
         if figure_set not in FIGURE_SETS:
-            raise ValueError(f"figure_set must be one of {FIGURE_SETS}, got {figure_set!r}")
+            raise InputError(f"figure set {figure_set!r}: allowed values are {', '.join(FIGURE_SETS)}")
         if inverted and figure_set != "nominal":
             figure_set = "high" if figure_set == "low" else "low"
         value = getattr(self, figure_set)
@@ -714,7 +714,7 @@ class Library:
 
     def items(self, kind: str | None = None) -> list[Any]:
         if kind is not None and kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+            raise InputError(f"equipment kind {kind!r}: allowed values are {', '.join(KINDS)}")
         return [i for i in self._items.values() if kind is None or i.kind == kind]
 
     def citations(self) -> list[Source]:
