@@ -1,0 +1,79 @@
+"""Sampled truth trajectories of air objects (struct of arrays over time and objects).
+
+Produced by :mod:`iadsim.engine.kinematics` (route following); read by the radar scan model and
+the metrics. Positions are WGS84 geodetic (degrees, metres MSL); velocities are local ENU at the
+object's own position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from iadsim.geo.frames import ecef2geodetic, geodetic2ecef
+
+
+@dataclass(frozen=True)
+class Trajectories:
+    """Truth of ``n`` objects on a common time grid of ``nt`` steps.
+
+    Attributes
+    ----------
+    time_s : ndarray (nt,)
+        Strictly increasing sample times, s from scenario start.
+    ids, types : tuple of str, length n
+        Object id (unique) and equipment type (library id).
+    lat_deg, lon_deg, alt_msl_m : ndarray (nt, n)
+        Geodetic position; undefined (NaN) where ``active`` is False.
+    vel_enu_m_s : ndarray (nt, n, 3)
+        Velocity in the local ENU frame at the object, m/s.
+    active : ndarray (nt, n) bool
+        The object is airborne (after its start time, before the end of its route).
+    """
+
+    time_s: np.ndarray
+    ids: tuple[str, ...]
+    types: tuple[str, ...]
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    alt_msl_m: np.ndarray
+    vel_enu_m_s: np.ndarray
+    active: np.ndarray
+
+    @property
+    def n_objects(self) -> int:
+        return len(self.ids)
+
+    def at(self, time_s: np.ndarray, index: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """State of objects ``index`` at arbitrary times, interpolated linearly in ECEF.
+
+        Parameters
+        ----------
+        time_s, index : ndarray (m,)
+            Query times (s) and object indices.
+
+        Returns
+        -------
+        lat_deg, lon_deg, alt_msl_m : ndarray (m,)
+        vel_enu_m_s : ndarray (m, 3)
+            Velocity of the earlier sample (piecewise constant between samples).
+        active : ndarray (m,) bool
+            Both neighbouring samples active (False outside the time grid).
+        """
+        t = np.asarray(time_s, dtype=float)
+        idx = np.asarray(index, dtype=int)
+        k = np.clip(np.searchsorted(self.time_s, t, side="right") - 1, 0, self.time_s.size - 2)
+        t0, t1 = self.time_s[k], self.time_s[k + 1]
+        w = np.clip((t - t0) / (t1 - t0), 0.0, 1.0)[:, None]
+        p0 = np.stack(geodetic2ecef(self.lat_deg[k, idx], self.lon_deg[k, idx],
+                                    self.alt_msl_m[k, idx]), axis=-1)
+        p1 = np.stack(geodetic2ecef(self.lat_deg[k + 1, idx], self.lon_deg[k + 1, idx],
+                                    self.alt_msl_m[k + 1, idx]), axis=-1)
+        p = (1.0 - w) * p0 + w * p1
+        lat, lon, alt = ecef2geodetic(p[:, 0], p[:, 1], p[:, 2])
+        inside = (t >= self.time_s[0]) & (t <= self.time_s[-1])
+        active = inside & self.active[k, idx] & self.active[k + 1, idx]
+        return (np.asarray(lat), np.asarray(lon), np.asarray(alt),
+                self.vel_enu_m_s[k, idx], active)
