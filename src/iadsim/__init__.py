@@ -15,14 +15,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from iadsim.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
+    from iadsim.engine.air_picture import AirPicture
     from iadsim.scenario.schema import Scenario
 
-__all__ = ["__version__", "coverage", "load_scenario"]
+__all__ = ["__version__", "coverage", "load_scenario", "simulate_air_picture"]
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -61,3 +62,17 @@ def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
     return _coverage(deployment, altitudes_m, 10 ** (rcs_dbsm / 10), resolution_m,
                      altitude_reference=altitude_reference,
                      grid=scenario_grid(scenario, deployment, resolution_m))
+
+
+def simulate_air_picture(scenario: Scenario, seed: int | None = None,
+                         figure_set: str = "nominal", **config) -> AirPicture:
+    """Fly the scenario's threats past its radars, detect and track them.
+
+    Returns an object with ``.truth``, ``.detections``, ``.tracks`` (pandas DataFrames) and
+    ``.metrics`` (OSPA, GOSPA, completeness, breaks, false tracks, ID swaps per tracker).
+    ``config`` keywords go to :class:`iadsim.engine.air_picture.AirPictureConfig`.
+    """
+    from iadsim.engine.air_picture import AirPictureConfig
+    from iadsim.engine.air_picture import simulate_air_picture as _simulate
+
+    return _simulate(scenario, seed, figure_set, AirPictureConfig(**config))

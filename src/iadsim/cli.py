@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from iadsim import __version__
+from iadsim.version import __version__
 from iadsim.errors import IadsimError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -218,6 +218,34 @@ def coverage_cmd(
 ) -> None:
     """Radar and missile coverage maps, contours (GeoJSON/KML), NetCDF and summary."""
     _coverage_command(scenario, alt, target, resolution_km, dem, out, assume, altitude_reference)
+
+
+@app.command()
+def track(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file with threats and/or raids")],
+    seed: Annotated[int | None, typer.Option(help="Run seed (default: the scenario's seed)")] = None,
+    out: Annotated[Path, typer.Option(help="Output directory")] = Path("out/track"),
+    assume: Annotated[FigureSet, typer.Option(help="Equipment figure set")] = FigureSet.nominal,
+    dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)")] = None,
+    duration_s: Annotated[float | None, typer.Option(
+        help="Stop after this many seconds (default: when the last threat lands)")] = None,
+) -> None:
+    """Sensing + tracking: detections, per-radar and fused tracks, OSPA/GOSPA metrics, plots."""
+    from iadsim.engine.air_picture import AirPictureConfig
+    from iadsim.scenario.load import load_scenario
+    from iadsim.workflows import air_picture_products
+
+    sc = _run(load_scenario, scenario)
+    config = AirPictureConfig(t_end_s=duration_s)
+    with _Bar() as bar:
+        pic, files = _run(air_picture_products, sc, out, seed, assume.value, config, dem,
+                          progress=bar)
+    fused = pic.metrics.get("fused", {})
+    console.print(f"[green]wrote {len(files)} files to {out}[/]: {len(pic.truth['truth_id'].unique())}"
+                  f" threats, {len(pic.detections)} detections, fused picture: mean OSPA "
+                  f"{fused.get('ospa_mean_m', float('nan')):.0f} m")
+    for f in files:
+        console.print(f"  {f}")
 
 
 @app.command()

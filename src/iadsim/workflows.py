@@ -7,8 +7,7 @@ nothing half-written.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,9 +19,12 @@ from iadsim.analysis.contours import mask_to_polygons
 from iadsim.analysis.coverage import Grid, coverage, radar_views, scenario_grid, vertical_coverage
 from iadsim.analysis.envelopes import published_vs_seen
 from iadsim.analysis.report import TargetSpec, coverage_summary_md, provenance
-from iadsim.io.files import current_umask
+from iadsim.engine.air_picture import FUSED, AirPicture, AirPictureConfig, simulate_air_picture
+from iadsim.io.files import staged_directory, write_text_atomic
 from iadsim.io.geojson import write_geojson
 from iadsim.io.kml import write_kml
+from iadsim.io.tables import write_parquet
+from iadsim.plot.airpicture import ospa_plot, truth_vs_tracks_map
 from iadsim.plot.basemap import load_borders
 from iadsim.plot.coverage import coverage_map, min_altitude_map, vertical_diagram
 from iadsim.scenario.build import (
@@ -90,9 +92,7 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
     """
     figure_sets = [fs for fs in FIGURE_SETS if fs in figure_sets]
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with staged_directory(out_dir) as tmp:
         step = _stepper(progress, 4 + len(figure_sets) * (1 + len(targets)) + int(vertical))
         step("terrain")
         dem = load_terrain(scenario, dem_path, resolution_m=resolution_m)
@@ -138,13 +138,6 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
                                       [f.name for f in files] + ["summary.md"])
         (tmp / "summary.md").write_text(summary, encoding="utf-8")
         files.append(tmp / "summary.md")
-        tmp.chmod(0o777 & ~current_umask())  # mkdtemp makes 0700; the results are for sharing
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     step("done", final=True)
     return CoverageRun(results, [out_dir / f.name for f in files])
 
@@ -250,3 +243,39 @@ def _write_netcdf(per_target: dict[str, xr.Dataset], targets, path: Path) -> Non
         elif ds[v].dtype == bool:
             ds[v] = ds[v].astype(np.uint8)
     ds.to_netcdf(path, engine="h5netcdf", encoding=encoding)
+
+
+def air_picture_products(scenario: Scenario, out_dir: str | Path, seed: int | None = None,
+                         figure_set: str = "nominal", config: AirPictureConfig | None = None,
+                         dem_path: str | Path | None = None,
+                         progress: Progress | None = None) -> tuple[AirPicture, list[Path]]:
+    """Run sensing + tracking and write truth/detections/tracks Parquet, metrics.json and plots."""
+    out_dir = Path(out_dir)
+    with staged_directory(out_dir) as tmp:
+        pic = simulate_air_picture(scenario, seed, figure_set, config, dem_path, progress)
+        meta = pic.provenance
+        files = [write_parquet(tmp / "truth.parquet", pic.truth, meta),
+                 write_parquet(tmp / "detections.parquet", pic.detections, meta),
+                 write_parquet(tmp / "tracks.parquet", pic.tracks, meta)]
+        metrics = {"provenance": meta, "trackers": pic.metrics}
+        files.append(write_text_atomic(tmp / "metrics.json", json.dumps(
+            metrics, indent=2, ensure_ascii=False, sort_keys=True, default=_json_default) + "\n"))
+        fused = pic.tracks[pic.tracks["tracker"] == FUSED]
+        lats, lons = pic.truth["lat_deg"], pic.truth["lon_deg"]
+        borders = load_borders(float(lons.min()) - 1, float(lons.max()) + 1,
+                               float(lats.min()) - 1, float(lats.max()) + 1)
+        files.append(truth_vs_tracks_map(
+            pic.truth, fused, pic.detections, tmp / "truth_vs_tracks.png",
+            f"{scenario.name}\ntruth (lines) and fused command-post tracks, seed {meta['seed']}",
+            meta, borders=borders, frame_origin=pic.frame_origin))
+        files.append(ospa_plot(pic.ospa, tmp / "ospa.png",
+                               f"{scenario.name}: OSPA / GOSPA over time, seed {meta['seed']}",
+                               meta))
+    return pic, [out_dir / f.name for f in files]
+
+
+def _json_default(value):
+    """numpy scalars in metrics → plain JSON numbers."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -21,7 +21,8 @@ from iadsim.scenario.load import load_scenario, load_scenario_text
 from iadsim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = [ROOT / "examples" / "minimal.yaml", ROOT / "examples" / "united_resolve_2022.yaml"]
+EXAMPLES = [ROOT / "examples" / "minimal.yaml", ROOT / "examples" / "united_resolve_2022.yaml",
+            ROOT / "examples" / "raid_2022.yaml"]
 TEXTS = [p.read_text(encoding="utf-8") for p in EXAMPLES]
 DOCS = [yaml.safe_load(t) for t in TEXTS]
 
@@ -173,3 +174,29 @@ def test_pathological_documents():
     recursive = "iadsim: 1\nname: x\nbattalions: &b [*b]\n"
     for text in (deep, laughs, recursive, "iadsim: 1\n" * 3, "\x00", "\ufeffiadsim: 1\n"):
         check_outcome(lambda text=text: load_scenario_text(text, path="fuzz.yaml"))
+
+
+RAID_DOC = DOCS[2]
+THREAT_PATHS = [p for p in _paths(RAID_DOC) if p and p[0] in ("threats", "raids", "seed")]
+
+
+@st.composite
+def mutated_threats(draw) -> str:
+    """The raid example with its threats/raids/seed sections corrupted (structure and values)."""
+    doc = RAID_DOC
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        paths = [p for p in _paths(doc) if p and p[0] in ("threats", "raids", "seed")]
+        path = draw(st.sampled_from(paths or THREAT_PATHS))
+        action = draw(st.sampled_from(["delete", "replace", "replace", "rename", "wrap", "nest"]))
+        value = draw(st.one_of(values, st.floats(min_value=-1e5, max_value=1e5),
+                               st.integers(min_value=-10, max_value=2000),
+                               st.sampled_from(["agl", "msl", "Tomahawk", "F-16", "92N6E"])))
+        doc = _mutate(doc, path, action, value, draw(st.sampled_from(
+            ["speed_m_s", "time_s", "alt_ref", "spread", "count", "x", "lateral_m"])))
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+
+
+@FUZZ
+@given(mutated_threats())
+def test_mutated_threats_only_raise_scenario_error(text):
+    check_outcome(lambda: load_scenario_text(text, path="fuzz.yaml"))

@@ -183,8 +183,8 @@ BAD_EDITS = [
      "http(s) URL", "invalid"),
     ("terrain-both", "synthetic: {seed: 1, relief_m: 120, base_m: 160}",
      "synthetic: {seed: 1}\n  dem: x.tif", "terrain", "terrain:", "or `dem:", "exactly one"),
-    ("reserved-threats", "reference_points:", "threats: [su-35]\nreference_points:",
-     "threats", "threats: [su-35]", "threats: []", "reserved"),
+    ("threat-not-a-mapping", "reference_points:", "threats: [su-35]\nreference_points:",
+     "threats[0]", "threats: [su-35]", "a mapping", "valid dictionary"),
     ("offset-and-site", "offset_m: {east: 0, north: 1500}",
      ("offset_m: {east: 0, north: 1500}, site: {lat_deg: 53, lon_deg: 26, location_note: x, "
       "assumed: true, reasoning: y}"), "battalions[0].radars[1]", "s400-1-91n6e",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from iadsim import __version__
+from iadsim.version import __version__
 from iadsim.errors import InputError
 from iadsim.geo.frames import geodesic_direct, geodesic_inverse
 from iadsim.geo.los import effective_earth_radius_m, radar_min_visible_height, slant_geometry

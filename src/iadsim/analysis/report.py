@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from iadsim import __version__
+from iadsim.version import __version__
 from iadsim.analysis.coverage import cell_area_m2
 from iadsim.analysis.envelopes import ReachRow
 from iadsim.scenario.build import Deployment

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -44,3 +47,24 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return path
+
+
+@contextmanager
+def staged_directory(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
+    """Write a set of outputs into a temporary sibling folder, then move it to ``out_dir``.
+
+    A failure inside the ``with`` block removes the temporary folder and leaves ``out_dir`` as it
+    was: nothing half-written. On success an existing ``out_dir`` is replaced.
+    """
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
+        tmp.chmod(0o777 & ~current_umask())  # mkdtemp makes 0700; results are for sharing
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -23,7 +23,7 @@ from shapely.geometry import GeometryCollection, MultiPolygon, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
-import iadsim
+from iadsim.version import __version__
 from iadsim.io.files import write_text_atomic
 
 COORD_DECIMALS = 6
@@ -54,7 +54,7 @@ def export_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
     missing = [key for key in REQUIRED_METADATA if key not in metadata]
     if missing:
         raise ValueError(f"export metadata lacks {missing}; required: {list(REQUIRED_METADATA)}")
-    return {"iadsim_version": iadsim.__version__, **metadata}
+    return {"iadsim_version": __version__, **metadata}
 
 
 def prepare_geometry(geom: BaseGeometry) -> BaseGeometry:

@@ -13,10 +13,12 @@ import numpy as np
 
 from iadsim.errors import InputError, TerrainError
 from iadsim.geo.frames import enu2geodetic, geodesic_direct
+from iadsim.geo.los import radar_min_visible_height
 from iadsim.geo.terrain import Dem
 from iadsim.scenario.library import Library, load_library
 from iadsim.scenario.schema import Scenario
 from iadsim.sensors.radar import RadarModel
+from iadsim.sensors.scan import RadarSensor
 
 FIGURE_SETS = ("low", "nominal", "high")
 
@@ -235,3 +237,36 @@ def unique_sources(rows: list[dict]) -> list[dict]:
 
 def _unique(rows: list[str]) -> list[str]:
     return list(dict.fromkeys(rows))
+
+
+#: Radar figures the scan model needs (library figure name -> RadarSensor field).
+SENSOR_FIGURES = {
+    "scan_period_s": "scan_period_s",
+    "sector_deg": "sector_width_rad",
+    "sector_centre_deg": "sector_centre_rad",
+    "range_accuracy_m": "sigma_range_m",
+    "azimuth_accuracy_deg": "sigma_az_rad",
+    "elevation_accuracy_deg": "sigma_el_rad",
+    "range_resolution_m": "range_resolution_m",
+    "azimuth_beamwidth_deg": "beamwidth_az_rad",
+    "elevation_beamwidth_deg": "beamwidth_el_rad",
+}
+
+
+def radar_sensors(deployment: Deployment, los_resolution_m: float = 1000.0,
+                  library: Library | None = None) -> list[RadarSensor]:
+    """Scanning sensors for every radar of the deployment, with terrain masking (SI)."""
+    lib = library or load_library()
+    sensors = []
+    for r in deployment.radars:
+        item = lib.get(r.type_id)
+        figures = {attr: item.si(name, deployment.figure_set)
+                   for name, attr in SENSOR_FIGURES.items()}
+        los = radar_min_visible_height(deployment.dem, r.lat_deg, r.lon_deg, r.antenna_msl_m,
+                                       r.model.instrumented_range_m, los_resolution_m,
+                                       deployment.k_factor,
+                                       fill_msl_m=deployment.terrain_fill_msl_m)
+        sensors.append(RadarSensor(id=r.id, model=r.model, lat_deg=r.lat_deg, lon_deg=r.lon_deg,
+                                   antenna_msl_m=r.antenna_msl_m, los=los,
+                                   k_factor=deployment.k_factor, **figures))
+    return sensors

@@ -102,6 +102,13 @@ INVERTED_FIGURES: frozenset[str] = frozenset(
         "min_elevation_deg",
         "reaction_time_s",
         "scan_period_s",
+        # Larger measurement errors and coarser resolution cells make a less capable radar.
+        "range_accuracy_m",
+        "azimuth_accuracy_deg",
+        "elevation_accuracy_deg",
+        "range_resolution_m",
+        "azimuth_beamwidth_deg",
+        "elevation_beamwidth_deg",
         # A radar that needs a bigger reference target (or a looser Pfa) to reach the same range
         # is less sensitive.
         "reference_detection.rcs_m2",

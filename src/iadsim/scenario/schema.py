@@ -32,10 +32,13 @@ Example
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import (
     BaseModel,
@@ -52,6 +55,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from iadsim.errors import InputProblem
+from iadsim.geo.frames import geodesic_inverse
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -61,6 +65,8 @@ __all__ = [
     "DefendedAsset",
     "LauncherGroup",
     "Offset",
+    "Raid",
+    "RaidSpread",
     "RadarPlacement",
     "ReferencePoint",
     "Scenario",
@@ -68,6 +74,10 @@ __all__ = [
     "Source",
     "SyntheticTerrain",
     "Terrain",
+    "Threat",
+    "ThreatLimits",
+    "Waypoint",
+    "threat_limits",
 ]
 
 SCHEMA_VERSION = 1
@@ -274,16 +284,125 @@ class Area(_Model):
         return self
 
 
-def _reserved(name: str):
-    def check(value: tuple[Any, ...]) -> tuple[Any, ...]:
-        if value:
+# ---------------------------------------------------------------------------------------------
+# Threats and raids (air picture)
+# ---------------------------------------------------------------------------------------------
+
+#: Scenario times, s from scenario start (a week bounds any hand-written scenario).
+TimeS = Annotated[StrictFloat, Field(ge=0.0, le=604_800.0)]
+#: Flight altitudes, m (the type ceiling is checked against the library).
+FlightAltM = Annotated[StrictFloat, Field(ge=0.0, le=100_000.0)]
+#: Route speeds, m/s (the type's limit is checked against the library).
+SpeedMS = Annotated[StrictFloat, Field(gt=0.0, le=10_000.0)]
+#: Load factor n = lift / weight (1 g is level flight; turns need n > 1).
+LoadFactorG = Annotated[StrictFloat, Field(gt=1.0, le=40.0)]
+
+_SPEED_OR_TIME = ("`speed_m_s: <m/s>` (speed on the leg ending here) or `time_s: <s>` (arrival "
+                  "time here, s from scenario start), or neither (the last speed given, else "
+                  "the type's cruise speed)")
+
+
+class Waypoint(_Model):
+    """A route point. ``alt_m`` is above mean sea level (``alt_ref: msl``) or above ground
+    (``alt_ref: agl``).
+
+    ``speed_m_s`` is the speed on the leg *ending* at this waypoint; ``time_s`` the arrival time
+    here (s from scenario start), from which the leg speed is derived. Give at most one. A leg
+    with neither keeps the last ``speed_m_s`` given before it (on the first waypoint it is the
+    initial speed), or flies at the type's cruise speed when none was given. The first waypoint
+    is where the object appears at ``start_time_s``: it takes no ``time_s``.
+    """
+
+    lat_deg: LatDeg
+    lon_deg: LonDeg
+    alt_m: FlightAltM
+    alt_ref: Literal["msl", "agl"] = "msl"
+    speed_m_s: SpeedMS | None = None
+    time_s: TimeS | None = None
+
+    @model_validator(mode="after")
+    def _speed_or_time(self) -> Waypoint:
+        if self.speed_m_s is not None and self.time_s is not None:
             raise PydanticCustomError(
-                "reserved_section",
-                f"`{name}` is reserved for the air-picture release and must be empty in "
-                "scenario version 1",
-                {"allowed": f"`{name}: []` (or leave it out)"})
-        return value
-    return check
+                "speed_or_time", "give `speed_m_s` or `time_s` for a waypoint, not both",
+                {"allowed": _SPEED_OR_TIME})
+        return self
+
+
+def _two_waypoints(value: tuple[Waypoint, ...]) -> tuple[Waypoint, ...]:
+    if len(value) < 2:
+        raise PydanticCustomError(
+            "route_too_short", "a route needs at least 2 waypoints",
+            {"allowed": "a list of 2 or more waypoints {lat_deg, lon_deg, alt_m, alt_ref?, "
+                        "speed_m_s? | time_s?}"})
+    return value
+
+
+class Threat(_Model):
+    """One air object flying a route (`iadsim.engine.kinematics`).
+
+    ``type`` is a threat id of the equipment library. ``terrain_following: true`` keeps the
+    waypoint ``alt_m`` above ground between waypoints (needs ``alt_ref: agl`` on every waypoint).
+    ``max_load_factor_g`` sets the turn radius at waypoints (R = v^2 / (g sqrt(n^2 - 1)));
+    default: the type's cruise turn load factor (see `threat_limits`).
+    """
+
+    id: Id
+    type: Text
+    start_time_s: TimeS = 0.0
+    route: tuple[Waypoint, ...]
+    terrain_following: StrictBool = False
+    max_load_factor_g: LoadFactorG | None = None
+    note: Text | None = None
+
+    @field_validator("route")
+    @classmethod
+    def _route_length(cls, value: tuple[Waypoint, ...]) -> tuple[Waypoint, ...]:
+        return _two_waypoints(value)
+
+
+class RaidSpread(_Model):
+    """Scatter of raid members about the raid axis: **uniform half-widths**.
+
+    Each member draws, independently and uniformly in ``[-w, +w]``: a start-time offset
+    (``time_s``; the whole schedule, waypoint times included, shifts with it), a lateral offset
+    (``lateral_m``, positive to the right of the direction of flight, constant along the route)
+    and an altitude offset (``altitude_m``, added to every waypoint). Uniform rather than normal
+    so that every member is inside the stated bounds, which the validation checks (ceiling,
+    ground, start time); the standard deviation of each offset is ``w / sqrt(3)``.
+    """
+
+    time_s: Annotated[StrictFloat, Field(ge=0.0, le=86_400.0)] = 0.0
+    lateral_m: Annotated[StrictFloat, Field(ge=0.0, le=200_000.0)] = 0.0
+    altitude_m: Annotated[StrictFloat, Field(ge=0.0, le=20_000.0)] = 0.0
+
+
+class Raid(_Model):
+    """``count`` objects of one ``type`` flying one route (the raid axis), spread about it.
+
+    Members are expanded deterministically from the scenario ``seed``
+    (`iadsim.engine.kinematics.routes_from_scenario`); their ids are ``<raid id>-001``, ...
+    """
+
+    id: Id
+    type: Text
+    count: Annotated[StrictInt, Field(ge=1, le=1000)]
+    start_time_s: TimeS = 0.0
+    route: tuple[Waypoint, ...]
+    spread: RaidSpread = Field(default_factory=RaidSpread)
+    terrain_following: StrictBool = False
+    max_load_factor_g: LoadFactorG | None = None
+    note: Text | None = None
+
+    @field_validator("route")
+    @classmethod
+    def _route_length(cls, value: tuple[Waypoint, ...]) -> tuple[Waypoint, ...]:
+        return _two_waypoints(value)
+
+    def member_ids(self) -> list[str]:
+        """Ids of the expanded members, in order."""
+        width = max(3, len(str(self.count)))
+        return [f"{self.id}-{i + 1:0{width}d}" for i in range(self.count)]
 
 
 class Scenario(_Model):
@@ -298,8 +417,10 @@ class Scenario(_Model):
     battalions: tuple[Battalion, ...]
     defended_assets: tuple[DefendedAsset, ...] = ()
     reference_points: tuple[ReferencePoint, ...] = ()
-    threats: tuple[Any, ...] = ()
-    raids: tuple[Any, ...] = ()
+    threats: tuple[Threat, ...] = ()
+    raids: tuple[Raid, ...] = ()
+    #: Seed of every random draw of a run (raid expansion, radar noise): same seed, same run.
+    seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 0
 
     _source_path: str | None = PrivateAttr(default=None)
 
@@ -310,16 +431,6 @@ class Scenario(_Model):
             raise PydanticCustomError("empty_list", "a scenario needs at least one battalion",
                                       {"allowed": "a list of one or more battalions"})
         return value
-
-    @field_validator("threats")
-    @classmethod
-    def _no_threats_yet(cls, value: tuple[Any, ...]) -> tuple[Any, ...]:
-        return _reserved("threats")(value)
-
-    @field_validator("raids")
-    @classmethod
-    def _no_raids_yet(cls, value: tuple[Any, ...]) -> tuple[Any, ...]:
-        return _reserved("raids")(value)
 
     @model_validator(mode="after")
     def _cross_references(self, info: ValidationInfo) -> Scenario:
@@ -389,6 +500,7 @@ class Scenario(_Model):
         if library is None:
             library = _default_library()
         problems += _check_equipment(self, library)
+        problems += _check_threats(self, library)
         return problems
 
     def _check_ids(self) -> list[InputProblem]:
@@ -399,7 +511,7 @@ class Scenario(_Model):
             if ident in first:
                 problems.append(InputProblem(
                     field, f"duplicate id (already used by {first[ident]})", ident,
-                    "ids unique across battalions, radars and defended assets"))
+                    "ids unique across battalions, radars, defended assets, threats and raids"))
             else:
                 first[ident] = field
 
@@ -409,6 +521,18 @@ class Scenario(_Model):
                 claim(r.id, f"battalions[{i}].radars[{j}].id")
         for i, a in enumerate(self.defended_assets):
             claim(a.id, f"defended_assets[{i}].id")
+        for i, t in enumerate(self.threats):
+            claim(t.id, f"threats[{i}].id")
+        for i, r in enumerate(self.raids):
+            claim(r.id, f"raids[{i}].id")
+        for i, r in enumerate(self.raids):
+            for member in r.member_ids():
+                if member in first:
+                    problems.append(InputProblem(
+                        f"raids[{i}].id", f"raid member id {member!r} is already used by "
+                        f"{first[member]}", r.id, "a raid id whose members "
+                        f"({r.id}-001, ...) do not clash with other ids"))
+                    break
         names: dict[str, str] = {}
         for i, p in enumerate(self.reference_points):
             field = f"reference_points[{i}].name"
@@ -432,6 +556,10 @@ def _default_library() -> Any:
 
         _LIBRARY = load_library()
     return _LIBRARY
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
 
 
 def _prune_none(value: Any) -> Any:
@@ -646,4 +774,193 @@ def _check_equipment(sc: Scenario, library: Any) -> list[InputProblem]:
                     f"({fraction:.0%} of its capacity)", dict(lg.load),
                     "sum over missiles of rounds / capacity <= 1; capacities: " + ", ".join(
                         f"{k}: {v}" for k, v in (_capacity_table(launcher) or {}).items())))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Threat performance limits and route checks
+# ---------------------------------------------------------------------------------------------
+
+#: Load factor (g) flown in turns at route waypoints when the scenario gives none, by threat class;
+#: capped by the type's ``max_load_factor_ratio``. ASSUMED: routes are flown at a transit turn
+#: load factor, not the structural limit (a fighter can pull 9 g but does not at a waypoint).
+TURN_LOAD_FACTOR_G: dict[str, float] = {
+    "aircraft": 4.0, "helicopter": 2.0, "cruise_missile": 2.0, "drone": 2.0, "arm": 4.0,
+    "ballistic_missile": 4.0,
+}
+#: Steepest climb or descent of the altitude profile, degrees, by threat class. ASSUMED (no
+#: public figure used): fighters' transit climbs ~20 deg; cruise missiles and drones climb gently.
+MAX_CLIMB_ANGLE_DEG: dict[str, float] = {
+    "aircraft": 20.0, "helicopter": 10.0, "cruise_missile": 10.0, "drone": 8.0, "arm": 30.0,
+    "ballistic_missile": 45.0,
+}
+#: Route speeds may exceed a type's (high) maximum speed by at most this factor. Generous on
+#: purpose: it catches unit mistakes (km/h typed as m/s), not optimistic performance.
+SPEED_MARGIN = 3.0
+
+
+@dataclass(frozen=True)
+class ThreatLimits:
+    """Route-relevant performance of a library threat, SI (see `threat_limits`)."""
+
+    id: str
+    threat_class: str
+    max_speed_m_s: float
+    cruise_speed_m_s: float
+    ceiling_m: float
+    max_load_factor_g: float
+    turn_load_factor_g: float
+    max_climb_angle_rad: float
+
+
+def _first_figure(item: Any, prefix: str) -> str | None:
+    return next((n for n in getattr(item, "figures", {}) if n.startswith(prefix)), None)
+
+
+def threat_limits(item: Any) -> ThreatLimits:
+    """Route limits of a library threat item.
+
+    - ``max_speed_m_s``: the ``high`` value of its ``max_speed_*`` figure;
+    - ``cruise_speed_m_s``: nominal ``cruise_speed_*`` (else nominal maximum speed) -- the
+      default leg speed;
+    - ``ceiling_m``: ``high`` of ``ceiling_*``, else of ``apogee_*``, else of
+      ``cruise_altitude_*``;
+    - ``max_load_factor_g``: ``high`` of ``max_load_factor_ratio``, else the class turn load
+      factor; ``turn_load_factor_g``: min(class value of `TURN_LOAD_FACTOR_G`, that maximum);
+    - ``max_climb_angle_rad``: `MAX_CLIMB_ANGLE_DEG` of the class.
+    """
+    cls = str(getattr(item, "threat_class", "aircraft"))
+    max_speed = float(item.max_speed_m_s("high"))
+    name = _first_figure(item, "cruise_speed_")
+    cruise = float(item.si(name, "nominal")) if name else float(item.max_speed_m_s("nominal"))
+    ceiling = 20_000.0
+    for prefix in ("ceiling_", "apogee_", "cruise_altitude_"):
+        name = _first_figure(item, prefix)
+        if name:
+            ceiling = float(item.si(name, "high"))
+            break
+    turn = TURN_LOAD_FACTOR_G.get(cls, 2.0)
+    n_max = float(item.pick("max_load_factor_ratio", "high")) \
+        if "max_load_factor_ratio" in item.figures else turn
+    return ThreatLimits(
+        id=str(item.id), threat_class=cls, max_speed_m_s=max_speed, cruise_speed_m_s=cruise,
+        ceiling_m=ceiling, max_load_factor_g=n_max, turn_load_factor_g=min(turn, n_max),
+        max_climb_angle_rad=math.radians(MAX_CLIMB_ANGLE_DEG.get(cls, 10.0)))
+
+
+def _check_threats(sc: Scenario, library: Any) -> list[InputProblem]:
+    problems: list[InputProblem] = []
+    entries: list[tuple[str, Threat | Raid, RaidSpread | None]] = [
+        (f"threats[{i}]", t, None) for i, t in enumerate(sc.threats)]
+    entries += [(f"raids[{i}]", r, r.spread) for i, r in enumerate(sc.raids)]
+    for base, entry, spread in entries:
+        limits = None
+        item, allowed = _lookup(library, entry.type, "threat")
+        if item is None:
+            problems.append(InputProblem(f"{base}.type", f"unknown threat {entry.type!r}",
+                                         entry.type, allowed))
+        elif _kind(item) != "threat":
+            problems.append(InputProblem(
+                f"{base}.type", f"{_item_id(item, entry.type)} is a "
+                f"{_kind(item).replace('_', ' ')}, not a threat", entry.type,
+                f"threat ids: {', '.join(_names(library, 'threat'))}"))
+        else:
+            limits = threat_limits(item)
+        problems += _check_route(base, entry, limits, spread)
+    return problems
+
+
+def _check_route(base: str, entry: Threat | Raid, limits: ThreatLimits | None,
+                 spread: RaidSpread | None) -> list[InputProblem]:
+    problems: list[InputProblem] = []
+    route = entry.route
+    first = route[0]
+    if first.time_s is not None:
+        problems.append(InputProblem(
+            f"{base}.route[0].time_s", "the first waypoint is where the object appears at "
+            "start_time_s; give arrival times on the later waypoints", first.time_s,
+            "no time_s on route[0] (set start_time_s instead)"))
+    if entry.terrain_following:
+        for k, wp in enumerate(route):
+            if wp.alt_ref != "agl":
+                problems.append(InputProblem(
+                    f"{base}.route[{k}].alt_ref", "terrain_following keeps a height above "
+                    "ground, so every waypoint needs alt_ref: agl", wp.alt_ref,
+                    "agl (or terrain_following: false)"))
+    dz = spread.altitude_m if spread is not None else 0.0
+    if spread is not None and spread.time_s > entry.start_time_s:
+        problems.append(InputProblem(
+            f"{base}.spread.time_s", "members would start before the scenario starts "
+            "(start_time_s - spread.time_s < 0)", spread.time_s,
+            f"0 to {_num(entry.start_time_s)} s (the raid's start_time_s)"))
+    if limits is not None:
+        if entry.max_load_factor_g is not None and \
+                entry.max_load_factor_g > limits.max_load_factor_g + 1e-9:
+            problems.append(InputProblem(
+                f"{base}.max_load_factor_g", f"above the {limits.id} maximum load factor",
+                entry.max_load_factor_g,
+                f"from 1 (exclusive) to {_num(limits.max_load_factor_g)} g"))
+        for k, wp in enumerate(route):
+            if wp.alt_m + dz > limits.ceiling_m:
+                what = f" + spread.altitude_m {_num(dz)} m" if dz else ""
+                problems.append(InputProblem(
+                    f"{base}.route[{k}].alt_m", f"altitude{what} is above the {limits.id} "
+                    f"ceiling", wp.alt_m,
+                    f"0 to {_num(round(limits.ceiling_m - dz, 1))} m (the {limits.id} ceiling "
+                    f"is {_num(round(limits.ceiling_m, 1))} m)"))
+    if dz:
+        for k, wp in enumerate(route):
+            if wp.alt_m - dz < 0.0:
+                problems.append(InputProblem(
+                    f"{base}.route[{k}].alt_m", f"altitude - spread.altitude_m ({_num(dz)} m) "
+                    "is below 0: some members would fly underground", wp.alt_m,
+                    f">= {_num(dz)} m (spread.altitude_m)"))
+    lat = [wp.lat_deg for wp in route]
+    lon = [wp.lon_deg for wp in route]
+    dist, _ = geodesic_inverse(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    dist = [float(d) for d in np.atleast_1d(dist)]
+    v_max = SPEED_MARGIN * limits.max_speed_m_s if limits is not None else None
+    speed_allowed = (f"from 0 (exclusive) to {v_max:.0f} m/s ({SPEED_MARGIN:g} x the "
+                     f"{limits.id} maximum speed {limits.max_speed_m_s:.0f} m/s)"
+                     if limits is not None and v_max is not None else "")
+    if v_max is not None and first.speed_m_s is not None and first.speed_m_s > v_max:
+        problems.append(InputProblem(
+            f"{base}.route[0].speed_m_s", "speed above the type's maximum (with margin)",
+            first.speed_m_s, speed_allowed))
+    t = entry.start_time_s
+    carried = first.speed_m_s
+    for k in range(1, len(route)):
+        wp, length = route[k], dist[k - 1]
+        field = f"{base}.route[{k}]"
+        if length < 1.0:
+            problems.append(InputProblem(
+                field, "the waypoint is at the same place as the previous one (leg shorter "
+                "than 1 m)", f"{wp.lat_deg}, {wp.lon_deg}",
+                "consecutive waypoints at different positions"))
+            if wp.time_s is not None:
+                t = max(t, wp.time_s)
+            continue
+        if wp.time_s is not None:
+            if wp.time_s <= t:
+                problems.append(InputProblem(
+                    f"{field}.time_s", "arrival time is not after the arrival at the previous "
+                    f"waypoint ({t:.1f} s)", wp.time_s, f"> {t:.1f} s"))
+            elif v_max is not None and length / (wp.time_s - t) > v_max:
+                problems.append(InputProblem(
+                    f"{field}.time_s", f"arriving at {_num(wp.time_s)} s needs "
+                    f"{length / (wp.time_s - t):.0f} m/s over the {length / 1000:.1f} km leg, "
+                    "faster than the type can fly", wp.time_s,
+                    f">= {t + length / v_max:.1f} s ({speed_allowed})"))
+            t = max(t, wp.time_s)
+        elif wp.speed_m_s is not None:
+            if v_max is not None and wp.speed_m_s > v_max:
+                problems.append(InputProblem(
+                    f"{field}.speed_m_s", "speed above the type's maximum (with margin)",
+                    wp.speed_m_s, speed_allowed))
+            t += length / wp.speed_m_s
+            carried = wp.speed_m_s
+        elif carried is not None:
+            t += length / carried
+        elif limits is not None:
+            t += length / limits.cruise_speed_m_s
     return problems

@@ -1,0 +1,669 @@
+"""Route following: threats and raid members fly waypoint routes; truth sampled on a time grid.
+
+Method
+------
+Horizontal path (per route, precomputed per leg in Python -- routes have few legs):
+
+- Legs are **geodesics** on the WGS84 ellipsoid between waypoints (``pyproj.Geod``, Karney 2013).
+- At each interior waypoint the corner is cut by a **fillet**: a circular arc of radius
+  ``R = v^2 / (g sqrt(n^2 - 1))`` (level coordinated turn at load factor ``n``; e.g. Anderson,
+  *Introduction to Flight*, 8th ed., sec. 6.17, eq. 6.118) tangent to both legs. It starts a
+  distance ``T = R tan(|theta|/2)`` before the waypoint on the incoming leg and ends ``T`` after
+  it on the outgoing one (``theta`` = heading change), so the object passes inside the waypoint
+  at ``R (1/cos(theta/2) - 1)`` from it. The arc is a geodesic circle: points at geodesic
+  distance ``R`` from a centre found ``R`` abeam the tangent point. ``v`` is the faster of the
+  two legs' speeds, so the load factor holds on both halves of the turn. When the legs are too
+  short for ``T`` (share of a leg: half when both its ends turn), ``R`` is reduced to fit and a
+  `RouteWarning` says that the load factor is exceeded there.
+- Speed is constant per leg and changes at the middle of the arc ("abeam the waypoint").
+  ``speed_m_s`` is the **ground speed along the path on the ellipsoid** (horizontal); the
+  vertical rate adds to it (3-D speed exceeds it by at most 1/cos(climb limit) - 1, 6 % at 20 deg).
+
+Vertical profile along the path distance ``s``:
+
+- Without terrain following: altitudes at the waypoints (``agl`` converted to MSL with the DEM
+  height *at the waypoint*), linear in ``s`` between the abeam points, with the change limited
+  to the climb angle (a waypoint altitude that cannot be reached at that angle is not reached;
+  the next leg starts from where the object got).
+- Terrain following: target ``h*(s) = terrain(s) + agl(s)`` (``agl`` linear between waypoints),
+  the terrain sampled along the path every ``min(DEM cell / 2, 250 m)``. The flown profile is
+  the lowest one that never goes below ``h*`` with climb and dive slopes within the climb angle:
+  the grey-scale dilation ``h(s) = max_s' [h*(s') - tan(gamma) |s - s'|]``, computed exactly
+  with two running maxima (vectorised). Above ground it therefore equals the target where the
+  terrain is gentler than the climb angle and rides higher over steeper rises (never lower).
+
+Sampling at all times and objects is vectorised: one searchsorted over the concatenated piece
+tables of every route (offset per object), one ``Geod.fwd`` for all straight samples, one for
+all arc samples, one interpolation of the concatenated altitude profiles. No per-time-step loop.
+
+Velocity (ENU at the object) = path tangent x speed (heading from ``Geod.fwd``'s back azimuth on
+straight pieces, from the arc geometry on arcs) + vertical rate ``v dh/ds``.
+
+Objects are inactive (NaN positions and velocities) before their start time and after the end of
+their route.
+
+Raids
+-----
+`expand_raids` turns a raid into ``count`` routes. Each member draws uniform offsets in
+``[-w, +w]`` (``spread``: half-widths, see `iadsim.scenario.schema.RaidSpread`): start time (the
+whole schedule shifts), lateral (the axis polyline offset sideways, constant: at interior
+waypoints along the bisector by ``d / cos(theta/2)``, capped at ``3 d``) and altitude (all
+waypoints). Streams: `routes_from_scenario` uses the first child of
+``SeedSequence(scenario.seed)`` (the same stream `iadsim.engine.air_picture` passes), and one
+child of it per raid, so same seed -> identical routes, and adding a raid does not change the
+others.
+
+References
+----------
+Karney, C. F. F. (2013), "Algorithms for geodesics", J. Geodesy 87, 43-55.
+Anderson, J. D., *Introduction to Flight*, 8th ed., McGraw-Hill 2016, sec. 6.17 (turn radius).
+Soille, P., *Morphological Image Analysis*, 2nd ed., Springer 2003, ch. 3 (dilation by a cone).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyproj
+
+from iadsim.engine.trajectory import Trajectories
+from iadsim.errors import InputError, TerrainError
+from iadsim.geo.frames import geodesic_direct
+from iadsim.geo.terrain import Dem
+from iadsim.scenario.schema import Raid, Scenario, Threat, threat_limits
+
+__all__ = [
+    "G0_M_S2",
+    "Route",
+    "RouteWarning",
+    "Waypoint",
+    "expand_raids",
+    "fly",
+    "route_from_threat",
+    "routes_from_scenario",
+    "turn_radius_m",
+]
+
+#: Standard gravity, m/s^2 (turn radius).
+G0_M_S2 = 9.80665
+
+_GEOD = pyproj.Geod(ellps="WGS84")
+_TWO_PI = 2.0 * np.pi
+
+
+class RouteWarning(UserWarning):
+    """A route could not be flown exactly as asked (e.g. a turn tighter than the load factor)."""
+
+
+def turn_radius_m(speed_m_s: float, load_factor_g: float) -> float:
+    """Radius of a level coordinated turn, m: ``v^2 / (g sqrt(n^2 - 1))``.
+
+    Examples
+    --------
+    >>> round(turn_radius_m(250.0, 2.0))
+    3680
+    """
+    return speed_m_s**2 / (G0_M_S2 * math.sqrt(load_factor_g**2 - 1.0))
+
+
+@dataclass(frozen=True)
+class Waypoint:
+    """A route point, SI.
+
+    ``speed_m_s`` is the speed on the leg *ending* here (unused on the first waypoint).
+    ``alt_m`` is above mean sea level (``alt_ref='msl'``) or above ground (``'agl'``).
+    """
+
+    lat_deg: float
+    lon_deg: float
+    alt_m: float
+    alt_ref: str = "msl"
+    speed_m_s: float = float("nan")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One object's route, SI (see module docstring for how it is flown).
+
+    Attributes
+    ----------
+    id, type : str
+        Object id (unique in a run) and library threat id.
+    start_time_s : float
+        When the object appears at the first waypoint, s from scenario start.
+    waypoints : tuple of Waypoint
+        At least two.
+    terrain_following : bool
+        Keep ``alt_m`` above ground between waypoints (all waypoints ``agl``).
+    max_load_factor_g : float
+        Load factor of the turns at waypoints (> 1).
+    max_climb_angle_rad : float
+        Steepest climb/dive of the altitude profile.
+    """
+
+    id: str
+    type: str
+    start_time_s: float
+    waypoints: tuple[Waypoint, ...]
+    terrain_following: bool = False
+    max_load_factor_g: float = 2.0
+    max_climb_angle_rad: float = math.radians(10.0)
+
+    def __post_init__(self) -> None:
+        wps = tuple(self.waypoints)
+        object.__setattr__(self, "waypoints", wps)
+        if len(wps) < 2:
+            raise InputError(f"route {self.id!r}: needs at least 2 waypoints, got {len(wps)}")
+        for k, wp in enumerate(wps):
+            if wp.alt_ref not in ("msl", "agl"):
+                raise InputError(f"route {self.id!r} waypoint {k}: alt_ref {wp.alt_ref!r}; "
+                                 "allowed values are 'msl', 'agl'")
+            if k and not (math.isfinite(wp.speed_m_s) and wp.speed_m_s > 0.0):
+                raise InputError(f"route {self.id!r} waypoint {k}: speed_m_s {wp.speed_m_s}; "
+                                 "allowed values are finite numbers > 0")
+            if self.terrain_following and wp.alt_ref != "agl":
+                raise InputError(f"route {self.id!r}: terrain following needs alt_ref 'agl' "
+                                 f"on every waypoint (waypoint {k} is {wp.alt_ref!r})")
+        if not self.max_load_factor_g > 1.0:
+            raise InputError(f"route {self.id!r}: max_load_factor_g {self.max_load_factor_g}; "
+                             "allowed values are > 1")
+        if not 0.0 < self.max_climb_angle_rad < math.pi / 2:
+            raise InputError(f"route {self.id!r}: max_climb_angle_rad "
+                             f"{self.max_climb_angle_rad}; allowed values are in (0, pi/2)")
+        if not (math.isfinite(self.start_time_s) and self.start_time_s >= 0.0):
+            raise InputError(f"route {self.id!r}: start_time_s {self.start_time_s}; "
+                             "allowed values are finite numbers >= 0")
+
+
+# ---------------------------------------------------------------------------------------------
+# Horizontal plan of one route: pieces (straight / arc half) with constant speed
+# ---------------------------------------------------------------------------------------------
+
+_LINE, _ARC = 0, 1
+
+
+@dataclass
+class _Plan:
+    kind: list[int] = field(default_factory=list)
+    length_m: list[float] = field(default_factory=list)
+    speed_m_s: list[float] = field(default_factory=list)
+    lat0: list[float] = field(default_factory=list)      # line start / arc centre
+    lon0: list[float] = field(default_factory=list)
+    az0: list[float] = field(default_factory=list)       # line azimuth / arc start bearing, rad
+    sweep: list[float] = field(default_factory=list)     # arc: +1 right (clockwise), -1 left
+    radius_m: list[float] = field(default_factory=list)
+    node_s_m: list[float] = field(default_factory=list)  # path distance abeam each waypoint
+
+    def add(self, kind: int, length: float, speed: float, lat0: float, lon0: float, az0: float,
+            sweep: float = 0.0, radius: float = 0.0) -> None:
+        self.kind.append(kind)
+        self.length_m.append(max(float(length), 0.0))
+        self.speed_m_s.append(float(speed))
+        self.lat0.append(float(lat0))
+        self.lon0.append(float(lon0))
+        self.az0.append(float(az0))
+        self.sweep.append(float(sweep))
+        self.radius_m.append(float(radius))
+
+    @property
+    def total_m(self) -> float:
+        return float(sum(self.length_m))
+
+    @property
+    def duration_s(self) -> float:
+        return float(sum(ln / v for ln, v in zip(self.length_m, self.speed_m_s, strict=True)))
+
+
+def _wrap_pi(a: np.ndarray | float) -> Any:
+    """Angle wrapped to (-pi, pi]."""
+    return np.pi - np.mod(np.pi - np.asarray(a, dtype=float), _TWO_PI)
+
+
+def _inv(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(forward azimuth at 1, forward azimuth at 2 (direction of travel), distance), rad and m."""
+    az12, az21, dist = _GEOD.inv(np.atleast_1d(lon1), np.atleast_1d(lat1),
+                                 np.atleast_1d(lon2), np.atleast_1d(lat2))
+    az1 = np.radians(np.asarray(az12, dtype=float))
+    az2 = np.radians(np.asarray(az21, dtype=float)) + np.pi
+    return np.mod(az1, _TWO_PI), np.mod(az2, _TWO_PI), np.asarray(dist, dtype=float)
+
+
+def _plan(route_id: str, lat: np.ndarray, lon: np.ndarray, leg_speed: np.ndarray,
+          load_factor: float, warn: bool = True) -> _Plan:
+    """Pieces of the filleted path. ``leg_speed[j]`` is the speed from waypoint j to j+1."""
+    nleg = lat.size - 1
+    az1, az2, length = _inv(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    # Corner geometry at interior waypoints k = 1..nleg-1.
+    tangent = np.zeros(nleg + 1)
+    radius = np.zeros(nleg + 1)
+    theta = np.zeros(nleg + 1)
+    for k in range(1, nleg):
+        th = float(_wrap_pi(az1[k] - az2[k - 1]))
+        if abs(th) < 1e-7 or length[k - 1] < 1e-3 or length[k] < 1e-3:
+            continue
+        v = max(leg_speed[k - 1], leg_speed[k])
+        r = turn_radius_m(v, load_factor)
+        t = r * math.tan(abs(th) / 2.0)
+        budget_in = length[k - 1] * (0.5 if k - 1 >= 1 else 1.0)
+        budget_out = length[k] * (0.5 if k + 1 <= nleg - 1 else 1.0)
+        t_max = 0.999 * min(budget_in, budget_out)
+        if t > t_max:
+            r_fit = t_max / math.tan(abs(th) / 2.0)
+            if warn:
+                n_needed = math.sqrt(1.0 + (v**2 / (G0_M_S2 * r_fit)) ** 2)
+                warnings.warn(
+                    f"route {route_id!r}: the {math.degrees(abs(th)):.0f} deg turn at waypoint "
+                    f"{k} needs a {r:.0f} m radius at {load_factor:g} g but the legs allow "
+                    f"{r_fit:.0f} m; flown at {n_needed:.1f} g", RouteWarning, stacklevel=3)
+            r, t = r_fit, t_max
+        tangent[k], radius[k], theta[k] = t, r, th
+
+    plan = _Plan()
+    plan.node_s_m.append(0.0)
+    start_lat, start_lon = float(lat[0]), float(lon[0])
+    s = 0.0
+    for j in range(nleg):
+        # Straight piece of leg j: from the end of the fillet at waypoint j (or the start) to
+        # the start of the fillet at waypoint j+1 (or the end).
+        k = j + 1
+        if tangent[k] > 0.0:
+            a_lat, a_lon = geodesic_direct(lat[k], lon[k], az2[j] + np.pi, tangent[k])
+            a_lat, a_lon = float(a_lat), float(a_lon)
+        else:
+            a_lat, a_lon = float(lat[k]), float(lon[k])
+        s_az, heading_a, s_len = _inv(start_lat, start_lon, a_lat, a_lon)
+        line_az = float(s_az[0]) if s_len[0] > 1e-6 else float(az1[j])
+        plan.add(_LINE, float(s_len[0]), leg_speed[j], start_lat, start_lon, line_az)
+        s += float(s_len[0])
+        if k == nleg:
+            plan.node_s_m.append(s)
+            break
+        if tangent[k] == 0.0:
+            plan.node_s_m.append(s)
+            start_lat, start_lon = float(lat[k]), float(lon[k])
+            continue
+        # Fillet at waypoint k: centre abeam A on the inside of the turn.
+        sign = 1.0 if theta[k] > 0 else -1.0
+        h_a = float(heading_a[0]) if s_len[0] > 1e-6 else float(az2[j])
+        c_lat, c_lon = geodesic_direct(a_lat, a_lon, h_a + sign * np.pi / 2, radius[k])
+        b_lat, b_lon = geodesic_direct(lat[k], lon[k], az1[k], tangent[k])
+        alpha_a = float(_inv(c_lat, c_lon, a_lat, a_lon)[0][0])
+        alpha_b = float(_inv(c_lat, c_lon, b_lat, b_lon)[0][0])
+        sweep = float(_wrap_pi(alpha_b - alpha_a))
+        if sweep * sign <= 0.0:  # numerically degenerate (tiny turn): use the heading change
+            sweep = theta[k]
+        half = abs(sweep) / 2.0
+        plan.add(_ARC, radius[k] * half, leg_speed[k - 1], float(c_lat), float(c_lon), alpha_a,
+                 sign, radius[k])
+        s += radius[k] * half
+        plan.node_s_m.append(s)
+        plan.add(_ARC, radius[k] * half, leg_speed[k], float(c_lat), float(c_lon),
+                 alpha_a + sign * half, sign, radius[k])
+        s += radius[k] * half
+        start_lat, start_lon = float(b_lat), float(b_lon)
+    return plan
+
+
+def _leg_speeds(route_id: str, lat: np.ndarray, lon: np.ndarray, speed: np.ndarray,
+                time_s: np.ndarray, start_time_s: float, load_factor: float) -> np.ndarray:
+    """Leg speeds meeting the waypoint arrival times (NaN in ``time_s`` where not given).
+
+    The arrival time at a waypoint is when the object is abeam it (middle of the fillet arc).
+    Fillet radii depend on the speeds, so the speeds are refined by fixed-point iteration
+    (converges in a few steps: the corner cut changes a leg by a small fraction).
+    """
+    legs = speed.copy()
+    timed = np.flatnonzero(np.isfinite(time_s[1:]))
+    if timed.size == 0:
+        return legs
+    _, _, length = _inv(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    path = length.copy()
+    for _ in range(6):
+        t = start_time_s
+        for j in range(legs.size):
+            if np.isfinite(time_s[j + 1]):
+                legs[j] = path[j] / max(time_s[j + 1] - t, 1e-9)
+                t = time_s[j + 1]
+            else:
+                t += path[j] / legs[j]
+        plan = _plan(route_id, lat, lon, legs, load_factor, warn=False)
+        path = np.diff(np.asarray(plan.node_s_m))
+    return legs
+
+
+# ---------------------------------------------------------------------------------------------
+# Routes from the scenario
+# ---------------------------------------------------------------------------------------------
+
+def _route(entry_id: str, type_id: str, start_time_s: float, lat: np.ndarray, lon: np.ndarray,
+           alt: np.ndarray, alt_ref: list[str], speed: np.ndarray, time_s: np.ndarray,
+           terrain_following: bool, load_factor: float, climb_rad: float) -> Route:
+    legs = _leg_speeds(entry_id, lat, lon, speed[1:].copy(), time_s, start_time_s, load_factor)
+    v = np.concatenate([[legs[0]], legs])
+    wps = tuple(Waypoint(float(a), float(b), float(c), r, float(s))
+                for a, b, c, r, s in zip(lat, lon, alt, alt_ref, v, strict=True))
+    return Route(entry_id, type_id, float(start_time_s), wps, terrain_following,
+                 float(load_factor), float(climb_rad))
+
+
+def _entry_arrays(entry: Threat | Raid, cruise_m_s: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray, np.ndarray]:
+    lat = np.array([w.lat_deg for w in entry.route], dtype=float)
+    lon = np.array([w.lon_deg for w in entry.route], dtype=float)
+    alt = np.array([w.alt_m for w in entry.route], dtype=float)
+    ref = [w.alt_ref for w in entry.route]
+    time_s = np.array([np.nan if w.time_s is None else w.time_s for w in entry.route])
+    # A leg without speed or time keeps the last speed given (the first waypoint's is the
+    # initial speed), else the cruise speed. Timed legs do not change the carried speed.
+    speed = np.empty(lat.size)
+    carried = cruise_m_s if entry.route[0].speed_m_s is None else entry.route[0].speed_m_s
+    for k, w in enumerate(entry.route):
+        if w.speed_m_s is not None:
+            carried = w.speed_m_s
+        speed[k] = carried
+    return lat, lon, alt, ref, speed, time_s
+
+
+def route_from_threat(threat: Threat, library: Any) -> Route:
+    """The `Route` of one scenario threat (defaults from the library type)."""
+    limits = threat_limits(library.get(threat.type, kind="threat"))
+    lat, lon, alt, ref, speed, time_s = _entry_arrays(threat, limits.cruise_speed_m_s)
+    n = threat.max_load_factor_g or limits.turn_load_factor_g
+    return _route(threat.id, limits.id, threat.start_time_s, lat, lon, alt, ref, speed, time_s,
+                  threat.terrain_following, n, limits.max_climb_angle_rad)
+
+
+def _lateral_offsets(lat: np.ndarray, lon: np.ndarray, offset_m: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Waypoints of the polyline offset sideways by ``offset_m (m,)`` (positive: right).
+
+    Returns lat, lon of shape (m, k).
+    """
+    az1, az2, _ = _inv(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    k = lat.size
+    normal = np.empty(k)
+    scale = np.ones(k)
+    normal[0] = az1[0] + np.pi / 2
+    normal[-1] = az2[-1] + np.pi / 2
+    for i in range(1, k - 1):
+        th = float(_wrap_pi(az1[i] - az2[i - 1]))
+        normal[i] = az2[i - 1] + th / 2.0 + np.pi / 2
+        scale[i] = min(1.0 / max(math.cos(th / 2.0), 1e-9), 3.0)
+    d = offset_m[:, None] * scale[None, :]
+    out_lat, out_lon = geodesic_direct(np.broadcast_to(lat, d.shape), np.broadcast_to(lon, d.shape),
+                                       np.broadcast_to(normal, d.shape), d)
+    return np.asarray(out_lat).reshape(d.shape), np.asarray(out_lon).reshape(d.shape)
+
+
+def expand_raids(raids: Sequence[Raid], library: Any, rng: np.random.Generator) -> list[Route]:
+    """Routes of every raid member (see module docstring, "Raids").
+
+    Parameters
+    ----------
+    raids : sequence of `iadsim.scenario.schema.Raid`
+    library : iadsim.scenario.library.Library
+    rng : numpy.random.Generator
+        Parent stream; raid ``i`` draws from its ``i``-th spawned child.
+    """
+    routes: list[Route] = []
+    children = rng.spawn(len(raids)) if raids else []
+    for raid, sub in zip(raids, children, strict=True):
+        limits = threat_limits(library.get(raid.type, kind="threat"))
+        lat, lon, alt, ref, speed, time_s = _entry_arrays(raid, limits.cruise_speed_m_s)
+        n = raid.max_load_factor_g or limits.turn_load_factor_g
+        sp = raid.spread
+        m = raid.count
+        dt = sub.uniform(-sp.time_s, sp.time_s, m) if sp.time_s > 0 else np.zeros(m)
+        dy = sub.uniform(-sp.lateral_m, sp.lateral_m, m) if sp.lateral_m > 0 else np.zeros(m)
+        dz = sub.uniform(-sp.altitude_m, sp.altitude_m, m) if sp.altitude_m > 0 else np.zeros(m)
+        if sp.lateral_m > 0:
+            mlat, mlon = _lateral_offsets(lat, lon, dy)
+        else:
+            mlat, mlon = np.broadcast_to(lat, (m, lat.size)), np.broadcast_to(lon, (m, lon.size))
+        for i, member in enumerate(raid.member_ids()):
+            start = max(raid.start_time_s + dt[i], 0.0)
+            routes.append(_route(member, limits.id, start, mlat[i], mlon[i], alt + dz[i], ref,
+                                 speed, time_s + dt[i], raid.terrain_following, n,
+                                 limits.max_climb_angle_rad))
+    return routes
+
+
+def routes_from_scenario(scenario: Scenario, library: Any = None,
+                         rng: np.random.Generator | None = None) -> list[Route]:
+    """Routes of the scenario's threats, then of its raid members (in file order).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    library : Library, optional
+        Equipment library (the packaged one by default).
+    rng : numpy.random.Generator, optional
+        Raid expansion stream. Default: ``default_rng(SeedSequence(scenario.seed).spawn(1)[0])``
+        -- the stream `iadsim.engine.air_picture` uses. Same seed -> identical routes.
+    """
+    if library is None:
+        from iadsim.scenario.library import load_library
+
+        library = load_library()
+    if rng is None:
+        rng = np.random.default_rng(np.random.SeedSequence(scenario.seed).spawn(1)[0])
+    routes = [route_from_threat(t, library) for t in scenario.threats]
+    routes += expand_raids(scenario.raids, library, rng)
+    return routes
+
+
+# ---------------------------------------------------------------------------------------------
+# Vertical profiles
+# ---------------------------------------------------------------------------------------------
+
+def _dem_heights(dem: Dem | None, lat: np.ndarray, lon: np.ndarray, route_id: str) -> np.ndarray:
+    if dem is None:
+        raise InputError(f"route {route_id!r} has heights above ground: fly() needs a dem")
+    try:
+        return np.asarray(dem.sample(lat, lon), dtype=float)
+    except TerrainError as exc:
+        raise TerrainError(f"route {route_id!r}: {exc}") from None
+
+
+def _dem_step_m(dem: Dem) -> float:
+    dlat = float(np.min(np.diff(dem.lat_deg)))
+    dlon = float(np.min(np.diff(dem.lon_deg)))
+    lat_mid = math.radians(float(np.mean(dem.lat_deg)))
+    return 111_195.0 * min(dlat, dlon * math.cos(lat_mid))
+
+
+def _node_profile(route: Route, plan: _Plan, dem: Dem | None) -> tuple[np.ndarray, np.ndarray]:
+    """Altitude (MSL) at the abeam nodes, climb-limited; linear between them."""
+    alt = np.array([w.alt_m for w in route.waypoints])
+    agl = np.array([w.alt_ref == "agl" for w in route.waypoints])
+    if agl.any():
+        lat = np.array([w.lat_deg for w in route.waypoints])[agl]
+        lon = np.array([w.lon_deg for w in route.waypoints])[agl]
+        alt[agl] += _dem_heights(dem, lat, lon, route.id)
+    s = np.asarray(plan.node_s_m, dtype=float)
+    slope = math.tan(route.max_climb_angle_rad)
+    out = alt.copy()
+    for k in range(1, out.size):
+        step = slope * (s[k] - s[k - 1])
+        out[k] = min(max(alt[k], out[k - 1] - step), out[k - 1] + step)
+    return s, out
+
+
+def _terrain_profile(route: Route, plan: _Plan, dem: Dem | None,
+                     sampler: _Sampler) -> tuple[np.ndarray, np.ndarray]:
+    """Terrain-following altitude (MSL) on a fine grid of path distance."""
+    if dem is None:
+        raise InputError(f"route {route.id!r} follows the terrain: fly() needs a dem")
+    total = plan.total_m
+    ds = float(np.clip(_dem_step_m(dem) / 2.0, 10.0, 250.0))
+    n = max(int(math.ceil(total / ds)), 1)
+    s = np.linspace(0.0, total, n + 1)
+    lat, lon, _ = sampler.at_distance(plan, s)
+    ground = _dem_heights(dem, lat, lon, route.id)
+    agl = np.interp(s, np.asarray(plan.node_s_m), [w.alt_m for w in route.waypoints])
+    target = ground + agl
+    k = math.tan(route.max_climb_angle_rad)
+    ahead = np.maximum.accumulate(target + k * s) - k * s
+    behind = (np.maximum.accumulate((target - k * s)[::-1]) + k * s[::-1])[::-1]
+    return s, np.maximum(ahead, behind)
+
+
+class _Sampler:
+    """Positions and headings on planned pieces (vectorised over samples)."""
+
+    @staticmethod
+    def pieces(kind: np.ndarray, lat0: np.ndarray, lon0: np.ndarray, az0: np.ndarray,
+               sweep: np.ndarray, radius: np.ndarray, local_s: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """lat, lon, heading (rad) at distance ``local_s`` into each sample's piece."""
+        lat = np.empty(local_s.size)
+        lon = np.empty(local_s.size)
+        heading = np.empty(local_s.size)
+        line = kind == _LINE
+        if line.any():
+            lo, la, baz = _GEOD.fwd(lon0[line], lat0[line], np.degrees(az0[line]), local_s[line])
+            lat[line], lon[line] = la, lo
+            heading[line] = np.radians(np.asarray(baz, dtype=float)) + np.pi
+        arc = ~line
+        if arc.any():
+            alpha = az0[arc] + sweep[arc] * local_s[arc] / radius[arc]
+            lo, la, _ = _GEOD.fwd(lon0[arc], lat0[arc], np.degrees(alpha), radius[arc])
+            lat[arc], lon[arc] = la, lo
+            heading[arc] = alpha + sweep[arc] * np.pi / 2
+        return lat, lon, np.mod(heading, _TWO_PI)
+
+    def at_distance(self, plan: _Plan, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        length = np.asarray(plan.length_m)
+        starts = np.concatenate([[0.0], np.cumsum(length)[:-1]])
+        p = np.clip(np.searchsorted(starts, s, side="right") - 1, 0, length.size - 1)
+        arr = {k: np.asarray(getattr(plan, k))[p]
+               for k in ("kind", "lat0", "lon0", "az0", "sweep", "radius_m")}
+        return self.pieces(arr["kind"], arr["lat0"], arr["lon0"], arr["az0"], arr["sweep"],
+                           arr["radius_m"], np.clip(s - starts[p], 0.0, length[p]))
+
+
+# ---------------------------------------------------------------------------------------------
+# fly
+# ---------------------------------------------------------------------------------------------
+
+def fly(routes: Sequence[Route], dem: Dem | None = None, dt_s: float = 1.0,
+        t_end_s: float | None = None) -> Trajectories:
+    """Sample every route on a common time grid ``0, dt_s, 2 dt_s, ...`` up to ``t_end_s``.
+
+    Parameters
+    ----------
+    routes : sequence of Route
+        Object ids must be unique.
+    dem : Dem, optional
+        Terrain for ``agl`` heights and terrain following (not needed for all-MSL routes).
+    dt_s : float
+        Time step, s (> 0).
+    t_end_s : float, optional
+        End of the grid, s; default: when the last route ends. The grid covers it.
+
+    Returns
+    -------
+    Trajectories
+        ``time_s (nt,)``, positions ``(nt, n)``, ``vel_enu_m_s (nt, n, 3)``, ``active (nt, n)``.
+
+    Raises
+    ------
+    InputError
+        No routes, duplicate ids, bad ``dt_s``/``t_end_s``, or heights above ground without a DEM.
+    TerrainError
+        A route needs terrain outside the DEM (the message names the route).
+    """
+    routes = list(routes)
+    if not routes:
+        raise InputError("fly(): no routes given; allowed values are one or more Route objects")
+    ids = [r.id for r in routes]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise InputError(f"fly(): duplicate route ids {dup}; allowed values are unique ids")
+    if not (math.isfinite(dt_s) and dt_s > 0.0):
+        raise InputError(f"fly(): dt_s {dt_s}; allowed values are finite numbers > 0")
+
+    sampler = _Sampler()
+    plans: list[_Plan] = []
+    profiles: list[tuple[np.ndarray, np.ndarray]] = []
+    for r in routes:
+        lat = np.array([w.lat_deg for w in r.waypoints])
+        lon = np.array([w.lon_deg for w in r.waypoints])
+        legs = np.array([w.speed_m_s for w in r.waypoints[1:]])
+        plan = _plan(r.id, lat, lon, legs, r.max_load_factor_g)
+        plans.append(plan)
+        profiles.append(_terrain_profile(r, plan, dem, sampler) if r.terrain_following
+                        else _node_profile(r, plan, dem))
+
+    ends = np.array([r.start_time_s + p.duration_s for r, p in zip(routes, plans, strict=True)])
+    if t_end_s is None:
+        t_end_s = float(ends.max())
+    if not (math.isfinite(t_end_s) and t_end_s >= 0.0):
+        raise InputError(f"fly(): t_end_s {t_end_s}; allowed values are finite numbers >= 0")
+    nsteps = max(int(math.ceil(t_end_s / dt_s - 1e-9)), 1)
+    time_s = dt_s * np.arange(nsteps + 1, dtype=float)
+    nt, n = time_s.size, len(routes)
+
+    # Concatenated piece tables; object j's times are offset by j * t_off so that one
+    # searchsorted finds the piece of every (time, object) sample.
+    counts = np.array([len(p.kind) for p in plans])
+    first_piece = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    cat = {k: np.concatenate([np.asarray(getattr(p, k), dtype=float) for p in plans])
+           for k in ("kind", "length_m", "speed_m_s", "lat0", "lon0", "az0", "sweep",
+                     "radius_m")}
+    duration = cat["length_m"] / cat["speed_m_s"]
+    owner = np.repeat(np.arange(n), counts)
+    starts = np.array([r.start_time_s for r in routes])
+    piece_t0 = np.empty(owner.size)
+    piece_s0 = np.empty(owner.size)
+    for j in range(n):  # per route, not per time step
+        sl = slice(first_piece[j], first_piece[j] + counts[j])
+        piece_t0[sl] = starts[j] + np.concatenate([[0.0], np.cumsum(duration[sl])[:-1]])
+        piece_s0[sl] = np.concatenate([[0.0], np.cumsum(cat["length_m"][sl])[:-1]])
+    t_off = float(max(ends.max(), t_end_s)) + 1.0
+    key = piece_t0 + owner * t_off
+
+    active = (time_s[:, None] >= starts[None, :] - 1e-9) & (time_s[:, None] <= ends[None, :] + 1e-9)
+    t_idx, o_idx = np.nonzero(active)
+    t = time_s[t_idx]
+    p = np.searchsorted(key, t + o_idx * t_off, side="right") - 1
+    p = np.clip(p, first_piece[o_idx], first_piece[o_idx] + counts[o_idx] - 1)
+    local = np.clip((t - piece_t0[p]) * cat["speed_m_s"][p], 0.0, cat["length_m"][p])
+    lat, lon, heading = sampler.pieces(cat["kind"][p].astype(int), cat["lat0"][p],
+                                       cat["lon0"][p], cat["az0"][p], cat["sweep"][p],
+                                       cat["radius_m"][p], local)
+    s = piece_s0[p] + local
+    speed = cat["speed_m_s"][p]
+
+    # Altitude: concatenated profiles, object j's distances offset by j * s_off.
+    s_off = max(float(pr[0][-1]) for pr in profiles) + 1e6
+    prof_n = np.array([pr[0].size for pr in profiles])
+    prof_first = np.concatenate([[0], np.cumsum(prof_n)[:-1]])
+    xp = np.concatenate([pr[0] + j * s_off for j, pr in enumerate(profiles)])
+    hp = np.concatenate([pr[1] for pr in profiles])
+    x = s + o_idx * s_off
+    alt = np.interp(x, xp, hp)
+    seg = np.searchsorted(xp, x, side="left") - 1
+    seg = np.clip(seg, prof_first[o_idx], prof_first[o_idx] + prof_n[o_idx] - 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dhds = (hp[seg + 1] - hp[seg]) / (xp[seg + 1] - xp[seg])
+    dhds = np.where(np.isfinite(dhds), dhds, 0.0)
+
+    lat_out = np.full((nt, n), np.nan)
+    lon_out = np.full((nt, n), np.nan)
+    alt_out = np.full((nt, n), np.nan)
+    vel = np.full((nt, n, 3), np.nan)
+    lat_out[t_idx, o_idx] = lat
+    lon_out[t_idx, o_idx] = lon
+    alt_out[t_idx, o_idx] = alt
+    vel[t_idx, o_idx, 0] = speed * np.sin(heading)
+    vel[t_idx, o_idx, 1] = speed * np.cos(heading)
+    vel[t_idx, o_idx, 2] = speed * dhds
+    return Trajectories(time_s=time_s, ids=tuple(ids), types=tuple(r.type for r in routes),
+                        lat_deg=lat_out, lon_deg=lon_out, alt_msl_m=alt_out, vel_enu_m_s=vel,
+                        active=active)

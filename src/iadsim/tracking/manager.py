@@ -1,0 +1,564 @@
+"""Track management and the multi-target tracker loop: :class:`TrackerConfig`, :func:`run_tracker`.
+
+One run tracks every detection it is given in one Cartesian frame (e.g. the command-post ENU
+frame), so measurement-level fusion of several radars is simply feeding all their detections in.
+
+Scan processing
+---------------
+Rows with the same ``time_s`` form one scan. Within a scan, detections are processed
+**sequentially by** ``sensor_id`` (sorted; one group when the column is absent): every track is
+predicted to the scan time once, then each sensor's detections are associated and used in turn
+(zero-time-step updates). So a target seen by two radars at the same instant is updated by both
+detections instead of one of them spawning a duplicate track. Track logic (M-of-N, misses)
+counts scans, not sensors: a track is "hit" at a scan if any sensor's detection updated it.
+
+Per sensor group: GNN association (:mod:`iadsim.tracking.association`) of confirmed tracks
+first, then of tentative tracks on the detections left over (confirmed tracks have priority, as
+in Stone Soup's ``MultiTargetTracker`` with a ``MultiMeasurementInitiator``); Kalman/IMM update
+of the assigned tracks; each detection still unassigned starts a tentative track.
+
+Track initiation (single point, [1]_, [2]_): position
+= detection, position covariance = the detection's ``R``; velocity 0 with covariance
+``(max_speed_m_s / 2)^2 I`` (the maximum speed is a 2-sigma bound); zero cross-covariance.
+
+Confirmation and deletion ([1]_, sequential M-of-N logic): a tentative track is confirmed
+as soon as it has ``confirm_m`` hits among its first ``confirm_n`` scans (birth scan counted as a
+hit) and deleted as soon as that can no longer happen. A confirmed track is deleted after
+``delete_misses`` consecutive scans without an update; until then it coasts on its prediction.
+
+Asynchronous sensors (``revisit_s`` set): a rotating radar stamps each detection with the instant
+its beam crossed the target, so detections rarely share a time and counting "scans" as distinct
+times is meaningless. With ``revisit_s`` the track logic becomes time-based: a tentative track is
+confirmed once it has ``confirm_m`` updates and deleted if that has not happened within
+``confirm_n * revisit_s`` of its birth; a confirmed track is deleted after ``delete_misses *
+revisit_s`` without an update (as Stone Soup's ``UpdateTimeDeleter``). With several sensors of
+different revisit intervals (``sensor_revisit_s``), a tentative track expires on the interval of
+the sensor that started it, so a fast radar's false alarms die fast while a slow radar's true
+targets still have time to be confirmed; confirmed tracks use ``revisit_s`` (the longest).
+Every frame (distinct time) predicts all tracks to that exact time.
+
+Reports (``report_interval_s`` set): instead of one output row per live track at every frame,
+the tracker reports every live track at multiples of ``report_interval_s`` (tracks predicted,
+without being altered, from the last frame to the report time), which bounds the output of long
+asynchronous runs and gives metrics a regular clock.
+
+Outputs combine the IMM modes by moment matching. Track ids are consecutive integers in order of
+creation (scan time, then sensor, then detection row order), never reused.
+
+References
+----------
+.. [1] S. Blackman, R. Popoli, *Design and Analysis of Modern Tracking Systems*, Artech House,
+   1999 (track initiation, M-of-N confirmation, deletion).
+.. [2] Y. Bar-Shalom, X. R. Li, T. Kirubarajan, *Estimation with Applications to Tracking and
+   Navigation*, Wiley, 2001.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from iadsim.errors import InputError
+from iadsim.tracking import association as assoc
+from iadsim.tracking import filters
+
+__all__ = ["TrackerConfig", "run_tracker"]
+
+_COV_2D = ("r_xx_m2", "r_xy_m2", "r_yy_m2")
+_COV_3D = ("r_xx_m2", "r_xy_m2", "r_xz_m2", "r_yy_m2", "r_yz_m2", "r_zz_m2")
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Parameters of :func:`run_tracker` (SI units).
+
+    Attributes
+    ----------
+    q_m2_s3 : float
+        Power spectral density of the white-noise acceleration of the CV model, m^2/s^3, per axis
+        (Bar-Shalom et al. 2001 §6.2.2). A rule of thumb: ``q ~ a_max^2 T`` for manoeuvres of
+        ``a_max`` m/s^2 over a scan period ``T`` s.
+    motion_model : {"cv", "imm"}
+        ``"cv"``: one nearly-constant-velocity Kalman filter. ``"imm"``: IMM over
+        ``[CV, CT(+turn_rate_rad_s), CT(-turn_rate_rad_s)]`` (see :mod:`iadsim.tracking.filters`).
+    turn_rate_rad_s : float
+        Turn rate of the IMM's two coordinated-turn models, rad/s (> 0). Default 0.1 rad/s
+        (a 3 g turn at 300 m/s).
+    ct_q_m2_s3 : float
+        Process-noise spectral density of the CT models, m^2/s^3.
+    imm_p_stay : float
+        Diagonal of the IMM Markov transition matrix per scan, in (0, 1); the rest is shared
+        equally by the other models.
+    imm_cv_initial_probability : float
+        Initial probability of the CV mode of a new track, in (0, 1); the CT modes share the rest.
+    gate_probability : float
+        Probability that a true detection falls inside the chi-square gate, in (0, 1).
+    max_speed_m_s : float
+        Maximum target speed, m/s (> 0); new tracks get velocity std ``max_speed_m_s / 2``.
+    confirm_m, confirm_n : int
+        M-of-N confirmation: ``confirm_m`` hits among the first ``confirm_n`` scans,
+        ``1 <= confirm_m <= confirm_n``.
+    delete_misses : int
+        Consecutive misses that delete a confirmed track, >= 1.
+    revisit_s : float or None
+        Sensor revisit interval, s; when set, M-of-N and deletion are time-based (module notes).
+    sensor_revisit_s : mapping of str to float, or None
+        Revisit interval per ``sensor_id`` for the expiry of tentative tracks (default
+        ``revisit_s`` for every sensor).
+    report_interval_s : float or None
+        Output clock, s; when set, tracks are reported at multiples of it (module notes).
+    """
+
+    q_m2_s3: float = 5.0
+    motion_model: Literal["cv", "imm"] = "cv"
+    turn_rate_rad_s: float = 0.1
+    ct_q_m2_s3: float = 5.0
+    imm_p_stay: float = 0.95
+    imm_cv_initial_probability: float = 0.8
+    gate_probability: float = 0.99
+    max_speed_m_s: float = 700.0
+    confirm_m: int = 2
+    confirm_n: int = 3
+    delete_misses: int = 3
+    revisit_s: float | None = None
+    sensor_revisit_s: Mapping[str, float] | None = None
+    report_interval_s: float | None = None
+
+    def __post_init__(self) -> None:
+        def bad(name: str, allowed: str) -> InputError:
+            value = getattr(self, name)
+            return InputError(f"TrackerConfig.{name}: got {value!r}; allowed: {allowed}")
+
+        for name in ("q_m2_s3", "ct_q_m2_s3"):
+            if not float(getattr(self, name)) >= 0.0:
+                raise bad(name, "a float >= 0 (m^2/s^3)")
+        for name in ("turn_rate_rad_s", "max_speed_m_s"):
+            if not float(getattr(self, name)) > 0.0:
+                raise bad(name, "a float > 0")
+        for name in ("imm_p_stay", "imm_cv_initial_probability", "gate_probability"):
+            if not 0.0 < float(getattr(self, name)) < 1.0:
+                raise bad(name, "a float in (0, 1)")
+        if self.motion_model not in ("cv", "imm"):
+            raise bad("motion_model", "'cv' or 'imm'")
+        for name in ("confirm_m", "confirm_n", "delete_misses"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or int(value) != value or value < 1:
+                raise bad(name, "an integer >= 1")
+        for name in ("revisit_s", "report_interval_s"):
+            value = getattr(self, name)
+            if value is not None and not float(value) > 0.0:
+                raise bad(name, "None or a float > 0 (s)")
+        if self.sensor_revisit_s is not None and (
+                self.revisit_s is None or not all(float(v) > 0.0
+                                                  for v in self.sensor_revisit_s.values())):
+            raise bad("sensor_revisit_s", "None, or a mapping sensor_id -> float > 0 (s) "
+                      "together with revisit_s")
+        if self.confirm_m > self.confirm_n:
+            raise bad("confirm_m", f"an integer <= confirm_n ({self.confirm_n})")
+
+
+@dataclass(frozen=True)
+class _Detections:
+    """Validated detections as arrays: ``z (k, m)``, ``r (k, m, m)``, ``time_s (k,)``, ``sensor (k,)``
+    (codes into ``sensor_names``)."""
+
+    z: np.ndarray
+    r: np.ndarray
+    time_s: np.ndarray
+    sensor: np.ndarray
+    sensor_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Motion:
+    """Model bank of one run: ``omegas (r,)`` (0 = CV), ``q (r,)``, Markov matrix, initial mu."""
+
+    omegas: np.ndarray
+    q: np.ndarray
+    transition: np.ndarray
+    mu0: np.ndarray
+    n_dim: int
+
+    @classmethod
+    def from_config(cls, config: TrackerConfig, n_dim: int) -> _Motion:
+        if config.motion_model == "cv":
+            return cls(np.zeros(1), np.array([config.q_m2_s3]), np.ones((1, 1)), np.ones(1), n_dim)
+        w = config.turn_rate_rad_s
+        p = config.imm_p_stay
+        transition = np.full((3, 3), (1.0 - p) / 2.0)
+        np.fill_diagonal(transition, p)
+        p_cv = config.imm_cv_initial_probability
+        return cls(
+            np.array([0.0, w, -w]),
+            np.array([config.q_m2_s3, config.ct_q_m2_s3, config.ct_q_m2_s3]),
+            transition,
+            np.array([p_cv, (1.0 - p_cv) / 2.0, (1.0 - p_cv) / 2.0]),
+            n_dim,
+        )
+
+    def matrices(self, dt_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """``F (r, d, d)`` and ``Q (r, d, d)`` for a time step ``dt_s``."""
+        pairs = [filters.ct_model(dt_s, w, q, self.n_dim) for w, q in zip(self.omegas, self.q, strict=True)]
+        return np.stack([f for f, _ in pairs]), np.stack([q for _, q in pairs])
+
+
+@dataclass
+class _Tracks:
+    """Struct of arrays of the live tracks, sorted by id.
+
+    ``x (n, r, d)``, ``p (n, r, d, d)``, ``mu (n, r)``; integer counters ``age`` (scans since
+    birth), ``hits`` (scans with an update), ``misses`` (consecutive scans without one);
+    ``confirmed (n,)`` bool; ``t_birth``, ``t_hit`` (time of birth and of the last update, s);
+    ``revisit`` (revisit interval of the sensor that started the track, s; NaN if unset);
+    per-scan scratch ``hit (n,)`` and ``detection (n,)``; ``reported (n,)``: last detection row
+    that updated the track since its last report (-1: none).
+    """
+
+    ids: np.ndarray
+    x: np.ndarray
+    p: np.ndarray
+    mu: np.ndarray
+    confirmed: np.ndarray
+    age: np.ndarray
+    hits: np.ndarray
+    misses: np.ndarray
+    hit: np.ndarray
+    detection: np.ndarray
+    t_birth: np.ndarray
+    t_hit: np.ndarray
+    revisit: np.ndarray
+    reported: np.ndarray
+
+    @classmethod
+    def empty(cls, r: int, d: int) -> _Tracks:
+        i = np.zeros(0, dtype=np.int64)
+        f = np.zeros(0)
+        return cls(
+            i, np.zeros((0, r, d)), np.zeros((0, r, d, d)), np.zeros((0, r)),
+            np.zeros(0, bool), i, i, i, np.zeros(0, bool), i, f, f, f, i,
+        )  # fmt: skip
+
+    def take(self, keep: np.ndarray) -> _Tracks:
+        return _Tracks(**{f.name: getattr(self, f.name)[keep] for f in fields(self)})
+
+    def extend(self, other: _Tracks) -> _Tracks:
+        return _Tracks(
+            **{f.name: np.concatenate([getattr(self, f.name), getattr(other, f.name)]) for f in fields(self)}
+        )
+
+
+def _column_error(message: str, allowed: str) -> InputError:
+    return InputError(f"detections: {message}; allowed: {allowed}")
+
+
+def _numeric(df: pd.DataFrame, name: str, allowed: str) -> np.ndarray:
+    try:
+        values = df[name].to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise _column_error(f"column {name!r} is not numeric ({exc})", allowed) from exc
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise _column_error(f"column {name!r} has a non-finite value at row {row}", allowed)
+    return values
+
+
+def _read_detections(detections: pd.DataFrame) -> _Detections:
+    """Validate the input table and convert it to arrays (see :func:`run_tracker`)."""
+    allowed = (
+        "columns time_s, x_m, y_m, optional z_m (3-D), and either sigma_m (isotropic std, m) or "
+        "r_xx_m2, r_xy_m2, r_yy_m2 (2-D) / r_xx_m2, r_xy_m2, r_xz_m2, r_yy_m2, r_yz_m2, r_zz_m2 "
+        "(3-D); optional sensor_id"
+    )
+    if not isinstance(detections, pd.DataFrame):
+        raise _column_error(f"expected a pandas.DataFrame, got {type(detections).__name__}", allowed)
+    n_dim = 3 if "z_m" in detections.columns else 2
+    axes = ("x_m", "y_m", "z_m")[:n_dim]
+    for name in ("time_s", *axes):
+        if name not in detections.columns:
+            raise _column_error(f"missing column {name!r}", allowed)
+    z = np.column_stack([_numeric(detections, a, allowed) for a in axes])
+    time_s = _numeric(detections, "time_s", allowed)
+    cov_names = _COV_3D if n_dim == 3 else _COV_2D
+    present = [c for c in cov_names if c in detections.columns]
+    k = len(detections)
+    if present:
+        missing = [c for c in cov_names if c not in detections.columns]
+        if missing:
+            raise _column_error(f"covariance columns {missing} missing (have {present})", allowed)
+        c = {name: _numeric(detections, name, allowed) for name in cov_names}
+        if n_dim == 2:
+            rows = [[c["r_xx_m2"], c["r_xy_m2"]], [c["r_xy_m2"], c["r_yy_m2"]]]
+        else:
+            rows = [
+                [c["r_xx_m2"], c["r_xy_m2"], c["r_xz_m2"]],
+                [c["r_xy_m2"], c["r_yy_m2"], c["r_yz_m2"]],
+                [c["r_xz_m2"], c["r_yz_m2"], c["r_zz_m2"]],
+            ]
+        r = np.moveaxis(np.array(rows, dtype=float).reshape(n_dim, n_dim, k), -1, 0)
+        not_pd = np.linalg.eigvalsh(r)[:, 0] <= 0.0 if k else np.zeros(0, bool)
+        if not_pd.any():
+            row = int(np.flatnonzero(not_pd)[0])
+            raise _column_error(f"covariance at row {row} is not positive definite", allowed)
+    elif "sigma_m" in detections.columns:
+        sigma = _numeric(detections, "sigma_m", allowed)
+        if (sigma <= 0.0).any():
+            row = int(np.flatnonzero(sigma <= 0.0)[0])
+            raise _column_error(f"sigma_m must be > 0 (row {row}: {sigma[row]!r})", allowed)
+        r = sigma[:, None, None] ** 2 * np.eye(n_dim)
+    else:
+        raise _column_error("no measurement noise: missing column 'sigma_m' or r_*_m2", allowed)
+    if "sensor_id" in detections.columns:
+        codes, names = pd.factorize(detections["sensor_id"], sort=True)
+        sensor, sensor_names = codes.astype(np.int64), tuple(str(n) for n in names)
+    else:
+        sensor, sensor_names = np.zeros(k, dtype=np.int64), ("",)
+    return _Detections(z, r, time_s, sensor, sensor_names)
+
+
+class _Tracker:
+    """Per-run state and the per-scan steps; :func:`run_tracker` drives it scan by scan."""
+
+    def __init__(self, config: TrackerConfig, n_dim: int,
+                 sensor_names: tuple[str, ...] = ("",)) -> None:
+        self.config = config
+        default = np.nan if config.revisit_s is None else float(config.revisit_s)
+        per_sensor = config.sensor_revisit_s or {}
+        #: revisit interval (s) per sensor code
+        self.sensor_revisit = np.array([float(per_sensor.get(n, default)) for n in sensor_names])
+        self.n_dim = n_dim
+        self.motion = _Motion.from_config(config, n_dim)
+        self.h = filters.position_matrix(n_dim)
+        self.gamma = assoc.gate_threshold(config.gate_probability, n_dim)
+        d = 2 * n_dim
+        self.tracks = _Tracks.empty(len(self.motion.omegas), d)
+        self.next_id = 0
+        self.time_s = 0.0
+
+    def begin_scan(self, dt_s: float) -> None:
+        """IMM mixing and prediction of every track by ``dt_s`` (s, >= 0); reset scan flags."""
+        self.time_s += dt_s
+        t = self.tracks
+        if dt_s > 0.0 and len(t.ids):
+            x0, p0, c_bar = filters.imm_mix(t.x, t.p, t.mu, self.motion.transition)
+            f, q = self.motion.matrices(dt_s)
+            t.x, t.p = filters.kf_predict(x0, p0, f, q)
+            t.mu = c_bar
+        t.hit[:] = False
+        t.detection[:] = -1
+
+    def associate_and_update(self, z: np.ndarray, r: np.ndarray, index: np.ndarray,
+                             sensor: int = 0) -> None:
+        """Use one sensor's detections ``z (k, m)``, ``r (k, m, m)`` (input rows ``index``)."""
+        t = self.tracks
+        xc, pc = filters.imm_combine(t.x, t.p, t.mu)
+        z_pred = xc[:, : self.n_dim]
+        hph = pc[:, : self.n_dim, : self.n_dim]
+        free = np.ones(len(z), bool)
+        for group in (t.confirmed, ~t.confirmed):
+            rows = np.flatnonzero(group)
+            cols = np.flatnonzero(free)
+            pairs = assoc.gate(z_pred[rows], hph[rows], z[cols], r[cols], self.gamma)
+            chosen = assoc.gnn_assign(pairs, len(rows), self.gamma)
+            ok = chosen >= 0
+            self._update(rows[ok], cols[chosen[ok]], z, r, index)
+            free[cols[chosen[ok]]] = False
+        self._initiate(z[free], r[free], index[free], self.sensor_revisit[sensor])
+
+    def _update(
+        self, rows: np.ndarray, dets: np.ndarray, z: np.ndarray, r: np.ndarray, index: np.ndarray
+    ) -> None:
+        if len(rows) == 0:
+            return
+        t = self.tracks
+        x, p, nu, s = filters.kf_update(t.x[rows], t.p[rows], z[dets, None, :], r[dets, None], self.h)
+        log_lik = filters.gaussian_log_likelihood(nu, s)
+        t.mu[rows] = filters.imm_mode_update(t.mu[rows], log_lik)
+        t.x[rows], t.p[rows] = x, p
+        t.hit[rows] = True
+        t.detection[rows] = index[dets]
+        t.reported[rows] = index[dets]
+        t.t_hit[rows] = self.time_s
+
+    def _initiate(self, z: np.ndarray, r: np.ndarray, index: np.ndarray,
+                  revisit_s: float = np.nan) -> None:
+        k, nd = len(z), self.n_dim
+        if k == 0:
+            return
+        n_models = len(self.motion.omegas)
+        p = np.zeros((k, 2 * nd, 2 * nd))
+        p[:, :nd, :nd] = r
+        p[:, nd:, nd:] = np.eye(nd) * (self.config.max_speed_m_s / 2.0) ** 2
+        x = np.concatenate([z, np.zeros((k, nd))], axis=1)
+        zeros = np.zeros(k, dtype=np.int64)
+        new = _Tracks(
+            ids=np.arange(self.next_id, self.next_id + k, dtype=np.int64),
+            x=np.repeat(x[:, None], n_models, axis=1),
+            p=np.repeat(p[:, None], n_models, axis=1),
+            mu=np.tile(self.motion.mu0, (k, 1)),
+            confirmed=np.zeros(k, bool),
+            age=zeros,
+            hits=zeros,
+            misses=zeros,
+            hit=np.ones(k, bool),
+            detection=index.astype(np.int64),
+            t_birth=np.full(k, self.time_s),
+            t_hit=np.full(k, self.time_s),
+            revisit=np.full(k, revisit_s),
+            reported=index.astype(np.int64),
+        )
+        self.next_id += k
+        self.tracks = self.tracks.extend(new)
+
+    def end_scan(self) -> None:
+        """Update counters, confirm and delete (M-of-N, consecutive misses)."""
+        cfg, t = self.config, self.tracks
+        t.age = t.age + 1
+        t.hits = t.hits + t.hit
+        t.misses = np.where(t.hit, 0, t.misses + 1)
+        t.confirmed = t.confirmed | (t.hits >= cfg.confirm_m)
+        if cfg.revisit_s is not None:
+            self._expire(self.time_s)
+            return
+        dead_tentative = ~t.confirmed & (t.hits + (cfg.confirm_n - t.age) < cfg.confirm_m)
+        dead_confirmed = t.confirmed & (t.misses >= cfg.delete_misses)
+        self.tracks = t.take(~(dead_tentative | dead_confirmed))
+
+    def _expire(self, now_s: float) -> None:
+        """Time-based deletion (``revisit_s`` set): see the module notes."""
+        cfg, t = self.config, self.tracks
+        if cfg.revisit_s is None:
+            return
+        dead_tentative = ~t.confirmed & (now_s - t.t_birth > cfg.confirm_n * t.revisit)
+        dead_confirmed = t.confirmed & (now_s - t.t_hit > cfg.delete_misses * cfg.revisit_s)
+        self.tracks = t.take(~(dead_tentative | dead_confirmed))
+
+    def snapshot(self) -> tuple[np.ndarray, ...]:
+        """``ids, confirmed, x (n, d), p (n, d, d), detection`` of the live tracks."""
+        t = self.tracks
+        x, p = filters.imm_combine(t.x, t.p, t.mu)
+        return t.ids, t.confirmed, x, p, t.detection.copy()
+
+    def report(self, time_s: float) -> tuple[np.ndarray, ...]:
+        """Like :meth:`snapshot` at ``time_s`` >= the current time, tracks predicted (not altered).
+
+        ``detection`` is the last detection row that updated each track since its last report.
+        Tracks that have timed out by ``time_s`` are deleted first.
+        """
+        self._expire(time_s)
+        t = self.tracks
+        x, p = t.x, t.p
+        dt = time_s - self.time_s
+        if dt > 0.0 and len(t.ids):
+            x0, p0, c_bar = filters.imm_mix(t.x, t.p, t.mu, self.motion.transition)
+            f, q = self.motion.matrices(dt)
+            x, p = filters.kf_predict(x0, p0, f, q)
+            xc, pc = filters.imm_combine(x, p, c_bar)
+        else:
+            xc, pc = filters.imm_combine(x, p, t.mu)
+        detection = t.reported.copy()
+        t.reported[:] = -1
+        return t.ids, t.confirmed, xc, pc, detection
+
+
+def _output_frame(chunks: list[tuple[np.ndarray, ...]], n_dim: int) -> pd.DataFrame:
+    names = ["x_m", "y_m", "z_m"][:n_dim] + ["vx_m_s", "vy_m_s", "vz_m_s"][:n_dim]
+    time_s = np.concatenate([np.full(len(c[1]), c[0]) for c in chunks]) if chunks else np.zeros(0)
+    d = 2 * n_dim
+
+    def cat(i: int, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+        return np.concatenate([c[i] for c in chunks]) if chunks else np.zeros(shape, dtype)
+
+    ids = cat(1, (0,), np.int64)
+    confirmed = cat(2, (0,), bool)
+    x = cat(3, (0, d), float)
+    p = cat(4, (0, d, d), float)
+    out = {
+        "time_s": time_s,
+        "track_id": ids.astype(np.int64),
+        "status": np.where(confirmed, "confirmed", "tentative"),
+    }
+    out.update({name: x[:, i] for i, name in enumerate(names)})
+    out["cov"] = p.reshape(len(p), d * d).tolist()
+    out["detection_index"] = cat(5, (0,), np.int64).astype(np.int64)
+    return pd.DataFrame(out)
+
+
+def run_tracker(detections: pd.DataFrame, config: TrackerConfig) -> pd.DataFrame:
+    """Track all targets in a detection table (GNN, Kalman or IMM, M-of-N logic).
+
+    Parameters
+    ----------
+    detections : pandas.DataFrame
+        One row per detection in one Cartesian frame (e.g. command-post ENU). Columns:
+        ``time_s`` (s); ``x_m``, ``y_m`` and optional ``z_m`` (m; tracking is 3-D when ``z_m`` is
+        present); measurement noise as either ``sigma_m`` (isotropic std, m) or the full
+        covariance ``r_xx_m2, r_xy_m2, r_yy_m2`` (2-D) / ``r_xx_m2, r_xy_m2, r_xz_m2, r_yy_m2,
+        r_yz_m2, r_zz_m2`` (3-D), m^2 (used when both are given); optional ``sensor_id``.
+        Rows with equal ``time_s`` form one scan (see the module notes on several sensors).
+        Scans exist only where there are detections: a radar scan with no detection at all
+        is not seen, so it neither predicts nor counts as a miss.
+    config : TrackerConfig
+        Tracker parameters.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (scan time, live track), sorted by ``(time_s, track_id)``: ``time_s``,
+        ``track_id`` (int), ``status`` (``'tentative'`` or ``'confirmed'``), ``x_m, y_m,
+        [z_m]``, ``vx_m_s, vy_m_s, [vz_m_s]``, ``cov`` (list of float, row-major ``d x d``
+        covariance of the state ``[x, y, (z), vx, vy, (vz)]``, SI), ``detection_index`` (int,
+        positional row of ``detections`` that last updated the track at that scan, ``-1`` when
+        coasted). A track deleted at a scan has no row at that scan.
+
+    Raises
+    ------
+    iadsim.errors.InputError
+        A column is missing, non-numeric, non-finite, or a covariance is not positive definite.
+
+    Examples
+    --------
+    >>> det = pd.DataFrame({"time_s": [0.0, 1.0, 2.0], "x_m": [0.0, 100.0, 200.0],
+    ...                     "y_m": [0.0, 0.0, 0.0], "sigma_m": [10.0, 10.0, 10.0]})
+    >>> out = run_tracker(det, TrackerConfig())
+    >>> out[["time_s", "track_id", "status", "detection_index"]].values.tolist()
+    [[0.0, 0, 'tentative', 0], [1.0, 0, 'confirmed', 1], [2.0, 0, 'confirmed', 2]]
+    """
+    if not isinstance(config, TrackerConfig):
+        raise InputError(f"config: expected a TrackerConfig, got {type(config).__name__}")
+    det = _read_detections(detections)
+    n_dim = det.z.shape[1]
+    tracker = _Tracker(config, n_dim, det.sensor_names)
+    order = np.lexsort((det.sensor, det.time_s))
+    time_sorted = det.time_s[order]
+    key_change = np.flatnonzero((np.diff(time_sorted) != 0) | (np.diff(det.sensor[order]) != 0))
+    starts = np.concatenate([[0], key_change + 1])[: len(order)]
+    ends = np.append(starts[1:], len(order))[: len(order)]
+    chunks: list[tuple[np.ndarray, ...]] = []
+    t_prev: float | None = None
+    step = config.report_interval_s
+    next_report = None
+    if step is not None and len(order):
+        next_report = np.ceil(time_sorted[0] / step) * step
+    for a, b in zip(starts, ends, strict=True):
+        t = float(time_sorted[a])
+        if t != t_prev:
+            while next_report is not None and t_prev is not None and next_report < t:
+                chunks.append((next_report, *tracker.report(next_report)))
+                next_report += step
+            tracker.time_s = t if t_prev is None else tracker.time_s
+            tracker.begin_scan(0.0 if t_prev is None else t - t_prev)
+            t_prev = t
+        idx = order[a:b]
+        tracker.associate_and_update(det.z[idx], det.r[idx], idx, int(det.sensor[order[a]]))
+        if b == len(order) or time_sorted[b] != t:
+            tracker.end_scan()
+            if step is None:
+                chunks.append((t, *tracker.snapshot()))
+    if next_report is not None and t_prev is not None and next_report <= t_prev:
+        chunks.append((next_report, *tracker.report(next_report)))
+    return _output_frame(chunks, n_dim)
