@@ -43,15 +43,25 @@ def _plane(frame: pd.DataFrame, origin: Origin | None) -> tuple[np.ndarray, np.n
     return np.asarray(lon), np.asarray(lat)
 
 
+#: Most false alarms drawn on a map (thinned deterministically beyond that).
+MAX_FALSE_ALARMS_DRAWN = 3000
+
+
 def _draw_detections(ax: Axes, detections: pd.DataFrame,
                      origin: Origin | None) -> list[Line2D]:
     """Detections as light dots, false alarms (``truth_id == -1``) grey; legend proxies."""
     false_alarm = (detections["truth_id"] == -1).to_numpy() if "truth_id" in detections else \
         np.zeros(len(detections), dtype=bool)
     x, y = _plane(detections, origin)
+    # thin out false alarms (every k-th, deterministic) so they do not hide the picture
+    fa_rows = np.flatnonzero(false_alarm)
+    every = max(1, int(np.ceil(fa_rows.size / MAX_FALSE_ALARMS_DRAWN)))
+    shown_fa = np.zeros_like(false_alarm)
+    shown_fa[fa_rows[::every]] = True
+    fa_label = "false alarm" if every == 1 else f"false alarm (1 in {every} shown)"
     proxies = []
     for mask, colour, label in ((~false_alarm, DETECTION_COLOUR, "detection"),
-                                (false_alarm, FALSE_ALARM_COLOUR, "false alarm")):
+                                (shown_fa, FALSE_ALARM_COLOUR, fa_label)):
         if mask.any():
             ax.plot(x[mask], y[mask], ".", ms=2, color=colour, alpha=0.5, zorder=2)
             proxies.append(Line2D([], [], ls="none", marker=".", color=colour, label=label))
