@@ -377,27 +377,16 @@ class RaidSpread(_Model):
     altitude_m: Annotated[StrictFloat, Field(ge=0.0, le=20_000.0)] = 0.0
 
 
-class Raid(_Model):
+class Raid(Threat):
     """``count`` objects of one ``type`` flying one route (the raid axis), spread about it.
 
-    Members are expanded deterministically from the scenario ``seed``
+    A :class:`Threat` entry plus ``count`` and ``spread``. Members are expanded
+    deterministically from the scenario ``seed``
     (`iadsim.engine.kinematics.routes_from_scenario`); their ids are ``<raid id>-001``, ...
     """
 
-    id: Id
-    type: Text
     count: Annotated[StrictInt, Field(ge=1, le=1000)]
-    start_time_s: TimeS = 0.0
-    route: tuple[Waypoint, ...]
     spread: RaidSpread = Field(default_factory=RaidSpread)
-    terrain_following: StrictBool = False
-    max_load_factor_g: LoadFactorG | None = None
-    note: Text | None = None
-
-    @field_validator("route")
-    @classmethod
-    def _route_length(cls, value: tuple[Waypoint, ...]) -> tuple[Waypoint, ...]:
-        return _two_waypoints(value)
 
     def member_ids(self) -> list[str]:
         """Ids of the expanded members, in order."""
