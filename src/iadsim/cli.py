@@ -251,6 +251,35 @@ def track(
 
 
 @app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file with threats and/or raids")],
+    seed: Annotated[int | None, typer.Option(help="Run seed (default: the scenario's seed)")] = None,
+    out: Annotated[Path, typer.Option(help="Output directory")] = Path("out/run"),
+    assume: Annotated[FigureSet, typer.Option(help="Equipment figure set")] = FigureSet.nominal,
+    dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)")] = None,
+    duration_s: Annotated[float | None, typer.Option(
+        help="Stop after this many seconds (default: when the last threat lands)")] = None,
+) -> None:
+    """Full engagement chain: event log, summaries, kill-chain timeline, magazine, replays."""
+    from iadsim.engine.air_picture import AirPictureConfig
+    from iadsim.engine.engagement import EngagementConfig
+    from iadsim.scenario.load import load_scenario
+    from iadsim.workflows import engagement_products
+
+    sc = _run(load_scenario, scenario)
+    config = EngagementConfig(air_picture=AirPictureConfig(t_end_s=duration_s,
+                                                           report_interval_s=1.0))
+    with _Bar() as bar:
+        res, files = _run(engagement_products, sc, out, seed, assume.value, config, dem,
+                          progress=bar)
+    s = res.summary
+    console.print(f"[green]wrote {len(files)} files to {out}[/]: {s['threats']} threats, "
+                  f"{s['killed']} destroyed, {s['leaked']} leaked, {s['missiles_fired']} missiles")
+    for f in files:
+        console.print(f"  {f}")
+
+
+@app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Output directory")] = Path("out/united_resolve_2022"),
     resolution_km: Annotated[float, typer.Option(help="Grid resolution, km")] = 3.0,

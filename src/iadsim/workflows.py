@@ -13,13 +13,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from iadsim.analysis.contours import mask_to_polygons
 from iadsim.analysis.coverage import Grid, coverage, radar_views, scenario_grid, vertical_coverage
 from iadsim.analysis.envelopes import published_vs_seen
 from iadsim.analysis.report import TargetSpec, coverage_summary_md, provenance
+from iadsim.analysis.engagement_report import engagement_summary_md
 from iadsim.engine.air_picture import FUSED, AirPicture, AirPictureConfig, simulate_air_picture
+from iadsim.engine.engagement import EngagementConfig, EngagementResult, run_engagement
+from iadsim.io.acmi import write_acmi
+from iadsim.io.czml import write_czml
+from iadsim.io.replay_kml import write_replay_kml
 from iadsim.io.files import staged_directory, write_text_atomic
 from iadsim.io.geojson import write_geojson
 from iadsim.io.kml import write_kml
@@ -27,6 +33,7 @@ from iadsim.io.tables import write_parquet
 from iadsim.plot.airpicture import ospa_plot, truth_vs_tracks_map
 from iadsim.plot.basemap import load_borders
 from iadsim.plot.coverage import coverage_map, min_altitude_map, vertical_diagram
+from iadsim.plot.engagement import kill_chain_plot, magazine_plot
 from iadsim.scenario.build import (
     FIGURE_SETS,
     Deployment,
@@ -279,3 +286,74 @@ def _json_default(value):
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+#: Replay kind of each threat class ('arm' shown as a missile).
+_REPLAY_KIND = {"aircraft": "aircraft", "cruise_missile": "cruise_missile", "drone": "drone",
+                "ballistic_missile": "ballistic_missile", "helicopter": "helicopter",
+                "arm": "cruise_missile"}
+
+
+def replay_tables(result: EngagementResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Replay table (threats, missiles, radars) and replay events from an engagement result."""
+    lib = load_library()
+    pic = result.picture
+    truth = pic.truth
+    kinds = {t: _REPLAY_KIND[lib.get(t).threat_class] for t in truth["type"].unique()}
+    threats = pd.DataFrame({
+        "time_s": truth["time_s"], "object_id": truth["object_id"], "name": truth["type"],
+        "kind": truth["type"].map(kinds), "coalition": "blue", "lat_deg": truth["lat_deg"],
+        "lon_deg": truth["lon_deg"], "alt_msl_m": truth["alt_msl_m"]})
+    m = result.missiles
+    missiles = pd.DataFrame({
+        "time_s": m["time_s"], "object_id": m["missile_id"], "name": m["missile_type"],
+        "kind": "sam", "coalition": "red", "lat_deg": m["lat_deg"], "lon_deg": m["lon_deg"],
+        "alt_msl_m": m["alt_msl_m"]})
+    t0, t1 = float(truth["time_s"].min()), float(truth["time_s"].max())
+    radars = pd.DataFrame([
+        {"time_s": t, "object_id": r.id, "name": r.type_id, "kind": "radar", "coalition": "red",
+         "lat_deg": r.lat_deg, "lon_deg": r.lon_deg, "alt_msl_m": r.antenna_msl_m,
+         "radar_range_m": r.model.instrumented_range_m}
+        for r in pic.deployment.radars for t in (t0, t1)])
+    replay = pd.concat([threats, missiles, radars], ignore_index=True)
+    ev = result.events[result.events["event"].isin(["launch", "intercept", "miss", "kill",
+                                                    "leak"])]
+    events = pd.DataFrame({
+        "time_s": ev["time_s"],
+        "event": ev["event"],
+        "object_id": np.where(ev["event"].isin(["kill", "leak"]), ev["object_id"],
+                              ev["missile_id"]),
+        "other_id": np.where(ev["event"].isin(["kill", "leak"]), ev["missile_id"],
+                             ev["object_id"]),
+        "text": (ev["event"] + " " + ev["unit_id"] + " " + ev["missile_type"] + " → "
+                 + ev["object_id"]).str.strip()})
+    return replay, events.reset_index(drop=True)
+
+
+def engagement_products(scenario: Scenario, out_dir: str | Path, seed: int | None = None,
+                        figure_set: str = "nominal", config: EngagementConfig | None = None,
+                        dem_path: str | Path | None = None,
+                        progress: Progress | None = None) -> tuple[EngagementResult, list[Path]]:
+    """Run the engagement chain; write the event log, summaries, timelines and replays."""
+    out_dir = Path(out_dir)
+    with staged_directory(out_dir) as tmp:
+        res = run_engagement(scenario, seed, figure_set, config, dem_path, progress)
+        meta = res.picture.provenance
+        files = [write_parquet(tmp / "events.parquet", res.events, meta),
+                 write_parquet(tmp / "engagements.parquet", res.engagements, meta),
+                 write_parquet(tmp / "magazine.parquet", res.magazine, meta)]
+        summary = {"summary": res.summary, "fates": res.fates.to_dict("records")}
+        files.append(write_text_atomic(tmp / "summary.json", json.dumps(
+            summary, indent=2, ensure_ascii=False, sort_keys=True, default=_json_default) + "\n"))
+        files.append(write_text_atomic(tmp / "summary.md", engagement_summary_md(
+            scenario.name, res.summary, res.fates, res.engagements)))
+        title = f"{scenario.name}, seed {meta['seed']}"
+        files.append(kill_chain_plot(res.engagements, tmp / "kill_chain.png",
+                                     f"{title}\nkill chain per engagement", meta))
+        files.append(magazine_plot(res.magazine, tmp / "magazine.png",
+                                   f"{title}\nmagazine depletion per fire unit", meta))
+        replay, events = replay_tables(res)
+        files.append(write_acmi(tmp / "replay.acmi", replay, events, title=scenario.name))
+        files.append(write_czml(tmp / "replay.czml", replay, events, name=scenario.name))
+        files.append(write_replay_kml(tmp / "replay.kml", replay, events, name=scenario.name))
+    return res, [out_dir / Path(f).name for f in files]

@@ -88,6 +88,8 @@ class AirPicture:
     of :func:`iadsim.tracking.run_tracker` and truth_id (from the detections that updated the
     track; -1 if none yet).
     ``ospa``: tracker, time_s and the OSPA/GOSPA columns. ``metrics``: per tracker.
+    ``trajectories`` and ``deployment`` are the truth and the resolved sites the run used (for
+    the engagement engine; not written to files).
     """
 
     truth: pd.DataFrame
@@ -97,6 +99,8 @@ class AirPicture:
     metrics: dict
     frame_origin: tuple[float, float, float]
     provenance: dict
+    trajectories: Trajectories
+    deployment: Deployment
 
 
 def simulate_air_picture(scenario: Scenario, seed: int | None = None,
@@ -169,7 +173,8 @@ def simulate_air_picture(scenario: Scenario, seed: int | None = None,
     }
     ospa = (pd.concat(ospa_frames, ignore_index=True) if ospa_frames
             else pd.DataFrame(columns=["tracker", "time_s"]))
-    return AirPicture(truth, detections, tracks, ospa, metrics, origin, provenance)
+    return AirPicture(truth, detections, tracks, ospa, metrics, origin, provenance, traj,
+                      deployment)
 
 
 def face_threat_axis(sensors: list[RadarSensor], routes: list[Route]

@@ -20,7 +20,7 @@ from matplotlib.typing import ColorType
 
 from iadsim.geo.frames import enu2geodetic, geodetic2enu
 from iadsim.plot.basemap import Borders, draw_basemap, draw_site
-from iadsim.plot.coverage import _save
+from iadsim.plot.coverage import save_figure
 
 TRACK_COLOURS = colormaps["tab10"]
 """Qualitative colour map; track ``i`` (in order of first appearance) gets colour ``i mod 10``."""
@@ -181,7 +181,7 @@ def truth_vs_tracks_map(truth: pd.DataFrame, tracks: pd.DataFrame,
                               label="confirmed track (colour, label: track id)"),
                        *proxies], loc="lower left", fontsize=7, framealpha=0.9)
     ax.set_title(title, fontsize=10)
-    return _save(fig, path, provenance)
+    return save_figure(fig, path, provenance)
 
 
 def _draw_distances(ax: Axes, frame: pd.DataFrame, colour: ColorType | None, name: str) -> None:
@@ -224,7 +224,7 @@ def ospa_plot(ospa_df: pd.DataFrame, path: Path, title: str, provenance: Mapping
               else [("", ospa_df)])
     fig = Figure(figsize=(10, 6), dpi=110)
     grid = fig.add_gridspec(2, 1, height_ratios=(3, 1), hspace=0.08)
-    counts = fig.add_subplot(grid[1])  # added first: _save writes its footer under fig.axes[0]
+    counts = fig.add_subplot(grid[1])  # added first: save_figure writes its footer under fig.axes[0]
     ax = fig.add_subplot(grid[0], sharex=counts)
     truths = ospa_df.drop_duplicates("time_s").sort_values("time_s")
     counts.step(truths["time_s"], truths["n_truth"], where="post", color="k", lw=1.0,
@@ -251,4 +251,4 @@ def ospa_plot(ospa_df: pd.DataFrame, path: Path, title: str, provenance: Mapping
         axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, framealpha=0.9)
         axis.grid(True, color="0.85", lw=0.5, ls=":")
     ax.set_title(title + subtitle, fontsize=10)
-    return _save(fig, path, provenance)
+    return save_figure(fig, path, provenance)

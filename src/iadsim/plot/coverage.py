@@ -92,7 +92,7 @@ def coverage_map(ds: xr.Dataset, altitude_index: int, deployment: Deployment, bo
     ax.set_title(f"{deployment.name}\nradar coverage, target {target_label}, "
                  f"{alt:,.0f} m {ref} — figure set: {ds.attrs['figure_set']}", fontsize=10)
     ax.legend(loc="lower left", fontsize=7, framealpha=0.9)
-    return _save(fig, path, provenance(deployment))
+    return save_figure(fig, path, provenance(deployment))
 
 
 def min_altitude_map(ds: xr.Dataset, deployment: Deployment, borders: Borders,
@@ -112,7 +112,7 @@ def min_altitude_map(ds: xr.Dataset, deployment: Deployment, borders: Borders,
     ax.set_title(f"{deployment.name}\nminimum detectable altitude, target {target_label} — "
                  f"figure set: {ds.attrs['figure_set']} (blank: not detected below 20 km)",
                  fontsize=10)
-    return _save(fig, path, provenance(deployment))
+    return save_figure(fig, path, provenance(deployment))
 
 
 def vertical_diagram(vds: xr.Dataset, title: str, path: Path, provenance: Mapping,
@@ -142,10 +142,10 @@ def vertical_diagram(vds: xr.Dataset, title: str, path: Path, provenance: Mappin
     ax.set_ylabel("target altitude, km MSL")
     ax.set_title(title, fontsize=10)
     ax.legend(loc="upper left", fontsize=7)
-    return _save(fig, path, provenance)
+    return save_figure(fig, path, provenance)
 
 
-def _save(fig, path: Path, provenance: Mapping) -> Path:
+def save_figure(fig: Figure, path: Path, provenance: Mapping) -> Path:
     """Write a PNG with a provenance footer and the full provenance in its text chunks."""
     fig.axes[0].annotate(
         f"iadsim {provenance['iadsim_version']} · figure set {provenance['figure_set']} · rests on "

@@ -1,0 +1,66 @@
+"""Plain-language summary of an engagement run (Markdown); reads results only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from iadsim.version import __version__
+
+
+def engagement_summary_md(name: str, summary: dict, fates: pd.DataFrame,
+                          engagements: pd.DataFrame) -> str:
+    """Fates per threat, missiles and kills per fire unit, leakers, kill-chain latencies."""
+    prov = summary.get("provenance", {})
+    lines = [
+        f"# {name}: engagement outcome",
+        "",
+        f"iadsim {__version__}, seed {prov.get('seed')}, figure set {prov.get('figure_set')}. "
+        "A simulation from public, cited figures and the assumptions listed below; not a "
+        "prediction of a real engagement.",
+        "",
+        f"**{summary['threats']} threats: {summary['killed']} destroyed, {summary['leaked']} "
+        f"reached a defended asset, {summary['survived']} survived elsewhere; "
+        f"{summary['missiles_fired']} missiles fired.**",
+        "",
+        "## Fire units",
+        "",
+        "| fire unit | missiles fired | kills | Pk achieved | rounds left | reaction time | "
+        "fire channels |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for unit, u in summary["fire_units"].items():
+        fired = ", ".join(f"{n} × {m}" for m, n in u["missiles_fired"].items()) or "none"
+        pk = "-" if u["pk_achieved"] is None else f"{u['pk_achieved']:.2f}"
+        left = ", ".join(f"{n} × {m}" for m, n in u["rounds_left"].items())
+        lines.append(f"| {unit} | {fired} | {u['kills']} | {pk} | {left} | "
+                     f"{u['reaction_time_s']:g} s | {u['fire_channels']} |")
+    lines += ["", "## Threats", "", "| threat | type | fate | time | missiles fired at it |",
+              "|---|---|---|---|---|"]
+    for f in fates.itertuples():
+        where = f" ({f.asset_id})" if f.asset_id else ""
+        lines.append(f"| {f.object_id} | {f.type} | {f.fate}{where} | {f.time_s:,.0f} s | "
+                     f"{f.missiles_fired} |")
+    if summary["leakers"]:
+        lines += ["", "## Leakers", ""] + [
+            f"- {x['object_id']} ({x['type']}) reached {x['asset_id']} at {x['time_s']:,.0f} s"
+            for x in summary["leakers"]]
+    lines += ["", "## Kill chain", ""]
+    if len(engagements):
+        med = {c: float(np.nanmedian(engagements[c])) for c in
+               ("detect_to_track_s", "track_to_assign_s", "reaction_s", "flight_s")}
+        slowest = max(med, key=med.get)
+        lines += [
+            "Median time spent in each link over all engagements: "
+            f"detection → confirmed track {med['detect_to_track_s']:.0f} s, track → assignment "
+            f"{med['track_to_assign_s']:.0f} s, reaction (assignment → launch) "
+            f"{med['reaction_s']:.0f} s, missile flight {med['flight_s']:.0f} s. The longest "
+            f"link is **{slowest.replace('_s', '').replace('_', ' ')}**.",
+            "",
+        ]
+    else:
+        lines.append("No engagement took place.")
+    lines += ["", "## Assumptions this rests on", ""] + [f"- {a}" for a in summary["assumptions"]]
+    lines += ["", "## Sources", ""] + [f"- {s.get('title', '')} — <{s.get('url', '')}>"
+                                       for s in prov.get("sources", [])]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,92 @@
+"""Fire doctrine: how many missiles an engagement fires, when not to fire, what to hold back.
+
+A :class:`Doctrine` is a plain frozen configuration; the weapon-target assignment
+(:mod:`iadsim.c2.assignment`) reads it through :attr:`Doctrine.engagement_salvo`,
+:attr:`Doctrine.min_pk` and :attr:`Doctrine.reserve_rounds`.
+
+Firing policies (Macfadzean 1992 ch. 7; Washburn & Kress 2009 ch. 2):
+
+``"shoot-shoot-look"``
+    Fire ``salvo_size`` missiles at the threat in one engagement, then assess the kill.
+    With independent shots of single-shot kill probability ``pk`` the engagement kills with
+    ``1 - (1 - pk)**salvo_size``. Spends missiles faster, saves time (one engagement window).
+``"shoot-look-shoot"``
+    Fire one missile, assess the kill, and fire again only at a survivor. In a single
+    assignment decision every engagement is therefore **one** missile
+    (:attr:`Doctrine.engagement_salvo` is 1); the "look" is the next decision cycle, which sees
+    the survivors as tracks again. ``salvo_size`` is then the most shots a threat should receive
+    over successive looks; enforcing it across cycles belongs to the engine, not to one
+    assignment.
+
+References
+----------
+.. [1] R. D. Macfadzean, *Surface-Based Air Defense System Analysis*, Artech House, 1992, ch. 7.
+.. [2] A. R. Washburn and M. Kress, *Combat Modeling*, Springer, 2009, ch. 2 (shoot-look-shoot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from iadsim.errors import InputError
+
+__all__ = ["POLICIES", "Doctrine"]
+
+#: Firing policies understood by :class:`Doctrine`.
+POLICIES = ("shoot-look-shoot", "shoot-shoot-look")
+
+
+@dataclass(frozen=True)
+class Doctrine:
+    """Fire doctrine of a fire unit or of the whole defence.
+
+    Attributes
+    ----------
+    salvo_size : int
+        Missiles fired per engagement under ``"shoot-shoot-look"`` (>= 1, typically 2); under
+        ``"shoot-look-shoot"`` the most shots a threat receives over successive looks (module
+        notes).
+    policy : {"shoot-look-shoot", "shoot-shoot-look"}
+        Firing policy (module notes).
+    min_pk : float
+        Do not engage a (fire unit, threat) pair whose **single-shot** kill probability is below
+        this, in [0, 1]. Pairs with ``pk == 0`` are never engaged, whatever ``min_pk``.
+    reserve_rounds : int
+        Ready rounds each fire unit holds back for self-defence / leakers (>= 0); the assignment
+        may spend only ``max(rounds - reserve_rounds, 0)``.
+
+    Examples
+    --------
+    >>> Doctrine(salvo_size=2, policy="shoot-shoot-look").engagement_salvo
+    2
+    >>> Doctrine(salvo_size=2, policy="shoot-look-shoot").engagement_salvo
+    1
+    """
+
+    salvo_size: int = 2
+    policy: Literal["shoot-look-shoot", "shoot-shoot-look"] = "shoot-shoot-look"
+    min_pk: float = 0.0
+    reserve_rounds: int = 0
+
+    def __post_init__(self) -> None:
+        def bad(name: str, allowed: str) -> InputError:
+            return InputError(f"Doctrine.{name}: got {getattr(self, name)!r}; allowed: {allowed}")
+
+        for name, lowest in (("salvo_size", 1), ("reserve_rounds", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value \
+                    or value < lowest:
+                raise bad(name, f"an integer >= {lowest}")
+        if self.policy not in POLICIES:
+            raise bad("policy", " or ".join(repr(p) for p in POLICIES))
+        if not 0.0 <= float(self.min_pk) <= 1.0:
+            raise bad("min_pk", "a float in [0, 1]")
+
+    @property
+    def engagement_salvo(self) -> int:
+        """Missiles fired by one engagement in one assignment decision.
+
+        ``salvo_size`` under ``"shoot-shoot-look"``, 1 under ``"shoot-look-shoot"``.
+        """
+        return int(self.salvo_size) if self.policy == "shoot-shoot-look" else 1

@@ -1,0 +1,59 @@
+"""Kinematic launch-envelope figure (matplotlib object API) with a provenance footer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+__all__ = ["envelope_plot"]
+
+
+def envelope_plot(ds: xr.Dataset, path: Path | str, title: str, provenance: Mapping) -> Path:
+    """Range-altitude launch-acceptability diagram, one panel per heading.
+
+    ``ds`` from :func:`iadsim.analysis.kinematic_envelope.launch_acceptability`; ``provenance``
+    as in :mod:`iadsim.plot.coverage` (``iadsim_version``, ``figure_set``, ``assumptions``,
+    ``sources``; missing keys are shown as '?').
+    """
+    headings = [str(h) for h in ds["heading"].values]
+    fig = Figure(figsize=(6 * len(headings), 4.5), dpi=110)
+    axes = np.atleast_1d(fig.subplots(1, len(headings), squeeze=False)[0])
+    rng_km = ds["range"].values / 1000.0
+    alt_km = ds["altitude"].values / 1000.0
+    cmap = ListedColormap(["#ffffff", "#9ecae1"])
+    for ax, heading in zip(axes, headings, strict=True):
+        sel = ds.sel(heading=heading)
+        ax.pcolormesh(rng_km, alt_km, sel["intercept"].values.astype(float), cmap=cmap,
+                      vmin=0, vmax=1, shading="nearest")
+        ax.plot(sel["max_launch_range_m"].values / 1000.0, alt_km, "-o", color="#08519c", ms=3,
+                label="max launch range")
+        ax.plot(sel["min_launch_range_m"].values / 1000.0, alt_km, "--o", color="#cb181d", ms=3,
+                label="min launch range")
+        ax.set_xlabel("initial target ground range, km")
+        ax.set_ylabel("target altitude, km")
+        ax.set_title(f"{heading} target, {ds.attrs.get('target_speed_m_s', '?')} m/s",
+                     fontsize=9)
+        ax.legend(loc="upper right", fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    prov = dict(provenance)
+    axes[0].annotate(
+        f"iadsim {prov.get('iadsim_version', '?')} · figure set {prov.get('figure_set', '?')} · "
+        f"missile {ds.attrs.get('missile', '?')} · rests on {len(prov.get('assumptions', []))} "
+        f"assumptions and {len(prov.get('sources', []))} public sources · kinematic simulation, "
+        "not a measurement",
+        xy=(0, 0), xycoords="axes fraction", xytext=(0, -36), textcoords="offset points",
+        fontsize=6, color="#555555", va="top")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp, bbox_inches="tight", metadata={
+        "Software": f"iadsim {prov.get('iadsim_version', '?')}",
+        "Description": json.dumps(prov, ensure_ascii=False, default=str)})
+    tmp.replace(path)
+    return path

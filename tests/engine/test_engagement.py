@@ -1,0 +1,106 @@
+"""Engagement chain on a scripted raid: event order, bookkeeping, determinism, replays."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import iadsim
+from iadsim.engine.air_picture import AirPictureConfig
+from iadsim.engine.engagement import EngagementConfig, run_engagement
+from iadsim.workflows import engagement_products
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+RAID = """
+seed: 5
+defended_assets:
+  - {id: base, name: "Baranovichi air base", lat_deg: 53.0944, lon_deg: 26.0458,
+     assumed: true, reasoning: "test asset at the battalion"}
+threats:
+  - id: jet-1
+    type: F-16C
+    route:
+      - {lat_deg: 53.10, lon_deg: 24.90, alt_m: 8000, alt_ref: msl}
+      - {lat_deg: 53.10, lon_deg: 26.03, alt_m: 8000, alt_ref: msl, speed_m_s: 250}
+  - id: jet-2
+    type: F-16C
+    start_time_s: 10
+    route:
+      - {lat_deg: 53.50, lon_deg: 25.30, alt_m: 6000, alt_ref: msl}
+      - {lat_deg: 53.11, lon_deg: 26.04, alt_m: 6000, alt_ref: msl, speed_m_s: 230}
+"""
+CONFIG = EngagementConfig(air_picture=AirPictureConfig(t_end_s=420.0, report_interval_s=1.0))
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sc") / "raid.yaml"
+    path.write_text((EXAMPLES / "minimal.yaml").read_text() + RAID)
+    return iadsim.load_scenario(path)
+
+
+@pytest.fixture(scope="module")
+def result(scenario):
+    return run_engagement(scenario, seed=5, config=CONFIG)
+
+
+def test_every_engagement_follows_the_kill_chain_order(result):
+    ev = result.events
+    for missile, g in ev[ev["missile_id"] != ""].groupby("missile_id"):
+        kinds = list(g["event"])
+        assert kinds[0] == "launch", (missile, kinds)
+        assert kinds[1] in ("intercept", "miss"), (missile, kinds)
+        assert g["time_s"].is_monotonic_increasing
+        if "kill" in kinds:
+            assert kinds[1] == "intercept"
+    e = result.engagements
+    assert (e["assign_s"] <= e["launch_s"]).all() and (e["launch_s"] <= e["intercept_s"]).all()
+    assert (e["first_detection_s"] <= e["track_confirmed_s"]).all()
+    assert (e["track_confirmed_s"] <= e["assign_s"]).all()
+
+
+def test_magazine_bookkeeping(result):
+    launches = result.events[result.events["event"] == "launch"]
+    unit = result.summary["fire_units"]["s400-1"]
+    assert sum(unit["missiles_fired"].values()) == len(launches)
+    start = result.magazine[result.magazine["time_s"] == 0.0]["rounds"].sum()
+    assert start - len(launches) == sum(unit["rounds_left"].values())
+    assert (result.magazine["rounds"] >= 0).all()
+
+
+def test_no_engagement_of_a_destroyed_threat(result):
+    ev = result.events
+    kills = ev[ev["event"] == "kill"].groupby("truth_id")["time_s"].min()
+    for truth, t_kill in kills.items():
+        later = ev[(ev["event"] == "assign") & (ev["truth_id"] == truth) & (ev["time_s"] > t_kill)]
+        assert later.empty
+    dead = result.fates[result.fates["fate"] == "killed"]
+    for row in dead.itertuples():
+        assert result.picture.truth[(result.picture.truth["truth_id"] == row.truth_id)
+                                    & (result.picture.truth["time_s"] > row.time_s)].empty
+
+
+def test_same_seed_same_event_log(scenario, result):
+    again = run_engagement(scenario, seed=5, config=CONFIG)
+    pd.testing.assert_frame_equal(result.events, again.events)
+
+
+def test_products_and_replays(scenario, tmp_path):
+    res, files = engagement_products(scenario, tmp_path / "run", seed=5, config=CONFIG)
+    names = {f.name for f in files}
+    assert {"events.parquet", "summary.json", "summary.md", "kill_chain.png", "magazine.png",
+            "replay.acmi", "replay.czml", "replay.kml"} <= names
+    acmi = (tmp_path / "run" / "replay.acmi").read_text()
+    assert acmi.startswith("FileType=text/acmi/tacview") and "FileVersion=2.1" in acmi
+    czml = json.loads((tmp_path / "run" / "replay.czml").read_text())
+    assert czml[0]["id"] == "document"
+    ET.parse(tmp_path / "run" / "replay.kml")
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["summary"]["threats"] == 2
+    assert np.isfinite(summary["summary"]["missiles_fired"])
