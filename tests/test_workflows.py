@@ -215,3 +215,17 @@ def test_cli_coverage_bad_options_are_clear_errors(tmp_path, args, expected):
 def test_cli_equipment_list_bad_kind():
     result = runner.invoke(app, ["equipment", "list", "--kind", "tank"])
     assert result.exit_code == 2 and "command_post" in result.output
+
+
+def test_cli_envelope_writes_plot_and_table(tmp_path):
+    result = runner.invoke(app, ["envelope", "9M96E2", "--target-alt", "5000", "--target-speed",
+                                 "250", "--out", str(tmp_path / "env.png")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "env.png").exists() and (tmp_path / "env.nc").exists()
+    assert "max_launch_range_km" in result.output
+
+
+@pytest.mark.parametrize("name, expected", [("91N6E", "is a radar"), ("57E6E", "no calibrated")])
+def test_cli_envelope_rejects_non_missiles_and_uncalibrated(tmp_path, name, expected):
+    result = runner.invoke(app, ["envelope", name, "--out", str(tmp_path / "e.png")])
+    assert result.exit_code == 2 and expected in result.output

@@ -280,6 +280,22 @@ def run(
 
 
 @app.command()
+def envelope(
+    missile: Annotated[str, typer.Argument(help="Missile id, e.g. 48N6E3")],
+    target_alt: Annotated[list[float], typer.Option(help="Target altitude, m (repeat)")] = [
+        100.0, 10000.0],
+    target_speed: Annotated[float, typer.Option(help="Target speed, m/s")] = 300.0,
+    out: Annotated[Path, typer.Option(help="Output PNG")] = Path("out/envelope.png"),
+) -> None:
+    """Kinematic launch-acceptability envelope from the calibrated 3-DOF flyout."""
+    from iadsim.workflows import envelope_products
+
+    table = _run(envelope_products, missile, target_alt, target_speed, out)
+    console.print(table.to_string(index=False))
+    console.print(f"[green]wrote {out}[/] and {out.with_suffix('.nc')}")
+
+
+@app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Output directory")] = Path("out/united_resolve_2022"),
     resolution_km: Annotated[float, typer.Option(help="Grid resolution, km")] = 3.0,

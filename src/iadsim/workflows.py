@@ -21,6 +21,7 @@ from iadsim.analysis.coverage import Grid, coverage, radar_views, scenario_grid,
 from iadsim.analysis.envelopes import published_vs_seen
 from iadsim.analysis.report import TargetSpec, coverage_summary_md, provenance
 from iadsim.analysis.engagement_report import engagement_summary_md
+from iadsim.analysis.kinematic_envelope import launch_acceptability
 from iadsim.engine.air_picture import FUSED, AirPicture, AirPictureConfig, simulate_air_picture
 from iadsim.engine.engagement import EngagementConfig, EngagementResult, run_engagement
 from iadsim.io.acmi import write_acmi
@@ -34,6 +35,7 @@ from iadsim.plot.airpicture import ospa_plot, truth_vs_tracks_map
 from iadsim.plot.basemap import load_borders
 from iadsim.plot.coverage import coverage_map, min_altitude_map, vertical_diagram
 from iadsim.plot.engagement import kill_chain_plot, magazine_plot
+from iadsim.plot.envelope import envelope_plot
 from iadsim.scenario.build import (
     FIGURE_SETS,
     Deployment,
@@ -43,6 +45,8 @@ from iadsim.scenario.build import (
 )
 from iadsim.scenario.library import load_library
 from iadsim.scenario.schema import Scenario
+from iadsim.weapons.calibration import aero_ids, load_aero
+from iadsim.errors import InputError
 
 Progress = Callable[[str, int, int], None]
 
@@ -357,3 +361,34 @@ def engagement_products(scenario: Scenario, out_dir: str | Path, seed: int | Non
         files.append(write_czml(tmp / "replay.czml", replay, events, name=scenario.name))
         files.append(write_replay_kml(tmp / "replay.kml", replay, events, name=scenario.name))
     return res, [out_dir / Path(f).name for f in files]
+
+
+def envelope_products(missile: str, target_alt_m: Sequence[float], target_speed_m_s: float,
+                      out_png: str | Path) -> pd.DataFrame:
+    """Launch-acceptability envelope of one missile: PNG + NetCDF; returns max/min range table."""
+    lib = load_library()
+    item = lib.get(missile)
+    if item.kind != "missile":
+        raise InputError(f"{missile!r} is a {item.kind}: allowed values are missile ids "
+                         f"({', '.join(aero_ids())})")
+    if item.id not in aero_ids():
+        raise InputError(f"{item.id} has no calibrated flyout model yet: allowed values are "
+                         f"{', '.join(aero_ids())}")
+    if not target_alt_m or min(target_alt_m) < 0 or not target_speed_m_s > 0:
+        raise InputError("--target-alt: allowed values are altitudes >= 0 m; --target-speed > 0")
+    ds = launch_acceptability(load_aero(item.id), target_alt_m, target_speed_m_s)
+    meta = {"iadsim_version": ds.attrs.get("iadsim_version", ""), "figure_set": "nominal",
+            "sources": [s.model_dump() for s in item.citations()],
+            "assumptions": [f"{item.id} {name}: {why}" for name, why in item.assumptions()]
+            + ["Flyout parameters calibrated to the published max range and altitude "
+               "(data/missile_aero.yaml); approaching target at constant velocity."]}
+    out_png = Path(out_png)
+    out_png.parent.mkdir(parents=True, exist_ok=True)
+    envelope_plot(ds, out_png, f"{item.id}: kinematic launch envelope, target "
+                  f"{target_speed_m_s:g} m/s", meta)
+    ds.attrs["provenance"] = json.dumps(meta, ensure_ascii=False)
+    ds.to_netcdf(out_png.with_suffix(".nc"), engine="h5netcdf")
+    return pd.DataFrame({
+        "target_alt_m": ds["altitude"].values,
+        "max_launch_range_km": ds["max_launch_range_m"].sel(heading="approaching").values / 1e3,
+        "min_launch_range_km": ds["min_launch_range_m"].sel(heading="approaching").values / 1e3})
