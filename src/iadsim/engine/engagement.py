@@ -58,6 +58,10 @@ Progress = Callable[[str, int, int], None]
 LOFTS_DEG = (5.0, 15.0, 30.0, 45.0, 60.0)
 #: Longest missile flight simulated, s.
 MAX_FLIGHT_S = 400.0
+#: After a failed launch solution, the fire control retries the same pair after this delay, s.
+SOLUTION_RETRY_S = 5.0
+#: Integration step of the launch-solution search (coarser than the flown salvo), s.
+SOLUTION_DT_S = 0.2
 
 #: Reaction time used when a battalion's command post has none in the library, s (55K6E value).
 DEFAULT_REACTION_S = 10.0
@@ -102,7 +106,7 @@ class EngagementConfig:
     lethal_radius_m: float = 20.0
     expected_pk: float = 0.7
     leak_radius_m: float = 5000.0
-    flyout_dt_s: float = 0.05
+    flyout_dt_s: float = 0.1
 
 
 @dataclass
@@ -163,6 +167,7 @@ def run_engagement(scenario: Scenario, seed: int | None = None, figure_set: str 
     busy_target = np.full(n_obj, -np.inf)          # missiles in flight (or look) until
     fired_at = np.zeros(n_obj, dtype=int)
     heap: list[tuple] = []
+    no_solution_until: dict[tuple[str, int], float] = {}
     missiles, engagements = [], []
     magazine = [{"time_s": 0.0, "unit_id": u.id, "missile_type": m, "rounds": r}
                 for u in units for m, r in u.rounds.items()]
@@ -195,8 +200,11 @@ def run_engagement(scenario: Scenario, seed: int | None = None, figure_set: str 
                 continue
             truth = int(view["truth_id"].iloc[k])
             track_id = int(view["track_id"].iloc[k])
+            if no_solution_until.get((u.id, truth), -np.inf) > t:
+                continue
             outcome = _fire(u, missile, n, truth, t, pic, config, rng)
             if outcome is None:
+                no_solution_until[(u.id, truth)] = t + SOLUTION_RETRY_S
                 continue
             u.rounds[missile] -= n
             fired_at[truth] += n
@@ -412,13 +420,25 @@ def _active_seeker(missile_id: str) -> bool:
 
 def _target_fn(pic: AirPicture, truth: int, n: int, origin: tuple[float, float, float]
                ) -> Callable[[float], tuple[np.ndarray, np.ndarray]]:
-    """True state of one threat, repeated for ``n`` missiles, in the launcher's ENU frame."""
+    """True state of one threat, repeated for ``n`` missiles, in the launcher's ENU frame.
+
+    The truth is converted to the launcher frame once on its time grid; the flyout's many
+    sub-step queries then interpolate linearly (velocity: finite differences of the grid).
+    """
     traj = pic.trajectories
+    active = traj.active[:, truth]
+    t_grid = traj.time_s[active]
+    e, nn, up = geodetic2enu(traj.lat_deg[active, truth], traj.lon_deg[active, truth],
+                             traj.alt_msl_m[active, truth], *origin)
+    pos = np.stack([e, nn, up], axis=-1)
+    vel = np.gradient(pos, t_grid, axis=0) if t_grid.size > 1 else np.zeros_like(pos)
 
     def target(tt: float) -> tuple[np.ndarray, np.ndarray]:
-        lat, lon, alt, vel, _ = traj.at(np.full(n, tt), np.full(n, truth))
-        e, nn, up = geodetic2enu(lat, lon, alt, *origin)
-        return np.stack([e, nn, up], axis=-1), np.asarray(vel)
+        k = int(np.clip(np.searchsorted(t_grid, tt) - 1, 0, max(t_grid.size - 2, 0)))
+        w = 0.0 if t_grid.size < 2 else float(np.clip((tt - t_grid[k]) / (t_grid[k + 1] -
+                                                                          t_grid[k]), 0.0, 1.0))
+        p = pos[k] if t_grid.size < 2 else (1 - w) * pos[k] + w * pos[k + 1]
+        return np.tile(p, (n, 1)), np.tile(vel[k], (n, 1))
 
     return target
 
@@ -437,7 +457,8 @@ def _launch_solution(aero, pic: AirPicture, truth: int, origin: tuple[float, flo
     el = float(np.arctan2(pos[0, 2], np.hypot(pos[0, 0], pos[0, 1])))
     lofts = np.radians(LOFTS_DEG)
     res = fly(aero, np.zeros((k, 3)), _target_fn(pic, truth, k, origin), t0=t0,
-              t_max=t0 + MAX_FLIGHT_S, dt=config.flyout_dt_s, launch_el_rad=el + lofts,
+              t_max=t0 + MAX_FLIGHT_S, dt=max(config.flyout_dt_s, SOLUTION_DT_S),
+              launch_el_rad=el + lofts,
               launch_az_rad=np.full(k, az), loft_rad=lofts, record_every=10**6)
     if not res.intercept.any():
         return None
