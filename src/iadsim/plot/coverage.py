@@ -146,18 +146,24 @@ def vertical_diagram(vds: xr.Dataset, title: str, path: Path, provenance: Mappin
 
 
 def save_figure(fig: Figure, path: Path, provenance: Mapping) -> Path:
-    """Write a PNG with a provenance footer and the full provenance in its text chunks."""
+    """Write a PNG with a provenance footer and the full provenance in its text chunks.
+
+    ``provenance`` has ``iadsim_version``, ``figure_set``, ``assumptions``, ``sources`` (missing
+    keys are shown as '?').
+    """
+    version = provenance.get("iadsim_version", "?")
     fig.axes[0].annotate(
-        f"iadsim {provenance['iadsim_version']} · figure set {provenance['figure_set']} · rests on "
-        f"{len(provenance['assumptions'])} assumptions and {len(provenance['sources'])} public "
-        "sources (see summary.md) · simulation, not a measurement",
+        f"iadsim {version} · figure set {provenance.get('figure_set', '?')} · rests on "
+        f"{len(provenance.get('assumptions', []))} assumptions and "
+        f"{len(provenance.get('sources', []))} public sources (see summary.md) · simulation, "
+        "not a measurement",
         xy=(0, 0), xycoords="axes fraction", xytext=(0, -36), textcoords="offset points",
         fontsize=6, color="#555555", va="top")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.png")
     fig.savefig(tmp, bbox_inches="tight", metadata={
-        "Software": f"iadsim {provenance['iadsim_version']}",
-        "Description": json.dumps(provenance, ensure_ascii=False)})
+        "Software": f"iadsim {version}",
+        "Description": json.dumps(provenance, ensure_ascii=False, default=str)})
     tmp.replace(path)
     return path

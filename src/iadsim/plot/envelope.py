@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -10,6 +9,8 @@ import numpy as np
 import xarray as xr
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+
+from iadsim.plot.coverage import save_figure
 
 __all__ = ["envelope_plot"]
 
@@ -41,19 +42,4 @@ def envelope_plot(ds: xr.Dataset, path: Path | str, title: str, provenance: Mapp
                      fontsize=9)
         ax.legend(loc="upper right", fontsize=7)
     fig.suptitle(title, fontsize=10)
-    prov = dict(provenance)
-    axes[0].annotate(
-        f"iadsim {prov.get('iadsim_version', '?')} · figure set {prov.get('figure_set', '?')} · "
-        f"missile {ds.attrs.get('missile', '?')} · rests on {len(prov.get('assumptions', []))} "
-        f"assumptions and {len(prov.get('sources', []))} public sources · kinematic simulation, "
-        "not a measurement",
-        xy=(0, 0), xycoords="axes fraction", xytext=(0, -36), textcoords="offset points",
-        fontsize=6, color="#555555", va="top")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, bbox_inches="tight", metadata={
-        "Software": f"iadsim {prov.get('iadsim_version', '?')}",
-        "Description": json.dumps(prov, ensure_ascii=False, default=str)})
-    tmp.replace(path)
-    return path
+    return save_figure(fig, path, provenance)
