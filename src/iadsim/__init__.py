@@ -21,9 +21,10 @@ if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
     from iadsim.engine.air_picture import AirPicture
+    from iadsim.engine.engagement import EngagementResult
     from iadsim.scenario.schema import Scenario
 
-__all__ = ["__version__", "coverage", "load_scenario", "simulate_air_picture"]
+__all__ = ["__version__", "coverage", "load_scenario", "run", "simulate_air_picture"]
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -76,3 +77,19 @@ def simulate_air_picture(scenario: Scenario, seed: int | None = None,
     from iadsim.engine.air_picture import simulate_air_picture as _simulate
 
     return _simulate(scenario, seed, figure_set, AirPictureConfig(**config))
+
+
+def run(scenario: Scenario, seed: int | None = None, figure_set: str = "nominal",
+        **air_picture) -> EngagementResult:
+    """Fight the scenario's raid through the full engagement chain.
+
+    Returns an object with ``.events`` (the event log, a DataFrame), ``.summary`` (dict),
+    ``.fates``, ``.engagements`` (kill-chain timeline), ``.magazine`` and ``.picture``.
+    ``air_picture`` keywords go to :class:`iadsim.engine.air_picture.AirPictureConfig`.
+    """
+    from iadsim.engine.air_picture import AirPictureConfig
+    from iadsim.engine.engagement import EngagementConfig, run_engagement
+
+    config = EngagementConfig(air_picture=AirPictureConfig(**{"report_interval_s": 1.0,
+                                                              **air_picture}))
+    return run_engagement(scenario, seed, figure_set, config)

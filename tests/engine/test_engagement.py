@@ -104,3 +104,9 @@ def test_products_and_replays(scenario, tmp_path):
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["summary"]["threats"] == 2
     assert np.isfinite(summary["summary"]["missiles_fired"])
+
+
+def test_python_api_run(scenario):
+    res = iadsim.run(scenario, seed=5, t_end_s=200.0)
+    assert {"time_s", "event", "unit_id"} <= set(res.events.columns)
+    assert res.summary["threats"] == 2
