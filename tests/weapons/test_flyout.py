@@ -1,12 +1,15 @@
-"""Flyout integration against closed forms: vacuum ballistic trajectory and the rocket equation."""
+"""Flyout integration against closed forms: vacuum ballistic trajectory, the rocket equation and
+induced drag in level (gravity-compensated) flight."""
 
 import numpy as np
 import pytest
 
 from iadsim.weapons.flyout import (
+    ALPHA_MAX_RAD,
     G0_M_S2,
     MissileAero,
     density_kg_m3,
+    fly,
     fly_unguided,
     fly_unguided_max_range,
     speed_of_sound_m_s,
@@ -65,3 +68,40 @@ def test_drag_reduces_range():
     draggy = clean.replace(cd0=(0.3, 0.3))
     el = np.radians([45.0])
     assert fly_unguided_max_range(draggy, el)[0] < 0.9 * fly_unguided_max_range(clean, el)[0]
+
+
+def test_induced_drag_in_level_flight_matches_closed_form():
+    # Level flight at 5 km, 600 m/s, no thrust, C_D0 = 0. With gravity, gravity compensation
+    # holds a constant lateral acceleration a_lat = g (PN command is zero: the target flies
+    # ahead at the same altitude, LOS rate 0); without gravity the missile flies straight with
+    # a_lat = 0 and keeps its speed. Induced drag: CN = m a_lat / (q S),
+    # D_i / m = q S k CN^2 / m = k m g^2 / (q S), k = ALPHA_MAX_RAD / cn_max.
+    # Hand numbers: rho(5 km) = 1.2256 exp(-5000/9144) = 0.70937 kg/m3, S = pi 0.3^2/4 =
+    # 0.070686 m2, q S = 0.5 * 0.70937 * 600^2 * 0.070686 = 9025.7 N, CN = 1000 g / 9025.7 =
+    # 1.0865, k = 0.34907 / 10 = 0.034907, D_i / m = 9025.7 * 0.034907 * 1.0865^2 / 1000
+    # = 0.37194 m/s^2. With dv/dt = -c / v^2, c = 2 k m g^2 / (rho S) = 133 898 m^3/s^3,
+    # v(t)^3 = v0^3 - 3 c t.
+    aero = _aero(cn_max=10.0, guidance_delay_s=0.0, launch_speed_m_s=600.0)
+    assert ALPHA_MAX_RAD / aero.cn_max == pytest.approx(0.0349066, rel=1e-5)
+    h, v0 = 5000.0, 600.0
+    tp0 = np.array([[0.0, 50_000.0, h]])
+    tv = np.array([[0.0, v0, 0.0]])
+
+    def target(t):
+        return tp0 + tv * t, tv
+
+    kw = dict(launch_vel_enu=np.array([[0.0, v0, 0.0]]), t_max=20.0, dt=0.05)
+    turning = fly(aero, np.array([[0.0, 0.0, h]]), target, **kw)
+    straight = fly(aero, np.array([[0.0, 0.0, h]]), target, gravity_m_s2=0.0, **kw)
+    z = turning.pos_enu_m[:, 0, 2]
+    np.testing.assert_allclose(z, h, atol=1e-6)          # level: lateral g balances gravity
+    sp_turn = np.linalg.norm(turning.vel_enu_m_s[:, 0], axis=1)
+    sp_straight = np.linalg.norm(straight.vel_enu_m_s[:, 0], axis=1)
+    np.testing.assert_allclose(sp_straight, v0, rtol=1e-12)   # no lateral accel, no drag
+    assert sp_turn[-1] < sp_straight[-1] - 5.0
+    # initial deceleration = hand-computed induced drag
+    dv0 = (sp_turn[1] - sp_turn[0]) / (turning.time_s[1] - turning.time_s[0])
+    assert -dv0 == pytest.approx(0.37194, rel=2e-3)
+    # whole flight against the closed form v^3 = v0^3 - 3 c t
+    c = 133_897.56
+    np.testing.assert_allclose(sp_turn, np.cbrt(v0**3 - 3 * c * turning.time_s), rtol=1e-6)

@@ -11,7 +11,8 @@ table, lateral-g limit, seeker range, minimum useful speed. Free, found per miss
    ``max_range_km``.
 2. ``cn_max`` (maximum normal-force coefficient) so that the **manoeuvre ceiling** equals the
    published ``max_altitude_km``. The ceiling does not depend on ``cn_max`` through the
-   trajectory (unguided point mass, induced drag neglected), so the root of
+   trajectory (unguided point mass: no lateral acceleration, hence no induced drag — that
+   only acts in guided flight, see :mod:`iadsim.weapons.flyout`), so the root of
    ``ceiling(cn_max) = h_pub`` is found in closed form from the dynamic pressure on the
    trajectories (:func:`manoeuvre_ceiling_m` checks it by evaluation).
 

@@ -11,7 +11,20 @@ Model
 * Point mass with zero angle of attack: thrust and drag act along the velocity; the guidance
   command is applied as a lateral acceleration perpendicular to the velocity, limited by
   ``max_lateral_g`` (structure / autopilot) and by the aerodynamic capability
-  ``q · S · cn_max / m`` (dynamic-pressure limit). Induced drag is neglected (optimistic in turns).
+  ``q · S · cn_max / m`` (dynamic-pressure limit).
+* Induced drag (guided flight only): the lateral acceleration ``a_lat`` (guidance + gravity
+  compensation) needs a normal-force coefficient ``CN = m a_lat / (q S)`` (capped at
+  ``cn_max``), produced at an angle of attack α. Resolving body-axis forces into wind axes,
+  ``C_D = C_A cos α + C_N sin α`` (Fleeman, *Tactical Missile Design*, 2nd ed., AIAA 2006,
+  ch. 2, lift/drag from normal/axial force); with a linear normal-force curve ``CN = CN_α α``
+  the small-angle induced part is ``C_Di = CN · α = k CN²``, ``k = 1 / CN_α``, i.e.
+  ``D_i = q S k CN²`` along −velocity. ``CN_α`` is not published for these missiles; it is
+  taken as ``cn_max / α_max`` with the assumed maximum trim angle of attack
+  :data:`ALPHA_MAX_RAD` (= 20°, ASSUMED: Fleeman gives ~20-30° as the usual trim-α limit of
+  tactical missiles). So at full aerodynamic capability ``C_Di = cn_max · α_max``. A body-alone
+  slender-body slope (CN_α = 2 /rad, Munk) is not used: the calibrated ``cn_max`` (2-46) is far
+  beyond what a wingless body gives and would imply α > 60°. Unguided (calibration) flights
+  have no lateral acceleration and so no induced drag.
 * Atmosphere: two-segment exponential density (Zarchan's fit of the standard atmosphere,
   ρ = 1.2256·exp(−h/9144 m) below 9144 m (0.002378 slug/ft³, H = 30 000 ft) and
   ρ = 1.7523·exp(−h/6705.6 m) above (0.0034 slug/ft³, H = 22 000 ft); Zarchan, *Tactical and
@@ -60,6 +73,7 @@ __all__ = [
     "END_MISS",
     "END_NONE",
     "END_TIMEOUT",
+    "ALPHA_MAX_RAD",
     "G0_M_S2",
     "FlyoutResult",
     "MissileAero",
@@ -80,6 +94,10 @@ G0_M_S2 = 9.80665
 END_NONE, END_INTERCEPT, END_MISS, END_GROUND, END_ENERGY, END_TIMEOUT = 0, 1, 2, 3, 4, 5
 
 _TINY = 1e-12
+
+#: Assumed maximum trim angle of attack (rad) at which ``cn_max`` is reached; sets the
+#: normal-force slope CN_α = cn_max / ALPHA_MAX_RAD of the induced-drag model (module docstring).
+ALPHA_MAX_RAD = float(np.radians(20.0))
 
 #: (n,) time -> (pos (n, 3), vel (n, 3)) in the flyout's ENU frame.
 TargetFn = Callable[[float], tuple[np.ndarray, np.ndarray]]
@@ -258,11 +276,27 @@ def _accel(aero: MissileAero, t_since: float, vel: np.ndarray, alt: np.ndarray,
     rho = density_kg_m3(alt)
     mach = v / speed_of_sound_m_s(alt)
     m = float(aero.mass_kg(t_since))
-    drag = 0.5 * rho * v * v * aero.ref_area_m2 * cd0(aero, mach) / m
+    qs = 0.5 * rho * v * v * aero.ref_area_m2
+    drag = qs * cd0(aero, mach) / m + _induced_drag_accel(aero, m, qs, lateral)
     along = thrust_n / m - drag
     acc = along[:, None] * vhat + lateral
     acc[:, 2] -= gravity
     return acc
+
+
+def _induced_drag_accel(aero: MissileAero, m: float, qs: np.ndarray,
+                        lateral: np.ndarray) -> np.ndarray:
+    """Induced-drag deceleration (m/s², (n,)) for the lateral acceleration ``lateral`` (n, 3).
+
+    ``CN = min(m |a_lat| / (q S), cn_max)``, ``D_i / m = q S k CN² / m`` with
+    ``k = ALPHA_MAX_RAD / cn_max`` (see the module docstring). Zero when ``a_lat = 0``.
+    """
+    a_lat = np.linalg.norm(lateral, axis=1)
+    if not a_lat.any():
+        return np.zeros_like(qs)
+    cn = np.minimum(m * a_lat / np.maximum(qs, _TINY), aero.cn_max)
+    k = ALPHA_MAX_RAD / aero.cn_max
+    return qs * k * cn * cn / m
 
 
 def _lateral_capability(aero: MissileAero, t_since: float, vel: np.ndarray,
