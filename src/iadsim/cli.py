@@ -290,8 +290,11 @@ def envelope(
     """Kinematic launch-acceptability envelope from the calibrated 3-DOF flyout."""
     from iadsim.workflows import envelope_products
 
+    from iadsim.workflows import ENVELOPE_CAVEAT
+
     table = _run(envelope_products, missile, target_alt, target_speed, out)
     console.print(table.to_string(index=False))
+    console.print(f"[yellow]caveat:[/] {ENVELOPE_CAVEAT}")
     console.print(f"[green]wrote {out}[/] and {out.with_suffix('.nc')}")
 
 

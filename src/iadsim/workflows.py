@@ -363,6 +363,12 @@ def engagement_products(scenario: Scenario, out_dir: str | Path, seed: int | Non
     return res, [out_dir / Path(f).name for f in files]
 
 
+#: Known limitation of the kinematic envelopes, shown with every envelope product.
+ENVELOPE_CAVEAT = ("Kinematic envelopes overestimate reach: the calibration fits unguided "
+                   "ballistic shots, guided shots loft and glide, and the flyout frame is "
+                   "flat-Earth (48N6E3: ~350 km launch range vs 250 km published).")
+
+
 def envelope_products(missile: str, target_alt_m: Sequence[float], target_speed_m_s: float,
                       out_png: str | Path) -> pd.DataFrame:
     """Launch-acceptability envelope of one missile: PNG + NetCDF; returns max/min range table."""
@@ -381,7 +387,8 @@ def envelope_products(missile: str, target_alt_m: Sequence[float], target_speed_
             "sources": [s.model_dump() for s in item.citations()],
             "assumptions": [f"{item.id} {name}: {why}" for name, why in item.assumptions()]
             + ["Flyout parameters calibrated to the published max range and altitude "
-               "(data/missile_aero.yaml); approaching target at constant velocity."]}
+               "(data/missile_aero.yaml); approaching target at constant velocity.",
+               ENVELOPE_CAVEAT]}
     out_png = Path(out_png)
     out_png.parent.mkdir(parents=True, exist_ok=True)
     envelope_plot(ds, out_png, f"{item.id}: kinematic launch envelope, target "
