@@ -234,18 +234,27 @@ def track(
 ) -> None:
     """Sensing + tracking: detections, per-radar and fused tracks, OSPA/GOSPA metrics, plots."""
     from iadsim.engine.air_picture import AirPictureConfig
-    from iadsim.scenario.load import load_scenario
     from iadsim.workflows import air_picture_products
 
-    sc = _run(load_scenario, scenario)
-    config = AirPictureConfig(t_end_s=duration_s)
-    with _Bar() as bar:
-        pic, files = _run(air_picture_products, sc, out, seed, assume.value, config, dem,
-                          progress=bar)
+    pic, files = _simulate(air_picture_products, scenario, out, seed, assume,
+                           AirPictureConfig(t_end_s=duration_s), dem)
     fused = pic.metrics.get("fused", {})
-    console.print(f"[green]wrote {len(files)} files to {out}[/]: {len(pic.truth['truth_id'].unique())}"
-                  f" threats, {len(pic.detections)} detections, fused picture: mean OSPA "
-                  f"{fused.get('ospa_mean_m', float('nan')):.0f} m")
+    _report(out, files, f"{pic.truth['truth_id'].nunique()} threats, {len(pic.detections)} "
+            f"detections, fused picture: mean OSPA {fused.get('ospa_mean_m', float('nan')):.0f} m")
+
+
+def _simulate(products, scenario: Path, out: Path, seed: int | None, assume: FigureSet,
+              config, dem: Path | None):
+    """Load a scenario and run a products workflow under a progress bar."""
+    from iadsim.scenario.load import load_scenario
+
+    sc = _run(load_scenario, scenario)
+    with _Bar() as bar:
+        return _run(products, sc, out, seed, assume.value, config, dem, progress=bar)
+
+
+def _report(out: Path, files: list[Path], headline: str) -> None:
+    console.print(f"[green]wrote {len(files)} files to {out}[/]: {headline}")
     for f in files:
         console.print(f"  {f}")
 
@@ -263,20 +272,14 @@ def run(
     """Full engagement chain: event log, summaries, kill-chain timeline, magazine, replays."""
     from iadsim.engine.air_picture import AirPictureConfig
     from iadsim.engine.engagement import EngagementConfig
-    from iadsim.scenario.load import load_scenario
     from iadsim.workflows import engagement_products
 
-    sc = _run(load_scenario, scenario)
     config = EngagementConfig(air_picture=AirPictureConfig(t_end_s=duration_s,
                                                            report_interval_s=1.0))
-    with _Bar() as bar:
-        res, files = _run(engagement_products, sc, out, seed, assume.value, config, dem,
-                          progress=bar)
+    res, files = _simulate(engagement_products, scenario, out, seed, assume, config, dem)
     s = res.summary
-    console.print(f"[green]wrote {len(files)} files to {out}[/]: {s['threats']} threats, "
-                  f"{s['killed']} destroyed, {s['leaked']} leaked, {s['missiles_fired']} missiles")
-    for f in files:
-        console.print(f"  {f}")
+    _report(out, files, f"{s['threats']} threats, {s['killed']} destroyed, {s['leaked']} "
+            f"leaked, {s['missiles_fired']} missiles")
 
 
 @app.command()
@@ -310,18 +313,17 @@ def demo(
     illustrative mixed raid (cruise missiles at 50 m AGL, fighters at altitude, drones) against
     the same deployment goes to OUT/air_picture.
     """
-    from iadsim.scenario.load import load_scenario
+    from iadsim.engine.air_picture import AirPictureConfig
     from iadsim.workflows import air_picture_products
 
     _coverage_command(DEMO_SCENARIO, [50.0, 500.0, 10000.0], ["F-16C", "Tomahawk"],
                       resolution_km, None, out, list(FigureSet))
-    raid = _run(load_scenario, DEMO_RAID)
-    with _Bar() as bar:
-        pic, files = _run(air_picture_products, raid, out / "air_picture", seed, progress=bar)
+    pic, files = _simulate(air_picture_products, DEMO_RAID, out / "air_picture", seed,
+                           FigureSet.nominal, AirPictureConfig(), None)
     fused = pic.metrics.get("fused", {})
-    console.print(f"[green]wrote {len(files)} files to {out / 'air_picture'}[/]: "
-                  f"fused picture mean OSPA {fused.get('ospa_mean_m', float('nan')):.0f} m, "
-                  f"track completeness {fused.get('track_completeness', float('nan')):.2f}")
+    _report(out / "air_picture", files,
+            f"fused picture mean OSPA {fused.get('ospa_mean_m', float('nan')):.0f} m, "
+            f"track completeness {fused.get('track_completeness', float('nan')):.2f}")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -9,9 +9,10 @@ import pydantic
 import pytest
 import yaml
 
-from iadsim.errors import InputProblem, ScenarioError
+from iadsim.errors import ScenarioError
 from iadsim.scenario.load import load_scenario, load_scenario_text
 from iadsim.scenario.schema import SYSTEMS, Scenario
+from scenario_cases import check_edit, errors_of, line_of, problem_at
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -21,33 +22,6 @@ DEMO = ROOT / "examples" / "united_resolve_2022.yaml"
 
 def minimal_text() -> str:
     return MINIMAL.read_text(encoding="utf-8")
-
-
-def line_of(text: str, fragment: str, occurrence: int = 1) -> int:
-    """1-based line of the ``occurrence``-th line containing ``fragment``."""
-    hits = [i + 1 for i, line in enumerate(text.splitlines()) if fragment in line]
-    assert len(hits) >= occurrence, f"{fragment!r} not in text"
-    return hits[occurrence - 1]
-
-
-def errors_of(text: str, tmp_path: Path | None = None) -> list[InputProblem]:
-    with pytest.raises(ScenarioError) as info:
-        if tmp_path is None:
-            load_scenario_text(text, path="case.yaml")
-        else:
-            f = tmp_path / "case.yaml"
-            f.write_text(text, encoding="utf-8")
-            load_scenario(f)
-    problems = info.value.problems
-    assert problems, "a ScenarioError must list at least one problem"
-    return problems
-
-
-def problem_at(problems: list[InputProblem], field: str) -> InputProblem:
-    for p in problems:
-        if p.field == field:
-            return p
-    raise AssertionError(f"no problem at {field!r}; got {[(p.field, p.message) for p in problems]}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,14 +171,7 @@ BAD_EDITS = [
 
 @pytest.mark.parametrize("case", BAD_EDITS, ids=lambda c: c[0])
 def test_bad_input_reports_field_line_allowed(case):
-    _, old, new, field, fragment, allowed, message = case
-    base = minimal_text()
-    assert old in base, old
-    text = base.replace(old, new, 1)
-    p = problem_at(errors_of(text), field)
-    assert p.line == line_of(text, fragment), (p.line, p.message)
-    assert allowed in p.allowed, p.allowed
-    assert message.lower() in p.message.lower(), p.message
+    check_edit(minimal_text(), case)
 
 
 # Problems found against the equipment library (after the structure is valid).
@@ -232,14 +199,7 @@ EQUIPMENT_EDITS = [
 
 @pytest.mark.parametrize("case", EQUIPMENT_EDITS, ids=lambda c: c[0])
 def test_equipment_problems(case):
-    _, old, new, field, fragment, allowed, message = case
-    base = minimal_text()
-    assert old in base, old
-    text = base.replace(old, new, 1)
-    p = problem_at(errors_of(text), field)
-    assert p.line == line_of(text, fragment), (p.line, p.message)
-    assert allowed in p.allowed, p.allowed
-    assert message.lower() in p.message.lower(), p.message
+    check_edit(minimal_text(), case)
 
 
 def test_unknown_equipment_suggests_closest_name_first():

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from iadsim.errors import InputProblem, ScenarioError
 from iadsim.scenario.load import load_scenario, load_scenario_text
 from iadsim.scenario.schema import Raid, Threat, threat_limits
+from scenario_cases import check_edit
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = (ROOT / "examples" / "minimal.yaml").read_text(encoding="utf-8")
@@ -46,26 +46,6 @@ raids:
 
 def base_text() -> str:
     return MINIMAL + BLOCK
-
-
-def line_of(text: str, fragment: str) -> int:
-    """Line of the LAST line containing ``fragment`` (the threat block follows the deployment)."""
-    hits = [i + 1 for i, line in enumerate(text.splitlines()) if fragment in line]
-    assert hits, fragment
-    return hits[-1]
-
-
-def errors_of(text: str) -> list[InputProblem]:
-    with pytest.raises(ScenarioError) as info:
-        load_scenario_text(text, path="case.yaml")
-    return info.value.problems
-
-
-def problem_at(problems: list[InputProblem], field: str) -> InputProblem:
-    for p in problems:
-        if p.field == field:
-            return p
-    raise AssertionError(f"no problem at {field!r}; got {[(p.field, p.message) for p in problems]}")
 
 
 def test_valid_threats_and_raids_load_and_round_trip():
@@ -158,14 +138,8 @@ BAD = [
 
 @pytest.mark.parametrize("case", BAD, ids=lambda c: c[0])
 def test_bad_threat_entries_name_field_line_and_allowed(case):
-    _, old, new, field, fragment, allowed, message = case
-    base = base_text()
-    assert old in base, old
-    text = base.replace(old, new, 1)
-    p = problem_at(errors_of(text), field)
-    assert p.line == line_of(text, fragment), (p.line, p.message)
-    assert allowed in p.allowed, p.allowed
-    assert message.lower() in p.message.lower(), p.message
+    # the threat block follows the deployment: fragments are found at their LAST occurrence
+    check_edit(base_text(), case, occurrence=-1)
 
 
 def test_raid_example_loads_with_its_disclaimer():

@@ -151,7 +151,8 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
             bn_radars.append(site)
         radars += bn_radars
         for launcher in bn.launchers:
-            items[lib.get(launcher.type).id] = lib.get(launcher.type)
+            launcher_item = lib.get(launcher.type)
+            items[launcher_item.id] = launcher_item
             for missile_name, per_launcher in launcher.load.items():
                 m = lib.get(missile_name)
                 items[m.id] = m
@@ -167,7 +168,8 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
                     guided_by=guides,
                 ))
         if bn.command_post:
-            items[lib.get(bn.command_post).id] = lib.get(bn.command_post)
+            cp_item = lib.get(bn.command_post)
+            items[cp_item.id] = cp_item
     citations = [s.model_dump() if hasattr(s, "model_dump") else dict(s)
                  for s in scenario.sources]
     assumptions = list(MODEL_ASSUMPTIONS)
