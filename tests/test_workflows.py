@@ -204,6 +204,8 @@ def test_site_outside_dem_is_a_clear_error(tmp_path):
     (["--alt", "100", "--assume", "best"], "'low', 'nominal', 'high'"),
     (["--alt", "100", "--altitude-reference", "sea"], "'agl', 'msl'"),
     (["--alt", "100", "--target", "Su-3x"], "Su-35"),
+    (["--alt", "100", "--reach", "kinematic", "--target-speed", "-5"],
+     "reference target speed -5.0 m/s: allowed values are > 0"),
 ])
 def test_cli_coverage_bad_options_are_clear_errors(tmp_path, args, expected):
     result = runner.invoke(app, ["coverage", str(MINIMAL), *args, "--out", str(tmp_path / "x")])
@@ -225,7 +227,52 @@ def test_cli_envelope_writes_plot_and_table(tmp_path):
     assert "max_launch_range_km" in result.output
 
 
-@pytest.mark.parametrize("name, expected", [("91N6E", "is a radar"), ("57E6E", "no calibrated")])
+def _uncalibrated_missile() -> str:
+    """A library missile without a flyout model (the set of calibrated missiles grows)."""
+    from iadsim.scenario.library import load_library
+    from iadsim.weapons.calibration import aero_ids
+
+    missing = sorted(set(load_library().names("missile")) - set(aero_ids()))
+    if not missing:
+        pytest.skip("every library missile has a calibrated flyout model")
+    return missing[0]
+
+
+@pytest.mark.parametrize("name, expected", [("91N6E", "is a radar"), (None, "no calibrated")])
 def test_cli_envelope_rejects_non_missiles_and_uncalibrated(tmp_path, name, expected):
-    result = runner.invoke(app, ["envelope", name, "--out", str(tmp_path / "e.png")])
+    result = runner.invoke(app, ["envelope", name or _uncalibrated_missile(), "--out",
+                                 str(tmp_path / "e.png")])
     assert result.exit_code == 2 and expected in result.output
+
+
+def test_cli_coverage_bad_reach_names_the_option_and_allowed_values(tmp_path):
+    result = runner.invoke(app, ["coverage", str(MINIMAL), "--alt", "100", "--reach", "flyout",
+                                 "--out", str(tmp_path / "x")])
+    text = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2, result.output
+    assert "'--reach'" in text and "'flyout' is not one of 'published', 'kinematic'" in text
+    assert "Traceback" not in result.output and not (tmp_path / "x").exists()
+
+
+def test_cli_coverage_kinematic_reach_compares_rings_and_states_the_assumption(tmp_path):
+    out = tmp_path / "k"
+    result = runner.invoke(app, ["coverage", str(MINIMAL), "--alt", "3000", "--resolution-km", "25",
+                                 "--reach", "kinematic", "--target-speed", "250", "--out",
+                                 str(out)])
+    assert result.exit_code == 0, result.output
+    assumption = ("kinematic reach from the calibrated 3-DOF flyout, non-manoeuvring approaching "
+                  "target at 250 m/s")
+    summary = (out / "summary.md").read_text()
+    assert "## Kinematic reach beside the published ring" in summary
+    assert "| s400-1 | 48N6E3 | 250 km | 3,000 m AGL | kinematic |" in summary
+    assert assumption in summary and "Missile reach uses published" not in summary
+    gj = json.loads((out / "coverage.geojson").read_text())
+    assert any(assumption in a for a in gj["metadata"]["assumptions"])
+    assert {"kinematic reach", "engageable"} <= {f["properties"]["layer"] for f in gj["features"]}
+    ds = xr.open_dataset(out / "coverage.nc", engine="h5netcdf")
+    assert ds.attrs["missile_reach"] == "kinematic"
+    assert assumption in ds.attrs["assumptions"]
+    from PIL import Image
+
+    meta = json.loads(Image.open(out / "map_f_16c_3000m.png").info["Description"])
+    assert any(assumption in a for a in meta["assumptions"])

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import numpy as np
 import pytest
+import xarray as xr
 
 from iadsim.analysis.coverage import (
     MIN_ALTITUDE_LADDER_M,
@@ -16,6 +20,7 @@ from iadsim.analysis.coverage import (
     vertical_coverage,
 )
 from iadsim.analysis.envelopes import published_vs_seen
+from iadsim.errors import InputError
 from iadsim.geo.frames import geodesic_inverse
 from iadsim.geo.terrain import Dem
 from iadsim.scenario.build import Deployment, MissileSite, RadarSite
@@ -156,3 +161,66 @@ def test_grid_covers_instrumented_range():
     g = Grid.around(deployment(radar(instrumented_m=100e3)), 5000.0)
     assert g.lat_deg.min() <= LAT0 - 100e3 / 111_320 + 0.05
     assert g.lon_deg.max() >= LON0 + 100e3 / (111_320 * np.cos(np.radians(LAT0))) - 0.08
+
+
+def test_kinematic_reach_ring_replaces_published_only_where_a_flyout_model_exists():
+    """9M96E2 (calibrated flyout) gets the kinematic ring, the made-up M1 keeps its published one;
+    both keep the published altitude limits; published mode is the default and adds nothing."""
+    from iadsim.analysis.kinematic_envelope import kinematic_reach
+
+    res = 5000.0
+    r = radar(30.0)
+    sam = MissileSite("bn1", "9M96E2", LAT0, LON0, 0.0, 4, 1e3, 120e3, 5.0, 20e3, ("r1",))
+    other = MissileSite("bn1", "M1", LAT0, LON0, 0.0, 4, 5e3, 120e3, 10.0, 2e3, ("r1",))
+    dep = deployment(r, [sam, other])
+    ds = coverage(dep, [3000.0], 1.0, res, reach="kinematic")
+    lat2, lon2 = np.meshgrid(ds.lat.values, ds.lon.values, indexing="ij")
+    dist, _ = geodesic_inverse(LAT0, LON0, lat2, lon2)
+    kr = kinematic_reach("9M96E2", (3000.0,), 250.0)
+    lo, hi = kr.min_intercept_range_m[0], kr.max_intercept_range_m[0]
+    np.testing.assert_array_equal(ds["in_missile_reach_9M96E2"].values[0],
+                                  (dist >= lo) & (dist <= hi))
+    assert ds["in_missile_reach_9M96E2"].attrs["reach"] == "kinematic"
+    # 3000 m is above M1's published 2 km ceiling: its (published) ring is empty at this altitude
+    assert not ds["in_missile_reach_M1"].values.any() and "reach" not in ds["in_missile_reach_M1"].attrs
+    assumptions = " ".join(json.loads(ds.attrs["assumptions"]))
+    assert "non-manoeuvring approaching target at 250 m/s" in assumptions
+    assert "M1: no calibrated flyout model" in assumptions
+    rings = json.loads(ds.attrs["missile_reach_rings"])
+    assert [x["basis"] for x in rings] == ["kinematic", "published"]
+    rows = published_vs_seen(dep, ds)
+    assert rows[0].reach_basis == "kinematic" and rows[0].reach_max_range_m == hi
+    assert rows[0].horizon_reach_m <= hi
+    published = coverage(dep, [3000.0], 1.0, res)
+    xr.testing.assert_identical(published, coverage(dep, [3000.0], 1.0, res, reach="published"))
+    assert "missile_reach" not in published.attrs
+    np.testing.assert_array_equal(published["in_missile_reach_9M96E2"].values[0],
+                                  (dist >= 1e3) & (dist <= 120e3))
+
+
+def test_unknown_reach_is_a_clear_error():
+    with pytest.raises(InputError, match="allowed values are published, kinematic"):
+        coverage(deployment(radar(30.0)), [100.0], 1.0, 20_000.0, reach="simulated")
+
+
+def test_msl_target_below_the_launcher_has_no_kinematic_reach():
+    from iadsim.analysis.reach import missile_rings
+
+    sam = MissileSite("bn1", "9M96E2", LAT0, LON0, 200.0, 4, 1e3, 120e3, 5.0, 20e3, ("r1",))
+    [[ring]] = missile_rings(deployment(radar(30.0, ground_m=200.0), [sam]), [150.0], "msl",
+                             "kinematic")
+    assert ring.basis == "kinematic" and np.isnan(ring.max_range_m)
+
+
+def test_kinematic_provenance_replaces_the_published_only_assumption():
+    """The build states that reach is the published range only; kinematic runs must not."""
+    from iadsim.analysis.reach import PUBLISHED_REACH_NOTE_START, with_reach_provenance
+    from iadsim.scenario.build import MODEL_ASSUMPTIONS
+
+    assert any(a.startswith(PUBLISHED_REACH_NOTE_START) for a in MODEL_ASSUMPTIONS)
+    dep = replace(deployment(radar(30.0)), assumptions=list(MODEL_ASSUMPTIONS))
+    kin = with_reach_provenance(dep, "kinematic", 300.0)
+    assert not any(a.startswith(PUBLISHED_REACH_NOTE_START) for a in kin.assumptions)
+    assert sum("approaching target at 300 m/s" in a for a in kin.assumptions) == 1
+    assert with_reach_provenance(kin, "kinematic", 300.0).assumptions == kin.assumptions
+    assert with_reach_provenance(dep, "published") is dep

@@ -20,6 +20,8 @@ from iadsim.errors import InputError
 from iadsim.geo.frames import geodesic_direct, geodesic_inverse
 from iadsim.geo.los import effective_earth_radius_m, radar_min_visible_height, slant_geometry
 from iadsim.geo.terrain import Dem
+from iadsim.analysis.kinematic_envelope import REFERENCE_TARGET_SPEED_M_S
+from iadsim.analysis.reach import Ring, missile_rings, with_reach_provenance
 from iadsim.scenario.build import Deployment, RadarSite
 from iadsim.scenario.schema import Scenario
 from iadsim.units import EARTH_RADIUS_M, linear_to_db
@@ -177,7 +179,8 @@ def _target_msl(ground_msl_m: np.ndarray, altitude_m: float, reference: str) -> 
 def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float,
              resolution_m: float, altitude_reference: str = "agl", grid: Grid | None = None,
              pd_threshold: float = 0.5, progress: Progress | None = None,
-             views: list[RadarView] | None = None) -> xr.Dataset:
+             views: list[RadarView] | None = None, reach: str = "published",
+             reach_target_speed_m_s: float = REFERENCE_TARGET_SPEED_M_S) -> xr.Dataset:
     """Pd per radar, combined Pd, missile reach and minimum detectable altitude over a grid.
 
     Parameters
@@ -197,20 +200,34 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
         Detection level used for ``min_detectable_altitude_agl_m`` and ``engageable_*``.
     views : list of RadarView, optional
         Precomputed viewsheds on ``grid`` (reuse across targets and altitudes).
+    reach : {'published', 'kinematic'}
+        Range ring of the missile reach: the published min/max range, or the kinematic reach
+        from the calibrated flyout (:mod:`iadsim.analysis.reach`; types without a flyout model
+        keep the published ring, the assumptions say so).
+    reach_target_speed_m_s : float
+        Speed of the approaching reference target of the kinematic reach, m/s.
 
     Returns
     -------
     xarray.Dataset
         dims ``(altitude, lat, lon)``: ``pd_<radar-id>``, ``pd_any``, ``in_missile_reach_<missile>``
-        (published min/max range and altitude, any battalion fielding it), ``engageable_<missile>``
+        (range ring per ``reach`` and published altitude limits, any battalion fielding it;
+        variable attr ``reach='kinematic'`` when the kinematic ring is used),
+        ``engageable_<missile>``
         (in reach and detected with Pd ≥ ``pd_threshold`` by a radar of the same battalion able to
         guide it), ``target_below_ground``; dims ``(lat, lon)``: ``ground_msl_m`` and
         ``min_detectable_altitude_agl_m`` (lowest altitude of :data:`MIN_ALTITUDE_LADDER_M` with
-        combined Pd ≥ ``pd_threshold``; NaN when none).
+        combined Pd ≥ ``pd_threshold``; NaN when none). With ``reach='kinematic'`` the attrs add
+        ``missile_reach``, ``reach_target_speed_m_s`` and ``missile_reach_rings`` (JSON: per
+        site (ids, ``lat_deg``/``lon_deg``) and altitude, ``min_range_m``/``max_range_m``/
+        ``basis`` and the published ``published_max_range_m``).
     """
     _check_arguments(altitudes_m, rcs_m2, altitude_reference, pd_threshold)
     if not deployment.radars:
         raise InputError("the deployment has no active radar: nothing to compute coverage for")
+    deployment = with_reach_provenance(deployment, reach, reach_target_speed_m_s)
+    rings = missile_rings(deployment, altitudes_m, altitude_reference, reach,
+                          reach_target_speed_m_s)
     grid = grid or Grid.around(deployment, resolution_m)
     lat2, lon2 = grid.mesh()
     ground = np.asarray(deployment.dem.sample(lat2, lon2, fill=deployment.terrain_fill_msl_m),
@@ -236,11 +253,17 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
     data["pd_any"] = (("altitude", "lat", "lon"), pd_any,
                       {"units": "1", "long_name": "Pd of at least one radar (independent looks)"})
     data["target_below_ground"] = (("altitude", "lat", "lon"), below, {"units": "1"})
-    for name, (reach, engage) in _missile_grids(deployment, alts, ground, lat2, lon2,
-                                                altitude_reference, pd_radar,
-                                                pd_threshold).items():
-        data[f"in_missile_reach_{name}"] = (("altitude", "lat", "lon"), reach, {
-            "units": "1", "long_name": f"inside published {name} range/altitude limits"})
+    kinematic_ids = {m.missile_id for m, per_alt in zip(deployment.missiles, rings, strict=True)
+                     if per_alt[0].basis == "kinematic"}
+    for name, (in_reach, engage) in _missile_grids(deployment, rings, alts, ground, lat2, lon2,
+                                                   altitude_reference, pd_radar,
+                                                   pd_threshold).items():
+        reach_attrs = ({"units": "1", "reach": "kinematic",
+                        "long_name": f"inside kinematic {name} reach (flyout intercept ranges) "
+                                     "and published altitude limits"}
+                       if name in kinematic_ids else
+                       {"units": "1", "long_name": f"inside published {name} range/altitude limits"})
+        data[f"in_missile_reach_{name}"] = (("altitude", "lat", "lon"), in_reach, reach_attrs)
         data[f"engageable_{name}"] = (("altitude", "lat", "lon"), engage, {
             "units": "1",
             "long_name": f"in {name} reach and seen (Pd>={pd_threshold}) by a guiding radar"})
@@ -272,6 +295,19 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
         "sources": json.dumps(deployment.citations, ensure_ascii=False),
         "assumptions": json.dumps(deployment.assumptions, ensure_ascii=False),
     })
+    if reach != "published":
+        ds.attrs.update({
+            "missile_reach": reach,
+            "reach_target_speed_m_s": float(reach_target_speed_m_s),
+            "missile_reach_rings": json.dumps([
+                {"battalion_id": m.battalion_id, "missile_id": m.missile_id,
+                 "lat_deg": m.lat_deg, "lon_deg": m.lon_deg,
+                 "published_max_range_m": m.max_range_m, "altitude_m": float(alt),
+                 "min_range_m": ring.min_range_m, "max_range_m": ring.max_range_m,
+                 "basis": ring.basis}
+                for m, per_alt in zip(deployment.missiles, rings, strict=True)
+                for alt, ring in zip(alts, per_alt, strict=True)]),
+        })
     return ds
 
 
@@ -291,18 +327,22 @@ def _check_arguments(altitudes_m: Sequence[float], rcs_m2: float, reference: str
         raise InputError(f"Pd threshold {pd_threshold!r}: allowed values are in (0, 1)")
 
 
-def _missile_grids(deployment: Deployment, alts: np.ndarray, ground: np.ndarray,
-                   lat2: np.ndarray, lon2: np.ndarray, reference: str,
+def _missile_grids(deployment: Deployment, rings: Sequence[Sequence[Ring]], alts: np.ndarray,
+                   ground: np.ndarray, lat2: np.ndarray, lon2: np.ndarray, reference: str,
                    pd_radar: dict[str, np.ndarray],
                    pd_threshold: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Published-reach and engageable masks per missile type, ``(n_alt, ny, nx)`` booleans."""
+    """Reach and engageable masks per missile type, ``(n_alt, ny, nx)`` booleans.
+
+    ``rings[i][ia]`` is the range ring of ``deployment.missiles[i]`` at altitude ``ia``
+    (:func:`iadsim.analysis.reach.missile_rings`); a NaN ring reaches nothing.
+    """
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     shape = (alts.size, *ground.shape)
-    for m in deployment.missiles:
+    for m, per_alt in zip(deployment.missiles, rings, strict=True):
         reach, engage = out.setdefault(m.missile_id, (np.zeros(shape, bool), np.zeros(shape, bool)))
         dist_m, _ = geodesic_inverse(m.lat_deg, m.lon_deg, lat2, lon2)
-        in_range = (dist_m >= m.min_range_m) & (dist_m <= m.max_range_m)
-        for ia, alt in enumerate(alts):
+        for ia, (alt, ring) in enumerate(zip(alts, per_alt, strict=True)):
+            in_range = (dist_m >= ring.min_range_m) & (dist_m <= ring.max_range_m)
             height = _target_msl(ground, alt, reference) - m.ground_msl_m
             r = in_range & (height >= m.min_altitude_m) & (height <= m.max_altitude_m)
             seen = np.zeros_like(r)

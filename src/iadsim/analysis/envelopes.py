@@ -1,8 +1,9 @@
-"""Published missile range rings beside what the guiding radars can actually see.
+"""Missile range rings beside what the guiding radars can actually see.
 
 Answers the "400 km bubble" question per battalion and missile: the quoted maximum range, the
 reach left once the radar horizon and detection range are applied over a smooth Earth, and the
-reach over the terrain (from a coverage Dataset). Kinematic flyout envelopes come later.
+reach over the terrain (from a coverage Dataset). The ring is the one the coverage Dataset used:
+the published one, or the kinematic reach of :mod:`iadsim.analysis.reach`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import numpy as np
 import xarray as xr
 
 from iadsim.analysis.coverage import cell_area_m2
+from iadsim.analysis.kinematic_envelope import REFERENCE_TARGET_SPEED_M_S
+from iadsim.analysis.reach import missile_rings
 from iadsim.geo.frames import geodesic_inverse
 from iadsim.geo.los import radar_horizon_m
 from iadsim.scenario.build import Deployment, MissileSite
@@ -25,10 +28,12 @@ MAX_BEARINGS = 360
 class ReachRow:
     """One missile of one battalion at one target altitude. Distances in metres.
 
-    ``horizon_reach_m``: min(quoted range, best guiding radar's smooth-Earth horizon and
-    Pd-threshold detection range). ``terrain_reach_median_m`` / ``terrain_reach_max_m``: over
-    bearings, the farthest grid cell inside the published limits and seen by a guiding radar.
-    ``engageable_fraction``: engageable area / area of the published ring at this altitude.
+    ``reach_max_range_m``: outer edge of the ring in use (``reach_basis`` 'published' or
+    'kinematic'; NaN: no kinematic intercept at this altitude). ``horizon_reach_m``: min(that
+    edge, best guiding radar's smooth-Earth horizon and Pd-threshold detection range).
+    ``terrain_reach_median_m`` / ``terrain_reach_max_m``: over bearings, the farthest grid cell
+    inside the ring and altitude limits and seen by a guiding radar. ``engageable_fraction``:
+    engageable area / area of the ring in use at this altitude.
     """
 
     battalion_id: str
@@ -39,10 +44,12 @@ class ReachRow:
     terrain_reach_median_m: float
     terrain_reach_max_m: float
     engageable_fraction: float
+    reach_max_range_m: float
+    reach_basis: str
 
 
 def _horizon_reach(deployment: Deployment, m: MissileSite, altitude_agl_m: float, rcs_m2: float,
-                   pd_threshold: float) -> float:
+                   pd_threshold: float, reach_m: float) -> float:
     """Smooth-Earth reach (m) of the best guiding radar for a target at ``altitude_agl_m``."""
     best = 0.0
     for radar in deployment.radars:
@@ -52,27 +59,32 @@ def _horizon_reach(deployment: Deployment, m: MissileSite, altitude_agl_m: float
         horizon = float(radar_horizon_m(antenna_agl, altitude_agl_m, deployment.k_factor))
         detect = float(radar.model.detection_range_m(rcs_m2, pd_threshold))
         best = max(best, min(horizon, detect, radar.model.instrumented_range_m))
-    return min(best, m.max_range_m)
+    return min(best, reach_m)
 
 
 def published_vs_seen(deployment: Deployment, ds: xr.Dataset) -> list[ReachRow]:
     """Compare each missile's published reach with what its battalion's radars can see.
 
-    ``ds`` is a :func:`iadsim.analysis.coverage.coverage` Dataset with AGL altitudes.
+    ``ds`` is a :func:`iadsim.analysis.coverage.coverage` Dataset with AGL altitudes; its
+    ``missile_reach`` attrs (absent: published) select the ring.
     """
     lat2, lon2 = np.meshgrid(ds["lat"].values, ds["lon"].values, indexing="ij")
     threshold = float(ds.attrs["pd_threshold"])
     resolution_m = float(ds.attrs["resolution_m"])
     rcs = float(ds.attrs["rcs_m2"])
     cell_area = cell_area_m2(ds["lat"].values, ds["lon"].values)
+    alts = ds["altitude"].values
+    rings = missile_rings(deployment, alts, "agl", ds.attrs.get("missile_reach", "published"),
+                          ds.attrs.get("reach_target_speed_m_s", REFERENCE_TARGET_SPEED_M_S))
     rows = []
-    for m in deployment.missiles:
+    for m, per_alt in zip(deployment.missiles, rings, strict=True):
         dist, az = geodesic_inverse(m.lat_deg, m.lon_deg, lat2, lon2)
-        # about one grid cell of arc per bin at the published range, so that every bin has cells
-        n_bins = int(np.clip(2 * np.pi * m.max_range_m / resolution_m, 8, MAX_BEARINGS))
-        bins = (np.mod(az, 2 * np.pi) / (2 * np.pi) * n_bins).astype(int) % n_bins
-        ring = (dist >= m.min_range_m) & (dist <= m.max_range_m)
-        for ia, alt in enumerate(ds["altitude"].values):
+        for ia, (alt, limits) in enumerate(zip(alts, per_alt, strict=True)):
+            # about one grid cell of arc per bin at the outer edge, so that every bin has cells
+            outer_m = limits.max_range_m if np.isfinite(limits.max_range_m) else m.max_range_m
+            n_bins = int(np.clip(2 * np.pi * outer_m / resolution_m, 8, MAX_BEARINGS))
+            bins = (np.mod(az, 2 * np.pi) / (2 * np.pi) * n_bins).astype(int) % n_bins
+            ring = (dist >= limits.min_range_m) & (dist <= limits.max_range_m)
             seen = np.zeros(dist.shape, bool)
             for rid in m.guided_by:
                 seen |= ds[f"pd_{rid}"].values[ia] >= threshold
@@ -88,11 +100,13 @@ def published_vs_seen(deployment: Deployment, ds: xr.Dataset) -> list[ReachRow]:
             rows.append(ReachRow(
                 battalion_id=m.battalion_id, missile_id=m.missile_id, altitude_m=float(alt),
                 quoted_max_range_m=m.max_range_m,
-                horizon_reach_m=_horizon_reach(deployment, m, float(alt), rcs, threshold)
-                if height_ok else 0.0,
+                horizon_reach_m=_horizon_reach(deployment, m, float(alt), rcs, threshold,
+                                               limits.max_range_m)
+                if height_ok and np.isfinite(limits.max_range_m) else 0.0,
                 terrain_reach_median_m=float(np.median(far)),
                 terrain_reach_max_m=float(far.max()),
                 engageable_fraction=float(cell_area[engage].sum()) / ring_area if ring_area else 0.0,
+                reach_max_range_m=limits.max_range_m, reach_basis=limits.basis,
             ))
     return rows
 

@@ -6,6 +6,7 @@ the resolved deployment for names. Every summary ends with the assumptions and s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -68,7 +69,7 @@ def _key_findings(reach_rows: Sequence[ReachRow], targets: Sequence[TargetSpec],
         rows = sorted(rows, key=lambda r: r.altitude_m)
         parts = [f"at {r.altitude_m:,.0f} m above ground out to about "
                  f"{r.terrain_reach_median_m / 1000:,.0f} km ({100 * r.engageable_fraction:.0f} % "
-                 "of the published ring)" for r in rows]
+                 f"of the {r.reach_basis} ring)" for r in rows]
         lines.append(f"- **{missile}** of {bn}, quoted at {rows[0].quoted_max_range_m / 1000:,.0f} "
                      f"km: against a target like the {targets[0].label} "
                      f"({targets[0].rcs_dbsm:+.0f} dBsm) its battalion can engage "
@@ -95,22 +96,69 @@ def _key_findings(reach_rows: Sequence[ReachRow], targets: Sequence[TargetSpec],
 def _reach_section(reach_rows: Sequence[ReachRow], target: TargetSpec) -> list[str]:
     if not reach_rows:
         return ["Computed for altitudes above ground (AGL) only: rerun with AGL altitudes."]
+    kinematic = any(r.reach_basis == "kinematic" for r in reach_rows)
     lines = [
         "A missile's quoted maximum range is a kinematic limit. To engage, a radar that can guide "
         "it must see the target: near the ground the Earth's curvature and the terrain hide "
         f"low-flying targets long before the quoted range. Nominal figures; target: {target.label}.",
         "",
-        "| battalion | missile | quoted max range | target altitude | reach over a smooth Earth "
+        "| battalion | missile | quoted max range | target altitude | "
+        + ("ring used (outer edge) | " if kinematic else "") + "reach over a smooth Earth "
         "(radar horizon, detection range) | reach over terrain (median / max over bearings) | "
-        "share of the published ring actually engageable |",
-        "|---|---|---|---|---|---|---|",
+        f"share of the {'ring used' if kinematic else 'published ring'} actually engageable |",
+        "|---|---|---|---|---|---|---|" + ("---|" if kinematic else ""),
     ]
     for r in reach_rows:
+        used = f"{r.reach_basis} {_km(r.reach_max_range_m)} | " if kinematic else ""
         lines.append(
             f"| {r.battalion_id} | {r.missile_id} | {r.quoted_max_range_m / 1000:,.0f} km | "
-            f"{r.altitude_m:,.0f} m | {r.horizon_reach_m / 1000:,.0f} km | "
+            f"{r.altitude_m:,.0f} m | {used}{r.horizon_reach_m / 1000:,.0f} km | "
             f"{r.terrain_reach_median_m / 1000:,.0f} / {r.terrain_reach_max_m / 1000:,.0f} km | "
             f"{100 * r.engageable_fraction:.0f} % |")
+    return lines
+
+
+def _km(range_m: float) -> str:
+    return f"{range_m / 1000:,.0f} km" if np.isfinite(range_m) else "no intercept"
+
+
+def _kinematic_section(ds: xr.Dataset) -> list[str]:
+    """Published maximum range beside the kinematic reach, per missile site and altitude.
+
+    Empty unless ``ds`` was computed with ``reach='kinematic'``.
+    """
+    if "missile_reach_rings" not in ds.attrs:
+        return []
+    ref = ds.altitude.attrs.get("reference", "AGL")
+    lines = [
+        "", "## Kinematic reach beside the published ring", "",
+        "The missile reach on the maps and in the tables is the kinematic reach from the "
+        "calibrated 3-DOF flyout: the nearest and farthest ground distance from the launcher at "
+        "which a fuzed intercept of a non-manoeuvring target flying straight at it at "
+        f"{ds.attrs['reach_target_speed_m_s']:g} m/s occurs (where missile and target meet, not "
+        "where the target is at launch). Missile types without a calibrated flyout model keep "
+        "the published ring. Kinematics only: whether a radar sees the target there is in the "
+        "next section.",
+        "",
+        "| battalion | missile | published max range | target altitude | ring used | "
+        "kinematic intercept range (nearest – farthest) |",
+        "|---|---|---|---|---|---|",
+    ]
+    done = set()
+    for r in json.loads(ds.attrs["missile_reach_rings"]):
+        key = (r["battalion_id"], r["missile_id"], r["altitude_m"])
+        if key in done:  # one row per battalion even if several launcher types carry the missile
+            continue
+        done.add(key)
+        if r["basis"] != "kinematic":
+            reach = "no calibrated flyout model"
+        elif np.isfinite(r["max_range_m"]):
+            reach = f"{r['min_range_m'] / 1000:,.1f} – {r['max_range_m'] / 1000:,.0f} km"
+        else:
+            reach = "no intercept at this altitude"
+        lines.append(f"| {r['battalion_id']} | {r['missile_id']} | "
+                     f"{r['published_max_range_m'] / 1000:,.0f} km | {r['altitude_m']:,.0f} m {ref} "
+                     f"| {r['basis']} | {reach} |")
     return lines
 
 
@@ -151,7 +199,10 @@ def coverage_summary_md(deployment: Deployment,
         lines.append(f"| {bn} | {radars or '-'} | {missiles or '-'} |")
 
     lines += ["", "## Key findings", ""] + _key_findings(reach_rows, targets, results, alts)
-    lines += ["", "## The published range ring beside what the radars can see", ""]
+    kinematic = "missile_reach_rings" in first.attrs
+    lines += _kinematic_section(first)
+    lines += ["", f"## The {'missile reach' if kinematic else 'published range ring'} beside what "
+              "the radars can see", ""]
     lines += _reach_section(reach_rows, targets[0])
     lines += ["", "## Area covered", "",
               "Area where at least one radar detects the target with the given probability per "
@@ -167,6 +218,7 @@ def coverage_summary_md(deployment: Deployment,
             lines.append(f"| {t.label} ({t.rcs_dbsm:+.0f} dBsm) | {alt:,.0f} m | {cells} | "
                          f"{a90[i]:,.0f} km² |")
 
+    ring_word = "reach (kinematic where modelled)" if kinematic else "published range"
     lines += ["", "## Reference points", ""]
     for name, lat, lon in reference_points:
         lines.append(f"**{name}** ({lat:.3f}° N, {lon:.3f}° E)")
@@ -184,10 +236,10 @@ def coverage_summary_md(deployment: Deployment,
                 lines.append("  Engageable: " + "; ".join(f"{m} at {a}" for m, a in engage.items())
                              + ".")
             elif reach:
-                lines.append(f"  Inside the published range of {', '.join(reach)}, but no "
+                lines.append(f"  Inside the {ring_word} of {', '.join(reach)}, but no "
                              "guiding radar sees the target there: not engageable.")
             else:
-                lines.append("  Outside every missile's published range.")
+                lines.append(f"  Outside every missile's {ring_word}.")
         lines.append("")
 
     if outputs:

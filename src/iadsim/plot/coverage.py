@@ -42,21 +42,25 @@ def _new_map(ds: xr.Dataset, borders: Borders):
     return fig, ax
 
 
+def _missile_colours(deployment: Deployment) -> dict[str, str]:
+    """One colour per missile type, in order of first appearance."""
+    ids = dict.fromkeys(m.missile_id for m in deployment.missiles)
+    return {mid: MISSILE_COLOURS[i % len(MISSILE_COLOURS)] for i, mid in enumerate(ids)}
+
+
 def _draw_deployment(ax, deployment: Deployment, reference_points: Sequence[tuple[str, float, float]],
                      rings: bool = True) -> None:
     seen = set()
     for r in deployment.radars:
         draw_site(ax, r.lat_deg, r.lon_deg, "", "radar")
-    colours: dict[str, str] = {}
+    colours = _missile_colours(deployment)
     for m in deployment.missiles:
         if rings:
-            colour = colours.setdefault(m.missile_id,
-                                        MISSILE_COLOURS[len(colours) % len(MISSILE_COLOURS)])
             label = None if m.missile_id in seen else (
                 f"{m.missile_id} published max range {m.max_range_m / 1000:.0f} km")
             seen.add(m.missile_id)
-            draw_range_ring(ax, m.lat_deg, m.lon_deg, m.max_range_m, color=colour, lw=1.0,
-                            ls="-.", label=label)
+            draw_range_ring(ax, m.lat_deg, m.lon_deg, m.max_range_m, color=colours[m.missile_id],
+                            lw=1.0, ls="-.", label=label)
     for bn in {m.battalion_id: m for m in deployment.missiles}.values():
         draw_site(ax, bn.lat_deg, bn.lon_deg, bn.battalion_id, "battalion")
     for name, lat, lon in reference_points:
@@ -67,6 +71,8 @@ def coverage_map(ds: xr.Dataset, altitude_index: int, deployment: Deployment, bo
                  reference_points: Sequence[tuple[str, float, float]], target_label: str,
                  path: Path, nested: Mapping[str, xr.DataArray] | None = None) -> Path:
     """Combined Pd map at one altitude with Pd 0.5/0.9 contours, published rings and sites.
+
+    A coverage computed with ``reach='kinematic'`` also shows the kinematic reach rings.
 
     ``nested`` maps figure sets ('low', 'nominal', 'high') to ``pd_any`` at the same altitude, drawn
     as nested Pd ≥ 0.5 contours (certain / nominal / possible coverage).
@@ -88,11 +94,28 @@ def coverage_map(ds: xr.Dataset, altitude_index: int, deployment: Deployment, bo
                         color=FIGURE_SET_STYLE[fs]["colors"],
                         ls=FIGURE_SET_STYLE[fs]["linestyles"])
     _draw_deployment(ax, deployment, reference_points)
+    _draw_kinematic_rings(ax, ds, alt, _missile_colours(deployment))
     ref = ds.altitude.attrs.get("reference", "AGL")
     ax.set_title(f"{deployment.name}\nradar coverage, target {target_label}, "
                  f"{alt:,.0f} m {ref} — figure set: {ds.attrs['figure_set']}", fontsize=10)
     ax.legend(loc="lower left", fontsize=7, framealpha=0.9)
     return save_figure(fig, path, provenance(deployment))
+
+
+def _draw_kinematic_rings(ax, ds: xr.Dataset, altitude_m: float, colours: Mapping[str, str]) -> None:
+    """Outer edge of the kinematic reach at ``altitude_m`` (solid), when the coverage used it."""
+    labelled = set()
+    for r in json.loads(ds.attrs.get("missile_reach_rings", "[]")):
+        if r["basis"] != "kinematic" or r["altitude_m"] != altitude_m \
+                or not np.isfinite(r["max_range_m"]):
+            continue
+        label = None if r["missile_id"] in labelled else (
+            f"{r['missile_id']} kinematic reach {r['max_range_m'] / 1000:.0f} km (approaching "
+            f"target, {ds.attrs['reach_target_speed_m_s']:g} m/s)")
+        labelled.add(r["missile_id"])
+        draw_range_ring(ax, r["lat_deg"], r["lon_deg"], r["max_range_m"],
+                        color=colours[r["missile_id"]], lw=1.4, ls="-",
+                        label=label)
 
 
 def min_altitude_map(ds: xr.Dataset, deployment: Deployment, borders: Borders,

@@ -4,6 +4,16 @@ Layer: beside ``sensors`` and ``tracking``; imports only ``iadsim.units``, ``err
 """
 
 from iadsim.weapons.calibration import load_aero
-from iadsim.weapons.flyout import FlyoutResult, MissileAero, fly, fly_unguided, fly_unguided_max_range
+from iadsim.weapons.flyout import (
+    FlyoutResult,
+    MissileAero,
+    SampledTarget,
+    altitude_m,
+    fly,
+    fly_unguided,
+    fly_unguided_max_range,
+    ground_range_m,
+)
 
-__all__ = ["FlyoutResult", "MissileAero", "fly", "fly_unguided", "fly_unguided_max_range", "load_aero"]
+__all__ = ["FlyoutResult", "MissileAero", "SampledTarget", "altitude_m", "fly", "fly_unguided",
+           "fly_unguided_max_range", "ground_range_m", "load_aero"]

@@ -7,23 +7,59 @@ sources): launch mass, diameter, specific impulse, boost/sustain times and split
 table, lateral-g limit, seeker range, minimum useful speed. Free, found per missile:
 
 1. ``propellant_fraction`` (propellant mass / launch mass; sets the ideal Δv through the rocket
-   equation) by a 1-D root find (Brent) so that the **maximum range** equals the published
-   ``max_range_km``.
+   equation) so that the **maximum range** equals the published ``max_range_km``. The reach
+   first grows with the propellant fraction, then falls again (with more propellant the
+   ceiling needs a smaller ``cn_max``: less lateral capability, more induced drag per g), so
+   the fraction is scanned upwards in steps of ``_PF_SCAN_STEP`` for the first crossing of the
+   published range, and the root is then found by Brent's method within that step.
 2. ``cn_max`` (maximum normal-force coefficient) so that the **manoeuvre ceiling** equals the
-   published ``max_altitude_km``. The ceiling does not depend on ``cn_max`` through the
-   trajectory (unguided point mass: no lateral acceleration, hence no induced drag — that
-   only acts in guided flight, see :mod:`iadsim.weapons.flyout`), so the root of
-   ``ceiling(cn_max) = h_pub`` is found in closed form from the dynamic pressure on the
-   trajectories (:func:`manoeuvre_ceiling_m` checks it by evaluation).
+   published ``max_altitude_km``, recomputed for each trial propellant fraction (nested in
+   1., because guided flight depends on ``cn_max`` through the lateral-acceleration limit and
+   induced drag).
+   The ceiling does not depend on ``cn_max`` through the trajectory (unguided point mass: no
+   lateral acceleration, hence no induced drag), so the root of ``ceiling(cn_max) = h_pub`` is
+   found in closed form from the dynamic pressure on the trajectories
+   (:func:`manoeuvre_ceiling_m` checks it by evaluation).
 
-Definitions (flat-Earth ENU, see :mod:`iadsim.weapons.flyout`)
-----------------------------------------------------------------
-* **Maximum range**: over launch elevations :data:`RANGE_ELEVATIONS_DEG`, the largest ground
-  range at the end of useful flight of an unguided shot (thrust along the velocity, drag,
-  gravity); useful flight ends when the missile descends through :data:`END_ALT_M` or, after
-  burnout, its speed falls below ``min_speed_m_s``.
-* **Manoeuvre ceiling**: over elevations :data:`CEILING_ELEVATIONS_DEG`, the highest altitude on
-  the ascending leg at which the missile still has speed ≥ ``min_speed_m_s`` and can pull
+Definitions (spherical Earth, see :mod:`iadsim.weapons.flyout`)
+-----------------------------------------------------------------
+* **Maximum range** (the calibration target for ``max_range_km``): the largest great-circle
+  ground range of a **fuzed guided intercept** of a **stationary** target, over the loft angles
+  :data:`RANGE_LOFTS_DEG` of the command-guidance aim point and the target altitudes
+  :data:`RANGE_ALTITUDE_FRACTIONS` × the manoeuvre ceiling (the best altitude and loft count,
+  since the published figure is the best case), flown at ``dt`` = :data:`CALIBRATION_DT_S` and
+  launched at once from the origin. The flights are flown exactly as the engine and the
+  kinematic envelope fly them (:func:`iadsim.weapons.flyout.fly`: command guidance by PN
+  towards the lofted aim point, terminal PN from ``seeker_range_m``, lateral-acceleration
+  limits, induced drag). A shot counts when the fuze fires (closest approach within
+  ``kill_radius_m``) before the flight ends: on hitting the ground, at
+  :data:`GUIDED_T_MAX_S`, or — the end criterion that binds at long range — when after burnout
+  the speed falls below ``min_speed_m_s`` (no useful energy left to catch or out-turn an
+  aircraft).
+
+  *Why this definition*: the published maximum range of a SAM is the far edge of its
+  engagement zone — the farthest *intercept point*, not the farthest launch range (a target
+  approaching at 300 m/s flies another ~80 km towards the launcher during a 250 km flight) and
+  not the range of a ballistic shot. A stationary target is the reference because the far edge
+  is where the missile can still arrive: its flight to an intercept point does not depend on
+  where a non-manoeuvring target came from, and the target's speed would only add the
+  closing-geometry effect of the last seconds. The farthest intercept counts even beyond a
+  gap: the 40N6E's acceptable ranges are not contiguous with five discrete lofts (with the
+  60° loft it lobs out of the atmosphere and falls onto targets far beyond the ranges the 45°
+  loft still reaches), and the kinematic envelope (:mod:`iadsim.analysis.kinematic_envelope`)
+  counts such intercepts too, so the two agree. Per target altitude a range is acceptable
+  when any loft intercepts there; the farthest acceptable range is found by an outward grid
+  scan and bisection to :data:`RANGE_RESOLUTION_M` (:func:`guided_reach`; this assumes no
+  island of acceptability narrower than a grid step, and none beyond a whole failing block).
+  The target altitudes stop at 0.1 × the ceiling: lower down the 9M96E2 reaches a little
+  further (~124.5 km at 100 m against 120 km at 3 km), within the 5 % the calibration is
+  held to. An earlier definition — the ground range of an unguided shot at the end of useful
+  flight — let guided, lofted flights (which glide on gravity-compensating lift) miss the
+  published figures by −9 % to +44 % (48N6E3 275 vs 250 km, 9M96E2 173 vs 120 km, 40N6E 366
+  vs 400 km).
+* **Manoeuvre ceiling**: over unguided shots (thrust along the velocity, drag, gravity) at
+  elevations :data:`CEILING_ELEVATIONS_DEG`, the highest altitude (above the sphere) on the
+  ascending leg at which the missile still has speed ≥ ``min_speed_m_s`` and can pull
   :data:`CEILING_LOAD_G` g laterally, i.e. q · S · cn_max / m ≥ CEILING_LOAD_G · g0.
 
 Layering: this module reads only its own YAML; the published figures it is calibrated to are
@@ -37,7 +73,7 @@ import functools
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import yaml
@@ -45,35 +81,57 @@ from scipy.optimize import brentq
 
 from iadsim.errors import InputError
 from iadsim.weapons.flyout import (
+    EARTH_RADIUS_M,
     G0_M_S2,
     MissileAero,
+    SampledTarget,
+    altitude_m,
     density_kg_m3,
+    fly,
     fly_unguided,
-    fly_unguided_max_range,
 )
 
 __all__ = [
     "CEILING_ELEVATIONS_DEG",
     "CEILING_LOAD_G",
-    "END_ALT_M",
-    "RANGE_ELEVATIONS_DEG",
+    "GUIDED_T_MAX_S",
+    "RANGE_ALTITUDE_FRACTIONS",
+    "RANGE_GRID_STEPS",
+    "RANGE_LOFTS_DEG",
+    "RANGE_RESOLUTION_M",
     "CalibrationResult",
+    "GuidedReach",
     "aero_ids",
     "calibrate",
+    "guided_reach",
     "load_aero",
     "manoeuvre_ceiling_m",
     "max_range_m",
+    "stationary_target",
 ]
 
-#: Launch elevations searched for the maximum range, degrees.
-RANGE_ELEVATIONS_DEG = tuple(float(x) for x in np.arange(10.0, 72.5, 2.5))
+#: Loft angles of the command-guidance aim point tried for the maximum range, degrees (the
+#: kinematic envelope's default set, :mod:`iadsim.analysis.kinematic_envelope`).
+RANGE_LOFTS_DEG = (0.0, 15.0, 30.0, 45.0, 60.0)
+#: Target altitudes tried for the maximum range, as fractions of the manoeuvre ceiling.
+RANGE_ALTITUDE_FRACTIONS = (0.1, 0.25, 0.5, 0.75)
+#: Resolution of the far-edge bisection on the target ground range, m.
+RANGE_RESOLUTION_M = 50.0
+#: Time limit of a guided calibration flight, s.
+GUIDED_T_MAX_S = 900.0
+#: Target ranges per block of the outward far-edge scan (:func:`guided_reach`).
+RANGE_GRID_STEPS = 16
+#: Extent of the first scan grid, m (2 km steps).
+_FIRST_EXTENT_M = 32_000.0
 #: Launch elevations searched for the manoeuvre ceiling, degrees.
 CEILING_ELEVATIONS_DEG = (45.0, 55.0, 65.0, 75.0, 85.0)
-#: Altitude at which a descending unguided shot ends (ground), m.
-END_ALT_M = 0.0
 #: Lateral load the missile must still pull at its ceiling, g (assumed: enough to out-turn a
 #: high-altitude aircraft pulling ~1-2 g with PN N'=4, n_c ≈ N/(N-2) n_T).
 CEILING_LOAD_G = 4.0
+#: Step of the upward scan of the propellant fraction that brackets the range root.
+_PF_SCAN_STEP = 0.025
+#: Largest relative range misfit :func:`calibrate` accepts (a jump, not a root, beyond it).
+_RANGE_FIT_TOL = 0.01
 #: Integration step used for calibration and for the data-vs-code test, s.
 CALIBRATION_DT_S = 0.1
 
@@ -106,10 +164,14 @@ def _build(doc: dict[str, Any], missile_id: str, propellant_fraction: float,
     fx = entry["fixed"]
     table = doc["cd_table"]
     m0 = _value(fx, "launch_mass_kg")
+    propellant = m0 * propellant_fraction
+    booster_inert = m0 - propellant - _value(fx, "dart_mass_kg") if "dart_mass_kg" in fx else 0.0
     return MissileAero(
         name=missile_id,
         launch_mass_kg=m0,
-        propellant_mass_kg=m0 * propellant_fraction,
+        propellant_mass_kg=propellant,
+        booster_inert_mass_kg=booster_inert,
+        dart_diameter_m=_value(fx, "dart_diameter_m") if "dart_diameter_m" in fx else None,
         diameter_m=_value(fx, "diameter_m"),
         isp_s=_value(fx, "isp_s"),
         boost_time_s=_value(fx, "boost_time_s"),
@@ -149,28 +211,112 @@ def load_aero(missile_id: str) -> MissileAero:
 
 
 # ------------------------------------------------------------------------------ definitions
+class GuidedReach(NamedTuple):
+    """Far edge of the engagement zone against a stationary target (module docstring)."""
+
+    range_m: float       # great-circle ground range of the farthest intercept
+    altitude_m: float    # target altitude at which it is reached
+    loft_rad: float      # command-guidance loft angle that reaches it
+
+
+def stationary_target(range_m: np.ndarray, alt_m: np.ndarray,
+                      earth_radius_m: float = EARTH_RADIUS_M) -> SampledTarget:
+    """Stationary targets north of the launcher at great-circle ground range ``range_m`` (n,)
+    and altitude ``alt_m`` (n,) above the sphere: ``(0, (R+h) sin θ, (R+h) cos θ − R)``,
+    θ = range / R, in the flyout's ENU frame (one target per missile)."""
+    r = np.asarray(range_m, dtype=float)
+    h = np.broadcast_to(np.asarray(alt_m, dtype=float), r.shape)
+    if np.isinf(earth_radius_m):
+        pos = np.stack([np.zeros_like(r), r, h], axis=-1)
+    else:
+        th = r / earth_radius_m
+        rad = earth_radius_m + h
+        pos = np.stack([np.zeros_like(r), rad * np.sin(th), rad * np.cos(th) - earth_radius_m],
+                       axis=-1)
+    return SampledTarget(np.zeros(1), pos[None], np.zeros((1, *pos.shape)))
+
+
+def guided_reach(aero: MissileAero, altitudes_m: np.ndarray,
+                 dt: float = CALIBRATION_DT_S) -> GuidedReach:
+    """Farthest guided intercept of a stationary target over ``altitudes_m`` and
+    :data:`RANGE_LOFTS_DEG` (the maximum-range definition of the module docstring).
+
+    Per target altitude a range is acceptable when *any* loft intercepts there (the union over
+    lofts, as in the kinematic envelope: a steep loft may miss a target 2 km away and still
+    reach farthest). Target ranges are scanned outwards in blocks of :data:`RANGE_GRID_STEPS`
+    ranges, each block reaching twice as far as the one before (2 km steps to 32 km and on to
+    64 km, 4 km steps to 128 km, 8 km to 256 km, ...), until a whole block has no intercept at any
+    altitude. The farthest acceptable grid range of each altitude is then bisected against its
+    grid neighbour beyond to :data:`RANGE_RESOLUTION_M`. Acceptable ranges need not be
+    contiguous (the 40N6E's zone has gaps between the discrete lofts), so the scan does not stop
+    at the first gap. All lanes of a step fly in one vectorised flyout.
+    """
+    lofts = np.radians(RANGE_LOFTS_DEG)
+    alts = np.asarray(altitudes_m, dtype=float).ravel()
+
+    def hits(rng: np.ndarray, alt: np.ndarray) -> np.ndarray:
+        """Any-loft intercepts (k,) of targets at ranges ``rng`` (k,) and altitudes ``alt`` (k,)."""
+        n_l = lofts.size
+        res = fly(aero, np.zeros((rng.size * n_l, 3)),
+                  stationary_target(np.repeat(rng, n_l), np.repeat(alt, n_l)),
+                  loft_rad=np.tile(lofts, rng.size), dt=dt, t_max=GUIDED_T_MAX_S,
+                  record_every=10**9)
+        return np.asarray(res.intercept.reshape(rng.size, n_l).any(axis=1))
+
+    blocks: list[np.ndarray] = []
+    oks: list[np.ndarray] = []
+    start = 0.0
+    while True:
+        step = max(start, _FIRST_EXTENT_M) / RANGE_GRID_STEPS
+        new = start + step * np.arange(1, RANGE_GRID_STEPS + 1)
+        ok = hits(np.tile(new, alts.size), np.repeat(alts, new.size)).reshape(alts.size, new.size)
+        blocks.append(new)
+        oks.append(ok)
+        if not ok.any():
+            break
+        if new[-1] > 0.25 * np.pi * EARTH_RADIUS_M:
+            raise InputError(f"{aero.name}: guided intercepts beyond a quarter of the Earth")
+        start = new[-1]
+    grid = np.concatenate(blocks)
+    acc = np.concatenate(oks, axis=1)
+    idx = np.nonzero(acc.any(axis=1))[0]
+    if idx.size == 0:
+        raise InputError(f"{aero.name}: no guided intercept within {grid[-1] / 1e3:g} km")
+    last = grid.size - 1 - np.argmax(acc[idx, ::-1], axis=1)
+    lo, hi = grid[last], grid[last + 1]
+    while (hi - lo).max() > RANGE_RESOLUTION_M:
+        mid = 0.5 * (lo + hi)
+        good = hits(mid, alts[idx])
+        lo, hi = np.where(good, mid, lo), np.where(good, hi, mid)
+    best = int(np.argmax(lo))
+    res = fly(aero, np.zeros((lofts.size, 3)),
+              stationary_target(np.full(lofts.size, lo[best]), np.full(lofts.size, alts[idx[best]])),
+              loft_rad=lofts, dt=dt, t_max=GUIDED_T_MAX_S, record_every=10**9)
+    return GuidedReach(float(lo[best]), float(alts[idx[best]]),
+                       float(lofts[int(np.argmax(res.intercept))]))
+
+
 def max_range_m(aero: MissileAero, dt: float = CALIBRATION_DT_S) -> tuple[float, float]:
-    """``(max ground range m, best elevation rad)`` by the definition in the module docstring."""
-    el = np.radians(RANGE_ELEVATIONS_DEG)
-    r = fly_unguided_max_range(aero, el, end_alt_m=END_ALT_M, dt=dt)
-    i = int(np.argmax(r))
-    return float(r[i]), float(el[i])
+    """``(max range m, best loft rad)``: :func:`guided_reach` over target altitudes
+    :data:`RANGE_ALTITUDE_FRACTIONS` × :func:`manoeuvre_ceiling_m` (module docstring)."""
+    reach = guided_reach(aero, np.asarray(RANGE_ALTITUDE_FRACTIONS) * manoeuvre_ceiling_m(aero, dt),
+                         dt)
+    return reach.range_m, reach.loft_rad
 
 
 def _ceiling_profiles(aero: MissileAero, dt: float) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per elevation, ascending-leg ``(altitude m, q·S/m per unit cn_max (m/s²))`` samples
     where speed ≥ min_speed."""
     res = fly_unguided(aero, np.radians(CEILING_ELEVATIONS_DEG), dt=dt, t_max=600.0)
-    t = res.time_s
-    m = aero.mass_kg(t - t[0])
+    since = res.time_s - res.time_s[0]
+    area_per_mass = aero.ref_area_at_m2(since) / aero.mass_kg(since)
     out = []
     for j in range(res.pos_enu_m.shape[1]):
-        z = res.pos_enu_m[:, j, 2]
+        z = altitude_m(res.pos_enu_m[:, j])
         v = res.vel_enu_m_s[:, j]
         speed = np.linalg.norm(v, axis=1)
-        ok = (v[:, 2] > 0) & (speed >= aero.min_speed_m_s)
-        ok &= np.concatenate([[True], np.diff(z) > 0])
-        cap = 0.5 * density_kg_m3(z) * speed**2 * aero.ref_area_m2 / m
+        ok = (speed >= aero.min_speed_m_s) & np.concatenate([[True], np.diff(z) > 0])
+        cap = 0.5 * density_kg_m3(z) * speed**2 * area_per_mass
         out.append((z[ok], cap[ok]))
     return out
 
@@ -205,13 +351,22 @@ def _cn_for_ceiling(aero: MissileAero, ceiling_m: float, dt: float) -> float:
     return float(best * 1.001)
 
 
+def _propellant_fraction_bracket(doc: dict[str, Any], missile_id: str) -> tuple[float, float]:
+    """Search interval of the propellant fraction: 5-92 % of the launch mass, and for a two-stage
+    missile at most the booster's share less 1 % of the launch mass for its inert case."""
+    fx = doc["missiles"][missile_id]["fixed"]
+    hi = 0.92
+    if "dart_mass_kg" in fx:
+        hi = min(hi, 1.0 - _value(fx, "dart_mass_kg") / _value(fx, "launch_mass_kg") - 0.01)
+    return 0.05, hi
+
+
 @dataclass(frozen=True)
 class CalibrationResult:
     missile_id: str
     propellant_fraction: float
     cn_max: float
-    max_range_m: float
-    best_elevation_rad: float
+    reach: GuidedReach
     ceiling_m: float
     published_max_range_m: float
     published_max_altitude_m: float
@@ -225,16 +380,41 @@ def calibrate(missile_id: str, doc: dict[str, Any] | None = None,
     r_pub = float(to["max_range_km"]) * 1000.0
     h_pub = float(to["max_altitude_km"]) * 1000.0
 
-    def miss_range(pf: float) -> float:
-        return max_range_m(_build(doc, missile_id, pf, 1.0), dt)[0] - r_pub
+    alts = np.asarray(RANGE_ALTITUDE_FRACTIONS) * h_pub
 
-    pf = float(brentq(miss_range, 0.25, 0.92, xtol=1e-4, rtol=1e-4))
-    aero = _build(doc, missile_id, pf, 1.0)
-    cn = _cn_for_ceiling(aero, h_pub, dt)
-    aero = aero.replace(cn_max=cn)
-    r, el = max_range_m(aero, dt)
-    return CalibrationResult(missile_id, pf, cn, r, el, manoeuvre_ceiling_m(aero, dt), r_pub,
-                             h_pub)
+    def trial(pf: float) -> MissileAero:
+        aero = _build(doc, missile_id, pf, 1.0)
+        return aero.replace(cn_max=_cn_for_ceiling(aero, h_pub, dt))
+
+    def miss_range(pf: float) -> float:
+        try:
+            aero = trial(pf)
+        except InputError:           # too little propellant to reach the published ceiling
+            return -r_pub
+        return guided_reach(aero, alts, dt).range_m - r_pub
+
+    # The reach first grows with the propellant, then falls again (the ceiling then needs less
+    # cn_max: less lateral capability, more induced drag): scan up for the first crossing.
+    lo, hi = _propellant_fraction_bracket(doc, missile_id)
+    grid = np.append(np.arange(lo, hi, _PF_SCAN_STEP), hi)
+    above = next((i for i, pf in enumerate(grid) if miss_range(pf) > 0), None)
+    if above is None:
+        raise InputError(f"{missile_id}: no propellant fraction in [{lo:.2f}, {hi:.2f}] gives the "
+                         f"published range {r_pub / 1e3:g} km by the guided definition")
+    if above == 0:
+        raise InputError(f"{missile_id}: already the smallest propellant fraction {lo:.2f} "
+                         f"overshoots the published range {r_pub / 1e3:g} km")
+    pf = float(brentq(miss_range, grid[above - 1], grid[above], xtol=1e-4, rtol=1e-4))
+    aero = trial(pf)
+    reach = guided_reach(aero, alts, dt)
+    # The reach jumps where the propellant first suffices for the ceiling (and where an island
+    # of acceptable ranges appears); Brent then converges on the jump, not on a root.
+    if abs(reach.range_m - r_pub) > _RANGE_FIT_TOL * r_pub:
+        raise InputError(f"{missile_id}: the guided range jumps across the published "
+                         f"{r_pub / 1e3:g} km (reaches {reach.range_m / 1e3:.1f} km at propellant "
+                         f"fraction {pf:.4f}); revise the fixed parameters")
+    return CalibrationResult(missile_id, pf, aero.cn_max, reach, manoeuvre_ceiling_m(aero, dt),
+                             r_pub, h_pub)
 
 
 class _NoAliasDumper(yaml.SafeDumper):
@@ -267,13 +447,14 @@ def main(ids: list[str] | None = None) -> None:
             "cn_max_ratio": round(res.cn_max, 5),
         }
         entry["simulated"] = {
-            "max_range_km": round(res.max_range_m / 1000.0, 2),
-            "best_elevation_deg": round(float(np.degrees(res.best_elevation_rad)), 1),
+            "max_range_km": round(res.reach.range_m / 1000.0, 2),
+            "best_target_altitude_km": round(res.reach.altitude_m / 1000.0, 2),
+            "best_loft_deg": round(float(np.degrees(res.reach.loft_rad)), 1),
             "max_altitude_km": round(res.ceiling_m / 1000.0, 2),
             "dt_s": CALIBRATION_DT_S,
         }
         print(f"{mid}: propellant fraction {res.propellant_fraction:.4f}, cn_max {res.cn_max:.3f}, "
-              f"range {res.max_range_m / 1e3:.1f} km (published {res.published_max_range_m / 1e3:.0f}),"
+              f"range {res.reach.range_m / 1e3:.1f} km (published {res.published_max_range_m / 1e3:.0f}),"
               f" ceiling {res.ceiling_m / 1e3:.2f} km (published "
               f"{res.published_max_altitude_m / 1e3:.0f})", flush=True)
     _write(doc, path)
