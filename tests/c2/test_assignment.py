@@ -17,12 +17,16 @@ from iadsim.errors import InputError
 HYP = settings(max_examples=100, deadline=None, derandomize=True, database=None)
 
 
-def brute_force(value, pk, rounds, channels, salvo, min_pk=0.0, reserve=0, variable=False, multi=False):
-    """Best total over every feasible assignment, by enumeration (independent of the module)."""
+def brute_force(value, pk, rounds, channels, salvo, min_pk=0.0, reserve=0, variable=False, multi=False,
+                guidance=None):
+    """Best total over every feasible assignment, by enumeration (independent of the module).
+
+    ``guidance``: missiles each unit can still guide (a second, separate cap on its missiles)."""
     value = np.asarray(value, float)
     pk = np.asarray(pk, float)
     n_u, n_t = pk.shape
     avail = [max(int(r) - reserve, 0) for r in rounds]
+    guided = [10**9] * n_u if guidance is None else list(guidance)
     sizes = list(range(1, salvo + 1)) if variable else [salvo]
     if multi:
         options = [tuple((u, s) for u, s in enumerate(combo) if s)
@@ -47,7 +51,7 @@ def brute_force(value, pk, rounds, channels, salvo, min_pk=0.0, reserve=0, varia
                     break
                 ch[u] += 1
                 rd[u] += s
-                if ch[u] > channels[u] or rd[u] > avail[u]:
+                if ch[u] > channels[u] or rd[u] > avail[u] or rd[u] > guided[u]:
                     ok = False
                     break
                 survive *= (1.0 - p) ** s
@@ -300,3 +304,40 @@ def test_larger_problem_lsa_matches_milp():
     greedy = assign_greedy(value, pk, rounds, channels, salvo=2)
     assert greedy.attrs["total_expected_value"] <= lsa.attrs["total_expected_value"] + 1e-9
     assert isinstance(lsa, pd.DataFrame)
+
+
+@HYP
+@given(wta_case(), st.lists(st.integers(0, 4), min_size=3, max_size=3))
+def test_guidance_channels_against_brute_force(case, guidance):
+    """Free missile-guidance channels cap a unit's missiles separately from its rounds."""
+    guidance = guidance[:len(case["rounds"])]
+    best = brute_force(case["value"], case["pk"], case["rounds"], case["channels"], case["salvo"],
+                       case["min_pk"], case["reserve"], case["variable"], case["multi"], guidance)
+    df = _run(assign_optimal, case, guidance_channels=guidance)
+    assert df.attrs["total_expected_value"] == pytest.approx(best, abs=1e-6)
+    for u, g in enumerate(guidance):
+        assert df.loc[df["unit"] == u, "n_missiles"].sum() <= g
+    greedy = _run(assign_greedy, case, guidance_channels=guidance)
+    assert greedy.attrs["total_expected_value"] <= best + 1e-9
+    for u, g in enumerate(guidance):
+        assert greedy.loc[greedy["unit"] == u, "n_missiles"].sum() <= g
+
+
+@pytest.mark.parametrize("fn", [assign_greedy, assign_optimal])
+def test_guidance_channels_limit_missiles_not_rounds(fn):
+    # 10 rounds and 3 target channels, but only 3 missiles can be guided: one salvo of 2, not two.
+    df = fn([5.0, 4.0, 3.0], [[0.5] * 3], rounds=[10], channels=[3], salvo=2, guidance_channels=[3])
+    assert df["threat"].tolist() == [0] and df["n_missiles"].tolist() == [2]
+    assert fn([5.0], [[0.5]], rounds=[10], channels=[3], salvo=2, guidance_channels=[1]).empty
+    with pytest.raises(InputError, match="guidance_channels"):
+        fn([5.0], [[0.5]], rounds=[10], channels=[3], guidance_channels=[1, 2])
+
+
+def test_engagement_cap_of_the_doctrine():
+    assert Doctrine(salvo_size=3, policy="shoot-look-shoot").engagement_cap == 3
+    assert Doctrine(salvo_size=2, policy="shoot-shoot-look").engagement_cap is None
+    assert Doctrine(salvo_size=2, policy="shoot-shoot-look", max_engagements_per_threat=1).engagement_cap == 1
+    assert Doctrine(salvo_size=4, policy="shoot-look-shoot", max_engagements_per_threat=2).engagement_cap == 2
+    for bad in (0, 1.5, True):
+        with pytest.raises(InputError, match="max_engagements_per_threat"):
+            Doctrine(max_engagements_per_threat=bad)

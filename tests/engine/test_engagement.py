@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import iadsim
+from iadsim.c2.doctrine import Doctrine
 from iadsim.engine.air_picture import AirPictureConfig
 from iadsim.engine.engagement import EngagementConfig, run_engagement
 from iadsim.workflows import engagement_products
@@ -54,11 +55,16 @@ def test_every_engagement_follows_the_kill_chain_order(result):
     ev = result.events
     for missile, g in ev[ev["missile_id"] != ""].groupby("missile_id"):
         kinds = list(g["event"])
+        modes = list(g.loc[g["event"] == "guidance_mode", "detail"])
         assert kinds[0] == "launch", (missile, kinds)
-        assert kinds[1] in ("intercept", "miss"), (missile, kinds)
+        assert kinds[1:1 + len(modes)] == ["guidance_mode"] * len(modes), (missile, kinds)
+        assert modes[0] == "command" and all(m.startswith("terminal") for m in modes[1:2])
+        assert len(modes) <= 2
+        end = kinds[1 + len(modes)]
+        assert end in ("intercept", "miss"), (missile, kinds)
         assert g["time_s"].is_monotonic_increasing
         if "kill" in kinds:
-            assert kinds[1] == "intercept"
+            assert end == "intercept"
     e = result.engagements
     assert (e["assign_s"] <= e["launch_s"]).all() and (e["launch_s"] <= e["intercept_s"]).all()
     assert (e["first_detection_s"] <= e["track_confirmed_s"]).all()
@@ -95,9 +101,17 @@ def test_products_and_replays(scenario, tmp_path):
     res, files = engagement_products(scenario, tmp_path / "run", seed=5, config=CONFIG)
     names = {f.name for f in files}
     assert {"events.parquet", "summary.json", "summary.md", "kill_chain.png", "magazine.png",
-            "replay.acmi", "replay.czml", "replay.kml"} <= names
+            "replay.acmi", "replay.czml", "replay.kml", "tracks.parquet", "truth.parquet",
+            "truth_vs_tracks.png"} <= names
     acmi = (tmp_path / "run" / "replay.acmi").read_text()
     assert acmi.startswith("FileType=text/acmi/tacview") and "FileVersion=2.1" in acmi
+    # every logged guidance-mode change and kill reaches the replay as an ACMI event
+    lines = acmi.splitlines()
+    n_mode = int((res.events["event"] == "guidance_mode").sum())
+    assert n_mode > 0
+    assert sum("|guidance_mode: " in ln for ln in lines if ln.startswith("0,Event=Message|")) == n_mode
+    assert sum(ln.startswith("0,Event=Destroyed|") for ln in lines) == int(
+        (res.events["event"] == "kill").sum())
     czml = json.loads((tmp_path / "run" / "replay.czml").read_text())
     assert czml[0]["id"] == "document"
     ET.parse(tmp_path / "run" / "replay.kml")
@@ -110,3 +124,29 @@ def test_python_api_run(scenario):
     res = iadsim.run(scenario, seed=5, t_end_s=200.0)
     assert {"time_s", "event", "unit_id"} <= set(res.events.columns)
     assert res.summary["threats"] == 2
+
+
+def test_python_api_run_passes_the_doctrine(scenario):
+    res = iadsim.run(scenario, seed=5, doctrine=Doctrine(salvo_size=1), t_end_s=300.0)
+    launches = res.events[res.events["event"] == "launch"]
+    assert len(launches) > 0
+    # one missile per engagement: no two launches of a unit at a threat at the same assignment
+    assert (res.engagements["missiles"] == 1).all()
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--salvo", "0"], "salvo_size"),
+    (["--policy", "shoot-and-pray"], "shoot-look-shoot"),
+    (["--assignment", "random"], "optimal"),
+    (["--link-latency-s", "-1"], "link_latency_s"),
+])
+def test_cli_run_bad_doctrine_is_a_clear_error(tmp_path, args, expected):
+    from typer.testing import CliRunner
+
+    from iadsim.cli import app
+
+    res = CliRunner().invoke(app, ["run", str(EXAMPLES / "minimal.yaml"), "--out",
+                                   str(tmp_path / "o"), *args])
+    assert res.exit_code == 2, res.output
+    assert expected in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "o").exists()

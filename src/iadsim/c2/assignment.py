@@ -16,6 +16,10 @@ Constraints of one decision:
 * **fire channels** -- unit ``u`` engages at most ``channels[u]`` threats at once (engagement-radar
   fire channels);
 * **rounds** -- it fires at most ``max(rounds[u] - reserve_rounds, 0)`` missiles in all;
+* **guidance channels** -- and at most ``guidance_channels[u]`` missiles in all (the missiles its
+  engagement radar can still guide at once; default unlimited). With the rounds this makes the
+  unit's missile budget ``available[u] = min(max(rounds[u] - reserve_rounds, 0),
+  guidance_channels[u])``;
 * **salvo** -- every engagement fires exactly ``salvo`` missiles (doctrine), or, with
   ``variable_salvo=True``, any number from 1 to ``salvo``; a unit with fewer rounds than a salvo
   left cannot open an engagement;
@@ -133,7 +137,8 @@ def _nonneg_int(x: object, name: str, lowest: int) -> int:
 def _problem(value: ArrayLike, pk: ArrayLike, rounds: ArrayLike, channels: ArrayLike, *,
              salvo: int | None, min_pk: float | None, reserve_rounds: int | None,
              doctrine: Doctrine | None, variable_salvo: bool, allow_multiple_units: bool,
-             unit_ids: Sequence[object] | None, threat_ids: Sequence[object] | None) -> _Problem:
+             unit_ids: Sequence[object] | None, threat_ids: Sequence[object] | None,
+             guidance_channels: ArrayLike | None = None) -> _Problem:
     if doctrine is not None:
         if not isinstance(doctrine, Doctrine):
             raise InputError(f"doctrine: expected a Doctrine, got {type(doctrine).__name__}")
@@ -168,6 +173,8 @@ def _problem(value: ArrayLike, pk: ArrayLike, rounds: ArrayLike, channels: Array
             raise InputError(f"{name}: got {len(ids)} labels; allowed: {n} (one per row/column of pk)")
 
     available = np.maximum(rounds_arr - reserve, 0)
+    if guidance_channels is not None:
+        available = np.minimum(available, _int_vector(guidance_channels, "guidance_channels", n_units))
     sizes = np.arange(1, salvo + 1) if variable_salvo else np.array([salvo])
     feasible = ((pk_arr > 0.0) & (pk_arr >= min_pk) & (value_arr[None, :] > 0.0)
                 & (channels_arr[:, None] >= 1) & (available[:, None] >= sizes[0]))
@@ -233,7 +240,10 @@ _DOC_PARAMS = """
     rounds : array_like of int, shape (n_units,)
         Ready rounds per fire unit.
     channels : array_like of int, shape (n_units,)
-        Simultaneous engagements (fire channels) per fire unit.
+        Simultaneous engagements (target channels) per fire unit.
+    guidance_channels : array_like of int, shape (n_units,), optional
+        Missiles each fire unit can still guide at once (free missile-guidance channels of its
+        engagement radar); caps the missiles it fires in this decision. Default: unlimited.
     salvo : int, optional
         Missiles per engagement (default 1); the largest salvo when ``variable_salvo``.
     min_pk : float, optional
@@ -262,10 +272,12 @@ def assign_greedy(value: ArrayLike, pk: ArrayLike, rounds: ArrayLike, channels: 
                   reserve_rounds: int | None = None, doctrine: Doctrine | None = None,
                   variable_salvo: bool = False, allow_multiple_units: bool = False,
                   unit_ids: Sequence[object] | None = None,
-                  threat_ids: Sequence[object] | None = None) -> pd.DataFrame:
+                  threat_ids: Sequence[object] | None = None,
+                  guidance_channels: ArrayLike | None = None) -> pd.DataFrame:
     p = _problem(value, pk, rounds, channels, salvo=salvo, min_pk=min_pk, reserve_rounds=reserve_rounds,
                  doctrine=doctrine, variable_salvo=variable_salvo,
-                 allow_multiple_units=allow_multiple_units, unit_ids=unit_ids, threat_ids=threat_ids)
+                 allow_multiple_units=allow_multiple_units, unit_ids=unit_ids, threat_ids=threat_ids,
+                 guidance_channels=guidance_channels)
     # kill[u, t, k]: kill probability of a salvo of sizes[k] from u at t.
     kill = 1.0 - (1.0 - p.pk[:, :, None]) ** p.sizes[None, None, :]
     engaged = np.zeros(p.pk.shape, dtype=bool)
@@ -315,10 +327,12 @@ def assign_optimal(value: ArrayLike, pk: ArrayLike, rounds: ArrayLike, channels:
                    reserve_rounds: int | None = None, doctrine: Doctrine | None = None,
                    variable_salvo: bool = False, allow_multiple_units: bool = False,
                    unit_ids: Sequence[object] | None = None,
-                   threat_ids: Sequence[object] | None = None, method: str = "auto") -> pd.DataFrame:
+                   threat_ids: Sequence[object] | None = None, method: str = "auto",
+                   guidance_channels: ArrayLike | None = None) -> pd.DataFrame:
     p = _problem(value, pk, rounds, channels, salvo=salvo, min_pk=min_pk, reserve_rounds=reserve_rounds,
                  doctrine=doctrine, variable_salvo=variable_salvo,
-                 allow_multiple_units=allow_multiple_units, unit_ids=unit_ids, threat_ids=threat_ids)
+                 allow_multiple_units=allow_multiple_units, unit_ids=unit_ids, threat_ids=threat_ids,
+                 guidance_channels=guidance_channels)
     matching = len(p.sizes) == 1 and not p.allow_multiple_units
     if method == "auto":
         method = "lsa" if matching else "milp"

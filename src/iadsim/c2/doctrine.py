@@ -14,9 +14,13 @@ Firing policies (Macfadzean 1992 ch. 7; Washburn & Kress 2009 ch. 2):
     Fire one missile, assess the kill, and fire again only at a survivor. In a single
     assignment decision every engagement is therefore **one** missile
     (:attr:`Doctrine.engagement_salvo` is 1); the "look" is the next decision cycle, which sees
-    the survivors as tracks again. ``salvo_size`` is then the most shots a threat should receive
-    over successive looks; enforcing it across cycles belongs to the engine, not to one
-    assignment.
+    the survivors as tracks again. ``salvo_size`` is then the most shots a threat receives from
+    one fire unit over successive looks.
+
+**Engagement cap** (:attr:`Doctrine.engagement_cap`): the most engagements (looks) one fire unit
+opens at one threat over a run -- ``max_engagements_per_threat`` if given, else ``salvo_size``
+under ``"shoot-look-shoot"`` (one missile per look) and no cap under ``"shoot-shoot-look"``. One
+assignment decision cannot see earlier decisions, so the engine enforces it across cycles.
 
 References
 ----------
@@ -55,6 +59,9 @@ class Doctrine:
     reserve_rounds : int
         Ready rounds each fire unit holds back for self-defence / leakers (>= 0); the assignment
         may spend only ``max(rounds - reserve_rounds, 0)``.
+    max_engagements_per_threat : int or None
+        Most engagements one fire unit opens at one threat (>= 1); ``None``: the policy's
+        default (module notes, :attr:`engagement_cap`).
 
     Examples
     --------
@@ -62,19 +69,27 @@ class Doctrine:
     2
     >>> Doctrine(salvo_size=2, policy="shoot-look-shoot").engagement_salvo
     1
+    >>> Doctrine(salvo_size=3, policy="shoot-look-shoot").engagement_cap
+    3
+    >>> Doctrine(policy="shoot-shoot-look", max_engagements_per_threat=2).engagement_cap
+    2
     """
 
     salvo_size: int = 2
     policy: Literal["shoot-look-shoot", "shoot-shoot-look"] = "shoot-shoot-look"
     min_pk: float = 0.0
     reserve_rounds: int = 0
+    max_engagements_per_threat: int | None = None
 
     def __post_init__(self) -> None:
         def bad(name: str, allowed: str) -> InputError:
             return InputError(f"Doctrine.{name}: got {getattr(self, name)!r}; allowed: {allowed}")
 
-        for name, lowest in (("salvo_size", 1), ("reserve_rounds", 0)):
+        for name, lowest in (("salvo_size", 1), ("reserve_rounds", 0),
+                             ("max_engagements_per_threat", 1)):
             value = getattr(self, name)
+            if name == "max_engagements_per_threat" and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value \
                     or value < lowest:
                 raise bad(name, f"an integer >= {lowest}")
@@ -90,3 +105,10 @@ class Doctrine:
         ``salvo_size`` under ``"shoot-shoot-look"``, 1 under ``"shoot-look-shoot"``.
         """
         return int(self.salvo_size) if self.policy == "shoot-shoot-look" else 1
+
+    @property
+    def engagement_cap(self) -> int | None:
+        """Most engagements of one fire unit at one threat (module notes); ``None``: no cap."""
+        if self.max_engagements_per_threat is not None:
+            return int(self.max_engagements_per_threat)
+        return int(self.salvo_size) if self.policy == "shoot-look-shoot" else None

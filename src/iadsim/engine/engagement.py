@@ -1,25 +1,44 @@
 """The engagement chain: detect → track → evaluate → assign → launch → fly out → assess.
 
 Built on the air picture (:mod:`iadsim.engine.air_picture`): the threats fly their routes, the
-radars scan and the trackers run first; then a decision loop on the command post's report clock
-engages the fused tracks.
+radars scan and the trackers run first; then a decision loop on the report clock engages the
+tracks.
 
 Model (each step documented where it is coded):
 
 - **C2**: each battalion's command post sees the fused command-post picture with a link latency
-  (``link_latency_s``). Fire units (battalions) engage **cooperatively**: a missile with an
-  active terminal seeker may be launched on any fused track; a command-guided missile needs a
-  confirmed track of the same target held by one of its battalion's engagement radars
-  (``guided_by``), i.e. the engagement radar must see the target.
+  (``link_latency_s``); the networked fire units (battalions) are assigned together and engage
+  **cooperatively**: a missile with an active terminal seeker may be launched on any fused
+  track; a command-guided (or semi-active track-via-missile) one needs a confirmed track of the
+  same target held by one of its battalion's engagement radars (``guided_by``).
+- **Command-post loss** (scenario ``command_post_lost_at_s`` of a battalion): from then on the
+  battalion fights **autonomously** -- its own radars' tracks only (per-radar trackers, no link
+  latency, one track per target preferring its radars in scenario order), its own threat
+  evaluation and assignment, no cooperative engagement, and no knowledge of the other units'
+  engagements.
 - **Threat evaluation**: :func:`iadsim.c2.threat.evaluate_threats` against the defended assets.
 - **Assignment**: :func:`iadsim.c2.assignment.assign_optimal` (or greedy) maximising expected
-  threat value destroyed, subject to ready rounds, fire channels (the engagement radar's
-  simultaneous targets) and doctrine (salvo, minimum Pk, reserve).
-- **Launch** after the battalion's reaction time; **flyout** of every missile with the 3-DOF
-  model and proportional navigation (:mod:`iadsim.weapons.flyout`) against the target's true
-  trajectory, in the launcher's local ENU frame; **kill** drawn from the Carleton damage function
-  of the miss distance (:mod:`iadsim.weapons.kill`).
-- Threats do not react (no evasion, no jamming); radars are not destroyed (no ARM effect yet).
+  threat value destroyed, subject to rounds aboard the launchers, free target channels
+  (``simultaneous_targets_count``) and free missile-guidance channels
+  (``simultaneous_missiles_guided_count``) of the engagement radar, and doctrine (salvo,
+  minimum Pk, reserve, at most :attr:`~iadsim.c2.doctrine.Doctrine.engagement_cap` engagements
+  of one unit at one threat). An engagement holds a target channel until its last missile
+  releases its guidance channel; a missile holds a guidance channel from the decision to fire
+  until its active seeker acquires the target, or, for command and semi-active (TVM) guidance,
+  which need the ground radar to the end, until the end of its flight.
+- **Launch** after the battalion's reaction time from the launchers of
+  :mod:`iadsim.engine.fire_unit` (minimum interval between launches of one launcher, reload
+  from spare rounds); **flyout** of every missile with the 3-DOF model and proportional
+  navigation (:mod:`iadsim.weapons.flyout`) against the target's true trajectory, in the
+  launcher's local ENU frame; its guidance-mode changes (boost → command, command → terminal)
+  are logged; **kill** drawn from the Carleton damage function of the miss distance
+  (:mod:`iadsim.weapons.kill`).
+- **Guns** (Pantsir 2A38M): after the missile assignment, a unit with guns fires one burst at the
+  most threatening target whose predicted position at the end of its reaction time is inside
+  the gun's effective range and altitude and that one of its own radars tracks; kill drawn from
+  :func:`iadsim.weapons.kill.gun_burst_pk` (Poisson hits, Ball 2003).
+- Threats do not react (no evasion, no jamming); radars are not destroyed (no ARM effect yet);
+  false tracks are not engaged.
 
 Randomness: streams spawned from the run seed; the kill draws use their own stream, so the
 sensing and tracking of a run are the same with and without engagements.
@@ -28,6 +47,7 @@ sensing and tracking of a run are the same with and without engagements.
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -43,14 +63,14 @@ from iadsim.engine.air_picture import (
     AirPictureConfig,
     simulate_air_picture,
 )
+from iadsim.engine.fire_unit import FireUnit, build_fire_units
 from iadsim.errors import InputError
-from iadsim.geo.frames import enu2geodetic, geodetic2enu
-from iadsim.scenario.build import MissileSite
+from iadsim.geo.frames import ecef2enu, enu2ecef, enu2geodetic, geodetic2enu
 from iadsim.scenario.library import load_library
 from iadsim.scenario.schema import Scenario
 from iadsim.weapons.calibration import aero_ids, load_aero
-from iadsim.weapons.flyout import fly
-from iadsim.weapons.kill import carleton_pk
+from iadsim.weapons.flyout import SampledTarget, altitude_m, fly, ground_range_m
+from iadsim.weapons.kill import carleton_pk, gun_burst_pk
 
 Progress = Callable[[str, int, int], None]
 
@@ -63,12 +83,20 @@ SOLUTION_RETRY_S = 5.0
 #: Integration step of the launch-solution search (coarser than the flown salvo), s.
 SOLUTION_DT_S = 0.2
 
-#: Reaction time used when a battalion's command post has none in the library, s (55K6E value).
-DEFAULT_REACTION_S = 10.0
+#: Presented area of a threat to a gun burst, m², by threat class. ASSUMED: area normal to the
+#: line of fire of a target seen from the front quarter -- a fighter's frontal/planform mix
+#: ~10 m², a helicopter (rotor disc excluded) ~15 m², a cruise missile or ARM body and wings
+#: ~0.5 / 0.2 m², a tactical drone ~1 m², a ballistic missile body ~1 m²; Ball (2003) uses the
+#: presented area of the vulnerable target in exactly this role.
+GUN_TARGET_AREA_M2 = {"aircraft": 10.0, "helicopter": 15.0, "cruise_missile": 0.5, "drone": 1.0,
+                      "arm": 0.2, "ballistic_missile": 1.0}
 
-#: Event kinds in the log, with their order at equal times (lower first).
-EVENT_PRIORITY = {"first_detection": 0, "track_confirmed": 1, "intercept": 2, "miss": 2,
-                  "kill": 3, "assign": 4, "launch": 5, "missile_exhausted": 6, "leak": 7}
+#: Event kinds in the log, with their order at equal times (lower first): state changes, what
+#: the picture shows, outcomes known at that time, then the decisions taken on them.
+EVENT_PRIORITY = {"command_post_lost": 0, "autonomous": 1, "first_detection": 2,
+                  "track_confirmed": 3, "reload": 4, "intercept": 5, "miss": 5, "kill": 6,
+                  "assign": 7, "gun_burst": 8, "launch": 9, "guidance_mode": 10,
+                  "missile_exhausted": 11, "gun_exhausted": 11, "leak": 12}
 
 
 @dataclass(frozen=True)
@@ -80,7 +108,7 @@ class EngagementConfig:
     air_picture : AirPictureConfig
         Sensing and tracking settings (the report clock is the decision clock).
     doctrine : Doctrine
-        Salvo, firing policy, minimum Pk, reserve.
+        Salvo, firing policy, minimum Pk, reserve, engagement cap per threat and unit.
     assignment : {'optimal', 'greedy'}
     link_latency_s : float
         Delay of the fused picture at the command posts, s.
@@ -95,6 +123,9 @@ class EngagementConfig:
         A threat ending its route within this distance of a defended asset has leaked to it.
     flyout_dt_s : float
         Inner integration step of the missile flyout, s.
+    gun_target_area_m2 : dict
+        Presented area of a threat to a gun burst by threat class, m² (ASSUMED,
+        :data:`GUN_TARGET_AREA_M2`).
     """
 
     air_picture: AirPictureConfig = field(
@@ -107,21 +138,8 @@ class EngagementConfig:
     expected_pk: float = 0.7
     leak_radius_m: float = 5000.0
     flyout_dt_s: float = 0.1
-
-
-@dataclass
-class FireUnit:
-    """A battalion as a fire unit (mutable run state: inventory, busy channels)."""
-
-    id: str
-    lat_deg: float
-    lon_deg: float
-    ground_msl_m: float
-    reaction_time_s: float
-    channels: int
-    missiles: dict[str, MissileSite]
-    rounds: dict[str, int]
-    busy_until: list[float] = field(default_factory=list)
+    gun_target_area_m2: dict = field(default_factory=lambda: dict(GUN_TARGET_AREA_M2),
+                                     hash=False)
 
 
 @dataclass(frozen=True)
@@ -129,9 +147,13 @@ class EngagementResult:
     """What :func:`run_engagement` produced (pandas DataFrames).
 
     ``events``: time_s, event, unit_id, missile_type, missile_id, truth_id, object_id, track_id,
-    miss_m, pk, detail. ``missiles``: flown missile trajectories (time_s, missile_id, lat_deg,
-    lon_deg, alt_msl_m). ``fates``: one row per threat. ``engagements``: kill-chain timeline.
-    ``magazine``: rounds left per unit and missile type over time.
+    miss_m, pk, detail (``missile_id`` of a gun burst and its kill: the burst's id).
+    ``missiles``: flown missile trajectories (time_s, missile_id, missile_type, unit_id,
+    lat_deg, lon_deg, alt_msl_m), and each gun burst as a straight line from the guns to the
+    target over the burst. ``fates``: one row per threat.
+    ``engagements``: kill-chain timeline (one row per missile salvo or gun burst, ``weapon``
+    says which). ``magazine``: rounds aboard per unit and missile type (gun ammunition under
+    the gun's id) over time.
     """
 
     picture: AirPicture
@@ -153,114 +175,292 @@ def run_engagement(scenario: Scenario, seed: int | None = None, figure_set: str 
     config = config or EngagementConfig()
     if config.assignment not in ("optimal", "greedy"):
         raise InputError(f"assignment {config.assignment!r}: allowed values are optimal, greedy")
+    if not (np.isfinite(config.link_latency_s) and config.link_latency_s >= 0):
+        raise InputError(f"link_latency_s {config.link_latency_s!r}: allowed values are finite "
+                         "numbers >= 0 (s)")
     pic = simulate_air_picture(scenario, seed, figure_set, config.air_picture, dem_path, progress)
-    run_seed = pic.provenance["seed"]
-    rng = np.random.default_rng(np.random.SeedSequence([run_seed, 0xE1]))
-    units, notes = _fire_units(scenario, pic, figure_set)
-    assets = _assets(scenario, pic)
-    log = _Log()
-    first_det, confirmed_at = _picture_events(pic, log)
-    fused = pic.tracks[pic.tracks["tracker"] == FUSED]
-    radar_tracks = pic.tracks[pic.tracks["tracker"] != FUSED]
-    n_obj = pic.trajectories.n_objects
-    kill_time = np.full(n_obj, np.inf)
-    busy_target = np.full(n_obj, -np.inf)          # missiles in flight (or look) until
-    fired_at = np.zeros(n_obj, dtype=int)
-    heap: list[tuple] = []
-    no_solution_until: dict[tuple[str, int], float] = {}
-    missiles, engagements = [], []
-    magazine = [{"time_s": 0.0, "unit_id": u.id, "missile_type": m, "rounds": r}
-                for u in units for m, r in u.rounds.items()]
-    times = np.unique(fused["time_s"].to_numpy())
-    for t in times:
-        while heap and heap[0][0] <= t:
-            _apply(heapq.heappop(heap)[3], kill_time, log)
-        view = fused[np.isclose(fused["time_s"], _latest(times, t - config.link_latency_s))]
-        tid = view["truth_id"].to_numpy()
-        known_dead = (tid >= 0) & (kill_time[np.maximum(tid, 0)] <= t)
-        engaged = (tid >= 0) & (busy_target[np.maximum(tid, 0)] > t)
-        view = view[~known_dead & ~engaged]
-        if view.empty or not units:
-            continue
-        threats = evaluate_threats(view, assets)
-        view = view.set_index("track_id").loc[threats["track_id"]].reset_index()
-        choice, pk = _feasibility(units, view, t, pic, radar_tracks, config)
-        for u in units:
-            u.busy_until = [b for b in u.busy_until if b > t]
-        rounds = np.array([sum(u.rounds.values()) for u in units])
-        channels = np.array([max(u.channels - len(u.busy_until), 0) for u in units])
-        assign = assign_optimal if config.assignment == "optimal" else assign_greedy
-        plan = assign(threats["threat_value"].to_numpy(), pk, rounds, channels,
-                      doctrine=config.doctrine)
-        for row in plan.itertuples():
-            u, k = units[row.unit], int(row.threat)
-            missile = choice[row.unit][k]
-            n = min(int(row.n_missiles), u.rounds[missile])
-            if n <= 0:
-                continue
-            truth = int(view["truth_id"].iloc[k])
-            track_id = int(view["track_id"].iloc[k])
-            if no_solution_until.get((u.id, truth), -np.inf) > t:
-                continue
-            outcome = _fire(u, missile, n, truth, t, pic, config, rng)
-            if outcome is None:
-                no_solution_until[(u.id, truth)] = t + SOLUTION_RETRY_S
-                continue
-            u.rounds[missile] -= n
-            fired_at[truth] += n
-            t_launch, t_end = t + u.reaction_time_s, float(np.nanmax(outcome["end_s"]))
-            u.busy_until.append(t_end)
-            busy_target[truth] = t_end + config.air_picture.report_interval_s
-            magazine.append({"time_s": t_launch, "unit_id": u.id, "missile_type": missile,
-                             "rounds": u.rounds[missile]})
-            common = {"unit_id": u.id, "missile_type": missile, "truth_id": truth,
-                      "object_id": pic.trajectories.ids[truth], "track_id": track_id}
-            log.add(time_s=t, event="assign", detail=threats["reasons"].iloc[k], **common)
-            for i, mid in enumerate(outcome["ids"]):
-                log.add(time_s=t_launch, event="launch", missile_id=mid, **common)
-                ev = dict(time_s=float(outcome["end_s"][i]), missile_id=mid,
-                          miss_m=float(outcome["miss_m"][i]), pk=float(outcome["pk"][i]),
-                          **common)
-                kind = "intercept" if outcome["intercept"][i] else "miss"
-                heapq.heappush(heap, (ev["time_s"], EVENT_PRIORITY[kind], log.next_seq(),
-                                      {**ev, "event": kind}))
-                if outcome["killed"][i]:
-                    heapq.heappush(heap, (ev["time_s"], EVENT_PRIORITY["kill"], log.next_seq(),
-                                          {**ev, "event": "kill"}))
-            if u.rounds[missile] == 0:
-                log.add(time_s=t_launch, event="missile_exhausted", **common)
-            missiles.append(outcome["trajectory"])
-            engagements.append({
-                "unit_id": u.id, "missile_type": missile, "missiles": n, "truth_id": truth,
-                "object_id": pic.trajectories.ids[truth], "track_id": track_id,
-                "first_detection_s": first_det.get(truth, np.nan),
-                "track_confirmed_s": confirmed_at.get(truth, np.nan),
-                "assign_s": t, "launch_s": t_launch,
-                "intercept_s": float(np.nanmin(outcome["end_s"])),
-                "killed": bool(outcome["killed"].any())})
-    while heap:
-        _apply(heapq.heappop(heap)[3], kill_time, log)
-    fates = _fates(pic, kill_time, fired_at, assets, config, log)
-    events = log.frame()
-    result_pic = _without_dead(pic, kill_time)
-    engagements_df = _timeline(pd.DataFrame(engagements))
-    magazine_df = pd.DataFrame(magazine).sort_values(["time_s", "unit_id", "missile_type"],
-                                                     kind="stable", ignore_index=True)
-    missiles_df = (pd.concat(missiles, ignore_index=True) if missiles
-                   else pd.DataFrame(columns=["time_s", "missile_id", "lat_deg", "lon_deg",
-                                              "alt_msl_m"]))
+    dep = pic.deployment
+    units, notes = build_fire_units([b for b in scenario.battalions if b.active],
+                                    list(dep.missiles), list(dep.radars), set(aero_ids()),
+                                    load_library(), figure_set)
+    fight = _Fight(pic, units, _assets(scenario, pic), config)
+    fight.run()
+    fates = _fates(pic, fight.kill_time, fight.fired_at, fight.assets, config, fight.log)
+    events = fight.log.frame()
+    magazine_df = pd.DataFrame(fight.magazine).sort_values(
+        ["time_s", "unit_id", "missile_type"], kind="stable", ignore_index=True)
+    missiles_df = (pd.concat(fight.missiles, ignore_index=True) if fight.missiles
+                   else pd.DataFrame(columns=["time_s", "missile_id", "missile_type", "unit_id",
+                                              "lat_deg", "lon_deg", "alt_msl_m"]))
     summary = _summary(units, events, fates, config, pic, notes)
-    return EngagementResult(result_pic, events, missiles_df, fates, engagements_df,
-                            magazine_df, summary)
+    return EngagementResult(_without_dead(pic, fight.kill_time), events, missiles_df, fates,
+                            _timeline(pd.DataFrame(fight.engagements)), magazine_df, summary)
 
 
-def _apply(ev: dict, kill_time: np.ndarray, log: _Log) -> None:
-    """Apply a scheduled outcome: log it; a kill of an already destroyed threat is not logged."""
-    if ev["event"] == "kill":
-        if kill_time[ev["truth_id"]] <= ev["time_s"]:
+class _Fight:
+    """Run state of one engagement run and the decision loop on the report clock."""
+
+    def __init__(self, pic: AirPicture, units: list[FireUnit], assets: pd.DataFrame,
+                 config: EngagementConfig) -> None:
+        self.pic, self.units, self.assets, self.config = pic, units, assets, config
+        self.rng = np.random.default_rng(np.random.SeedSequence([pic.provenance["seed"], 0xE1]))
+        self.log = _Log()
+        self.first_det, self.confirmed_at = _picture_events(pic, self.log)
+        n_obj, n_units = pic.trajectories.n_objects, len(units)
+        self.kill_time = np.full(n_obj, np.inf)
+        self.engaged_until = np.full((n_units, n_obj), -np.inf)  # in flight (or look) until
+        self.n_engaged = np.zeros((n_units, n_obj), dtype=int)
+        self.fired_at = np.zeros(n_obj, dtype=int)
+        self.heap: list[tuple] = []
+        self.no_solution_until: dict[tuple[str, int], float] = {}
+        self.missiles: list[pd.DataFrame] = []
+        self.engagements: list[dict] = []
+        self.magazine = [{"time_s": 0.0, "unit_id": u.id, "missile_type": m, "rounds": r}
+                         for u in units for m, r in u.rounds.items()]
+        self.magazine += [{"time_s": 0.0, "unit_id": u.id, "missile_type": u.gun.id,
+                           "rounds": u.gun.rounds} for u in units if u.gun is not None]
+        tracks = pic.tracks.sort_values("time_s", kind="stable")
+        self.fused = tracks[tracks["tracker"] == FUSED]
+        self.fused_times = self.fused["time_s"].to_numpy()
+        self.radar_tracks = tracks[tracks["tracker"] != FUSED]
+        self.radar_times = self.radar_tracks["time_s"].to_numpy()
+        self.own = {u.id: self.radar_tracks[self.radar_tracks["tracker"].isin(u.radar_ids)]
+                    for u in units}
+        for u in units:
+            if np.isfinite(u.command_post_lost_s):
+                self.log.add(time_s=u.command_post_lost_s, event="command_post_lost",
+                             unit_id=u.id, detail="no fused picture, no cooperative engagement")
+                self.log.add(time_s=u.command_post_lost_s, event="autonomous", unit_id=u.id,
+                             detail="engaging on own radars: " + ", ".join(u.radar_ids))
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run(self) -> None:
+        lag = self.config.link_latency_s
+        for t in np.unique(self.pic.tracks["time_s"].to_numpy()):
+            while self.heap and self.heap[0][0] <= t:
+                self._apply(heapq.heappop(self.heap)[3])
+            for u in self.units:
+                self._reloaded(u, t)
+            networked = [i for i, u in enumerate(self.units) if u.command_post_lost_s > t]
+            seen = _latest(self.fused_times, t - lag)
+            if networked and seen is not None:
+                self._decide(networked, _at(self.fused, self.fused_times, seen), t)
+            for i, u in enumerate(self.units):
+                if u.command_post_lost_s <= t:
+                    self._decide([i], self._own_picture(u, t), t)
+        while self.heap:
+            self._apply(heapq.heappop(self.heap)[3])
+
+    def _apply(self, ev: dict) -> None:
+        """Apply a scheduled outcome: log it; a kill of an already destroyed threat is not logged."""
+        if ev["event"] == "kill":
+            if self.kill_time[ev["truth_id"]] <= ev["time_s"]:
+                return
+            self.kill_time[ev["truth_id"]] = ev["time_s"]
+        self.log.add(**ev)
+
+    def _reloaded(self, u: FireUnit, t: float) -> None:
+        for done, i, refill in u.complete_reloads(t):
+            group = u.launchers[i].group
+            self.log.add(time_s=done, event="reload", unit_id=u.id,
+                         missile_type=", ".join(refill),
+                         detail=f"launcher {i + 1} reloaded with "
+                                + ", ".join(f"{n} × {m}" for m, n in refill.items())
+                                + f" (started {done - u.reload_time_s[group]:.0f} s; spares "
+                                + ", ".join(f"{u.spare(m)} × {m}" for m in refill) + " left)")
+            self.magazine += [{"time_s": done, "unit_id": u.id, "missile_type": m,
+                               "rounds": u.rounds[m]} for m in refill]
+
+    def _own_picture(self, u: FireUnit, t: float) -> pd.DataFrame:
+        """An autonomous unit's picture: its own radars' latest tracks, one per target."""
+        own = self.own[u.id]
+        times = own["time_s"].to_numpy()
+        seen = _latest(times, t)
+        if seen is None:
+            return own.iloc[:0]
+        now = _at(own, times, seen)
+        rank = now["tracker"].map({r: k for k, r in enumerate(u.radar_ids)})
+        now = now.assign(_rank=rank.to_numpy()).sort_values(["_rank", "track_id"], kind="stable")
+        real = now["truth_id"] >= 0
+        keep = ~(real & now["truth_id"].duplicated())
+        return now[keep].drop(columns="_rank")
+
+    # -- one decision of one command post (or autonomous unit) -------------------------------
+    def _decide(self, members: list[int], view: pd.DataFrame, t: float) -> None:
+        tid = view["truth_id"].to_numpy()
+        safe = np.maximum(tid, 0)
+        known_dead = (tid >= 0) & (self.kill_time[safe] <= t)
+        engaged = (tid >= 0) & (self.engaged_until[members][:, safe].max(axis=0) > t)
+        view = view[~known_dead & ~engaged]
+        if view.empty:
             return
-        kill_time[ev["truth_id"]] = ev["time_s"]
-    log.add(**ev)
+        # Rows are keyed by position: track ids of different radars' trackers may coincide.
+        threats = evaluate_threats(view.assign(track_id=np.arange(len(view))), self.assets)
+        view = view.iloc[threats["track_id"].to_numpy()].reset_index(drop=True)
+        units = [self.units[i] for i in members]
+        recent = self._recent(t)
+        choice, pk = _feasibility(units, view, t, self.pic, recent, self.config)
+        truth = view["truth_id"].to_numpy()
+        cap = self.config.doctrine.engagement_cap
+        if cap is not None:
+            pk[self.n_engaged[members][:, np.maximum(truth, 0)] >= cap] = 0.0
+        free = [u.free_channels(t) for u in units]
+        rounds = np.array([sum(u.rounds.values()) for u in units])
+        guidance = np.array([rounds[k] if g is None else g for k, (_, g) in enumerate(free)])
+        assign = assign_optimal if self.config.assignment == "optimal" else assign_greedy
+        plan = assign(threats["threat_value"].to_numpy(), pk, rounds,
+                      np.array([c for c, _ in free]), doctrine=self.config.doctrine,
+                      guidance_channels=guidance)
+        taken = set()
+        for row in plan.itertuples():
+            k = int(row.threat)
+            missile = choice[row.unit][k]
+            if missile is not None and self._fire(members[row.unit], missile,
+                                                  int(row.n_missiles), view.iloc[k],
+                                                  threats["reasons"].iloc[k], t):
+                taken.add(k)
+        for iu in members:
+            if self.units[iu].gun is not None:
+                self._gun(iu, view, threats, recent, taken, t)
+
+    def _recent(self, t: float) -> pd.DataFrame:
+        """Per-radar tracks of the last two report periods (what the radars hold now)."""
+        window = 2 * self.config.air_picture.report_interval_s
+        lo, hi = np.searchsorted(self.radar_times, [t - window + 1e-9, t + 1e-9], side="right")
+        return self.radar_tracks.iloc[lo:hi]
+
+    # -- missiles ---------------------------------------------------------------------------
+    def _fire(self, iu: int, missile: str, n: int, track: pd.Series, reasons: str,
+              t: float) -> bool:
+        """Fire a salvo of ``n`` missiles at the track's target; ``False`` if it is not fired."""
+        u, truth = self.units[iu], int(track["truth_id"])
+        if n <= 0 or self.no_solution_until.get((u.id, truth), -np.inf) > t:
+            return False
+        plan = u.plan_salvo(missile, n, t + u.reaction_time_s)
+        outcome = _fly_salvo(u, missile, plan, truth, self.pic, self.config, self.rng)
+        if outcome is None:
+            self.no_solution_until[(u.id, truth)] = t + SOLUTION_RETRY_S
+            return False
+        u.commit_salvo(missile, plan)
+        n = len(plan)
+        self.fired_at[truth] += n
+        self.n_engaged[iu, truth] += 1
+        release = outcome["release_s"]
+        t_end = float(np.nanmax(outcome["end_s"]))
+        u.guidance_busy += [float(r) for r in release]
+        u.target_busy.append(float(np.max(release)))
+        self.engaged_until[iu, truth] = t_end + self.config.air_picture.report_interval_s
+        common = {"unit_id": u.id, "missile_type": missile, "truth_id": truth,
+                  "object_id": self.pic.trajectories.ids[truth], "track_id": int(track["track_id"])}
+        self.log.add(time_s=t, event="assign", detail=reasons, **common)
+        terminal = ("terminal (active seeker acquired)" if _active_seeker(missile)
+                    else "terminal (seeker acquired, semi-active / track-via-missile)")
+        for i, mid in enumerate(outcome["ids"]):
+            t_launch, end = float(outcome["launch_s"][i]), float(outcome["end_s"][i])
+            self.log.add(time_s=t_launch, event="launch", missile_id=mid, **common)
+            self.magazine.append({"time_s": t_launch, "unit_id": u.id, "missile_type": missile,
+                                  "rounds": u.rounds[missile] + n - 1 - i})
+            for when, detail in ((outcome["command_s"][i], "command"),
+                                 (outcome["terminal_s"][i], terminal)):
+                if np.isfinite(when) and when <= end:
+                    self.log.add(time_s=float(when), event="guidance_mode", missile_id=mid,
+                                 detail=detail, **common)
+            ev = dict(time_s=end, missile_id=mid, miss_m=float(outcome["miss_m"][i]),
+                      pk=float(outcome["pk"][i]), **common)
+            kind = "intercept" if outcome["intercept"][i] else "miss"
+            self._schedule({**ev, "event": kind})
+            if outcome["killed"][i]:
+                self._schedule({**ev, "event": "kill"})
+        last = float(outcome["launch_s"][-1])
+        pending = {m for _, _, refill in u.reloads for m in refill}
+        if u.rounds[missile] == 0 and missile not in pending:
+            self.log.add(time_s=last, event="missile_exhausted", **common)
+        self.missiles.append(outcome["trajectory"])
+        self.engagements.append({
+            "unit_id": u.id, "weapon": "missile", "missile_type": missile, "missiles": n,
+            "truth_id": truth, "object_id": common["object_id"], "track_id": common["track_id"],
+            "first_detection_s": self.first_det.get(truth, np.nan),
+            "track_confirmed_s": self.confirmed_at.get(truth, np.nan),
+            "assign_s": t, "launch_s": float(outcome["launch_s"][0]),
+            "intercept_s": float(np.nanmin(outcome["end_s"])),
+            "killed": bool(outcome["killed"].any())})
+        return True
+
+    def _schedule(self, ev: dict) -> None:
+        heapq.heappush(self.heap, (ev["time_s"], EVENT_PRIORITY[ev["event"]], self.log.next_seq(),
+                                   ev))
+
+    # -- guns -------------------------------------------------------------------------------
+    def _gun(self, iu: int, view: pd.DataFrame, threats: pd.DataFrame, recent: pd.DataFrame,
+             taken: set[int], t: float) -> None:
+        """One burst at the most threatening target inside the gun envelope (module notes)."""
+        u = self.units[iu]
+        gun = u.gun
+        assert gun is not None
+        targets_free, _ = u.free_channels(t)
+        if gun.rounds <= 0 or gun.busy_until_s > t or targets_free < 1:
+            return
+        cap = self.config.doctrine.engagement_cap
+        held = set(recent.loc[recent["tracker"].isin(u.radar_ids), "truth_id"])
+        site = np.array(geodetic2enu(u.lat_deg, u.lon_deg, u.ground_msl_m, *self.pic.frame_origin))
+        aim = (view[["x_m", "y_m", "z_m"]].to_numpy() - site
+               + view[["vx_m_s", "vy_m_s", "vz_m_s"]].to_numpy() * u.reaction_time_s)
+        inside = ((np.linalg.norm(aim, axis=1) <= gun.max_range_m)
+                  & (aim[:, 2] >= gun.min_altitude_m) & (aim[:, 2] <= gun.max_altitude_m))
+        for k in range(len(view)):
+            truth = int(view["truth_id"].iloc[k])
+            if (k in taken or truth < 0 or not inside[k] or truth not in held
+                    or (cap is not None and self.n_engaged[iu, truth] >= cap)):
+                continue
+            self._burst(iu, truth, view.iloc[k], threats["reasons"].iloc[k], t)
+            return
+
+    def _burst(self, iu: int, truth: int, track: pd.Series, reasons: str, t: float) -> None:
+        u = self.units[iu]
+        gun = u.gun
+        assert gun is not None
+        t_fire = t + u.reaction_time_s
+        n = min(gun.rounds_per_burst, gun.rounds)
+        origin = (u.lat_deg, u.lon_deg, u.ground_msl_m)
+        target = _target(self.pic, truth, origin)
+        pos, _ = target(t_fire)
+        range_m = max(float(np.linalg.norm(pos[0])), 1.0)
+        kind = load_library().get(self.pic.trajectories.types[truth]).threat_class
+        pk = float(gun_burst_pk(range_m, n, gun.dispersion_rad * 1e3,
+                                self.config.gun_target_area_m2[kind], gun.pk_per_hit))
+        killed = bool(self.rng.random() < pk)
+        t_end = t_fire + gun.burst_s
+        gun.rounds -= n
+        gun.busy_until_s = t_end
+        u.target_busy.append(t_end)
+        self.n_engaged[iu, truth] += 1
+        self.engaged_until[iu, truth] = t_end + self.config.air_picture.report_interval_s
+        common = {"unit_id": u.id, "missile_type": gun.id, "truth_id": truth,
+                  "object_id": self.pic.trajectories.ids[truth], "track_id": int(track["track_id"])}
+        burst = f"{u.id}-{gun.id}-{t_fire:.0f}"
+        self.log.add(time_s=t, event="assign", detail=reasons, **common)
+        self.log.add(time_s=t_fire, event="gun_burst", pk=pk, missile_id=burst,
+                     detail=f"{n} rounds at {range_m / 1000:.2f} km", **common)
+        # The burst as a replay object: from the guns to the target over the burst.
+        end, _ = target(t_end)
+        lat, lon, alt = enu2geodetic(np.array([0.0, end[0, 0]]), np.array([0.0, end[0, 1]]),
+                                     np.array([0.0, end[0, 2]]), *origin)
+        self.missiles.append(pd.DataFrame({
+            "time_s": [t_fire, t_end], "missile_id": burst, "missile_type": gun.id,
+            "unit_id": u.id, "lat_deg": lat, "lon_deg": lon, "alt_msl_m": alt}))
+        self.magazine.append({"time_s": t_fire, "unit_id": u.id, "missile_type": gun.id,
+                              "rounds": gun.rounds})
+        if killed:
+            self._schedule({"time_s": t_end, "event": "kill", "pk": pk, "missile_id": burst,
+                            **common})
+        if gun.rounds == 0:
+            self.log.add(time_s=t_fire, event="gun_exhausted", **common)
+        self.engagements.append({
+            "unit_id": u.id, "weapon": "gun", "missile_type": gun.id, "missiles": 0,
+            "gun_rounds": n, "truth_id": truth, "object_id": common["object_id"],
+            "track_id": common["track_id"], "first_detection_s": self.first_det.get(truth, np.nan),
+            "track_confirmed_s": self.confirmed_at.get(truth, np.nan), "assign_s": t,
+            "launch_s": t_fire, "intercept_s": t_end, "killed": killed})
 
 
 class _Log:
@@ -288,49 +488,20 @@ class _Log:
         for col in ("truth_id", "track_id"):
             df[col] = df[col].fillna(-1).astype(np.int64)
         for col in ("unit_id", "missile_type", "missile_id", "object_id", "detail"):
-            df[col] = df[col].fillna("").astype(str)
+            df[col] = df[col].astype(object).fillna("").astype(str)
         return df.drop(columns=["seq", "priority"])
 
 
-def _latest(times: np.ndarray, t: float) -> float:
-    """Latest report time ≤ t (the first one if none)."""
-    i = int(np.searchsorted(times, t, side="right")) - 1
-    return float(times[max(i, 0)])
+def _latest(times: np.ndarray, t: float) -> float | None:
+    """Latest report time ≤ t in sorted ``times`` (``None`` if there is none yet)."""
+    i = int(np.searchsorted(times, t + 1e-9, side="right")) - 1
+    return None if i < 0 else float(times[i])
 
 
-def _fire_units(scenario: Scenario, pic: AirPicture, figure_set: str
-                ) -> tuple[list[FireUnit], list[str]]:
-    """Battalions with missiles as fire units: inventory, reaction time, fire channels.
-
-    Missile types without a calibrated flyout model are left out, and the returned notes say so.
-    """
-    lib = load_library()
-    dep = pic.deployment
-    battalions = {b.id: b for b in scenario.battalions}
-    flyable = set(aero_ids())
-    units, notes = [], []
-    for bn_id in dict.fromkeys(m.battalion_id for m in dep.missiles):
-        sites = {m.missile_id: m for m in dep.missiles if m.battalion_id == bn_id}
-        for m_id in sorted(set(sites) - flyable):
-            notes.append(f"{bn_id}: {m_id} is not fired (no calibrated flyout model yet).")
-            sites.pop(m_id)
-        if not sites:
-            continue
-        first = next(iter(sites.values()))
-        cp = battalions[bn_id].command_post
-        if cp and "reaction_time_s" in lib.get(cp).figures:
-            reaction = lib.get(cp).si("reaction_time_s", figure_set)
-        else:
-            reaction = DEFAULT_REACTION_S
-            notes.append(f"{bn_id}: no command-post reaction time in the library; "
-                         f"{DEFAULT_REACTION_S:g} s ASSUMED (the 55K6E figure).")
-        fcr = {r.type_id for r in dep.radars if any(r.id in m.guided_by for m in sites.values())}
-        channels = [int(lib.get(t).pick("simultaneous_targets_count", figure_set))
-                    for t in fcr if "simultaneous_targets_count" in lib.get(t).figures]
-        units.append(FireUnit(bn_id, first.lat_deg, first.lon_deg, first.ground_msl_m,
-                              float(reaction), max(channels, default=1), sites,
-                              {m: s.rounds for m, s in sites.items()}))
-    return units, notes
+def _at(frame: pd.DataFrame, times: np.ndarray, t: float) -> pd.DataFrame:
+    """Rows of a frame sorted by time (``times``, its time column) reported at ``t``."""
+    lo, hi = np.searchsorted(times, [t - 1e-9, t + 1e-9])
+    return frame.iloc[lo:hi]
 
 
 def _assets(scenario: Scenario, pic: AirPicture) -> pd.DataFrame:
@@ -360,44 +531,47 @@ def _picture_events(pic: AirPicture, log: _Log) -> tuple[dict[int, float], dict[
 
 
 def _feasibility(units: list[FireUnit], view: pd.DataFrame, t: float, pic: AirPicture,
-                 radar_tracks: pd.DataFrame, config: EngagementConfig
+                 recent: pd.DataFrame, config: EngagementConfig
                  ) -> tuple[list[list[str | None]], np.ndarray]:
     """Per (unit, threat): the missile to use (shortest-ranged feasible, saving long-range rounds)
     and the planning Pk (``expected_pk`` if feasible, else 0).
 
-    Feasible: rounds left; the predicted intercept point (target extrapolated at constant velocity
-    over reaction time + time of flight at the missile's mean planning speed) lies inside the
-    published range and altitude limits; and guidance is possible — an active-seeker missile
-    needs only the fused track (cooperative engagement), a command-guided one a confirmed track of
-    the same target held by one of the battalion's engagement radars in the last 2 report periods.
+    Feasible: a real target (not a false track); rounds aboard; the predicted intercept point
+    (target extrapolated at constant velocity over reaction time + time of flight at the
+    missile's mean planning speed), expressed in the launcher's ENU frame (great-circle ground
+    range, height above the launcher's level on the sphere, as the flyout measures them), lies
+    inside the published range and altitude limits; and
+    guidance is possible — an active-seeker missile needs only the track it is given
+    (cooperative engagement on the fused picture), a command-guided or semi-active one a
+    confirmed track of the same target held by one of the battalion's engagement radars in the
+    last 2 report periods (``recent``).
     """
     pos = view[["x_m", "y_m", "z_m"]].to_numpy()
     vel = view[["vx_m_s", "vy_m_s", "vz_m_s"]].to_numpy()
     truth = view["truth_id"].to_numpy()
-    recent = radar_tracks[(radar_tracks["time_s"] <= t)
-                          & (radar_tracks["time_s"] > t - 2 * config.air_picture.report_interval_s)]
     choice: list[list[str | None]] = []
     pk = np.zeros((len(units), len(view)))
     for iu, u in enumerate(units):
-        e, n, up = geodetic2enu(u.lat_deg, u.lon_deg, u.ground_msl_m, *pic.frame_origin)
-        site = np.array([e, n, up])
+        origin = (u.lat_deg, u.lon_deg, u.ground_msl_m)
+        rel = _reframe(pos, pic.frame_origin, origin)
+        vel_u = _reframe(pos + vel, pic.frame_origin, origin) - rel
         row: list[str | None] = [None] * len(view)
+        rounds = u.rounds
         for m_id, m in sorted(u.missiles.items(), key=lambda kv: kv[1].max_range_m):
-            if u.rounds[m_id] <= 0:
+            if rounds[m_id] <= 0:
                 continue
             speed = _planning_speed(m_id)
-            rel = pos - site
             tof = np.linalg.norm(rel, axis=1) / speed
             for _ in range(2):
-                aim = rel + vel * (u.reaction_time_s + tof)[:, None]
+                aim = rel + vel_u * (u.reaction_time_s + tof)[:, None]
                 tof = np.linalg.norm(aim, axis=1) / speed
-            ground = np.hypot(aim[:, 0], aim[:, 1])
-            height = aim[:, 2]
-            ok = ((ground >= m.min_range_m) & (ground <= m.max_range_m)
+            ground = ground_range_m(aim)
+            height = altitude_m(aim)
+            ok = ((truth >= 0) & (ground >= m.min_range_m) & (ground <= m.max_range_m)
                   & (height >= m.min_altitude_m) & (height <= m.max_altitude_m))
             if not _active_seeker(m_id):
                 held = set(recent.loc[recent["tracker"].isin(m.guided_by), "truth_id"])
-                ok &= np.isin(truth, list(held)) & (truth >= 0)
+                ok &= np.isin(truth, list(held))
             for k in np.flatnonzero(ok):
                 if row[k] is None:
                     row[k] = m_id
@@ -412,18 +586,24 @@ def _planning_speed(missile_id: str) -> float:
 
 
 def _active_seeker(missile_id: str) -> bool:
-    """Whether the library describes an active radar terminal seeker (cooperative engagement)."""
+    """Whether the library describes an active radar terminal seeker (not "semi-active")."""
     item = load_library().get(missile_id)
     text = " ".join(str(f.value) for name, f in item.facts() if name == "guidance")
-    return "active" in text.lower()
+    return re.search(r"(?<!semi-)(?<!semi )\bactive", text.lower()) is not None
 
 
-def _target_fn(pic: AirPicture, truth: int, n: int, origin: tuple[float, float, float]
-               ) -> Callable[[float], tuple[np.ndarray, np.ndarray]]:
-    """True state of one threat, repeated for ``n`` missiles, in the launcher's ENU frame.
+def _reframe(pos_enu_m: np.ndarray, from_origin: tuple[float, float, float],
+             to_origin: tuple[float, float, float]) -> np.ndarray:
+    """(n, 3) ENU positions about ``from_origin`` re-expressed about ``to_origin`` (via ECEF)."""
+    ecef = enu2ecef(pos_enu_m[:, 0], pos_enu_m[:, 1], pos_enu_m[:, 2], *from_origin)
+    return np.stack(ecef2enu(*ecef, *to_origin), axis=-1).reshape(-1, 3)
 
-    The truth is converted to the launcher frame once on its time grid; the flyout's many
-    sub-step queries then interpolate linearly (velocity: finite differences of the grid).
+
+def _target(pic: AirPicture, truth: int, origin: tuple[float, float, float]) -> SampledTarget:
+    """True state of one threat in the launcher's ENU frame, on its truth time grid.
+
+    Converted to the launcher frame once; the flyout interpolates it linearly in time
+    (velocity: finite differences of the grid), shared by every missile of a salvo.
     """
     traj = pic.trajectories
     active = traj.active[:, truth]
@@ -432,74 +612,94 @@ def _target_fn(pic: AirPicture, truth: int, n: int, origin: tuple[float, float, 
                              traj.alt_msl_m[active, truth], *origin)
     pos = np.stack([e, nn, up], axis=-1)
     vel = np.gradient(pos, t_grid, axis=0) if t_grid.size > 1 else np.zeros_like(pos)
-
-    def target(tt: float) -> tuple[np.ndarray, np.ndarray]:
-        k = int(np.clip(np.searchsorted(t_grid, tt) - 1, 0, max(t_grid.size - 2, 0)))
-        w = 0.0 if t_grid.size < 2 else float(np.clip((tt - t_grid[k]) / (t_grid[k + 1] -
-                                                                          t_grid[k]), 0.0, 1.0))
-        p = pos[k] if t_grid.size < 2 else (1 - w) * pos[k] + w * pos[k + 1]
-        return np.tile(p, (n, 1)), np.tile(vel[k], (n, 1))
-
-    return target
+    return SampledTarget(t_grid, pos, vel)
 
 
-def _launch_solution(aero, pic: AirPicture, truth: int, origin: tuple[float, float, float],
-                     t0: float, config: EngagementConfig) -> tuple[float, float, float] | None:
+def _direction(target: SampledTarget, t0: float) -> tuple[float, float]:
+    """Elevation and azimuth (rad, clockwise from north) of the target at ``t0``."""
+    pos, _ = target(t0)
+    return (float(np.arctan2(pos[0, 2], np.hypot(pos[0, 0], pos[0, 1]))),
+            float(np.arctan2(pos[0, 0], pos[0, 1])))
+
+
+def _launch_loft(aero, pic: AirPicture, truth: int, origin: tuple[float, float, float],
+                 t0: float, config: EngagementConfig) -> float | None:
     """Fire-control launch solution: the loft (of :data:`LOFTS_DEG`) giving the earliest
-    intercept, with launch elevation = elevation of the target + loft and azimuth towards it.
+    intercept, launched at the target's elevation + loft and towards its azimuth.
 
     ``None`` when no loft intercepts: the target is outside the kinematic launch envelope, and
     the fire unit does not launch (launch acceptability).
     """
     k = len(LOFTS_DEG)
-    pos, _ = _target_fn(pic, truth, 1, origin)(t0)
-    az = float(np.arctan2(pos[0, 0], pos[0, 1]))
-    el = float(np.arctan2(pos[0, 2], np.hypot(pos[0, 0], pos[0, 1])))
+    target = _target(pic, truth, origin)
+    el, az = _direction(target, t0)
     lofts = np.radians(LOFTS_DEG)
-    res = fly(aero, np.zeros((k, 3)), _target_fn(pic, truth, k, origin), t0=t0,
+    res = fly(aero, np.zeros((k, 3)), target, t0=t0,
               t_max=t0 + MAX_FLIGHT_S, dt=max(config.flyout_dt_s, SOLUTION_DT_S),
-              launch_el_rad=el + lofts,
-              launch_az_rad=np.full(k, az), loft_rad=lofts, record_every=10**6)
+              launch_el_rad=el + lofts, launch_az_rad=np.full(k, az), loft_rad=lofts,
+              record_every=10**6)
     if not res.intercept.any():
         return None
-    best = int(np.nanargmin(np.where(res.intercept, res.intercept_time_s, np.inf)))
-    return float(lofts[best]), el + float(lofts[best]), az
+    return float(lofts[int(np.nanargmin(np.where(res.intercept, res.intercept_time_s, np.inf)))])
 
 
-def _fire(u: FireUnit, missile: str, n: int, truth: int, t: float, pic: AirPicture,
-          config: EngagementConfig, rng: np.random.Generator) -> dict | None:
-    """Fly a salvo of ``n`` missiles at a threat and draw the kills (launcher-centred ENU).
+def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: int,
+               pic: AirPicture, config: EngagementConfig, rng: np.random.Generator
+               ) -> dict | None:
+    """Fly a planned salvo (launch times from :meth:`FireUnit.plan_salvo`) at a threat and draw
+    the kills (launcher-centred ENU); one flyout per distinct launch time, all with the loft of
+    the launch solution at the first launch.
 
-    ``None`` if there is no launch solution (the salvo is not fired).
+    ``None`` if nothing is planned or there is no launch solution (the salvo is not fired).
     """
+    if not plan:
+        return None
     aero = load_aero(missile)
     origin = (u.lat_deg, u.lon_deg, u.ground_msl_m)
-    t0 = t + u.reaction_time_s
-    solution = _launch_solution(aero, pic, truth, origin, t0, config)
-    if solution is None:
+    first = plan[0][0]
+    loft = _launch_loft(aero, pic, truth, origin, first, config)
+    if loft is None:
         return None
-    loft, el, az = solution
     record = max(1, int(round(1.0 / config.flyout_dt_s)))
-    res = fly(aero, np.zeros((n, 3)), _target_fn(pic, truth, n, origin), t0=t0,
-              t_max=t0 + MAX_FLIGHT_S, dt=config.flyout_dt_s, launch_el_rad=np.full(n, el),
-              launch_az_rad=np.full(n, az), loft_rad=np.full(n, loft), record_every=record)
-    miss = res.miss_m
-    pk = np.where(res.intercept, carleton_pk(np.where(np.isfinite(miss), miss, 0.0),
-                                             config.lethal_radius_m), 0.0)
-    killed = rng.random(n) < pk
-    end = np.where(res.intercept, res.intercept_time_s, res.end_time_s)
-    ids = [f"{u.id}-{missile}-{t0:.0f}-{i + 1}" for i in range(n)]
-    steps, _, _ = res.pos_enu_m.shape
-    pos = res.pos_enu_m.reshape(-1, 3)
-    lat, lon, alt = enu2geodetic(pos[:, 0], pos[:, 1], pos[:, 2], *origin)
-    times = np.repeat(res.time_s, n)
-    mids = np.tile(np.array(ids, dtype=object), steps)
-    alive = times <= np.tile(end, steps) + 1e-9
-    trajectory = pd.DataFrame({"time_s": times, "missile_id": mids, "missile_type": missile,
-                               "unit_id": u.id, "lat_deg": lat, "lon_deg": lon,
-                               "alt_msl_m": alt})[alive]
-    return {"ids": ids, "intercept": res.intercept, "miss_m": miss, "pk": pk,
-            "killed": killed, "end_s": end, "trajectory": trajectory}
+    launch = np.array([when for when, _ in plan])
+    ids = [f"{u.id}-{missile}-{first:.0f}-{i + 1}" for i in range(len(plan))]
+    parts, frames = [], []
+    target = _target(pic, truth, origin)
+    for t0 in np.unique(launch):
+        sel = np.flatnonzero(launch == t0)
+        k = sel.size
+        el, az = _direction(target, float(t0))
+        res = fly(aero, np.zeros((k, 3)), target, t0=float(t0), t_max=float(t0) + MAX_FLIGHT_S,
+                  dt=config.flyout_dt_s, launch_el_rad=np.full(k, el + loft),
+                  launch_az_rad=np.full(k, az), loft_rad=np.full(k, loft), record_every=record)
+        end = np.where(res.intercept, res.intercept_time_s, res.end_time_s)
+        parts.append((sel, res, end))
+        steps = res.pos_enu_m.shape[0]
+        pos = res.pos_enu_m.reshape(-1, 3)
+        lat, lon, alt = enu2geodetic(pos[:, 0], pos[:, 1], pos[:, 2], *origin)
+        times = np.repeat(res.time_s, k)
+        alive = times <= np.tile(end, steps) + 1e-9
+        frames.append(pd.DataFrame({
+            "time_s": times, "missile_id": np.tile(np.array(ids, dtype=object)[sel], steps),
+            "missile_type": missile, "unit_id": u.id, "lat_deg": lat, "lon_deg": lon,
+            "alt_msl_m": alt})[alive])
+    out = {name: np.full(len(plan), np.nan) for name in
+           ("miss_m", "end_s", "command_s", "terminal_s")}
+    out["intercept"] = np.zeros(len(plan), dtype=bool)
+    for sel, res, end in parts:
+        out["miss_m"][sel] = res.miss_m
+        out["end_s"][sel] = end
+        out["command_s"][sel] = res.guidance_start_s
+        out["terminal_s"][sel] = res.terminal_time_s
+        out["intercept"][sel] = res.intercept
+    miss = out["miss_m"]
+    pk = np.where(out["intercept"], carleton_pk(np.where(np.isfinite(miss), miss, 0.0),
+                                                config.lethal_radius_m), 0.0)
+    acquired = np.isfinite(out["terminal_s"]) & (out["terminal_s"] <= out["end_s"])
+    release = (np.where(acquired, out["terminal_s"], out["end_s"]) if _active_seeker(missile)
+               else out["end_s"])
+    return {**out, "ids": ids, "launch_s": launch, "pk": pk, "killed": rng.random(len(plan)) < pk,
+            "release_s": release, "trajectory": pd.concat(frames, ignore_index=True)}
 
 
 def _fates(pic: AirPicture, kill_time: np.ndarray, fired_at: np.ndarray, assets: pd.DataFrame,
@@ -556,19 +756,33 @@ def _summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
     for u in units:
         mine = events[events["unit_id"] == u.id]
         launched = mine[mine["event"] == "launch"]
+        bursts = mine[mine["event"] == "gun_burst"]
         kills = mine[mine["event"] == "kill"]
         per_unit[u.id] = {
             "missiles_fired": launched.groupby("missile_type").size().to_dict(),
+            "gun_bursts": int(len(bursts)),
             "kills": int(len(kills)),
-            "pk_achieved": float(len(kills) / len(launched)) if len(launched) else None,
+            "pk_achieved": (float(len(kills) / (len(launched) + len(bursts)))
+                            if len(launched) + len(bursts) else None),
             "rounds_left": dict(u.rounds),
-            "reaction_time_s": u.reaction_time_s, "fire_channels": u.channels,
+            "spare_rounds_left": {m: u.spare(m) for m in u.missiles},
+            "gun_rounds_left": None if u.gun is None else u.gun.rounds,
+            "reaction_time_s": u.reaction_time_s, "fire_channels": u.target_channels,
+            "guidance_channels": u.missile_channels,
+            "autonomous_from_s": (None if not np.isfinite(u.command_post_lost_s)
+                                  else u.command_post_lost_s),
         }
     counts = fates["fate"].value_counts().to_dict()
+    reload = ("Launchers reload only where the scenario gives spare_rounds and reload_time_s "
+              "(an emptied launcher is refilled to its load that long after its last launch); "
+              "elsewhere launchers do not reload."
+              if any(s for u in units for s in u.spares) else
+              "Launchers do not reload (the scenario gives no spare rounds and reload times).")
     return {
         "threats": int(len(fates)), "killed": int(counts.get("killed", 0)),
         "leaked": int(counts.get("leaked", 0)), "survived": int(counts.get("survived", 0)),
         "missiles_fired": int((events["event"] == "launch").sum()),
+        "gun_bursts": int((events["event"] == "gun_burst").sum()),
         "fire_units": per_unit,
         "leakers": fates[fates["fate"] == "leaked"][["object_id", "type", "time_s", "asset_id"]]
         .to_dict("records"),
@@ -579,9 +793,37 @@ def _summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
             f"Planning single-shot Pk {config.expected_pk:g} for every feasible pair (ASSUMED).",
             f"Link latency {config.link_latency_s:g} s between the fused picture and the command "
             "posts (ASSUMED).",
-            "Threats neither evade nor jam; radars are not attacked; launchers do not reload.",
+            "Each launcher fires again only after the min_launch_interval_s of its type "
+            "(library); a salvo takes each missile from the launcher that can fire it earliest "
+            "(ties: most rounds aboard, then the first launcher).",
+            reload,
+            "An engagement holds a target channel of the engagement radar until its last missile "
+            "releases its guidance channel; a missile holds a missile-guidance channel from the "
+            "decision to fire until its active seeker acquires, or to the end of its flight for "
+            "command and semi-active (track-via-missile) guidance.",
+            "A fire unit opens at most Doctrine.engagement_cap engagements at one threat "
+            f"({config.doctrine.engagement_cap or 'no cap'}; shoot-look-shoot default: "
+            "salvo_size looks).",
+            "A battalion that loses its command post fights on its own radars' tracks only "
+            "(no link latency, own threat evaluation, no cooperative engagement, no knowledge "
+            "of the other units' engagements).",
+            "Guns: one burst at a time per battalion from the pooled ammunition of its combat "
+            "vehicles, only at a target one of its own radars tracks; burst Pk from Poisson hits "
+            "with presented areas by threat class "
+            + ", ".join(f"{k} {v:g} m²" for k, v in config.gun_target_area_m2.items())
+            + " (ASSUMED).",
+            "Threats neither evade nor jam; radars are not attacked; false tracks are not "
+            "engaged.",
             *notes,
+            *_gun_assumptions(units),
             *pic.provenance["assumptions"],
         ],
         "provenance": {k: v for k, v in pic.provenance.items() if k != "assumptions"},
     }
+
+
+def _gun_assumptions(units: list[FireUnit]) -> list[str]:
+    """Assumed figures of the guns in use (the deployment lists launchers, not guns)."""
+    lib = load_library()
+    ids = dict.fromkeys(u.gun.id for u in units if u.gun is not None)
+    return [f"{g} {name}: {why}" for g in ids for name, why in lib.get(g).assumptions()]

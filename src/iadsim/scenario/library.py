@@ -102,6 +102,9 @@ INVERTED_FIGURES: frozenset[str] = frozenset(
         "min_elevation_deg",
         "reaction_time_s",
         "scan_period_s",
+        # A launcher that needs longer between rounds, a gun with more dispersion: less capable.
+        "min_launch_interval_s",
+        "dispersion_rad",
         # Larger measurement errors and coarser resolution cells make a less capable radar.
         "range_accuracy_m",
         "azimuth_accuracy_deg",

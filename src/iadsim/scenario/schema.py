@@ -214,12 +214,36 @@ MissileCount = Annotated[StrictInt, Field(ge=1, le=1000)]
 
 
 class LauncherGroup(_Model):
-    """``count`` launchers of one ``type``, each carrying ``load`` (missile id -> rounds)."""
+    """``count`` launchers of one ``type``, each carrying ``load`` (missile id -> rounds).
+
+    Reloading (optional, both or neither): ``spare_rounds`` (missile id -> rounds) are carried
+    for the group by its transloaders; an emptied launcher of the group is reloaded to its
+    ``load`` from them, ``reload_time_s`` after its last launch. Without them launchers do not
+    reload.
+    """
 
     type: Text
     count: Annotated[StrictInt, Field(ge=1, le=1000)]
     load: dict[str, MissileCount] = Field(default_factory=dict)
     note: Text | None = None
+    spare_rounds: dict[str, MissileCount] = Field(default_factory=dict)
+    reload_time_s: Annotated[StrictFloat, Field(gt=0.0, le=86_400.0)] | None = None
+
+    @model_validator(mode="after")
+    def _reload(self) -> LauncherGroup:
+        if bool(self.spare_rounds) != (self.reload_time_s is not None):
+            raise PydanticCustomError(
+                "reload_pair", "give `spare_rounds` and `reload_time_s` together (a reload needs "
+                "spare rounds and the time it takes)",
+                {"allowed": "`spare_rounds: {<missile>: <rounds>}` with `reload_time_s: <s>`, "
+                            "or neither (launchers do not reload)"})
+        extra = sorted(set(self.spare_rounds) - set(self.load))
+        if extra:
+            raise PydanticCustomError(
+                "spare_not_loaded", "spare rounds of {missiles}, which the launchers do not carry",
+                {"missiles": ", ".join(extra),
+                 "allowed": f"missiles of `load`: {', '.join(self.load) or '(none)'}"})
+        return self
 
     @field_validator("load")
     @classmethod
@@ -241,6 +265,9 @@ class Battalion(_Model):
     active: StrictBool = True
     site: Site
     command_post: Text | None = None
+    #: Time the battalion loses its command post (link to the network), s from scenario start;
+    #: from then on it fights autonomously on its own radars' tracks. ``None``: never.
+    command_post_lost_at_s: Annotated[StrictFloat, Field(ge=0.0, le=604_800.0)] | None = None
     radars: tuple[RadarPlacement, ...]
     launchers: tuple[LauncherGroup, ...] = ()
 

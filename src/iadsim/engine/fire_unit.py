@@ -1,0 +1,241 @@
+"""Fire units of the engagement chain: launchers, reloads, fire channels and guns (run state).
+
+A fire unit is a battalion (:class:`FireUnit`). What it can do at a decision time:
+
+- **Launchers** (:class:`Launcher`): each holds its own rounds (the scenario's ``load`` per
+  launcher) and fires again only ``min_launch_interval_s`` (library figure of the launcher type)
+  after its previous launch. A salvo's missiles are taken one by one from the launcher that can
+  fire each earliest (ties: most rounds of the type aboard, then the lowest index), so a salvo
+  from one launcher ripples at the interval and several ready launchers fire together.
+- **Reload**: an emptied launcher is reloaded to its load from its group's ``spare_rounds``
+  (scenario, carried by transloaders) ``reload_time_s`` after its last launch; the spare rounds
+  are committed when the reload starts. Without spare rounds launchers do not reload.
+- **Fire channels** of the engagement radar: ``simultaneous_targets_count`` targets engaged at
+  once, and ``simultaneous_missiles_guided_count`` missiles guided at once (unlimited when the
+  library has no such figure). The engine decides how long each engagement and missile holds
+  a channel (:mod:`iadsim.engine.engagement`).
+- **Guns** (:class:`Gun`): the library's gun of the battalion's system on every combat vehicle
+  (launcher) of the battalion, e.g. the 2A38M of Pantsir-S1 (the library names no vehicle-gun
+  link, so a gun item of the same ``system`` is taken to be mounted on each launcher vehicle).
+  The unit fires one burst at a time from the pooled ammunition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from iadsim.scenario.build import MissileSite, RadarSite
+from iadsim.scenario.library import Library
+from iadsim.scenario.schema import Battalion
+
+#: Reaction time used when neither the command post nor a launcher has one in the library, s.
+DEFAULT_REACTION_S = 10.0
+
+
+@dataclass
+class Launcher:
+    """One launcher: rounds aboard, its full load, when it can fire next, its group (spares)."""
+
+    group: int
+    load: dict[str, int]
+    rounds: dict[str, int]
+    interval_s: float
+    next_launch_s: float = -np.inf
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.rounds.values())
+
+
+@dataclass
+class Gun:
+    """The unit's guns (SI): pooled ammunition, burst, effective envelope, burst-Pk inputs."""
+
+    id: str
+    rounds: int
+    rounds_per_burst: int
+    burst_s: float
+    max_range_m: float
+    min_altitude_m: float
+    max_altitude_m: float
+    dispersion_rad: float
+    pk_per_hit: float
+    busy_until_s: float = -np.inf
+
+
+@dataclass
+class FireUnit:
+    """A battalion as a fire unit (mutable run state)."""
+
+    id: str
+    lat_deg: float
+    lon_deg: float
+    ground_msl_m: float
+    reaction_time_s: float
+    target_channels: int
+    missile_channels: int | None
+    missiles: dict[str, MissileSite]
+    launchers: list[Launcher]
+    spares: list[dict[str, int]]
+    reload_time_s: list[float | None]
+    radar_ids: tuple[str, ...]
+    command_post_lost_s: float = np.inf
+    gun: Gun | None = None
+    #: Release times of the engagements holding a target channel.
+    target_busy: list[float] = field(default_factory=list)
+    #: Release times of the missiles holding a guidance channel.
+    guidance_busy: list[float] = field(default_factory=list)
+    #: Reloads under way: (completion time, launcher index, rounds it receives).
+    reloads: list[tuple[float, int, dict[str, int]]] = field(default_factory=list)
+
+    @property
+    def rounds(self) -> dict[str, int]:
+        """Rounds aboard the launchers, by missile type."""
+        return {m: sum(lau.rounds.get(m, 0) for lau in self.launchers) for m in self.missiles}
+
+    def spare(self, missile: str) -> int:
+        """Spare rounds of a missile type left with the transloaders (reloads under way excluded)."""
+        return sum(s.get(missile, 0) for s in self.spares)
+
+    def free_channels(self, t: float) -> tuple[int, int | None]:
+        """Free target channels and free missile-guidance channels (``None``: unlimited) at ``t``."""
+        self.target_busy = [b for b in self.target_busy if b > t]
+        self.guidance_busy = [b for b in self.guidance_busy if b > t]
+        targets = max(self.target_channels - len(self.target_busy), 0)
+        if self.missile_channels is None:
+            return targets, None
+        return targets, max(self.missile_channels - len(self.guidance_busy), 0)
+
+    def plan_salvo(self, missile: str, n: int, t0: float) -> list[tuple[float, int]]:
+        """``(launch time, launcher index)`` of each of ``n`` missiles fired no earlier than ``t0``
+        (rule in the module notes); fewer if fewer rounds are aboard. Changes nothing."""
+        rounds = [lau.rounds.get(missile, 0) for lau in self.launchers]
+        ready = [max(t0, lau.next_launch_s) for lau in self.launchers]
+        plan = []
+        for _ in range(n):
+            options = [(ready[i], -rounds[i], i) for i in range(len(rounds)) if rounds[i] > 0]
+            if not options:
+                break
+            when, _, i = min(options)
+            plan.append((when, i))
+            rounds[i] -= 1
+            ready[i] = when + self.launchers[i].interval_s
+        return plan
+
+    def commit_salvo(self, missile: str, plan: list[tuple[float, int]]) -> None:
+        """Fire a planned salvo: take the rounds, start the reloads of emptied launchers."""
+        for when, i in plan:
+            lau = self.launchers[i]
+            lau.rounds[missile] -= 1
+            lau.next_launch_s = when + lau.interval_s
+            if lau.empty:
+                refill = self._take_spares(lau)
+                if refill:
+                    done = when + float(self.reload_time_s[lau.group])  # type: ignore[arg-type]
+                    self.reloads.append((done, i, refill))
+
+    def _take_spares(self, lau: Launcher) -> dict[str, int]:
+        pool = self.spares[lau.group]
+        take = {m: min(n, pool.get(m, 0)) for m, n in lau.load.items()}
+        take = {m: n for m, n in take.items() if n > 0}
+        for m, n in take.items():
+            pool[m] -= n
+        return take
+
+    def complete_reloads(self, t: float) -> list[tuple[float, int, dict[str, int]]]:
+        """Put the rounds of every reload completed by ``t`` aboard; return those reloads."""
+        done = sorted(r for r in self.reloads if r[0] <= t)
+        self.reloads = [r for r in self.reloads if r[0] > t]
+        for _, i, refill in done:
+            for m, n in refill.items():
+                self.launchers[i].rounds[m] = self.launchers[i].rounds.get(m, 0) + n
+        return done
+
+
+def build_fire_units(battalions: list[Battalion], sites: list[MissileSite],
+                     radars: list[RadarSite], flyable: set[str], lib: Library,
+                     figure_set: str) -> tuple[list[FireUnit], list[str]]:
+    """Fire units of the active battalions, and notes on what is not modelled or assumed.
+
+    Parameters
+    ----------
+    battalions : active battalions of the scenario, in order.
+    sites : the deployment's missile sites (published limits, SI).
+    radars : the deployment's radars.
+    flyable : missile ids with a calibrated flyout model.
+    lib : equipment library.
+    figure_set : {'low', 'nominal', 'high'}.
+    """
+    units, notes = [], []
+    for bn in battalions:
+        mine = {m.missile_id: m for m in sites if m.battalion_id == bn.id}
+        for m_id in sorted(set(mine) - flyable):
+            notes.append(f"{bn.id}: {m_id} is not fired (no calibrated flyout model yet).")
+            mine.pop(m_id)
+        gun = _gun(bn, lib, figure_set)
+        if not mine and gun is None:
+            continue
+        launchers, spares, reload_s = [], [], []
+        for g, group in enumerate(bn.launchers):
+            item = lib.get(group.type)
+            load = {lib.get(m).id: int(n) for m, n in group.load.items() if lib.get(m).id in mine}
+            interval = (item.si("min_launch_interval_s", figure_set)
+                        if "min_launch_interval_s" in item.figures else 0.0)
+            launchers += [Launcher(g, dict(load), dict(load), float(interval))
+                          for _ in range(group.count)]
+            spares.append({lib.get(m).id: int(n) for m, n in group.spare_rounds.items()})
+            reload_s.append(group.reload_time_s)
+        reaction, note = _reaction_time(bn, lib, figure_set)
+        notes += note
+        own = [r for r in radars if r.battalion_id == bn.id]
+        types = {r.type_id for r in own}
+        targets = [int(lib.get(t).pick("simultaneous_targets_count", figure_set))
+                   for t in types if "simultaneous_targets_count" in lib.get(t).figures]
+        guided = [int(lib.get(t).pick("simultaneous_missiles_guided_count", figure_set))
+                  for t in types if "simultaneous_missiles_guided_count" in lib.get(t).figures]
+        if not targets:
+            notes.append(f"{bn.id}: no radar with simultaneous_targets_count; 1 target channel "
+                         "ASSUMED.")
+        if mine and not guided:
+            notes.append(f"{bn.id}: no radar with simultaneous_missiles_guided_count in the "
+                         "library; only its target channels limit the missiles in flight.")
+        first = next(iter(mine.values()), None)
+        lat, lon, ground = ((first.lat_deg, first.lon_deg, first.ground_msl_m) if first else
+                            (bn.site.lat_deg, bn.site.lon_deg, own[0].ground_msl_m))
+        lost = np.inf if bn.command_post_lost_at_s is None else float(bn.command_post_lost_at_s)
+        units.append(FireUnit(bn.id, lat, lon, float(ground), reaction, max(targets, default=1),
+                              max(guided) if guided else None, mine, launchers, spares, reload_s,
+                              tuple(r.id for r in own), lost, gun))
+    return units, notes
+
+
+def _reaction_time(bn: Battalion, lib: Library, figure_set: str) -> tuple[float, list[str]]:
+    """The command post's reaction time, else the slowest launcher vehicle's, else the default."""
+    if bn.command_post and "reaction_time_s" in lib.get(bn.command_post).figures:
+        return float(lib.get(bn.command_post).si("reaction_time_s", figure_set)), []
+    own = [lib.get(g.type).si("reaction_time_s", figure_set) for g in bn.launchers
+           if "reaction_time_s" in lib.get(g.type).figures]
+    if own:
+        return float(max(own)), []
+    return DEFAULT_REACTION_S, [f"{bn.id}: no reaction time in the library; "
+                                f"{DEFAULT_REACTION_S:g} s ASSUMED (the 55K6E figure)."]
+
+
+def _gun(bn: Battalion, lib: Library, figure_set: str) -> Gun | None:
+    """The battalion's guns: the library gun of its system on each of its launcher vehicles."""
+    items = [g for g in lib.items("gun") if g.system == bn.system]
+    vehicles = sum(g.count for g in bn.launchers)
+    if not items or not vehicles:
+        return None
+    g = items[0]
+    per_second = g.si("rate_of_fire_rpm", figure_set) * g.pick("guns_per_vehicle_count", figure_set)
+    burst_s = g.si("burst_duration_s", figure_set)
+    return Gun(id=g.id, rounds=int(g.pick("rounds_per_vehicle_count", figure_set)) * vehicles,
+               rounds_per_burst=int(round(per_second * burst_s)), burst_s=float(burst_s),
+               max_range_m=g.si("max_range_km", figure_set),
+               min_altitude_m=g.si("min_altitude_km", figure_set),
+               max_altitude_m=g.si("max_altitude_km", figure_set),
+               dispersion_rad=g.si("dispersion_rad", figure_set),
+               pk_per_hit=g.pick("pk_per_hit_ratio", figure_set))

@@ -1,0 +1,104 @@
+"""Fire-unit state of the engagement chain: launcher interval and choice, reload from spare
+rounds, fire channels, guns -- against hand-worked sequences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from iadsim.engine.fire_unit import FireUnit, Launcher, build_fire_units
+from iadsim.scenario.build import build_deployment
+from iadsim.scenario.library import load_library
+from iadsim.scenario.load import load_scenario_text
+from iadsim.weapons.calibration import aero_ids
+
+MINIMAL = Path(__file__).resolve().parents[2] / "examples" / "minimal.yaml"
+
+
+def unit(loads, interval=3.0, spares=None, reload_s=None, targets=4, missiles=None) -> FireUnit:
+    launchers = [Launcher(0, dict(load), dict(load), interval) for load in loads]
+    return FireUnit("u", 53.0, 26.0, 0.0, 10.0, targets, missiles, {"M": None}, launchers,
+                    [dict(spares or {})], [reload_s], ("r",))
+
+
+def test_salvo_ripples_from_one_launcher_at_its_interval():
+    u = unit([{"M": 4}])
+    assert u.plan_salvo("M", 3, 10.0) == [(10.0, 0), (13.0, 0), (16.0, 0)]
+    u.commit_salvo("M", u.plan_salvo("M", 2, 10.0))
+    assert u.rounds == {"M": 2}
+    # The launcher fired last at 13 s: not again before 16 s.
+    assert u.plan_salvo("M", 1, 14.0) == [(16.0, 0)]
+    assert u.plan_salvo("M", 5, 20.0) == [(20.0, 0), (23.0, 0)]     # only 2 aboard
+
+
+def test_salvo_takes_the_earliest_launcher_then_the_fullest():
+    u = unit([{"M": 2}, {"M": 4}, {"M": 4}])
+    # Missile 1: all ready at 10 s, most rounds -> launcher 1; missile 2: launcher 2 (ready at
+    # 10 s, 4 rounds) beats launcher 1 (13 s); missile 3: launcher 0 (still ready at 10 s).
+    assert u.plan_salvo("M", 3, 10.0) == [(10.0, 1), (10.0, 2), (10.0, 0)]
+    assert u.rounds == {"M": 10}                                      # planning changes nothing
+
+
+def test_reload_from_spares_after_the_last_launch():
+    u = unit([{"M": 2}], spares={"M": 3}, reload_s=60.0)
+    u.commit_salvo("M", u.plan_salvo("M", 2, 10.0))                   # 10 s and 13 s: empty
+    assert u.rounds == {"M": 0} and u.spare("M") == 1
+    assert u.reloads == [(73.0, 0, {"M": 2})]
+    assert u.complete_reloads(72.9) == [] and u.rounds == {"M": 0}
+    assert u.complete_reloads(80.0) == [(73.0, 0, {"M": 2})]
+    assert u.rounds == {"M": 2}
+    u.commit_salvo("M", u.plan_salvo("M", 2, 100.0))
+    assert u.reloads == [(163.0, 0, {"M": 1})] and u.spare("M") == 0   # the last spare
+    u.complete_reloads(200.0)
+    u.commit_salvo("M", u.plan_salvo("M", 1, 200.0))
+    assert u.reloads == [] and u.rounds == {"M": 0}                   # nothing left to reload
+
+
+def test_no_spares_no_reload():
+    u = unit([{"M": 1}])
+    u.commit_salvo("M", u.plan_salvo("M", 1, 0.0))
+    assert u.reloads == [] and u.rounds == {"M": 0}
+
+
+def test_free_channels():
+    u = unit([{"M": 4}], targets=2, missiles=3)
+    u.target_busy += [50.0, 80.0]
+    u.guidance_busy += [40.0, 50.0, 80.0]
+    assert u.free_channels(30.0) == (0, 0)
+    assert u.free_channels(45.0) == (0, 1)
+    assert u.free_channels(60.0) == (1, 2)
+    assert unit([{"M": 4}], targets=2).free_channels(0.0) == (2, None)
+
+
+def test_fire_units_from_the_library():
+    text = MINIMAL.read_text(encoding="utf-8").replace("reference_points:", """\
+  - id: pantsir-1
+    system: Pantsir-S1
+    site: {lat_deg: 53.1, lon_deg: 26.1, location_note: test, assumed: true, reasoning: test}
+    radars: [{id: p-search, type: 2RL80E}, {id: p-track, type: 1RS2-1E}]
+    launchers: [{type: 96K6, count: 3, load: {57E6E: 12}}]
+reference_points:""")
+    sc = load_scenario_text(text)
+    dep = build_deployment(sc)
+    units, notes = build_fire_units(list(sc.battalions), list(dep.missiles), list(dep.radars),
+                                    set(aero_ids()), load_library(), "nominal")
+    s400 = units[0]
+    assert (s400.id, len(s400.launchers), s400.rounds) == ("s400-1", 8, {"48N6E3": 32})
+    assert {lau.interval_s for lau in s400.launchers} == {3.0}          # 5P85TE2, s400.yaml
+    assert (s400.target_channels, s400.missile_channels) == (36, 72)     # 92N6E
+    assert s400.reaction_time_s == 10.0 and s400.gun is None            # 55K6E
+    pantsir = units[1]
+    assert pantsir.reaction_time_s == 5.0                               # 96K6, pantsir_s1.yaml
+    gun = pantsir.gun
+    # 2A38M: 2 twin guns x 2400 rds/min x 2 s = 160 rounds a burst; 1400 rounds x 3 vehicles.
+    assert (gun.rounds_per_burst, gun.rounds, gun.burst_s) == (160, 4200, 2.0)
+    assert (gun.max_range_m, gun.max_altitude_m) == (4000.0, 3000.0)
+    assert gun.dispersion_rad == pytest.approx(2e-3) and gun.pk_per_hit == 0.3
+    assert pantsir.target_channels == 4 and pantsir.missile_channels is None
+    if "57E6E" not in aero_ids():
+        assert pantsir.rounds == {} and any("57E6E is not fired" in n for n in notes)
+    else:  # once the 57E6E has a flyout model it is fired, 12 per vehicle
+        assert pantsir.rounds == {"57E6E": 36}
+    assert np.isinf(s400.command_post_lost_s)
