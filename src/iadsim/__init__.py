@@ -12,6 +12,7 @@ Simulation and analysis only: iadsim has no interface to real sensors, launchers
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from iadsim.version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
+    from iadsim.c2.doctrine import Doctrine
     from iadsim.engine.air_picture import AirPicture
     from iadsim.engine.engagement import EngagementResult
     from iadsim.scenario.schema import Scenario
@@ -36,7 +38,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
              resolution_m: float = 2000.0, altitude_reference: str = "agl",
-             figure_set: str = "nominal", dem: str | Path | None = None) -> xr.Dataset:
+             figure_set: str = "nominal", dem: str | Path | None = None,
+             reach: str = "published", reach_target_speed_m_s: float = 250.0) -> xr.Dataset:
     """Radar Pd, combined Pd and missile reach over terrain; dims ``(altitude, lat, lon)``.
 
     Parameters
@@ -53,6 +56,11 @@ def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
         Equipment figure set (low: least capable air defence).
     dem : path, optional
         GeoTIFF DEM overriding the scenario's terrain.
+    reach : {'published', 'kinematic'}
+        Missile reach ring: the published max range, or the kinematic engagement-zone edges from
+        the calibrated flyout (:func:`iadsim.analysis.kinematic_envelope.kinematic_reach`).
+    reach_target_speed_m_s : float
+        Speed of the approaching reference target of the kinematic reach, m/s.
     """
     from iadsim.analysis.coverage import coverage as _coverage
     from iadsim.analysis.coverage import scenario_grid
@@ -62,7 +70,8 @@ def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
     deployment = build_deployment(scenario, figure_set, terrain)
     return _coverage(deployment, altitudes_m, 10 ** (rcs_dbsm / 10), resolution_m,
                      altitude_reference=altitude_reference,
-                     grid=scenario_grid(scenario, deployment, resolution_m))
+                     grid=scenario_grid(scenario, deployment, resolution_m), reach=reach,
+                     reach_target_speed_m_s=reach_target_speed_m_s)
 
 
 def simulate_air_picture(scenario: Scenario, seed: int | None = None,
@@ -80,16 +89,23 @@ def simulate_air_picture(scenario: Scenario, seed: int | None = None,
 
 
 def run(scenario: Scenario, seed: int | None = None, figure_set: str = "nominal",
-        **air_picture) -> EngagementResult:
+        doctrine: Doctrine | None = None, assignment: str = "optimal",
+        link_latency_s: float = 2.0, **air_picture) -> EngagementResult:
     """Fight the scenario's raid through the full engagement chain.
 
     Returns an object with ``.events`` (the event log, a DataFrame), ``.summary`` (dict),
     ``.fates``, ``.engagements`` (kill-chain timeline), ``.magazine`` and ``.picture``.
-    ``air_picture`` keywords go to :class:`iadsim.engine.air_picture.AirPictureConfig`.
+    ``doctrine``: :class:`iadsim.c2.doctrine.Doctrine` (default: salvo of 2,
+    shoot-shoot-look); ``assignment``: ``'optimal'`` or ``'greedy'``; ``link_latency_s``: delay
+    of the fused picture at the command posts, s. ``air_picture`` keywords go to
+    :class:`iadsim.engine.air_picture.AirPictureConfig`.
     """
     from iadsim.engine.air_picture import AirPictureConfig
     from iadsim.engine.engagement import EngagementConfig, run_engagement
 
     config = EngagementConfig(air_picture=AirPictureConfig(**{"report_interval_s": 1.0,
-                                                              **air_picture}))
+                                                              **air_picture}),
+                              assignment=assignment, link_latency_s=link_latency_s)
+    if doctrine is not None:
+        config = replace(config, doctrine=doctrine)
     return run_engagement(scenario, seed, figure_set, config)

@@ -46,6 +46,25 @@ class AltitudeReference(StrEnum):
     msl = "msl"
 
 
+class Reach(StrEnum):
+    """Missile reach of a coverage run (iadsim.analysis.reach.REACH_CHOICES)."""
+
+    published = "published"
+    kinematic = "kinematic"
+
+
+class Policy(StrEnum):
+    """Firing policies (iadsim.c2.doctrine.POLICIES)."""
+
+    shoot_look_shoot = "shoot-look-shoot"
+    shoot_shoot_look = "shoot-shoot-look"
+
+
+class Assignment(StrEnum):
+    optimal = "optimal"
+    greedy = "greedy"
+
+
 class Kind(StrEnum):
     radar = "radar"
     missile = "missile"
@@ -187,7 +206,8 @@ def terrain_fetch(
 
 def _coverage_command(scenario: Path, alt: list[float], target: list[str], resolution_km: float,
                       dem: Path | None, out: Path, assume: list[FigureSet],
-                      altitude_reference: AltitudeReference = AltitudeReference.agl) -> None:
+                      altitude_reference: AltitudeReference = AltitudeReference.agl,
+                      reach: Reach = Reach.published, target_speed: float = 250.0) -> None:
     from iadsim.scenario.load import load_scenario
     from iadsim.workflows import coverage_products, target_spec
 
@@ -196,10 +216,16 @@ def _coverage_command(scenario: Path, alt: list[float], target: list[str], resol
     with _Bar() as bar:
         run = _run(coverage_products, sc, out, alt, targets, resolution_km * 1000.0,
                    [a.value for a in assume], dem_path=dem,
-                   altitude_reference=altitude_reference.value, progress=bar)
+                   altitude_reference=altitude_reference.value, progress=bar,
+                   reach=reach.value, reach_target_speed_m_s=target_speed)
     console.print(f"[green]wrote {len(run.files)} files to {out}[/]")
     for f in run.files:
         console.print(f"  {f}")
+    if reach is Reach.kinematic:
+        from iadsim.workflows import ENVELOPE_CAVEAT
+
+        console.print(f"[yellow]kinematic missile reach (approaching target, {target_speed:g} m/s; "
+                      f"see summary.md):[/] {ENVELOPE_CAVEAT}")
 
 
 @app.command("coverage")
@@ -217,9 +243,16 @@ def coverage_cmd(
     altitude_reference: Annotated[AltitudeReference, typer.Option(
         help="agl: above the ground under the target; msl: above mean sea level")
     ] = AltitudeReference.agl,
+    reach: Annotated[Reach, typer.Option(
+        help="Missile reach ring: published (quoted min/max range) or kinematic (nearest/farthest "
+             "intercept point from the calibrated flyout; published ring where no flyout model)")
+    ] = Reach.published,
+    target_speed: Annotated[float, typer.Option(
+        help="Speed of the approaching target for --reach kinematic, m/s")] = 250.0,
 ) -> None:
     """Radar and missile coverage maps, contours (GeoJSON/KML), NetCDF and summary."""
-    _coverage_command(scenario, alt, target, resolution_km, dem, out, assume, altitude_reference)
+    _coverage_command(scenario, alt, target, resolution_km, dem, out, assume, altitude_reference,
+                      reach, target_speed)
 
 
 @app.command()
@@ -268,15 +301,34 @@ def run(
     dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)")] = None,
     duration_s: Annotated[float | None, typer.Option(
         help="Stop after this many seconds (default: when the last threat lands)")] = None,
+    salvo: Annotated[int, typer.Option(
+        help="Missiles per engagement (shoot-shoot-look) or most shots at a threat "
+             "(shoot-look-shoot)")] = 2,
+    policy: Annotated[Policy, typer.Option(help="Firing policy")] = Policy.shoot_shoot_look,
+    max_engagements: Annotated[int | None, typer.Option(
+        help="Most engagements of one fire unit at one threat (default: the policy's)")] = None,
+    min_pk: Annotated[float, typer.Option(help="Do not fire below this single-shot Pk")] = 0.0,
+    assignment: Annotated[Assignment, typer.Option(
+        help="Weapon-target assignment")] = Assignment.optimal,
+    link_latency_s: Annotated[float, typer.Option(
+        help="Delay of the fused picture at the command posts, s")] = 2.0,
 ) -> None:
     """Full engagement chain: event log, summaries, kill-chain timeline, magazine, replays."""
+    from iadsim.c2.doctrine import Doctrine
     from iadsim.engine.air_picture import AirPictureConfig
     from iadsim.engine.engagement import EngagementConfig
     from iadsim.workflows import engagement_products
 
-    config = EngagementConfig(air_picture=AirPictureConfig(t_end_s=duration_s,
-                                                           report_interval_s=1.0))
-    res, files = _simulate(engagement_products, scenario, out, seed, assume, config, dem)
+    doctrine = _run(Doctrine, salvo_size=salvo, policy=policy.value, min_pk=min_pk,
+                    max_engagements_per_threat=max_engagements)
+    config = _run(EngagementConfig, air_picture=AirPictureConfig(t_end_s=duration_s,
+                                                                report_interval_s=1.0),
+                  doctrine=doctrine, assignment=assignment.value, link_latency_s=link_latency_s)
+    _engagement_report(out, *_simulate(engagement_products, scenario, out, seed, assume, config,
+                                       dem))
+
+
+def _engagement_report(out: Path, res, files: list[Path]) -> None:
     s = res.summary
     _report(out, files, f"{s['threats']} threats, {s['killed']} destroyed, {s['leaked']} "
             f"leaked, {s['missiles_fired']} missiles")
@@ -307,23 +359,21 @@ def demo(
     resolution_km: Annotated[float, typer.Option(help="Grid resolution, km")] = 3.0,
     seed: Annotated[int, typer.Option(help="Seed of the raid's air picture")] = 7,
 ) -> None:
-    """United Resolve 2022 demo: coverage (low/nominal/high figures) and a mixed-raid air picture.
+    """United Resolve 2022 demo: coverage (low/nominal/high figures) and a mixed raid fought
+    through the full engagement chain.
 
-    Coverage of the S-400 and Pantsir-S1 deployment goes to OUT; the air picture of an
-    illustrative mixed raid (cruise missiles at 50 m AGL, fighters at altitude, drones) against
-    the same deployment goes to OUT/air_picture.
+    Coverage of the S-400 and Pantsir-S1 deployment goes to OUT; an illustrative mixed raid
+    (cruise missiles at 50 m AGL, fighters at altitude, drones) against the same deployment is
+    detected, tracked, assigned, engaged and assessed, with its event log, summaries, kill-chain
+    timeline, magazine depletion, air picture and replays (ACMI, CZML, KML) in OUT/raid.
     """
-    from iadsim.engine.air_picture import AirPictureConfig
-    from iadsim.workflows import air_picture_products
+    from iadsim.engine.engagement import EngagementConfig
+    from iadsim.workflows import engagement_products
 
     _coverage_command(DEMO_SCENARIO, [50.0, 500.0, 10000.0], ["F-16C", "Tomahawk"],
                       resolution_km, None, out, list(FigureSet))
-    pic, files = _simulate(air_picture_products, DEMO_RAID, out / "air_picture", seed,
-                           FigureSet.nominal, AirPictureConfig(), None)
-    fused = pic.metrics.get("fused", {})
-    _report(out / "air_picture", files,
-            f"fused picture mean OSPA {fused.get('ospa_mean_m', float('nan')):.0f} m, "
-            f"track completeness {fused.get('track_completeness', float('nan')):.2f}")
+    _engagement_report(out / "raid", *_simulate(engagement_products, DEMO_RAID, out / "raid", seed,
+                                                FigureSet.nominal, EngagementConfig(), None))
 
 
 def main() -> None:  # pragma: no cover - console entry

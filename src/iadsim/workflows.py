@@ -21,7 +21,12 @@ from iadsim.analysis.coverage import Grid, coverage, radar_views, scenario_grid,
 from iadsim.analysis.envelopes import published_vs_seen
 from iadsim.analysis.report import TargetSpec, coverage_summary_md, provenance
 from iadsim.analysis.engagement_report import engagement_summary_md
-from iadsim.analysis.kinematic_envelope import launch_acceptability
+from iadsim.analysis.kinematic_envelope import (
+    ENVELOPE_CAVEAT,
+    REFERENCE_TARGET_SPEED_M_S,
+    launch_acceptability,
+)
+from iadsim.analysis.reach import check_reach, missile_rings, with_reach_provenance
 from iadsim.engine.air_picture import FUSED, AirPicture, AirPictureConfig, simulate_air_picture
 from iadsim.engine.engagement import EngagementConfig, EngagementResult, run_engagement
 from iadsim.io.acmi import write_acmi
@@ -96,22 +101,35 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
                       targets: Sequence[TargetSpec], resolution_m: float,
                       figure_sets: Sequence[str] = FIGURE_SETS, dem_path: str | Path | None = None,
                       altitude_reference: str = "agl", vertical: bool = True,
-                      progress: Progress | None = None) -> CoverageRun:
+                      progress: Progress | None = None, reach: str = "published",
+                      reach_target_speed_m_s: float = REFERENCE_TARGET_SPEED_M_S) -> CoverageRun:
     """Compute coverage for every figure set and target and write all products into ``out_dir``.
 
     ``altitude_reference`` is 'agl' (altitudes above the ground under the target) or 'msl'.
+    ``reach`` is 'published' (published range rings) or 'kinematic' (flyout intercept ranges
+    against a target approaching at ``reach_target_speed_m_s``, see
+    :mod:`iadsim.analysis.reach`); the summary then compares both, and every output lists
+    the assumption.
     """
+    check_reach(reach, reach_target_speed_m_s)
     figure_sets = [fs for fs in FIGURE_SETS if fs in figure_sets]
     out_dir = Path(out_dir)
+    kinematic = reach == "kinematic"
     with staged_directory(out_dir) as tmp:
-        step = _stepper(progress, 4 + len(figure_sets) * (1 + len(targets)) + int(vertical))
+        step = _stepper(progress, 4 + len(figure_sets) * (1 + len(targets)) + int(vertical)
+                        + int(kinematic))
         step("terrain")
         dem = load_terrain(scenario, dem_path, resolution_m=resolution_m)
         refs = _reference_points(scenario)
-        deployments = {fs: with_target_provenance(build_deployment(scenario, fs, dem), targets)
-                       for fs in figure_sets}
+        deployments = {fs: with_reach_provenance(with_target_provenance(
+            build_deployment(scenario, fs, dem), targets), reach, reach_target_speed_m_s)
+            for fs in figure_sets}
         main_fs = "nominal" if "nominal" in deployments else figure_sets[0]
         grid = scenario_grid(scenario, deployments[main_fs], resolution_m)
+        if kinematic:
+            step("kinematic reach (missile flyouts)")  # fills the flyout cache used below
+            missile_rings(deployments[main_fs], altitudes_m, altitude_reference, reach,
+                          reach_target_speed_m_s)
         results: dict[str, dict[str, xr.Dataset]] = {}
         for fs, dep in deployments.items():
             step(f"viewsheds ({fs} figures)")
@@ -121,7 +139,8 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
                 step(f"coverage {t.label} ({fs})")
                 results[fs][t.label] = coverage(dep, altitudes_m, 10 ** (t.rcs_dbsm / 10),
                                                 resolution_m, altitude_reference, grid=grid,
-                                                views=views)
+                                                views=views, reach=reach,
+                                                reach_target_speed_m_s=reach_target_speed_m_s)
         dep = deployments[main_fs]
         files: list[Path] = []
         step("maps")
@@ -222,7 +241,8 @@ def _vector_products(results, dep, targets, out: Path) -> list[Path]:
     for var in ds.data_vars:
         if not var.startswith(("in_missile_reach_", "engageable_")):
             continue
-        kind = "published reach" if var.startswith("in_missile_reach_") else "engageable"
+        kind = (f"{ds[var].attrs.get('reach', 'published')} reach"
+                if var.startswith("in_missile_reach_") else "engageable")
         missile = var.removeprefix("in_missile_reach_").removeprefix("engageable_")
         for ia, alt in enumerate(ds.altitude.values):
             geom = mask_to_polygons(ds.lat.values, ds.lon.values, ds[var].values[ia])
@@ -264,25 +284,30 @@ def air_picture_products(scenario: Scenario, out_dir: str | Path, seed: int | No
     out_dir = Path(out_dir)
     with staged_directory(out_dir) as tmp:
         pic = simulate_air_picture(scenario, seed, figure_set, config, dem_path, progress)
-        meta = pic.provenance
-        files = [write_parquet(tmp / "truth.parquet", pic.truth, meta),
-                 write_parquet(tmp / "detections.parquet", pic.detections, meta),
-                 write_parquet(tmp / "tracks.parquet", pic.tracks, meta)]
-        metrics = {"provenance": meta, "trackers": pic.metrics}
-        files.append(write_text_atomic(tmp / "metrics.json", json.dumps(
-            metrics, indent=2, ensure_ascii=False, sort_keys=True, default=_json_default) + "\n"))
-        fused = pic.tracks[pic.tracks["tracker"] == FUSED]
-        lats, lons = pic.truth["lat_deg"], pic.truth["lon_deg"]
-        borders = load_borders(float(lons.min()) - 1, float(lons.max()) + 1,
-                               float(lats.min()) - 1, float(lats.max()) + 1)
-        files.append(truth_vs_tracks_map(
-            pic.truth, fused, pic.detections, tmp / "truth_vs_tracks.png",
-            f"{scenario.name}\ntruth (lines) and fused command-post tracks, seed {meta['seed']}",
-            meta, borders=borders, frame_origin=pic.frame_origin))
-        files.append(ospa_plot(pic.ospa, tmp / "ospa.png",
-                               f"{scenario.name}: OSPA / GOSPA over time, seed {meta['seed']}",
-                               meta))
+        files = _air_picture_files(scenario, pic, tmp)
     return pic, [out_dir / f.name for f in files]
+
+
+def _air_picture_files(scenario: Scenario, pic: AirPicture, tmp: Path) -> list[Path]:
+    """Write an air picture's tables, metrics and plots into ``tmp``; return the files."""
+    meta = pic.provenance
+    files = [write_parquet(tmp / "truth.parquet", pic.truth, meta),
+             write_parquet(tmp / "detections.parquet", pic.detections, meta),
+             write_parquet(tmp / "tracks.parquet", pic.tracks, meta)]
+    metrics = {"provenance": meta, "trackers": pic.metrics}
+    files.append(write_text_atomic(tmp / "metrics.json", json.dumps(
+        metrics, indent=2, ensure_ascii=False, sort_keys=True, default=_json_default) + "\n"))
+    fused = pic.tracks[pic.tracks["tracker"] == FUSED]
+    lats, lons = pic.truth["lat_deg"], pic.truth["lon_deg"]
+    borders = load_borders(float(lons.min()) - 1, float(lons.max()) + 1,
+                           float(lats.min()) - 1, float(lats.max()) + 1)
+    files.append(truth_vs_tracks_map(
+        pic.truth, fused, pic.detections, tmp / "truth_vs_tracks.png",
+        f"{scenario.name}\ntruth (lines) and fused command-post tracks, seed {meta['seed']}",
+        meta, borders=borders, frame_origin=pic.frame_origin))
+    files.append(ospa_plot(pic.ospa, tmp / "ospa.png",
+                           f"{scenario.name}: OSPA / GOSPA over time, seed {meta['seed']}", meta))
+    return [Path(f) for f in files]
 
 
 def _json_default(value):
@@ -296,6 +321,13 @@ def _json_default(value):
 _REPLAY_KIND = {"aircraft": "aircraft", "cruise_missile": "cruise_missile", "drone": "drone",
                 "ballistic_missile": "ballistic_missile", "helicopter": "helicopter",
                 "arm": "cruise_missile"}
+
+
+#: Replay events drawn at the missile (or gun burst) they are about; the threat is the other id.
+_MISSILE_EVENTS = ("launch", "guidance_mode", "intercept", "miss", "gun_burst")
+#: Replay events drawn at the threat; fire-unit events (reload, command-post loss, magazine
+#: exhausted) have no replay object and are messages only.
+_THREAT_EVENTS = ("first_detection", "track_confirmed", "assign", "kill", "leak")
 
 
 def replay_tables(result: EngagementResult) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -320,17 +352,19 @@ def replay_tables(result: EngagementResult) -> tuple[pd.DataFrame, pd.DataFrame]
          "radar_range_m": r.model.instrumented_range_m}
         for r in pic.deployment.radars for t in (t0, t1)])
     replay = pd.concat([threats, missiles, radars], ignore_index=True)
-    ev = result.events[result.events["event"].isin(["launch", "intercept", "miss", "kill",
-                                                    "leak"])]
+    ev = result.events
+    about_missile = ev["event"].isin(_MISSILE_EVENTS).to_numpy()
+    about_threat = ev["event"].isin(_THREAT_EVENTS).to_numpy()
+    missile = ev["missile_id"].where(ev["missile_id"] != "", None)
+    threat = ev["object_id"].where(ev["object_id"] != "", None)
     events = pd.DataFrame({
         "time_s": ev["time_s"],
         "event": ev["event"],
-        "object_id": np.where(ev["event"].isin(["kill", "leak"]), ev["object_id"],
-                              ev["missile_id"]),
-        "other_id": np.where(ev["event"].isin(["kill", "leak"]), ev["missile_id"],
-                             ev["object_id"]),
-        "text": (ev["event"] + " " + ev["unit_id"] + " " + ev["missile_type"] + " → "
-                 + ev["object_id"]).str.strip()})
+        "object_id": np.where(about_missile, missile, np.where(about_threat, threat, None)),
+        "other_id": np.where(about_missile, threat, np.where(about_threat, missile, None)),
+        "text": (ev["unit_id"] + " " + ev["missile_type"] + " → "
+                 + ev["object_id"] + " " + ev["detail"]).str.replace(r"\s+", " ", regex=True)
+        .str.strip(" →")})
     return replay, events.reset_index(drop=True)
 
 
@@ -338,12 +372,15 @@ def engagement_products(scenario: Scenario, out_dir: str | Path, seed: int | Non
                         figure_set: str = "nominal", config: EngagementConfig | None = None,
                         dem_path: str | Path | None = None,
                         progress: Progress | None = None) -> tuple[EngagementResult, list[Path]]:
-    """Run the engagement chain; write the event log, summaries, timelines and replays."""
+    """Run the engagement chain; write the event log, summaries, timelines and replays, and the
+    air picture it fought on (truth with the destroyed threats cut at their kill, detections,
+    tracks, metrics, map)."""
     out_dir = Path(out_dir)
     with staged_directory(out_dir) as tmp:
         res = run_engagement(scenario, seed, figure_set, config, dem_path, progress)
         meta = res.picture.provenance
-        files = [write_parquet(tmp / "events.parquet", res.events, meta),
+        files = _air_picture_files(scenario, res.picture, tmp)
+        files += [write_parquet(tmp / "events.parquet", res.events, meta),
                  write_parquet(tmp / "engagements.parquet", res.engagements, meta),
                  write_parquet(tmp / "magazine.parquet", res.magazine, meta)]
         summary = {"summary": res.summary, "fates": res.fates.to_dict("records")}
@@ -363,15 +400,13 @@ def engagement_products(scenario: Scenario, out_dir: str | Path, seed: int | Non
     return res, [out_dir / Path(f).name for f in files]
 
 
-#: Known limitation of the kinematic envelopes, shown with every envelope product.
-ENVELOPE_CAVEAT = ("Kinematic envelopes overestimate reach: the calibration fits unguided "
-                   "ballistic shots, guided shots loft and glide, and the flyout frame is "
-                   "flat-Earth (48N6E3: ~350 km launch range vs 250 km published).")
-
-
 def envelope_products(missile: str, target_alt_m: Sequence[float], target_speed_m_s: float,
                       out_png: str | Path) -> pd.DataFrame:
-    """Launch-acceptability envelope of one missile: PNG + NetCDF; returns max/min range table."""
+    """Launch-acceptability envelope of one missile: PNG + NetCDF.
+
+    Returns a table per target altitude of the max/min launch range and the max/min intercept
+    range (fuze point: the engagement-zone edges a kinematic coverage draws), km.
+    """
     lib = load_library()
     item = lib.get(missile)
     if item.kind != "missile":
@@ -395,7 +430,8 @@ def envelope_products(missile: str, target_alt_m: Sequence[float], target_speed_
                   f"{target_speed_m_s:g} m/s", meta)
     ds.attrs["provenance"] = json.dumps(meta, ensure_ascii=False)
     ds.to_netcdf(out_png.with_suffix(".nc"), engine="h5netcdf")
-    return pd.DataFrame({
-        "target_alt_m": ds["altitude"].values,
-        "max_launch_range_km": ds["max_launch_range_m"].sel(heading="approaching").values / 1e3,
-        "min_launch_range_km": ds["min_launch_range_m"].sel(heading="approaching").values / 1e3})
+    edges = ds.sel(heading="approaching")
+    return pd.DataFrame({"target_alt_m": ds["altitude"].values} | {
+        f"{name}_km": edges[f"{name}_m"].values / 1e3
+        for name in ("max_launch_range", "min_launch_range", "max_intercept_range",
+                     "min_intercept_range")})

@@ -21,20 +21,31 @@ def engagement_summary_md(name: str, summary: dict, fates: pd.DataFrame,
         "",
         f"**{summary['threats']} threats: {summary['killed']} destroyed, {summary['leaked']} "
         f"reached a defended asset, {summary['survived']} survived elsewhere; "
-        f"{summary['missiles_fired']} missiles fired.**",
+        f"{summary['missiles_fired']} missiles fired, {summary.get('gun_bursts', 0)} gun "
+        "bursts.**",
         "",
         "## Fire units",
         "",
-        "| fire unit | missiles fired | kills | Pk achieved | rounds left | reaction time | "
-        "fire channels |",
-        "|---|---|---|---|---|---|---|",
+        "Pk achieved = kills / (missiles + gun bursts). Channels: targets engaged at once / "
+        "missiles guided at once by the engagement radar(s). Autonomous: the unit fought alone "
+        "after losing its command post.",
+        "",
+        "| fire unit | missiles fired | gun bursts | kills | Pk achieved | rounds left | "
+        "reaction time | channels | autonomous from |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for unit, u in summary["fire_units"].items():
         fired = ", ".join(f"{n} × {m}" for m, n in u["missiles_fired"].items()) or "none"
         pk = "-" if u["pk_achieved"] is None else f"{u['pk_achieved']:.2f}"
         left = ", ".join(f"{n} × {m}" for m, n in u["rounds_left"].items())
-        lines.append(f"| {unit} | {fired} | {u['kills']} | {pk} | {left} | "
-                     f"{u['reaction_time_s']:g} s | {u['fire_channels']} |")
+        if u.get("gun_rounds_left") is not None:
+            left += f", {u['gun_rounds_left']} gun rounds"
+        guided = u.get("guidance_channels")
+        autonomous = u.get("autonomous_from_s")
+        lines.append(f"| {unit} | {fired} | {u.get('gun_bursts', 0)} | {u['kills']} | {pk} | "
+                     f"{left} | {u['reaction_time_s']:g} s | {u['fire_channels']} / "
+                     f"{'unlimited' if guided is None else guided} | "
+                     f"{'-' if autonomous is None else f'{autonomous:,.0f} s'} |")
     lines += ["", "## Threats", "", "| threat | type | fate | time | missiles fired at it |",
               "|---|---|---|---|---|"]
     for f in fates.itertuples():

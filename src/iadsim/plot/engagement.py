@@ -34,9 +34,8 @@ def kill_chain_plot(engagements: pd.DataFrame, path: Path, title: str,
                         label=label if i == 0 else None)
         if row.killed:
             ax.plot(row.intercept_s, i, "kx", ms=6, label="kill" if i == 0 else None)
-    ax.set_yticks(range(len(engagements)),
-                  [f"{r.unit_id}: {r.missiles}×{r.missile_type} → {r.object_id}"
-                   for r in engagements.itertuples()], fontsize=7)
+    ax.set_yticks(range(len(engagements)), [_label(r) for r in engagements.itertuples()],
+                  fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("time, s from scenario start")
     ax.set_title(title, fontsize=10)
@@ -62,3 +61,10 @@ def magazine_plot(magazine: pd.DataFrame, path: Path, title: str, provenance: Ma
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, loc="upper right")
     return save_figure(fig, path, provenance)
+
+
+def _label(row) -> str:
+    """``unit: 2×48N6E3 → threat`` for a salvo, ``unit: 160 rds 2A38M → threat`` for a burst."""
+    if getattr(row, "weapon", "missile") == "gun":
+        return f"{row.unit_id}: {row.gun_rounds:.0f} rds {row.missile_type} → {row.object_id}"
+    return f"{row.unit_id}: {row.missiles}×{row.missile_type} → {row.object_id}"
