@@ -327,7 +327,8 @@ _REPLAY_KIND = {"aircraft": "aircraft", "cruise_missile": "cruise_missile", "dro
 _MISSILE_EVENTS = ("launch", "guidance_mode", "intercept", "miss", "gun_burst")
 #: Replay events drawn at the threat; fire-unit events (reload, command-post loss, magazine
 #: exhausted) have no replay object and are messages only.
-_THREAT_EVENTS = ("first_detection", "track_confirmed", "assign", "kill", "leak")
+_THREAT_EVENTS = ("first_detection", "track_confirmed", "track_start", "track_drop", "assign",
+                  "kill", "leak")
 
 
 def replay_tables(result: EngagementResult) -> tuple[pd.DataFrame, pd.DataFrame]:

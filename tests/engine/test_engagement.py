@@ -150,3 +150,22 @@ def test_cli_run_bad_doctrine_is_a_clear_error(tmp_path, args, expected):
     assert res.exit_code == 2, res.output
     assert expected in res.output and "Traceback" not in res.output
     assert not (tmp_path / "o").exists()
+
+
+def test_intercept_pk_is_the_carleton_function_of_the_miss(result):
+    """Pk of each intercept = 2^-(h r / R50)², R50 = 20 m (180 kg 48N6 warhead), F-16C h = 1."""
+    hits = result.events[result.events["event"] == "intercept"]
+    assert len(hits) > 0 and (hits["missile_type"] == "48N6E3").all()
+    np.testing.assert_allclose(hits["pk"], 2.0 ** -((hits["miss_m"] / 20.0) ** 2), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("missile", "expected_m"), [
+    ("48N6E3", 20.0),                              # the 180 kg reference warhead
+    ("57E6E", 20.0 * (20.0 / 180.0) ** (1 / 3)),   # 20 kg: 9.61 m
+])
+def test_lethal_radius_scales_with_the_cube_root_of_warhead_mass(missile, expected_m):
+    from iadsim.engine.engagement import lethal_radius_m
+
+    assert lethal_radius_m(missile, EngagementConfig()) == pytest.approx(expected_m, rel=1e-12)
+    assert lethal_radius_m(missile, EngagementConfig(lethal_radius_m=7.0)) == 7.0
+

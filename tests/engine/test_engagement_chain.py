@@ -124,10 +124,20 @@ def test_scripted_raid_event_times(scripted):
 def test_scripted_raid_event_order(scripted):
     ev = scripted.events
     m1, m2 = ev.loc[ev["event"] == "launch", "missile_id"].iloc[:2]
-    seq = list(zip(ev["event"], ev["missile_id"], strict=True))
-    assert seq[:7] == [("first_detection", ""), ("track_confirmed", ""), ("assign", ""),
-                       ("launch", m1), ("guidance_mode", m1), ("launch", m2),
+    real = (ev["truth_id"] >= 0) | ~ev["event"].isin(["track_start", "track_drop"])
+    seq = list(zip(ev.loc[real, "event"], ev.loc[real, "missile_id"], strict=True))
+    assert seq[:8] == [("first_detection", ""), ("track_confirmed", ""), ("track_start", ""),
+                       ("assign", ""), ("launch", m1), ("guidance_mode", m1), ("launch", m2),
                        ("guidance_mode", m2)]
+    # the command-post track of the target starts when it is confirmed and, if the target is
+    # destroyed, drops at the kill, logged right after it
+    target = ev[(ev["truth_id"] >= 0) & ev["event"].isin(["track_start", "track_drop", "kill"])]
+    assert target["time_s"].iloc[0] == ev.loc[ev["event"] == "track_confirmed", "time_s"].iloc[0]
+    kills = target[target["event"] == "kill"]
+    if len(kills):
+        drop = target[target["event"] == "track_drop"]
+        assert list(drop["detail"]) == ["target destroyed"]
+        assert drop["time_s"].iloc[0] == kills["time_s"].iloc[0] and drop.index[0] > kills.index[0]
     for mid in (m1, m2):
         mine = ev[ev["missile_id"] == mid]
         kinds = [k for k in mine["event"] if k != "kill"]

@@ -91,10 +91,24 @@ SOLUTION_DT_S = 0.2
 GUN_TARGET_AREA_M2 = {"aircraft": 10.0, "helicopter": 15.0, "cruise_missile": 0.5, "drone": 1.0,
                       "arm": 0.2, "ballistic_missile": 1.0}
 
+#: Carleton hardness (R_eff = R50 / h, :func:`iadsim.weapons.kill.carleton_pk`) of a threat to a
+#: SAM warhead, by threat class. ASSUMED (no public vulnerability data): 1 for aircraft (the
+#: target a lethal radius is quoted against); 1.5 for cruise missiles and ARMs (small presented
+#: area, few vulnerable components, a dense warhead section that must be hit); 0.8 for light
+#: drones (thin airframes, fragment damage anywhere disables them); 3 for ballistic-missile
+#: re-entry vehicles (hardened bodies, closing speeds that shorten the fragment window).
+TARGET_HARDNESS = {"aircraft": 1.0, "helicopter": 1.0, "cruise_missile": 1.5, "arm": 1.5,
+                   "drone": 0.8, "ballistic_missile": 3.0}
+#: Reference of the lethal-radius scaling: R50 of a 180 kg (48N6-class) warhead, m (ASSUMED:
+#: secondary literature credits 48N6-class warheads with ~20-30 m against aircraft).
+REFERENCE_LETHAL_RADIUS_M = 20.0
+REFERENCE_WARHEAD_KG = 180.0
+
 #: Event kinds in the log, with their order at equal times (lower first): state changes, what
 #: the picture shows, outcomes known at that time, then the decisions taken on them.
 EVENT_PRIORITY = {"command_post_lost": 0, "autonomous": 1, "first_detection": 2,
-                  "track_confirmed": 3, "reload": 4, "intercept": 5, "miss": 5, "kill": 6,
+                  "track_start": 3, "track_confirmed": 3, "track_drop": 6, "reload": 4,
+                  "intercept": 5, "miss": 5, "kill": 6,
                   "assign": 7, "gun_burst": 8, "launch": 9, "guidance_mode": 10,
                   "missile_exhausted": 11, "gun_exhausted": 11, "leak": 12}
 
@@ -112,10 +126,12 @@ class EngagementConfig:
     assignment : {'optimal', 'greedy'}
     link_latency_s : float
         Delay of the fused picture at the command posts, s.
-    lethal_radius_m : float
-        Carleton lethal radius (Pk 0.5 miss distance) of every warhead, m. ASSUMED: 48N6-class
-        fragmentation warheads are usually credited with ~20-30 m lethal radius against aircraft
-        in secondary literature; smaller missiles less. Listed in every report.
+    lethal_radius_m : float or None
+        Carleton lethal radius (Pk 0.5 miss distance against an aircraft) of every warhead, m;
+        ``None`` (default): per missile from its warhead mass by cube-root (Hopkinson-Cranz)
+        scaling, :func:`lethal_radius_m` (ASSUMED, listed in every report).
+    target_hardness : dict
+        Carleton hardness by threat class (ASSUMED, :data:`TARGET_HARDNESS`).
     expected_pk : float
         Single-shot Pk the command post plans with for a feasible pair (ASSUMED; planning value,
         not the outcome, which the flyout and damage function decide).
@@ -134,7 +150,8 @@ class EngagementConfig:
                                                                 policy="shoot-shoot-look"))
     assignment: str = "optimal"
     link_latency_s: float = 2.0
-    lethal_radius_m: float = 20.0
+    lethal_radius_m: float | None = None
+    target_hardness: dict = field(default_factory=lambda: dict(TARGET_HARDNESS))
     expected_pk: float = 0.7
     leak_radius_m: float = 5000.0
     flyout_dt_s: float = 0.1
@@ -186,6 +203,8 @@ def run_engagement(scenario: Scenario, seed: int | None = None, figure_set: str 
     fight = _Fight(pic, units, _assets(scenario, pic), config)
     fight.run()
     fates = _fates(pic, fight.kill_time, fight.fired_at, fight.assets, config, fight.log)
+    fought = _without_dead(pic, fight.kill_time)
+    _track_events(fought, fight.kill_time, fight.log)
     events = fight.log.frame()
     magazine_df = pd.DataFrame(fight.magazine).sort_values(
         ["time_s", "unit_id", "missile_type"], kind="stable", ignore_index=True)
@@ -193,7 +212,7 @@ def run_engagement(scenario: Scenario, seed: int | None = None, figure_set: str 
                    else pd.DataFrame(columns=["time_s", "missile_id", "missile_type", "unit_id",
                                               "lat_deg", "lon_deg", "alt_msl_m"]))
     summary = _summary(units, events, fates, config, pic, notes)
-    return EngagementResult(_without_dead(pic, fight.kill_time), events, missiles_df, fates,
+    return EngagementResult(fought, events, missiles_df, fates,
                             _timeline(pd.DataFrame(fight.engagements)), magazine_df, summary)
 
 
@@ -530,6 +549,32 @@ def _picture_events(pic: AirPicture, log: _Log) -> tuple[dict[int, float], dict[
             {int(k): float(v) for k, v in confirmed.items()})
 
 
+def _track_events(pic: AirPicture, kill_time: np.ndarray, log: _Log) -> None:
+    """Log the start and drop of every fused command-post track (false tracks included).
+
+    ``pic`` is the picture with destroyed threats cut at their kill; a track reported until the
+    last report of the run is not dropped.
+    """
+    fused = pic.tracks[pic.tracks["tracker"] == FUSED]
+    if fused.empty:
+        return
+    times = np.unique(fused["time_s"].to_numpy())
+    t_last = float(pic.tracks["time_s"].max())
+    report_s = float(np.min(np.diff(times))) if times.size > 1 else 0.0
+    spans = fused.groupby("track_id").agg(start=("time_s", "min"), end=("time_s", "max"),
+                                          truth=("truth_id", "first"))
+    for track_id, row in spans.iterrows():
+        truth = int(row["truth"])
+        common = {"track_id": int(track_id), "truth_id": truth,
+                  "object_id": pic.trajectories.ids[truth] if truth >= 0 else ""}
+        log.add(time_s=float(row["start"]), event="track_start",
+                detail="" if truth >= 0 else "false track", **common)
+        if row["end"] < t_last:
+            destroyed = truth >= 0 and kill_time[truth] <= row["end"] + report_s
+            log.add(time_s=float(kill_time[truth] if destroyed else row["end"]), event="track_drop",
+                    detail="target destroyed" if destroyed else "track lost", **common)
+
+
 def _feasibility(units: list[FireUnit], view: pd.DataFrame, t: float, pic: AirPicture,
                  recent: pd.DataFrame, config: EngagementConfig
                  ) -> tuple[list[list[str | None]], np.ndarray]:
@@ -643,6 +688,23 @@ def _launch_loft(aero, pic: AirPicture, truth: int, origin: tuple[float, float, 
     return float(lofts[int(np.nanargmin(np.where(res.intercept, res.intercept_time_s, np.inf)))])
 
 
+def lethal_radius_m(missile_id: str, config: EngagementConfig) -> float:
+    """Carleton R50 of a missile's warhead against an aircraft, m.
+
+    ``config.lethal_radius_m`` if set, else :data:`REFERENCE_LETHAL_RADIUS_M` scaled by
+    ``(warhead mass / REFERENCE_WARHEAD_KG) ** (1/3)`` (Hopkinson-Cranz cube-root scaling of
+    blast distances; Kinney & Graham, *Explosive Shocks in Air*, 2nd ed., 1985, ch. 5), with the
+    library's nominal ``warhead_mass_kg`` (the reference radius when it has none).
+    """
+    if config.lethal_radius_m is not None:
+        return float(config.lethal_radius_m)
+    item = load_library().get(missile_id)
+    if "warhead_mass_kg" not in item.figures:
+        return REFERENCE_LETHAL_RADIUS_M
+    mass = float(item.si("warhead_mass_kg", "nominal"))
+    return REFERENCE_LETHAL_RADIUS_M * (mass / REFERENCE_WARHEAD_KG) ** (1.0 / 3.0)
+
+
 def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: int,
                pic: AirPicture, config: EngagementConfig, rng: np.random.Generator
                ) -> dict | None:
@@ -693,8 +755,10 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
         out["terminal_s"][sel] = res.terminal_time_s
         out["intercept"][sel] = res.intercept
     miss = out["miss_m"]
+    kind = load_library().get(pic.trajectories.types[truth]).threat_class
     pk = np.where(out["intercept"], carleton_pk(np.where(np.isfinite(miss), miss, 0.0),
-                                                config.lethal_radius_m), 0.0)
+                                                lethal_radius_m(missile, config),
+                                                config.target_hardness[kind]), 0.0)
     acquired = np.isfinite(out["terminal_s"]) & (out["terminal_s"] <= out["end_s"])
     release = (np.where(acquired, out["terminal_s"], out["end_s"]) if _active_seeker(missile)
                else out["end_s"])
@@ -787,9 +851,17 @@ def _summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
         "leakers": fates[fates["fate"] == "leaked"][["object_id", "type", "time_s", "asset_id"]]
         .to_dict("records"),
         "assumptions": [
-            f"Warhead lethal radius {config.lethal_radius_m:g} m for every missile (Carleton "
-            "damage function; ASSUMED, secondary literature credits 48N6-class warheads with "
-            "~20-30 m).",
+            ("Warhead lethal radius (Carleton damage function, Pk 0.5 miss distance against an "
+             + (f"aircraft) {config.lethal_radius_m:g} m for every missile (ASSUMED)."
+                if config.lethal_radius_m is not None else
+                f"aircraft) scaled from {REFERENCE_LETHAL_RADIUS_M:g} m for a "
+                f"{REFERENCE_WARHEAD_KG:g} kg 48N6-class warhead by the cube root of the warhead "
+                "mass (Hopkinson-Cranz blast scaling; ASSUMED, secondary literature credits "
+                "48N6-class warheads with ~20-30 m): " + ", ".join(
+                    f"{m} {lethal_radius_m(m, config):.1f} m" for m in sorted(
+                        {m for u in units for m in u.missiles})) + ".")),
+            "Target hardness (lethal radius divided by it) by threat class, ASSUMED: "
+            + ", ".join(f"{k} {v:g}" for k, v in config.target_hardness.items()) + ".",
             f"Planning single-shot Pk {config.expected_pk:g} for every feasible pair (ASSUMED).",
             f"Link latency {config.link_latency_s:g} s between the fused picture and the command "
             "posts (ASSUMED).",
