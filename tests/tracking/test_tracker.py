@@ -165,3 +165,28 @@ def test_bad_config_is_input_error(kwargs: dict) -> None:
     name = next(iter(kwargs))
     with pytest.raises(InputError, match=f"TrackerConfig.{name}"):
         TrackerConfig(**kwargs)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gate_broadcast_and_kdtree_paths_give_the_same_pairs(seed, monkeypatch):
+    """The coarse gate's two paths (broadcast for few pairs, k-d tree otherwise) agree, and
+    every kept pair satisfies the chi-square test computed directly."""
+    from iadsim.tracking import association
+
+    rng = np.random.default_rng(seed)
+    n, k, m = 30, 40, 3
+    z_pred = rng.uniform(0, 5000, (n, m))
+    z = np.concatenate([z_pred[: n // 2] + rng.normal(0, 50, (n // 2, m)),
+                        rng.uniform(0, 5000, (k - n // 2, m))])
+    hph = np.broadcast_to(np.eye(m) * 40.0**2, (n, m, m)).copy()
+    r = np.broadcast_to(np.eye(m) * 30.0**2, (k, m, m)).copy()
+    gamma = association.gate_threshold(0.99, m)
+    monkeypatch.setattr(association, "BRUTE_FORCE_PAIRS", 10**9)
+    brute = association.gate(z_pred, hph, z, r, gamma)
+    monkeypatch.setattr(association, "BRUTE_FORCE_PAIRS", 0)
+    tree = association.gate(z_pred, hph, z, r, gamma)
+    for name in ("track", "detection", "d2"):
+        np.testing.assert_array_equal(getattr(brute, name), getattr(tree, name))
+    d2 = np.sum((z[brute.detection] - z_pred[brute.track]) ** 2, axis=1) / (40.0**2 + 30.0**2)
+    np.testing.assert_allclose(brute.d2, d2, rtol=1e-12)
+    assert (brute.d2 <= gamma).all() and len(brute.track) >= n // 2 - 2

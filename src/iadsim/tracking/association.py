@@ -58,6 +58,10 @@ class GatedPairs:
     d2: np.ndarray
 
 
+#: Up to this many (track, detection) pairs the coarse gate is a broadcast, beyond it a k-d tree.
+BRUTE_FORCE_PAIRS = 4096
+
+
 def gate_threshold(gate_probability: float, n_meas: int) -> float:
     """Chi-square gate ``gamma`` on ``d2`` such that ``P(d2 <= gamma) = gate_probability``.
 
@@ -95,12 +99,19 @@ def gate(z_pred: np.ndarray, hph: np.ndarray, z: np.ndarray, r: np.ndarray, gamm
         return empty
     bound = np.trace(hph, axis1=-2, axis2=-1) + np.max(np.trace(r, axis1=-2, axis2=-1))
     radius = np.sqrt(gamma * bound)
-    hits = cKDTree(z).query_ball_point(z_pred, radius, return_sorted=True)
-    counts = np.fromiter(map(len, hits), dtype=int, count=len(hits))
-    if counts.sum() == 0:
-        return empty
-    rows = np.repeat(np.arange(len(z_pred)), counts)
-    cols = np.fromiter(chain.from_iterable(hits), dtype=int, count=int(counts.sum()))
+    if len(z_pred) * len(z) <= BRUTE_FORCE_PAIRS:
+        # few pairs: one broadcast beats building a k-d tree (same pairs, same order)
+        d2_xyz = np.sum((z_pred[:, None, :] - z[None, :, :]) ** 2, axis=-1)
+        rows, cols = np.nonzero(d2_xyz <= (radius * radius)[:, None])
+        if rows.size == 0:
+            return empty
+    else:
+        hits = cKDTree(z).query_ball_point(z_pred, radius, return_sorted=True)
+        counts = np.fromiter(map(len, hits), dtype=int, count=len(hits))
+        if counts.sum() == 0:
+            return empty
+        rows = np.repeat(np.arange(len(z_pred)), counts)
+        cols = np.fromiter(chain.from_iterable(hits), dtype=int, count=int(counts.sum()))
     nu = z[cols] - z_pred[rows]
     s = hph[rows] + r[cols]
     d2 = np.einsum("ki,ki->k", nu, np.linalg.solve(s, nu[..., None])[..., 0])

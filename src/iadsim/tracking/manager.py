@@ -483,7 +483,7 @@ def _output_frame(chunks: list[tuple[np.ndarray, ...]], n_dim: int) -> pd.DataFr
         "status": np.where(confirmed, "confirmed", "tentative"),
     }
     out.update({name: x[:, i] for i, name in enumerate(names)})
-    out["cov"] = p.reshape(len(p), d * d).tolist()
+    out["cov"] = list(p.reshape(len(p), d * d))        # row views (pyarrow: list<double>)
     out["detection_index"] = cat(5, (0,), np.int64).astype(np.int64)
     return pd.DataFrame(out)
 
