@@ -66,7 +66,8 @@ def _check_columns(df: pd.DataFrame, name: str, required: tuple[str, ...]) -> No
 
 
 def _finite(df: pd.DataFrame, name: str, columns: tuple[str, ...]) -> np.ndarray:
-    arr = df.loc[:, list(columns)].to_numpy(dtype=float)
+    arr = np.column_stack([df[c].to_numpy(dtype=float) for c in columns]).reshape(
+        len(df), len(columns))
     if not np.all(np.isfinite(arr)):
         raise InputError(f"{name}: non-finite values in {list(columns)}; allowed: finite floats (SI)")
     return arr
