@@ -50,8 +50,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Hashable
-from datetime import UTC, datetime
+from collections.abc import Callable, Hashable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +199,22 @@ def check_events(events: pd.DataFrame | None, object_ids: set[Hashable]) -> pd.D
 def object_order(replay: pd.DataFrame) -> list[Hashable]:
     """Object ids in order of first appearance in a :func:`check_replay`-ed table."""
     return list(pd.unique(replay["object_id"]))
+
+
+def prepare_replay(replay: pd.DataFrame, events: pd.DataFrame | None, reference_time: str
+                   ) -> tuple[pd.DataFrame, list[Hashable], pd.DataFrame, datetime,
+                              Callable[[float], str]]:
+    """What every replay writer starts from: the checked replay, its object order, the checked
+    events, the epoch of ``reference_time`` and ``at(t_s)`` → ISO 8601 UTC text."""
+    df = check_replay(replay)
+    order = object_order(df)
+    ev = check_events(events, set(order))
+    epoch = parse_reference_time(reference_time)
+
+    def at(t_s: float) -> str:
+        return iso_utc(epoch + timedelta(seconds=float(t_s)))
+
+    return df, order, ev, epoch, at
 
 
 def position_at(replay: pd.DataFrame, object_id: Hashable, time_s: float) -> tuple[float, float, float]:

@@ -29,7 +29,6 @@ reference pages, https://github.com/AnalyticalGraphicsInc/czml-writer/wiki.
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -52,12 +51,9 @@ from czml3.types import Cartesian2Value, TimeInterval
 from iadsim.io.acmi import (
     AIR_KINDS,
     DEFAULT_REFERENCE_TIME,
-    check_events,
-    check_replay,
     event_position,
     iso_utc,
-    object_order,
-    parse_reference_time,
+    prepare_replay,
 )
 from iadsim.io.files import write_text_atomic
 
@@ -105,13 +101,7 @@ def build_czml(
     event_display_s: float = 10.0,
 ) -> Document:
     """Build the czml3 ``Document`` written by :func:`write_czml` (parameters as there)."""
-    df = check_replay(replay)
-    order = object_order(df)
-    ev = check_events(events, set(order))
-    epoch = parse_reference_time(reference_time)
-
-    def at(t: float) -> str:
-        return iso_utc(epoch + timedelta(seconds=float(t)))
+    df, order, ev, epoch, at = prepare_replay(replay, events, reference_time)
 
     t_end = max(float(df["time_s"].max()), float(ev["time_s"].max()) if len(ev) else 0.0)
     t_start = float(df["time_s"].min())

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -37,12 +36,8 @@ import pandas as pd
 from iadsim.io.acmi import (
     DEFAULT_REFERENCE_TIME,
     REPLAY_KINDS,
-    check_events,
-    check_replay,
     event_position,
-    iso_utc,
-    object_order,
-    parse_reference_time,
+    prepare_replay,
 )
 from iadsim.io.files import write_text_atomic
 from iadsim.io.kml import KML_NS, POINT_ICON, kml_color
@@ -101,13 +96,7 @@ def build_replay_kml(
     name: str = "iadsim replay",
 ) -> ET.Element:
     """Build the ``<kml>`` root element written by :func:`write_replay_kml`."""
-    df = check_replay(replay)
-    order = object_order(df)
-    ev = check_events(events, set(order))
-    epoch = parse_reference_time(reference_time)
-
-    def at(t: float) -> str:
-        return iso_utc(epoch + timedelta(seconds=float(t)))
+    df, order, ev, _, at = prepare_replay(replay, events, reference_time)
 
     root = ET.Element("kml", {"xmlns": KML_NS, "xmlns:gx": GX_NS})
     document = _sub(root, _k("Document"))
