@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from iadsim.plot.coverage import save_figure
+from iadsim.scenario.library import load_library
 
 #: Kill-chain links: (start column, end column, label, colour).
 LINKS = (
@@ -40,26 +41,32 @@ def kill_chain_plot(engagements: pd.DataFrame, path: Path, title: str,
     ax.set_xlabel("time, s from scenario start")
     ax.set_title(title, fontsize=10)
     if len(engagements):
-        ax.legend(loc="lower right", fontsize=7)
+        ax.legend(loc="best", fontsize=7)
     else:
         ax.text(0.5, 0.5, "no engagement", transform=ax.transAxes, ha="center")
     return save_figure(fig, path, provenance)
 
 
 def magazine_plot(magazine: pd.DataFrame, path: Path, title: str, provenance: Mapping) -> Path:
-    """Ready rounds left per fire unit and missile type over time (step plot)."""
-    fig = Figure(figsize=(10, 4.5), dpi=110)
-    ax = fig.subplots()
+    """Ready rounds left per fire unit and weapon over time (step plots): missiles in the top
+    panel, gun ammunition (hundreds of rounds, which would flatten the missile curves) below."""
+    guns = {t for t in magazine["missile_type"].unique() if load_library().get(t).kind == "gun"}
+    panels = [("missiles", ~magazine["missile_type"].isin(guns))]
+    if guns:
+        panels.append(("gun rounds", magazine["missile_type"].isin(guns)))
+    fig = Figure(figsize=(10, 4.5 + 2.5 * (len(panels) - 1)), dpi=110)
+    axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0])
     end = float(magazine["time_s"].max()) if len(magazine) else 1.0
-    for (unit, missile), g in magazine.groupby(["unit_id", "missile_type"], sort=True):
-        t = np.append(g["time_s"].to_numpy(), end)
-        r = np.append(g["rounds"].to_numpy(), g["rounds"].iloc[-1])
-        ax.step(t, r, where="post", label=f"{unit} {missile}")
-    ax.set_xlabel("time, s from scenario start")
-    ax.set_ylabel("ready rounds")
-    ax.set_ylim(bottom=0)
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, loc="upper right")
+    for ax, (what, rows) in zip(axes, panels, strict=True):
+        for (unit, weapon), g in magazine[rows].groupby(["unit_id", "missile_type"], sort=True):
+            t = np.append(g["time_s"].to_numpy(), end)
+            r = np.append(g["rounds"].to_numpy(), g["rounds"].iloc[-1])
+            ax.step(t, r, where="post", label=f"{unit} {weapon}")
+        ax.set_ylabel(f"ready {what}")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=7, loc="best")
+    axes[-1].set_xlabel("time, s from scenario start")
+    axes[0].set_title(title, fontsize=10)
     return save_figure(fig, path, provenance)
 
 
