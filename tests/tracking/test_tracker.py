@@ -168,9 +168,10 @@ def test_bad_config_is_input_error(kwargs: dict) -> None:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_gate_broadcast_and_kdtree_paths_give_the_same_pairs(seed, monkeypatch):
-    """The coarse gate's two paths (broadcast for few pairs, k-d tree otherwise) agree, and
-    every kept pair satisfies the chi-square test computed directly."""
+def test_gate_keeps_exactly_the_pairs_of_the_chi_square_test(seed):
+    """The compiled gate (coarse bound, then Cholesky solve) keeps exactly the pairs whose
+    d2 = nu^T (HPH^T + R)^-1 nu computed directly over all pairs (numpy LU solve) is <= gamma,
+    with full random covariances, sorted by track then detection."""
     from iadsim.tracking import association
 
     rng = np.random.default_rng(seed)
@@ -178,15 +179,41 @@ def test_gate_broadcast_and_kdtree_paths_give_the_same_pairs(seed, monkeypatch):
     z_pred = rng.uniform(0, 5000, (n, m))
     z = np.concatenate([z_pred[: n // 2] + rng.normal(0, 50, (n // 2, m)),
                         rng.uniform(0, 5000, (k - n // 2, m))])
-    hph = np.broadcast_to(np.eye(m) * 40.0**2, (n, m, m)).copy()
-    r = np.broadcast_to(np.eye(m) * 30.0**2, (k, m, m)).copy()
+    a = rng.normal(0, 30, (n, m, m))
+    hph = a @ np.swapaxes(a, 1, 2) + np.eye(m) * 100.0
+    b = rng.normal(0, 20, (k, m, m))
+    r = b @ np.swapaxes(b, 1, 2) + np.eye(m) * 100.0
     gamma = association.gate_threshold(0.99, m)
-    monkeypatch.setattr(association, "BRUTE_FORCE_PAIRS", 10**9)
-    brute = association.gate(z_pred, hph, z, r, gamma)
-    monkeypatch.setattr(association, "BRUTE_FORCE_PAIRS", 0)
-    tree = association.gate(z_pred, hph, z, r, gamma)
-    for name in ("track", "detection", "d2"):
-        np.testing.assert_array_equal(getattr(brute, name), getattr(tree, name))
-    d2 = np.sum((z[brute.detection] - z_pred[brute.track]) ** 2, axis=1) / (40.0**2 + 30.0**2)
-    np.testing.assert_allclose(brute.d2, d2, rtol=1e-12)
-    assert (brute.d2 <= gamma).all() and len(brute.track) >= n // 2 - 2
+    pairs = association.gate(z_pred, hph, z, r, gamma)
+    nu = z[None, :, :] - z_pred[:, None, :]
+    s = hph[:, None] + r[None, :]
+    d2 = np.einsum("tki,tki->tk", nu, np.linalg.solve(s, nu[..., None])[..., 0])
+    rows, cols = np.nonzero(d2 <= gamma)
+    np.testing.assert_array_equal(pairs.track, rows)
+    np.testing.assert_array_equal(pairs.detection, cols)
+    np.testing.assert_allclose(pairs.d2, d2[rows, cols], rtol=1e-10)
+    assert len(rows) >= n // 2 - 2
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_gnn_assign_equals_the_full_assignment_problem(seed):
+    """gnn_assign (solver skipped when no pair conflicts) equals scipy's linear_sum_assignment
+    on the full augmented matrix: d2 inside the gate, a miss option costing gamma per track."""
+    from scipy.optimize import linear_sum_assignment
+
+    from iadsim.tracking import association
+
+    rng = np.random.default_rng(seed)
+    n, k, gamma = 6, 7, 9.0
+    d2 = rng.uniform(0, 3 * gamma, (n, k))
+    d2[rng.random((n, k)) < 0.6 + 0.35 * (seed % 2)] = np.inf       # sparse: often no conflict
+    rows, cols = np.nonzero(d2 <= gamma)
+    got = association.gnn_assign(association.GatedPairs(rows, cols, d2[rows, cols]), n, gamma)
+    cost = np.full((n, k + n), 1e12)
+    cost[:, :k] = np.where(d2 <= gamma, d2, 1e12)
+    cost[np.arange(n), k + np.arange(n)] = gamma
+    r_idx, c_idx = linear_sum_assignment(cost)
+    want = np.full(n, -1)
+    real = c_idx < k
+    want[r_idx[real]] = c_idx[real]
+    np.testing.assert_array_equal(got, want)

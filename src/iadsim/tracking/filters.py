@@ -7,7 +7,9 @@ vz_m_s]``. Measurements are Cartesian positions, ``H = [I 0]``.
 
 Shapes: ``n`` tracks, ``r`` motion models, ``d`` state dimension, ``m`` measurement dimension.
 Every kernel broadcasts over leading axes (``numpy.matmul``), so one call predicts or updates all
-tracks (and all models of an IMM) at once; no Python loop runs over tracks.
+tracks (and all models of an IMM) at once; no Python loop runs over tracks. They are the public,
+tested reference forms; :func:`iadsim.tracking.run_tracker` runs their compiled per-track
+equivalents (:mod:`iadsim.tracking.kernels`), checked against them.
 
 Motion models
 -------------

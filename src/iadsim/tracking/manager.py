@@ -55,6 +55,7 @@ References
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Literal
@@ -64,7 +65,7 @@ import pandas as pd
 
 from iadsim.errors import InputError
 from iadsim.tracking import association as assoc
-from iadsim.tracking import filters
+from iadsim.tracking import filters, kernels
 
 __all__ = ["TrackerConfig", "run_tracker"]
 
@@ -201,9 +202,18 @@ class _Motion:
         )
 
     def matrices(self, dt_s: float) -> tuple[np.ndarray, np.ndarray]:
-        """``F (r, d, d)`` and ``Q (r, d, d)`` for a time step ``dt_s``."""
-        pairs = [filters.ct_model(dt_s, w, q, self.n_dim) for w, q in zip(self.omegas, self.q, strict=True)]
-        return np.stack([f for f, _ in pairs]), np.stack([q for _, q in pairs])
+        """``F (r, d, d)`` and ``Q (r, d, d)`` for a time step ``dt_s`` (read-only, cached)."""
+        return _model_matrices(float(dt_s), tuple(self.omegas), tuple(self.q), self.n_dim)
+
+
+@functools.lru_cache(maxsize=1024)
+def _model_matrices(dt_s: float, omegas: tuple[float, ...], q: tuple[float, ...],
+                    n_dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stacked model matrices; a tracker run meets few distinct time steps (frames)."""
+    pairs = [filters.ct_model(dt_s, w, qq, n_dim) for w, qq in zip(omegas, q, strict=True)]
+    f, qm = np.stack([f for f, _ in pairs]), np.stack([qq for _, qq in pairs])
+    f.flags.writeable = qm.flags.writeable = False
+    return f, qm
 
 
 @dataclass
@@ -332,7 +342,6 @@ class _Tracker:
         self.sensor_revisit = np.array([float(per_sensor.get(n, default)) for n in sensor_names])
         self.n_dim = n_dim
         self.motion = _Motion.from_config(config, n_dim)
-        self.h = filters.position_matrix(n_dim)
         self.gamma = assoc.gate_threshold(config.gate_probability, n_dim)
         d = 2 * n_dim
         self.tracks = _Tracks.empty(len(self.motion.omegas), d)
@@ -344,10 +353,8 @@ class _Tracker:
         self.time_s += dt_s
         t = self.tracks
         if dt_s > 0.0 and len(t.ids):
-            x0, p0, c_bar = filters.imm_mix(t.x, t.p, t.mu, self.motion.transition)
-            f, q = self.motion.matrices(dt_s)
-            t.x, t.p = filters.kf_predict(x0, p0, f, q)
-            t.mu = c_bar
+            kernels.imm_predict(t.x, t.p, t.mu, self.motion.transition,
+                                *self.motion.matrices(dt_s))
         t.hit[:] = False
         t.detection[:] = -1
 
@@ -355,14 +362,12 @@ class _Tracker:
                              sensor: int = 0) -> None:
         """Use one sensor's detections ``z (k, m)``, ``r (k, m, m)`` (input rows ``index``)."""
         t = self.tracks
-        xc, pc = filters.imm_combine(t.x, t.p, t.mu)
-        z_pred = xc[:, : self.n_dim]
-        hph = pc[:, : self.n_dim, : self.n_dim]
+        xc, pc = kernels.imm_combine(t.x, t.p, t.mu)
         free = np.ones(len(z), bool)
         for group in (t.confirmed, ~t.confirmed):
             rows = np.flatnonzero(group)
             cols = np.flatnonzero(free)
-            pairs = assoc.gate(z_pred[rows], hph[rows], z[cols], r[cols], self.gamma)
+            pairs = assoc.gate(xc[rows], pc[rows], z[cols], r[cols], self.gamma)
             chosen = assoc.gnn_assign(pairs, len(rows), self.gamma)
             ok = chosen >= 0
             self._update(rows[ok], cols[chosen[ok]], z, r, index)
@@ -375,10 +380,7 @@ class _Tracker:
         if len(rows) == 0:
             return
         t = self.tracks
-        x, p, nu, s = filters.kf_update(t.x[rows], t.p[rows], z[dets, None, :], r[dets, None], self.h)
-        log_lik = filters.gaussian_log_likelihood(nu, s)
-        t.mu[rows] = filters.imm_mode_update(t.mu[rows], log_lik)
-        t.x[rows], t.p[rows] = x, p
+        kernels.update_pairs(t.x, t.p, t.mu, rows, z, r, dets)
         t.hit[rows] = True
         t.detection[rows] = index[dets]
         t.reported[rows] = index[dets]
@@ -440,7 +442,7 @@ class _Tracker:
     def snapshot(self) -> tuple[np.ndarray, ...]:
         """``ids, confirmed, x (n, d), p (n, d, d), detection`` of the live tracks."""
         t = self.tracks
-        x, p = filters.imm_combine(t.x, t.p, t.mu)
+        x, p = kernels.imm_combine(t.x, t.p, t.mu)
         return t.ids, t.confirmed, x, p, t.detection.copy()
 
     def report(self, time_s: float) -> tuple[np.ndarray, ...]:
@@ -451,15 +453,12 @@ class _Tracker:
         """
         self._expire(time_s)
         t = self.tracks
-        x, p = t.x, t.p
+        x, p, mu = t.x, t.p, t.mu
         dt = time_s - self.time_s
         if dt > 0.0 and len(t.ids):
-            x0, p0, c_bar = filters.imm_mix(t.x, t.p, t.mu, self.motion.transition)
-            f, q = self.motion.matrices(dt)
-            x, p = filters.kf_predict(x0, p0, f, q)
-            xc, pc = filters.imm_combine(x, p, c_bar)
-        else:
-            xc, pc = filters.imm_combine(x, p, t.mu)
+            x, p, mu = x.copy(), p.copy(), mu.copy()
+            kernels.imm_predict(x, p, mu, self.motion.transition, *self.motion.matrices(dt))
+        xc, pc = kernels.imm_combine(x, p, mu)
         detection = t.reported.copy()
         t.reported[:] = -1
         return t.ids, t.confirmed, xc, pc, detection
