@@ -32,9 +32,12 @@ def test_imm_predict_and_combine_equal_the_reference(n_dim):
     np.testing.assert_allclose(x, want_x, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(p, want_p, rtol=1e-10, atol=1e-7)
     np.testing.assert_allclose(mu, c_bar, rtol=1e-14)
-    xc, pc = kernels.imm_combine(x, p, mu)
+    xc, pc = kernels.imm_combine(x, p, mu, 2 * n_dim)
     np.testing.assert_allclose(xc, want_xc, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(pc, want_pc, rtol=1e-10, atol=1e-7)
+    pos, pos_cov = kernels.imm_combine(x, p, mu, n_dim)
+    np.testing.assert_array_equal(pos, xc[:, :n_dim])
+    np.testing.assert_array_equal(pos_cov, pc[:, :n_dim, :n_dim])
 
 
 @pytest.mark.parametrize("n_dim", [2, 3])

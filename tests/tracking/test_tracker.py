@@ -158,6 +158,7 @@ def test_bad_input_names_the_column(change, needle: str) -> None:
         {"motion_model": "ca"},
         {"confirm_m": 4, "confirm_n": 3},
         {"delete_misses": 0},
+        {"report_tentative": "no"},
         {"max_speed_m_s": 0.0},
     ],
 )
@@ -217,3 +218,18 @@ def test_gnn_assign_equals_the_full_assignment_problem(seed):
     real = c_idx < k
     want[r_idx[real]] = c_idx[real]
     np.testing.assert_array_equal(got, want)
+
+
+def test_report_tentative_false_keeps_exactly_the_confirmed_rows():
+    """Dropping tentative rows changes nothing else: same confirmed rows, same states."""
+    rng = np.random.default_rng(4)
+    t = np.repeat(np.arange(20.0), 3)
+    x = np.concatenate([[100.0 * k, 5e4 + rng.uniform(-3e4, 3e4), 9e4 + rng.uniform(-3e4, 3e4)]
+                        for k in range(20)])
+    det = pd.DataFrame({"time_s": t, "x_m": x, "y_m": np.zeros_like(x) + rng.normal(0, 5, x.size),
+                        "sigma_m": 10.0})
+    full = run_tracker(det, TrackerConfig())
+    confirmed = run_tracker(det, TrackerConfig(report_tentative=False))
+    assert (full["status"] == "tentative").sum() > 10 and len(confirmed) > 10
+    pd.testing.assert_frame_equal(
+        confirmed, full[full["status"] == "confirmed"].reset_index(drop=True))

@@ -256,8 +256,7 @@ def _track_all(detections: pd.DataFrame, periods_s: dict[str, float],
             continue
         cfg = (replace(config, revisit_s=longest, sensor_revisit_s=periods_s) if name == FUSED
                else replace(config, revisit_s=periods_s[name]))
-        out = run_tracker(subset.reset_index(drop=True), cfg)
-        out = out[out["status"] == "confirmed"].reset_index(drop=True)
+        out = run_tracker(subset.reset_index(drop=True), replace(cfg, report_tentative=False))
         rows = subset.index.to_numpy()
         local = out["detection_index"].to_numpy()
         out["detection_index"] = np.where(local >= 0, rows[np.maximum(local, 0)], -1)

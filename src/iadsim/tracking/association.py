@@ -74,7 +74,8 @@ def gate_threshold(gate_probability: float, n_meas: int) -> float:
     return float(chi2.ppf(gate_probability, n_meas))
 
 
-def gate(z_pred: np.ndarray, hph: np.ndarray, z: np.ndarray, r: np.ndarray, gamma: float) -> GatedPairs:
+def gate(z_pred: np.ndarray, hph: np.ndarray, z: np.ndarray, r: np.ndarray, gamma: float,
+         tracks: np.ndarray | None = None, detections: np.ndarray | None = None) -> GatedPairs:
     """All pairs with ``d2 <= gamma``.
 
     Parameters
@@ -91,29 +92,32 @@ def gate(z_pred: np.ndarray, hph: np.ndarray, z: np.ndarray, r: np.ndarray, gamm
         ``(k, m, m)`` detection covariances, m^2.
     gamma : float
         Gate on ``d2``.
+    tracks, detections : numpy.ndarray of int, optional
+        Only these rows of ``z_pred`` / ``z`` take part (default all); the returned indices are
+        positions in these arrays.
 
     Returns
     -------
     GatedPairs
         Sorted by track then detection.
     """
-    track, detection, d2 = _gate_kernel(np.ascontiguousarray(z_pred, dtype=float),
-                                        np.ascontiguousarray(hph, dtype=float),
-                                        np.ascontiguousarray(z, dtype=float),
-                                        np.ascontiguousarray(r, dtype=float), float(gamma))
-    return GatedPairs(track, detection, d2)
+    z_pred, hph, z, r = (np.ascontiguousarray(a, dtype=float) for a in (z_pred, hph, z, r))
+    rows = np.arange(len(z_pred)) if tracks is None else np.asarray(tracks, dtype=np.int64)
+    cols = np.arange(len(z)) if detections is None else np.asarray(detections, dtype=np.int64)
+    return GatedPairs(*_gate_kernel(z_pred, hph, rows, z, r, cols, float(gamma)))
 
 
 @numba.njit(cache=True)
-def _gate_kernel(z_pred: np.ndarray, hph: np.ndarray, z: np.ndarray, r: np.ndarray,
-                 gamma: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _gate_kernel(z_pred: np.ndarray, hph: np.ndarray, rows: np.ndarray, z: np.ndarray,
+                 r: np.ndarray, cols: np.ndarray, gamma: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs of :func:`gate` as ``(track, detection, d2)`` arrays (module notes)."""
-    n, k, m = z_pred.shape[0], z.shape[0], z.shape[1]
+    m = z.shape[1]
     max_tr = 0.0
-    for b in range(k):
+    for b in range(cols.size):
         tr = 0.0
         for e in range(m):
-            tr += r[b, e, e]
+            tr += r[cols[b], e, e]
         max_tr = max(max_tr, tr)
     cap = 16
     out_t = np.empty(cap, np.int64)
@@ -122,21 +126,23 @@ def _gate_kernel(z_pred: np.ndarray, hph: np.ndarray, z: np.ndarray, r: np.ndarr
     count = 0
     nu = np.empty(m)
     s = np.empty((m, m))
-    for a in range(n):
+    for a in range(rows.size):
+        t = rows[a]
         tr = 0.0
         for e in range(m):
-            tr += hph[a, e, e]
+            tr += hph[t, e, e]
         radius2 = gamma * (tr + max_tr)
-        for b in range(k):
+        for b in range(cols.size):
+            j = cols[b]
             dist2 = 0.0
             for e in range(m):
-                nu[e] = z[b, e] - z_pred[a, e]
+                nu[e] = z[j, e] - z_pred[t, e]
                 dist2 += nu[e] * nu[e]
             if dist2 > radius2:
                 continue
             for e in range(m):
                 for g in range(m):
-                    s[e, g] = hph[a, e, g] + r[b, e, g]
+                    s[e, g] = hph[t, e, g] + r[j, e, g]
             sol = chol_solve(cholesky(s), nu)
             d2 = 0.0
             for e in range(m):

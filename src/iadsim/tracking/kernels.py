@@ -31,8 +31,20 @@ def imm_predict(x: np.ndarray, p: np.ndarray, mu: np.ndarray, transition: np.nda
                 f: np.ndarray, q: np.ndarray) -> None:
     """IMM interaction then Kalman prediction of every track, in place; ``mu`` becomes the
     predicted mode probabilities ``c_bar``. ``f, q (r, d, d)``: transition and process noise of
-    each model for this time step."""
+    each model for this time step. ``F P F^T`` runs over the non-zero entries of ``F`` only
+    (9 of 36 for a 3-D CV model; skipping exact zeros leaves every sum unchanged)."""
     n, r, d = x.shape
+    nz = np.zeros(r, np.int64)                     # non-zeros of each F: row, column, value
+    nz_row = np.empty((r, d * d), np.int64)
+    nz_col = np.empty((r, d * d), np.int64)
+    nz_val = np.empty((r, d * d))
+    for j in range(r):
+        for e in range(d):
+            for g in range(d):
+                if f[j, e, g] != 0.0:
+                    k = nz[j]
+                    nz_row[j, k], nz_col[j, k], nz_val[j, k] = e, g, f[j, e, g]
+                    nz[j] = k + 1
     x0 = np.empty((r, d))
     p0 = np.empty((r, d, d))
     c_bar = np.empty(r)
@@ -59,44 +71,44 @@ def imm_predict(x: np.ndarray, p: np.ndarray, mu: np.ndarray, transition: np.nda
                         s += w[i, j] * (p[a, i, e, g] + (x[a, i, e] - x0[j, e]) * (x[a, i, g] - x0[j, g]))
                     p0[j, e, g] = s
         for j in range(r):
-            for e in range(d):
-                s = 0.0
+            x[a, j, :] = 0.0
+            fp[:, :] = 0.0
+            for k in range(nz[j]):                 # x' = F x0, FP = F P0
+                e, h, v = nz_row[j, k], nz_col[j, k], nz_val[j, k]
+                x[a, j, e] += v * x0[j, h]
                 for g in range(d):
-                    s += f[j, e, g] * x0[j, g]
-                x[a, j, e] = s
+                    fp[e, g] += v * p0[j, h, g]
             for e in range(d):
                 for g in range(d):
-                    s = 0.0
-                    for h in range(d):
-                        s += f[j, e, h] * p0[j, h, g]
-                    fp[e, g] = s
-            for e in range(d):
-                for g in range(e, d):
-                    s1 = 0.0
-                    s2 = 0.0
-                    for h in range(d):
-                        s1 += fp[e, h] * f[j, g, h]
-                        s2 += fp[g, h] * f[j, e, h]
-                    v = 0.5 * ((s1 + q[j, e, g]) + (s2 + q[j, g, e]))
+                    p[a, j, e, g] = q[j, e, g]
+            for k in range(nz[j]):                 # P' = FP F^T + Q
+                g, h, v = nz_row[j, k], nz_col[j, k], nz_val[j, k]
+                for e in range(d):
+                    p[a, j, e, g] += fp[e, h] * v
+            for e in range(d):                     # symmetrise
+                for g in range(e + 1, d):
+                    v = 0.5 * (p[a, j, e, g] + p[a, j, g, e])
                     p[a, j, e, g] = v
                     p[a, j, g, e] = v
             mu[a, j] = c_bar[j]
 
 
 @numba.njit(cache=True)
-def imm_combine(x: np.ndarray, p: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Moment-matched estimate of every track: ``x (n, d)``, ``p (n, d, d)``."""
-    n, r, d = x.shape
-    xc = np.zeros((n, d))
-    pc = np.zeros((n, d, d))
+def imm_combine(x: np.ndarray, p: np.ndarray, mu: np.ndarray, dims: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Moment-matched estimate of the first ``dims`` state components of every track:
+    ``x (n, dims)``, ``p (n, dims, dims)`` (``dims = d``: the whole state; ``m``: positions)."""
+    n, r = x.shape[0], x.shape[1]
+    xc = np.zeros((n, dims))
+    pc = np.zeros((n, dims, dims))
     for a in range(n):
         for i in range(r):
-            for e in range(d):
+            for e in range(dims):
                 xc[a, e] += mu[a, i] * x[a, i, e]
         for i in range(r):
-            for e in range(d):
+            for e in range(dims):
                 de = x[a, i, e] - xc[a, e]
-                for g in range(d):
+                for g in range(dims):
                     pc[a, e, g] += mu[a, i] * (p[a, i, e, g] + de * (x[a, i, g] - xc[a, g]))
     return xc, pc
 

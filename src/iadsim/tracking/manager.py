@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -112,6 +112,9 @@ class TrackerConfig:
         ``revisit_s`` for every sensor).
     report_interval_s : float or None
         Output clock, s; when set, tracks are reported at multiples of it (module notes).
+    report_tentative : bool
+        Whether tentative tracks get output rows (default ``True``); ``False`` keeps confirmed
+        tracks only (a tracker fed with many false alarms holds far more tentative tracks).
     """
 
     q_m2_s3: float = 5.0
@@ -128,6 +131,7 @@ class TrackerConfig:
     revisit_s: float | None = None
     sensor_revisit_s: Mapping[str, float] | None = None
     report_interval_s: float | None = None
+    report_tentative: bool = True
 
     def __post_init__(self) -> None:
         def bad(name: str, allowed: str) -> InputError:
@@ -158,6 +162,8 @@ class TrackerConfig:
                                                   for v in self.sensor_revisit_s.values())):
             raise bad("sensor_revisit_s", "None, or a mapping sensor_id -> float > 0 (s) "
                       "together with revisit_s")
+        if not isinstance(self.report_tentative, bool):
+            raise bad("report_tentative", "True or False")
         if self.confirm_m > self.confirm_n:
             raise bad("confirm_m", f"an integer <= confirm_n ({self.confirm_n})")
 
@@ -216,49 +222,63 @@ def _model_matrices(dt_s: float, omegas: tuple[float, ...], q: tuple[float, ...]
     return f, qm
 
 
-@dataclass
 class _Tracks:
-    """Struct of arrays of the live tracks, sorted by id.
+    """Struct of arrays of the live tracks, sorted by id; each field is a view of the first
+    ``n`` rows of a buffer that grows by doubling, so adding a few tracks to a thousand live
+    ones copies only the new rows.
 
     ``x (n, r, d)``, ``p (n, r, d, d)``, ``mu (n, r)``; integer counters ``age`` (scans since
     birth), ``hits`` (scans with an update), ``misses`` (consecutive scans without one);
     ``confirmed (n,)`` bool; ``t_birth``, ``t_hit`` (time of birth and of the last update, s);
     ``revisit`` (revisit interval of the sensor that started the track, s; NaN if unset);
     per-scan scratch ``hit (n,)`` and ``detection (n,)``; ``reported (n,)``: last detection row
-    that updated the track since its last report (-1: none).
+    that updated the track since its last report (-1: none). Assigning a field writes into
+    the live rows.
     """
 
-    ids: np.ndarray
-    x: np.ndarray
-    p: np.ndarray
-    mu: np.ndarray
-    confirmed: np.ndarray
-    age: np.ndarray
-    hits: np.ndarray
-    misses: np.ndarray
-    hit: np.ndarray
-    detection: np.ndarray
-    t_birth: np.ndarray
-    t_hit: np.ndarray
-    revisit: np.ndarray
-    reported: np.ndarray
+    FIELDS = ("ids", "x", "p", "mu", "confirmed", "age", "hits", "misses", "hit", "detection",
+              "t_birth", "t_hit", "revisit", "reported")
 
-    @classmethod
-    def empty(cls, r: int, d: int) -> _Tracks:
-        i = np.zeros(0, dtype=np.int64)
-        f = np.zeros(0)
-        return cls(
-            i, np.zeros((0, r, d)), np.zeros((0, r, d, d)), np.zeros((0, r)),
-            np.zeros(0, bool), i, i, i, np.zeros(0, bool), i, f, f, f, i,
-        )  # fmt: skip
+    def __init__(self, r: int, d: int, capacity: int = 64) -> None:
+        shapes = {"x": (r, d), "p": (r, d, d), "mu": (r,)}
+        types = {"confirmed": bool, "hit": bool, "t_birth": float, "t_hit": float,
+                 "revisit": float, "x": float, "p": float, "mu": float}
+        object.__setattr__(self, "n", 0)
+        object.__setattr__(self, "_buf", {
+            name: np.zeros((capacity, *shapes.get(name, ())), types.get(name, np.int64))
+            for name in self.FIELDS})
 
-    def take(self, keep: np.ndarray) -> _Tracks:
-        return _Tracks(**{f.name: getattr(self, f.name)[keep] for f in fields(self)})
+    def __getattr__(self, name: str) -> np.ndarray:
+        buf = self.__dict__["_buf"]
+        if name not in buf:
+            raise AttributeError(name)
+        return buf[name][: self.n]
 
-    def extend(self, other: _Tracks) -> _Tracks:
-        return _Tracks(
-            **{f.name: np.concatenate([getattr(self, f.name), getattr(other, f.name)]) for f in fields(self)}
-        )
+    def __setattr__(self, name: str, value) -> None:
+        if name not in self.FIELDS:
+            raise AttributeError(f"_Tracks has no field {name!r}")
+        self._buf[name][: self.n] = value
+
+    def append(self, **new: np.ndarray) -> None:
+        """Add ``k`` tracks (every field, first axis ``k``) after the live ones."""
+        k = len(new["ids"])
+        n, buf = self.n, self._buf
+        if n + k > len(buf["ids"]):
+            size = max(2 * len(buf["ids"]), n + k)
+            for name, a in buf.items():
+                grown = np.zeros((size, *a.shape[1:]), a.dtype)
+                grown[:n] = a[:n]
+                buf[name] = grown
+        for name in self.FIELDS:
+            buf[name][n : n + k] = new[name]
+        object.__setattr__(self, "n", n + k)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep the live tracks where ``mask`` (n,) is true, in order."""
+        k = int(mask.sum())
+        for a in self._buf.values():
+            a[:k] = a[: self.n][mask]
+        object.__setattr__(self, "n", k)
 
 
 def _column_error(message: str, allowed: str) -> InputError:
@@ -344,7 +364,7 @@ class _Tracker:
         self.motion = _Motion.from_config(config, n_dim)
         self.gamma = assoc.gate_threshold(config.gate_probability, n_dim)
         d = 2 * n_dim
-        self.tracks = _Tracks.empty(len(self.motion.omegas), d)
+        self.tracks = _Tracks(len(self.motion.omegas), d)
         self.next_id = 0
         self.time_s = 0.0
 
@@ -362,12 +382,12 @@ class _Tracker:
                              sensor: int = 0) -> None:
         """Use one sensor's detections ``z (k, m)``, ``r (k, m, m)`` (input rows ``index``)."""
         t = self.tracks
-        xc, pc = kernels.imm_combine(t.x, t.p, t.mu)
+        xc, pc = kernels.imm_combine(t.x, t.p, t.mu, self.n_dim)     # positions: the gate
         free = np.ones(len(z), bool)
         for group in (t.confirmed, ~t.confirmed):
             rows = np.flatnonzero(group)
             cols = np.flatnonzero(free)
-            pairs = assoc.gate(xc[rows], pc[rows], z[cols], r[cols], self.gamma)
+            pairs = assoc.gate(xc, pc, z, r, self.gamma, rows, cols)
             chosen = assoc.gnn_assign(pairs, len(rows), self.gamma)
             ok = chosen >= 0
             self._update(rows[ok], cols[chosen[ok]], z, r, index)
@@ -391,30 +411,17 @@ class _Tracker:
         k, nd = len(z), self.n_dim
         if k == 0:
             return
-        n_models = len(self.motion.omegas)
         p = np.zeros((k, 2 * nd, 2 * nd))
         p[:, :nd, :nd] = r
         p[:, nd:, nd:] = np.eye(nd) * (self.config.max_speed_m_s / 2.0) ** 2
         x = np.concatenate([z, np.zeros((k, nd))], axis=1)
-        zeros = np.zeros(k, dtype=np.int64)
-        new = _Tracks(
+        self.tracks.append(
             ids=np.arange(self.next_id, self.next_id + k, dtype=np.int64),
-            x=np.repeat(x[:, None], n_models, axis=1),
-            p=np.repeat(p[:, None], n_models, axis=1),
-            mu=np.tile(self.motion.mu0, (k, 1)),
-            confirmed=np.zeros(k, bool),
-            age=zeros,
-            hits=zeros,
-            misses=zeros,
-            hit=np.ones(k, bool),
-            detection=index.astype(np.int64),
-            t_birth=np.full(k, self.time_s),
-            t_hit=np.full(k, self.time_s),
-            revisit=np.full(k, revisit_s),
-            reported=index.astype(np.int64),
+            x=x[:, None], p=p[:, None], mu=self.motion.mu0,      # broadcast over the models
+            confirmed=False, age=0, hits=0, misses=0, hit=True, detection=index,
+            t_birth=self.time_s, t_hit=self.time_s, revisit=revisit_s, reported=index,
         )
         self.next_id += k
-        self.tracks = self.tracks.extend(new)
 
     def end_scan(self) -> None:
         """Update counters, confirm and delete (M-of-N, consecutive misses)."""
@@ -428,7 +435,7 @@ class _Tracker:
             return
         dead_tentative = ~t.confirmed & (t.hits + (cfg.confirm_n - t.age) < cfg.confirm_m)
         dead_confirmed = t.confirmed & (t.misses >= cfg.delete_misses)
-        self.tracks = t.take(~(dead_tentative | dead_confirmed))
+        self._delete(dead_tentative | dead_confirmed)
 
     def _expire(self, now_s: float) -> None:
         """Time-based deletion (``revisit_s`` set): see the module notes."""
@@ -437,13 +444,17 @@ class _Tracker:
             return
         dead_tentative = ~t.confirmed & (now_s - t.t_birth > cfg.confirm_n * t.revisit)
         dead_confirmed = t.confirmed & (now_s - t.t_hit > cfg.delete_misses * cfg.revisit_s)
-        self.tracks = t.take(~(dead_tentative | dead_confirmed))
+        self._delete(dead_tentative | dead_confirmed)
+
+    def _delete(self, dead: np.ndarray) -> None:
+        if dead.any():
+            self.tracks.keep(~dead)
 
     def snapshot(self) -> tuple[np.ndarray, ...]:
         """``ids, confirmed, x (n, d), p (n, d, d), detection`` of the live tracks."""
         t = self.tracks
-        x, p = kernels.imm_combine(t.x, t.p, t.mu)
-        return t.ids, t.confirmed, x, p, t.detection.copy()
+        x, p = kernels.imm_combine(t.x, t.p, t.mu, 2 * self.n_dim)
+        return t.ids.copy(), t.confirmed.copy(), x, p, t.detection.copy()
 
     def report(self, time_s: float) -> tuple[np.ndarray, ...]:
         """Like :meth:`snapshot` at ``time_s`` >= the current time, tracks predicted (not altered).
@@ -458,10 +469,19 @@ class _Tracker:
         if dt > 0.0 and len(t.ids):
             x, p, mu = x.copy(), p.copy(), mu.copy()
             kernels.imm_predict(x, p, mu, self.motion.transition, *self.motion.matrices(dt))
-        xc, pc = kernels.imm_combine(x, p, mu)
+        xc, pc = kernels.imm_combine(x, p, mu, 2 * self.n_dim)
         detection = t.reported.copy()
         t.reported[:] = -1
-        return t.ids, t.confirmed, xc, pc, detection
+        return t.ids.copy(), t.confirmed.copy(), xc, pc, detection
+
+
+def _chunk(time_s: float, tracks: tuple[np.ndarray, ...], config: TrackerConfig) -> tuple:
+    """One output time: ``(time_s, ids, confirmed, x, p, detection)``, tentative rows dropped
+    unless ``config.report_tentative``."""
+    if config.report_tentative:
+        return (time_s, *tracks)
+    keep = tracks[1]
+    return (time_s, *(a[keep] for a in tracks))
 
 
 def _output_frame(chunks: list[tuple[np.ndarray, ...]], n_dim: int) -> pd.DataFrame:
@@ -507,7 +527,8 @@ def run_tracker(detections: pd.DataFrame, config: TrackerConfig) -> pd.DataFrame
     Returns
     -------
     pandas.DataFrame
-        One row per (scan time, live track), sorted by ``(time_s, track_id)``: ``time_s``,
+        One row per (scan time, live track; confirmed tracks only unless
+        ``config.report_tentative``), sorted by ``(time_s, track_id)``: ``time_s``,
         ``track_id`` (int), ``status`` (``'tentative'`` or ``'confirmed'``), ``x_m, y_m,
         [z_m]``, ``vx_m_s, vy_m_s, [vz_m_s]``, ``cov`` (list of float, row-major ``d x d``
         covariance of the state ``[x, y, (z), vx, vy, (vz)]``, SI), ``detection_index`` (int,
@@ -547,7 +568,7 @@ def run_tracker(detections: pd.DataFrame, config: TrackerConfig) -> pd.DataFrame
         t = float(time_sorted[a])
         if t != t_prev:
             while next_report is not None and t_prev is not None and next_report < t:
-                chunks.append((next_report, *tracker.report(next_report)))
+                chunks.append(_chunk(next_report, tracker.report(next_report), config))
                 next_report += step
             tracker.time_s = t if t_prev is None else tracker.time_s
             tracker.begin_scan(0.0 if t_prev is None else t - t_prev)
@@ -557,7 +578,7 @@ def run_tracker(detections: pd.DataFrame, config: TrackerConfig) -> pd.DataFrame
         if b == len(order) or time_sorted[b] != t:
             tracker.end_scan()
             if step is None:
-                chunks.append((t, *tracker.snapshot()))
+                chunks.append(_chunk(t, tracker.snapshot(), config))
     if next_report is not None and t_prev is not None and next_report <= t_prev:
-        chunks.append((next_report, *tracker.report(next_report)))
+        chunks.append(_chunk(next_report, tracker.report(next_report), config))
     return _output_frame(chunks, n_dim)
