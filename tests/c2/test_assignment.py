@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from iadsim.c2 import Doctrine, assign_greedy, assign_optimal, expected_value_destroyed
 from iadsim.c2 import assignment as assignment_module
+from iadsim.c2.assignment import engagement_rows
 from iadsim.errors import InputError
 
 HYP = settings(max_examples=100, deadline=None, derandomize=True, database=None)
@@ -134,6 +135,19 @@ def test_optimal_equals_brute_force_one_unit_per_threat(case):
     check_feasible(greedy, **{k: case[k] for k in ("value", "pk", "rounds", "channels", "salvo", "min_pk",
                                                    "reserve", "variable", "multi")})
     assert greedy.attrs["total_expected_value"] <= best + 1e-9
+
+
+@HYP
+@given(wta_case())
+def test_engagement_rows_are_the_dataframe_rows(case):
+    args = (case["value"], case["pk"], case["rounds"], case["channels"])
+    options = dict(salvo=case["salvo"], min_pk=case["min_pk"], reserve_rounds=case["reserve"],
+                   variable_salvo=case["variable"], allow_multiple_units=case["multi"])
+    for fn, method in ((assign_optimal, "auto"), (assign_greedy, "greedy")):
+        df = fn(*args, **options)
+        rows = engagement_rows(*args, method=method, **options)
+        assert [list(r[:3]) for r in rows] == df[["unit", "threat", "n_missiles"]].values.tolist()
+        assert [r[3] for r in rows] == df["expected_value"].tolist()
 
 
 @HYP

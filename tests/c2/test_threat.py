@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from iadsim.c2 import evaluate_threats
-from iadsim.c2.threat import THREAT_COLUMNS
+from iadsim.c2.threat import THREAT_COLUMNS, ThreatModel
 from iadsim.errors import InputError
 
 PRIORITY = {"cruise_missile": 1.5, "fighter": 1.0}
@@ -91,6 +91,17 @@ def test_ranking_order():
     # offset 2.45 > straight 1.125 > misses 0 (t = 80 s) > receding 0 (t = inf)
     assert df["track_id"].tolist() == ["offset", "straight", "misses", "receding"]
     assert df["threat_value"].is_monotonic_decreasing
+
+
+def test_threat_model_is_the_core_of_evaluate_threats():
+    tracks = tracks_frame([RECEDING, MISSES, STRAIGHT, OFFSET])
+    df = evaluate_threats(tracks, ASSET, PRIORITY)
+    th = ThreatModel.of(ASSET, PRIORITY).evaluate(tracks[["x_m", "y_m", "z_m"]].to_numpy(),
+                                                  tracks[["vx_m_s", "vy_m_s", "vz_m_s"]].to_numpy(),
+                                                  tracks["type"].tolist())
+    assert tracks["track_id"].to_numpy()[th.order].tolist() == df["track_id"].tolist()
+    assert th.value[th.order].tolist() == df["threat_value"].tolist()
+    assert [th.reason(int(i)) for i in th.order] == df["reasons"].tolist()
 
 
 def test_most_threatened_asset_is_the_highest_pair_value():

@@ -62,6 +62,9 @@ Either way the rows sum to the total expected value destroyed
 (:func:`expected_value_destroyed`). ``DataFrame.attrs`` holds ``total_expected_value``,
 ``missiles`` and ``method``.
 
+:func:`engagement_rows` returns the same engagements as ``(unit, threat, n_missiles,
+expected_value)`` tuples without building the DataFrame (for callers that assign many times).
+
 References
 ----------
 .. [1] A. S. Manne, "A target-assignment problem," Operations Research 6(3), 346-351, 1958.
@@ -87,7 +90,8 @@ from scipy import optimize, sparse
 from iadsim.c2.doctrine import Doctrine
 from iadsim.errors import InputError
 
-__all__ = ["MAX_PATTERNS", "assign_greedy", "assign_optimal", "expected_value_destroyed"]
+__all__ = ["MAX_PATTERNS", "assign_greedy", "assign_optimal", "engagement_rows",
+           "expected_value_destroyed"]
 
 #: Largest number of engagement patterns :func:`assign_optimal` builds for its binary programme.
 MAX_PATTERNS = 200_000
@@ -135,9 +139,10 @@ def _nonneg_int(x: object, name: str, lowest: int) -> int:
 
 
 def _problem(value: ArrayLike, pk: ArrayLike, rounds: ArrayLike, channels: ArrayLike, *,
-             salvo: int | None, min_pk: float | None, reserve_rounds: int | None,
-             doctrine: Doctrine | None, variable_salvo: bool, allow_multiple_units: bool,
-             unit_ids: Sequence[object] | None, threat_ids: Sequence[object] | None,
+             salvo: int | None = None, min_pk: float | None = None,
+             reserve_rounds: int | None = None, doctrine: Doctrine | None = None,
+             variable_salvo: bool = False, allow_multiple_units: bool = False,
+             unit_ids: Sequence[object] | None = None, threat_ids: Sequence[object] | None = None,
              guidance_channels: ArrayLike | None = None) -> _Problem:
     if doctrine is not None:
         if not isinstance(doctrine, Doctrine):
@@ -183,8 +188,7 @@ def _problem(value: ArrayLike, pk: ArrayLike, rounds: ArrayLike, channels: Array
 
 
 def _frame(p: _Problem, rows: list[tuple[int, int, int, float]], method: str) -> pd.DataFrame:
-    """Build the result from ``(unit, threat, n_missiles, expected_value)`` rows."""
-    rows = sorted(rows)
+    """Build the result from ``(unit, threat, n_missiles, expected_value)`` rows, sorted."""
     unit = np.array([r[0] for r in rows], dtype=np.int64)
     threat = np.array([r[1] for r in rows], dtype=np.int64)
     n = np.array([r[2] for r in rows], dtype=np.int64)
@@ -278,6 +282,10 @@ def assign_greedy(value: ArrayLike, pk: ArrayLike, rounds: ArrayLike, channels: 
                  doctrine=doctrine, variable_salvo=variable_salvo,
                  allow_multiple_units=allow_multiple_units, unit_ids=unit_ids, threat_ids=threat_ids,
                  guidance_channels=guidance_channels)
+    return _frame(p, _solve_greedy(p), "greedy")
+
+
+def _solve_greedy(p: _Problem) -> list[tuple[int, int, int, float]]:
     # kill[u, t, k]: kill probability of a salvo of sizes[k] from u at t.
     kill = 1.0 - (1.0 - p.pk[:, :, None]) ** p.sizes[None, None, :]
     engaged = np.zeros(p.pk.shape, dtype=bool)
@@ -304,7 +312,7 @@ def assign_greedy(value: ArrayLike, pk: ArrayLike, rounds: ArrayLike, channels: 
         used_channels[u] += 1
         used_rounds[u] += s
         survive[t] *= 1.0 - kill[u, t, k]
-    return _frame(p, rows, "greedy")
+    return sorted(rows)
 
 
 assign_greedy.__doc__ = """Greedy weapon-target assignment: repeatedly take the largest marginal gain.
@@ -333,17 +341,8 @@ def assign_optimal(value: ArrayLike, pk: ArrayLike, rounds: ArrayLike, channels:
                  doctrine=doctrine, variable_salvo=variable_salvo,
                  allow_multiple_units=allow_multiple_units, unit_ids=unit_ids, threat_ids=threat_ids,
                  guidance_channels=guidance_channels)
-    matching = len(p.sizes) == 1 and not p.allow_multiple_units
-    if method == "auto":
-        method = "lsa" if matching else "milp"
-    if method == "lsa":
-        if not matching:
-            raise InputError("method: got 'lsa' with variable_salvo or allow_multiple_units; "
-                             "allowed: 'milp' or 'auto' for those")
-        return _frame(p, _solve_lsa(p), "lsa")
-    if method == "milp":
-        return _frame(p, _solve_milp(p), "milp")
-    raise InputError(f"method: got {method!r}; allowed: 'auto', 'lsa', 'milp'")
+    rows, method = _solve_optimal(p, method)
+    return _frame(p, rows, method)
 
 
 assign_optimal.__doc__ = """Exact weapon-target assignment (maximum expected value destroyed).
@@ -368,6 +367,38 @@ assign_optimal.__doc__ = """Exact weapon-target assignment (maximum expected val
     >>> df[["unit", "threat"]].values.tolist(), round(df.attrs["total_expected_value"], 6)
     ([[0, 1], [1, 0]], 14.9)
 """
+
+
+def engagement_rows(value: ArrayLike, pk: ArrayLike, rounds: ArrayLike, channels: ArrayLike, *,
+                    method: str = "auto", **options) -> list[tuple[int, int, int, float]]:
+    """The engagements :func:`assign_optimal` (``method`` ``'auto'``, ``'lsa'``, ``'milp'``) or
+    :func:`assign_greedy` (``method='greedy'``) choose, as ``(unit, threat, n_missiles,
+    expected_value)`` tuples sorted by (unit, threat), without building their DataFrame (for
+    callers that assign many times, such as the engine's decision loop). ``options``: the other
+    keywords of those functions.
+
+    Examples
+    --------
+    >>> engagement_rows([10.0, 8.0], [[0.9, 0.8], [0.85, 0.0]], rounds=[2, 2], channels=[1, 1])
+    [(0, 1, 1, 6.4), (1, 0, 1, 8.5)]
+    """
+    p = _problem(value, pk, rounds, channels, **options)
+    return _solve_greedy(p) if method == "greedy" else _solve_optimal(p, method)[0]
+
+
+def _solve_optimal(p: _Problem, method: str) -> tuple[list[tuple[int, int, int, float]], str]:
+    """The optimal engagements, sorted, and the solver used (``method`` resolved)."""
+    matching = len(p.sizes) == 1 and not p.allow_multiple_units
+    if method == "auto":
+        method = "lsa" if matching else "milp"
+    if method == "lsa":
+        if not matching:
+            raise InputError("method: got 'lsa' with variable_salvo or allow_multiple_units; "
+                             "allowed: 'milp' or 'auto' for those")
+        return sorted(_solve_lsa(p)), method
+    if method == "milp":
+        return sorted(_solve_milp(p)), method
+    raise InputError(f"method: got {method!r}; allowed: 'auto', 'lsa', 'milp'")
 
 
 def _solve_lsa(p: _Problem) -> list[tuple[int, int, int, float]]:

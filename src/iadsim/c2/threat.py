@@ -29,6 +29,10 @@ This is the "value-based" family of threat evaluation (Roux & van Vuuren 2007; J
 Falkman 2008): capability (type priority) x intent/opportunity (CPA inside the defended area)
 x imminence (time to go).
 
+:func:`evaluate_threats` checks its DataFrames and returns one; :class:`ThreatModel` holds checked
+assets and weights and evaluates numpy arrays (:class:`Threats`, readable reasons on demand),
+for callers that evaluate many pictures against the same assets.
+
 References
 ----------
 .. [1] J. N. Roux and J. H. van Vuuren, "Threat evaluation and weapon assignment decision
@@ -39,14 +43,15 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from iadsim.errors import InputError
 
-__all__ = ["THREAT_COLUMNS", "evaluate_threats"]
+__all__ = ["THREAT_COLUMNS", "ThreatModel", "Threats", "evaluate_threats"]
 
 #: Columns of the result of :func:`evaluate_threats`, in order.
 THREAT_COLUMNS = ["track_id", "threat_value", "time_to_asset_s", "cpa_distance_m", "closing_speed_m_s",
@@ -123,93 +128,144 @@ def evaluate_threats(tracks: pd.DataFrame, assets: pd.DataFrame,
     'CPA 0.0 km to airbase in 120 s; closing 250 m/s; type cruise_missile ×1.5; asset value 2'
     """
     _check_columns(tracks, "tracks", _TRACK_COLUMNS)
-    _check_columns(assets, "assets", _ASSET_COLUMNS)
-    if len(assets) == 0:
-        raise InputError("assets: empty; allowed: at least one defended asset")
-    for name, x, strict in (("defended_radius_m", defended_radius_m, True),
-                            ("time_scale_s", time_scale_s, True),
-                            ("default_priority", default_priority, False)):
-        if not (float(x) > 0.0 if strict else float(x) >= 0.0) or not np.isfinite(float(x)):
-            raise InputError(f"{name}: got {x!r}; allowed: a finite float {'>' if strict else '>='} 0")
-    priorities = dict(type_priority or {})
-    bad = {k: v for k, v in priorities.items() if not (np.isfinite(float(v)) and float(v) >= 0.0)}
-    if bad:
-        raise InputError(f"type_priority: got {bad!r}; allowed: finite floats >= 0")
-
+    model = ThreatModel.of(assets, type_priority, defended_radius_m=defended_radius_m,
+                           time_scale_s=time_scale_s, default_priority=default_priority)
     pos = _finite(tracks, "tracks", ("x_m", "y_m", "z_m"))  # (n, 3)
     vel = _finite(tracks, "tracks", ("vx_m_s", "vy_m_s", "vz_m_s"))  # (n, 3)
-    asset_pos = _finite(assets, "assets", ("x_m", "y_m", "z_m"))  # (m, 3)
-    asset_value = _finite(assets, "assets", ("value",))[:, 0]  # (m,)
-    if np.any(asset_value < 0):
-        raise InputError("assets: negative value; allowed: value >= 0")
-    if "radius_m" in assets.columns:
-        radius = _finite(assets, "assets", ("radius_m",))[:, 0]
-        if np.any(radius <= 0):
-            raise InputError("assets: radius_m <= 0; allowed: radius_m > 0 (m)")
-    else:
-        radius = np.full(len(assets), float(defended_radius_m))
-
-    n = len(tracks)
-    if "type" in tracks.columns:
-        types = [None if (t is None or (isinstance(t, float) and np.isnan(t))) else str(t)
-                 for t in tracks["type"].tolist()]
-    else:
-        types = [None] * n
-    priority = np.array([priorities.get(t, default_priority) if t is not None else default_priority
-                         for t in types], dtype=float)  # (n,)
-
-    # Pairwise kinematics, (n, m).
-    r = pos[:, None, :] - asset_pos[None, :, :]  # (n, m, 3)
-    rv = np.einsum("nmk,nk->nm", r, vel)
-    v2 = np.einsum("nk,nk->n", vel, vel)[:, None]
-    dist = np.linalg.norm(r, axis=-1)
-    closing = rv < 0.0  # implies |v| > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_cpa = np.where(closing, -rv / np.where(v2 > 0, v2, 1.0), np.inf)
-        closing_speed = np.where(dist > 0, -rv / np.where(dist > 0, dist, 1.0), 0.0)
-    t_finite = np.where(closing, t_cpa, 0.0)
-    d_cpa = np.where(closing, np.linalg.norm(r + vel[:, None, :] * t_finite[..., None], axis=-1), dist)
-    inside = d_cpa <= radius[None, :]
-    w = np.where(closing & inside,
-                 asset_value[None, :] * priority[:, None] * time_scale_s / (time_scale_s + t_finite), 0.0)
-
-    # Most threatened asset; if none is threatened, the one passed closest.
-    if n:
-        best = np.where(w.max(axis=1) > 0, np.argmax(w, axis=1), np.argmin(d_cpa, axis=1))
-    else:
-        best = np.zeros(0, dtype=np.int64)
-    rows = np.arange(n)
-    value = w[rows, best]
-    t_best = t_cpa[rows, best]
-    d_best = d_cpa[rows, best]
-    cs_best = closing_speed[rows, best]
-    asset_ids = assets["asset_id"].to_numpy(dtype=object)
-
-    reasons = []
-    for i in range(n):
-        j = int(best[i])
-        name = asset_ids[j]
-        if not closing[i, j]:
-            parts = [f"receding from {name} ({_km(d_best[i])})", f"opening {-cs_best[i]:.0f} m/s"]
-        elif not inside[i, j]:
-            parts = [f"passes {name} at {_km(d_best[i])} (outside its {_km(radius[j])} radius) "
-                     f"in {t_best[i]:.0f} s", f"closing {cs_best[i]:.0f} m/s"]
-        else:
-            parts = [f"CPA {_km(d_best[i])} to {name} in {t_best[i]:.0f} s", f"closing {cs_best[i]:.0f} m/s"]
-        if types[i] is not None:
-            default = "" if types[i] in priorities else " (default)"
-            parts.append(f"type {types[i]} ×{priority[i]:g}{default}")
-        parts.append(f"asset value {asset_value[j]:g}")
-        reasons.append("; ".join(parts))
-
-    order = np.lexsort((rows, d_best, t_best, -value))
-    out = pd.DataFrame({
+    types = ([None if (t is None or (isinstance(t, float) and np.isnan(t))) else str(t)
+              for t in tracks["type"].tolist()] if "type" in tracks.columns else None)
+    th = model.evaluate(pos, vel, types)
+    order = th.order
+    return pd.DataFrame({
         "track_id": tracks["track_id"].to_numpy()[order],
-        "threat_value": value[order],
-        "time_to_asset_s": t_best[order],
-        "cpa_distance_m": d_best[order],
-        "closing_speed_m_s": cs_best[order],
-        "asset_id": asset_ids[best][order] if n else np.zeros(0, dtype=object),
-        "reasons": np.asarray(reasons, dtype=object)[order] if n else np.zeros(0, dtype=object),
+        "threat_value": th.value[order],
+        "time_to_asset_s": th.time_to_asset_s[order],
+        "cpa_distance_m": th.cpa_distance_m[order],
+        "closing_speed_m_s": th.closing_speed_m_s[order],
+        "asset_id": model.asset_ids[th.asset[order]],
+        "reasons": np.array([th.reason(int(i)) for i in order], dtype=object),
     }, columns=THREAT_COLUMNS)
-    return out
+
+
+@dataclass(frozen=True)
+class ThreatModel:
+    """Defended assets and weights of the threat evaluation, checked once (SI, module notes).
+
+    The numpy core of :func:`evaluate_threats`, for callers that evaluate many pictures against
+    the same assets (the engine's decision loop): :meth:`evaluate` takes position and velocity
+    arrays and builds no DataFrame.
+    """
+
+    asset_ids: np.ndarray  # (m,) object
+    asset_pos: np.ndarray  # (m, 3), m
+    asset_value: np.ndarray  # (m,)
+    radius_m: np.ndarray  # (m,) defended radii, m
+    type_priority: dict[str, float]
+    time_scale_s: float
+    default_priority: float
+
+    @classmethod
+    def of(cls, assets: pd.DataFrame, type_priority: Mapping[str, float] | None = None, *,
+           defended_radius_m: float = 10_000.0, time_scale_s: float = 60.0,
+           default_priority: float = 1.0) -> ThreatModel:
+        """Check and hold the assets and weights (arguments as for :func:`evaluate_threats`)."""
+        _check_columns(assets, "assets", _ASSET_COLUMNS)
+        if len(assets) == 0:
+            raise InputError("assets: empty; allowed: at least one defended asset")
+        for name, x, strict in (("defended_radius_m", defended_radius_m, True),
+                                ("time_scale_s", time_scale_s, True),
+                                ("default_priority", default_priority, False)):
+            if not (float(x) > 0.0 if strict else float(x) >= 0.0) or not np.isfinite(float(x)):
+                raise InputError(f"{name}: got {x!r}; allowed: a finite float {'>' if strict else '>='} 0")
+        priorities = dict(type_priority or {})
+        bad = {k: v for k, v in priorities.items() if not (np.isfinite(float(v)) and float(v) >= 0.0)}
+        if bad:
+            raise InputError(f"type_priority: got {bad!r}; allowed: finite floats >= 0")
+        asset_pos = _finite(assets, "assets", ("x_m", "y_m", "z_m"))
+        asset_value = _finite(assets, "assets", ("value",))[:, 0]
+        if np.any(asset_value < 0):
+            raise InputError("assets: negative value; allowed: value >= 0")
+        if "radius_m" in assets.columns:
+            radius = _finite(assets, "assets", ("radius_m",))[:, 0]
+            if np.any(radius <= 0):
+                raise InputError("assets: radius_m <= 0; allowed: radius_m > 0 (m)")
+        else:
+            radius = np.full(len(assets), float(defended_radius_m))
+        return cls(assets["asset_id"].to_numpy(dtype=object), asset_pos, asset_value, radius,
+                   priorities, time_scale_s, default_priority)
+
+    def evaluate(self, pos: np.ndarray, vel: np.ndarray,
+                 types: Sequence[str | None] | None = None) -> Threats:
+        """Evaluate ``n`` tracks: positions (n, 3), m, and velocities (n, 3), m/s, in the assets'
+        frame; ``types`` one per track (``None``: no type, ``default_priority``)."""
+        n = len(pos)
+        types = list(types) if types is not None else [None] * n
+        priority = np.array([self.type_priority.get(t, self.default_priority) if t is not None
+                             else self.default_priority for t in types], dtype=float)  # (n,)
+        tau = self.time_scale_s
+
+        # Pairwise kinematics, (n, m).
+        r = pos[:, None, :] - self.asset_pos[None, :, :]  # (n, m, 3)
+        rv = np.einsum("nmk,nk->nm", r, vel)
+        v2 = np.einsum("nk,nk->n", vel, vel)[:, None]
+        dist = np.linalg.norm(r, axis=-1)
+        closing = rv < 0.0  # implies |v| > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_cpa = np.where(closing, -rv / np.where(v2 > 0, v2, 1.0), np.inf)
+            closing_speed = np.where(dist > 0, -rv / np.where(dist > 0, dist, 1.0), 0.0)
+        t_finite = np.where(closing, t_cpa, 0.0)
+        d_cpa = np.where(closing, np.linalg.norm(r + vel[:, None, :] * t_finite[..., None], axis=-1), dist)
+        inside = d_cpa <= self.radius_m[None, :]
+        w = np.where(closing & inside,
+                     self.asset_value[None, :] * priority[:, None] * tau / (tau + t_finite), 0.0)
+
+        # Most threatened asset; if none is threatened, the one passed closest.
+        if n:
+            best = np.where(w.max(axis=1) > 0, np.argmax(w, axis=1), np.argmin(d_cpa, axis=1))
+        else:
+            best = np.zeros(0, dtype=np.int64)
+        rows = np.arange(n)
+        value, t_best, d_best = w[rows, best], t_cpa[rows, best], d_cpa[rows, best]
+        return Threats(self, types, priority, value, t_best, d_best, closing_speed[rows, best], best,
+                       closing[rows, best], inside[rows, best],
+                       np.lexsort((rows, d_best, t_best, -value)))
+
+
+@dataclass(frozen=True)
+class Threats:
+    """What :meth:`ThreatModel.evaluate` found, one entry per track in input order (SI).
+
+    ``asset``: index of the reported asset (most threatened, else passed closest), with the
+    pair's CPA time (``inf`` if not closing), CPA distance, closing speed and whether the track
+    closes on it and its CPA falls inside its radius; ``order``: the tracks most threatening
+    first (as :func:`evaluate_threats` sorts them).
+    """
+
+    model: ThreatModel
+    types: list[str | None]
+    priority: np.ndarray
+    value: np.ndarray
+    time_to_asset_s: np.ndarray
+    cpa_distance_m: np.ndarray
+    closing_speed_m_s: np.ndarray
+    asset: np.ndarray
+    closing: np.ndarray
+    inside: np.ndarray
+    order: np.ndarray
+
+    def reason(self, i: int) -> str:
+        """The terms of track ``i``'s threat value, readable (the ``reasons`` column)."""
+        m, j = self.model, int(self.asset[i])
+        name, d, cs = m.asset_ids[j], self.cpa_distance_m[i], self.closing_speed_m_s[i]
+        if not self.closing[i]:
+            parts = [f"receding from {name} ({_km(d)})", f"opening {-cs:.0f} m/s"]
+        elif not self.inside[i]:
+            parts = [f"passes {name} at {_km(d)} (outside its {_km(m.radius_m[j])} radius) "
+                     f"in {self.time_to_asset_s[i]:.0f} s", f"closing {cs:.0f} m/s"]
+        else:
+            parts = [f"CPA {_km(d)} to {name} in {self.time_to_asset_s[i]:.0f} s", f"closing {cs:.0f} m/s"]
+        if self.types[i] is not None:
+            default = "" if self.types[i] in m.type_priority else " (default)"
+            parts.append(f"type {self.types[i]} ×{self.priority[i]:g}{default}")
+        parts.append(f"asset value {m.asset_value[j]:g}")
+        return "; ".join(parts)

@@ -16,8 +16,10 @@ Model (each step documented where it is coded):
   latency, one track per target preferring its radars in scenario order), its own threat
   evaluation and assignment, no cooperative engagement, and no knowledge of the other units'
   engagements.
-- **Threat evaluation**: :func:`iadsim.c2.threat.evaluate_threats` against the defended assets.
-- **Assignment**: :func:`iadsim.c2.assignment.assign_optimal` (or greedy) maximising expected
+- **Threat evaluation**: :func:`iadsim.c2.threat.evaluate_threats` (its numpy core,
+  :class:`~iadsim.c2.threat.ThreatModel`) against the defended assets.
+- **Assignment**: :func:`iadsim.c2.assignment.assign_optimal` (or greedy; their list form,
+  :func:`~iadsim.c2.assignment.engagement_rows`) maximising expected
   threat value destroyed, subject to rounds aboard the launchers, free target channels
   (``simultaneous_targets_count``) and free missile-guidance channels
   (``simultaneous_missiles_guided_count``) of the engagement radar, and doctrine (salvo,
@@ -54,9 +56,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from iadsim.c2.assignment import assign_greedy, assign_optimal
+from iadsim.c2.assignment import engagement_rows
 from iadsim.c2.doctrine import Doctrine
-from iadsim.c2.threat import evaluate_threats
+from iadsim.c2.threat import ThreatModel, Threats
 from iadsim.engine.air_picture import (
     FUSED,
     AirPicture,
@@ -239,12 +241,15 @@ class _Fight:
         self.magazine += [{"time_s": 0.0, "unit_id": u.id, "missile_type": u.gun.id,
                            "rounds": u.gun.rounds} for u in units if u.gun is not None]
         tracks = pic.tracks.sort_values("time_s", kind="stable")
-        self.fused = tracks[tracks["tracker"] == FUSED]
-        self.fused_times = self.fused["time_s"].to_numpy()
-        self.radar_tracks = tracks[tracks["tracker"] != FUSED]
-        self.radar_times = self.radar_tracks["time_s"].to_numpy()
-        self.own = {u.id: self.radar_tracks[self.radar_tracks["tracker"].isin(u.radar_ids)]
+        is_fused = (tracks["tracker"] == FUSED).to_numpy()
+        self.fused = _Reports.of(tracks[is_fused], pic.frame_origin)
+        self.radar = _Reports.of(tracks[~is_fused], pic.frame_origin)
+        self.own = {u.id: self.radar.of_trackers(np.arange(self.radar.time_s.size), u.radar_ids)
                     for u in units}
+        self.threat_model = ThreatModel.of(assets)
+        self.gun_site = {u.id: np.array(geodetic2enu(u.lat_deg, u.lon_deg, u.ground_msl_m,
+                                                     *pic.frame_origin))
+                         for u in units if u.gun is not None}
         for u in units:
             if np.isfinite(u.command_post_lost_s):
                 self.log.add(time_s=u.command_post_lost_s, event="command_post_lost",
@@ -261,12 +266,12 @@ class _Fight:
             for u in self.units:
                 self._reloaded(u, t)
             networked = [i for i, u in enumerate(self.units) if u.command_post_lost_s > t]
-            seen = _latest(self.fused_times, t - lag)
+            seen = _latest(self.fused.time_s, t - lag)
             if networked and seen is not None:
-                self._decide(networked, _at(self.fused, self.fused_times, seen), t)
+                self._decide(networked, self.fused, self.fused.at(seen), t)
             for i, u in enumerate(self.units):
                 if u.command_post_lost_s <= t:
-                    self._decide([i], self._own_picture(u, t), t)
+                    self._decide([i], self.radar, self._own_picture(u, t), t)
         while self.heap:
             self._apply(heapq.heappop(self.heap)[3])
 
@@ -290,69 +295,71 @@ class _Fight:
             self.magazine += [{"time_s": done, "unit_id": u.id, "missile_type": m,
                                "rounds": u.rounds[m]} for m in refill]
 
-    def _own_picture(self, u: FireUnit, t: float) -> pd.DataFrame:
-        """An autonomous unit's picture: its own radars' latest tracks, one per target."""
-        own = self.own[u.id]
-        times = own["time_s"].to_numpy()
-        seen = _latest(times, t)
+    def _own_picture(self, u: FireUnit, t: float) -> np.ndarray:
+        """An autonomous unit's picture: its own radars' latest tracks, one per target (rows of
+        the radar reports, in order of its radars, then track id)."""
+        own, r = self.own[u.id], self.radar
+        seen = _latest(r.time_s[own], t)
         if seen is None:
-            return own.iloc[:0]
-        now = _at(own, times, seen)
-        rank = now["tracker"].map({r: k for k, r in enumerate(u.radar_ids)})
-        now = now.assign(_rank=rank.to_numpy()).sort_values(["_rank", "track_id"], kind="stable")
-        real = now["truth_id"] >= 0
-        keep = ~(real & now["truth_id"].duplicated())
-        return now[keep].drop(columns="_rank")
+            return own[:0]
+        now = own[r.at(seen, own)]
+        rank = np.array([u.radar_ids.index(n) if n in u.radar_ids else -1 for n in r.trackers])
+        now = now[np.lexsort((r.track_id[now], rank[r.tracker[now]]))]
+        truth = r.truth[now]
+        first = np.zeros(now.size, dtype=bool)
+        first[np.unique(truth, return_index=True)[1]] = True
+        return now[(truth < 0) | first]
 
     # -- one decision of one command post (or autonomous unit) -------------------------------
-    def _decide(self, members: list[int], view: pd.DataFrame, t: float) -> None:
-        tid = view["truth_id"].to_numpy()
+    def _decide(self, members: list[int], reports: _Reports, rows: np.ndarray, t: float) -> None:
+        """Evaluate, assign and engage the tracks of ``rows`` of ``reports`` seen by ``members``."""
+        tid = reports.truth[rows]
         safe = np.maximum(tid, 0)
         known_dead = (tid >= 0) & (self.kill_time[safe] <= t)
         engaged = (tid >= 0) & (self.engaged_until[members][:, safe].max(axis=0) > t)
-        view = view[~known_dead & ~engaged]
-        if view.empty:
+        rows = rows[~known_dead & ~engaged]
+        if not rows.size:
             return
-        # Rows are keyed by position: track ids of different radars' trackers may coincide.
-        threats = evaluate_threats(view.assign(track_id=np.arange(len(view))), self.assets)
-        view = view.iloc[threats["track_id"].to_numpy()].reset_index(drop=True)
+        threats = self.threat_model.evaluate(reports.pos[rows], reports.vel[rows])
+        rows = rows[threats.order]
         units = [self.units[i] for i in members]
         recent = self._recent(t)
-        choice, pk = _feasibility(units, view, t, self.pic, recent, self.config)
-        truth = view["truth_id"].to_numpy()
+        frames = [reports.in_frame((u.lat_deg, u.lon_deg, u.ground_msl_m)) for u in units]
+        truth = reports.truth[rows]
+        choice, pk = _feasibility(units, [(pos[rows], vel[rows]) for pos, vel in frames], truth,
+                                  self.radar, recent, self.config)
         cap = self.config.doctrine.engagement_cap
         if cap is not None:
             pk[self.n_engaged[members][:, np.maximum(truth, 0)] >= cap] = 0.0
         free = [u.free_channels(t) for u in units]
         rounds = np.array([sum(u.rounds.values()) for u in units])
         guidance = np.array([rounds[k] if g is None else g for k, (_, g) in enumerate(free)])
-        assign = assign_optimal if self.config.assignment == "optimal" else assign_greedy
-        plan = assign(threats["threat_value"].to_numpy(), pk, rounds,
-                      np.array([c for c, _ in free]), doctrine=self.config.doctrine,
-                      guidance_channels=guidance)
+        plan = engagement_rows(threats.value[threats.order], pk, rounds,
+                               np.array([c for c, _ in free]), doctrine=self.config.doctrine,
+                               guidance_channels=guidance,
+                               method="auto" if self.config.assignment == "optimal" else "greedy")
         taken = set()
-        for row in plan.itertuples():
-            k = int(row.threat)
-            missile = choice[row.unit][k]
-            if missile is not None and self._fire(members[row.unit], missile,
-                                                  int(row.n_missiles), view.iloc[k],
-                                                  threats["reasons"].iloc[k], t):
+        for unit, k, n, _ in plan:
+            missile = choice[unit][k]
+            if missile is not None and self._fire(members[unit], missile, n, int(truth[k]),
+                                                  int(reports.track_id[rows[k]]),
+                                                  threats.reason(int(threats.order[k])), t):
                 taken.add(k)
         for iu in members:
             if self.units[iu].gun is not None:
-                self._gun(iu, view, threats, recent, taken, t)
+                self._gun(iu, reports, rows, threats, recent, taken, t)
 
-    def _recent(self, t: float) -> pd.DataFrame:
-        """Per-radar tracks of the last two report periods (what the radars hold now)."""
+    def _recent(self, t: float) -> np.ndarray:
+        """Rows of the per-radar tracks of the last two report periods (what the radars hold)."""
         window = 2 * self.config.air_picture.report_interval_s
-        lo, hi = np.searchsorted(self.radar_times, [t - window + 1e-9, t + 1e-9], side="right")
-        return self.radar_tracks.iloc[lo:hi]
+        lo, hi = np.searchsorted(self.radar.time_s, [t - window + 1e-9, t + 1e-9], side="right")
+        return np.arange(lo, hi)
 
     # -- missiles ---------------------------------------------------------------------------
-    def _fire(self, iu: int, missile: str, n: int, track: pd.Series, reasons: str,
+    def _fire(self, iu: int, missile: str, n: int, truth: int, track_id: int, reasons: str,
               t: float) -> bool:
-        """Fire a salvo of ``n`` missiles at the track's target; ``False`` if it is not fired."""
-        u, truth = self.units[iu], int(track["truth_id"])
+        """Fire a salvo of ``n`` missiles at a track's target; ``False`` if it is not fired."""
+        u = self.units[iu]
         if n <= 0 or self.no_solution_until.get((u.id, truth), -np.inf) > t:
             return False
         plan = u.plan_salvo(missile, n, t + u.reaction_time_s)
@@ -370,7 +377,7 @@ class _Fight:
         u.target_busy.append(float(np.max(release)))
         self.engaged_until[iu, truth] = t_end + self.config.air_picture.report_interval_s
         common = {"unit_id": u.id, "missile_type": missile, "truth_id": truth,
-                  "object_id": self.pic.trajectories.ids[truth], "track_id": int(track["track_id"])}
+                  "object_id": self.pic.trajectories.ids[truth], "track_id": track_id}
         self.log.add(time_s=t, event="assign", detail=reasons, **common)
         terminal = ("terminal (active seeker acquired)" if _active_seeker(missile)
                     else "terminal (seeker acquired, semi-active / track-via-missile)")
@@ -410,9 +417,10 @@ class _Fight:
                                    ev))
 
     # -- guns -------------------------------------------------------------------------------
-    def _gun(self, iu: int, view: pd.DataFrame, threats: pd.DataFrame, recent: pd.DataFrame,
-             taken: set[int], t: float) -> None:
-        """One burst at the most threatening target inside the gun envelope (module notes)."""
+    def _gun(self, iu: int, reports: _Reports, rows: np.ndarray, threats: Threats,
+             recent: np.ndarray, taken: set[int], t: float) -> None:
+        """One burst at the most threatening target inside the gun envelope (module notes);
+        ``rows`` of ``reports`` most threatening first, ``recent`` rows of the radar reports."""
         u = self.units[iu]
         gun = u.gun
         assert gun is not None
@@ -420,21 +428,20 @@ class _Fight:
         if gun.rounds <= 0 or gun.busy_until_s > t or targets_free < 1:
             return
         cap = self.config.doctrine.engagement_cap
-        held = set(recent.loc[recent["tracker"].isin(u.radar_ids), "truth_id"])
-        site = np.array(geodetic2enu(u.lat_deg, u.lon_deg, u.ground_msl_m, *self.pic.frame_origin))
-        aim = (view[["x_m", "y_m", "z_m"]].to_numpy() - site
-               + view[["vx_m_s", "vy_m_s", "vz_m_s"]].to_numpy() * u.reaction_time_s)
-        inside = ((np.linalg.norm(aim, axis=1) <= gun.max_range_m)
-                  & (aim[:, 2] >= gun.min_altitude_m) & (aim[:, 2] <= gun.max_altitude_m))
-        for k in range(len(view)):
-            truth = int(view["truth_id"].iloc[k])
-            if (k in taken or truth < 0 or not inside[k] or truth not in held
-                    or (cap is not None and self.n_engaged[iu, truth] >= cap)):
-                continue
-            self._burst(iu, truth, view.iloc[k], threats["reasons"].iloc[k], t)
-            return
+        aim = reports.pos[rows] - self.gun_site[u.id] + reports.vel[rows] * u.reaction_time_s
+        truth = reports.truth[rows]
+        ok = ((np.linalg.norm(aim, axis=1) <= gun.max_range_m)
+              & (aim[:, 2] >= gun.min_altitude_m) & (aim[:, 2] <= gun.max_altitude_m)
+              & (truth >= 0) & np.isin(truth, self.radar.truth_held(recent, u.radar_ids)))
+        if cap is not None:
+            ok &= self.n_engaged[iu, np.maximum(truth, 0)] < cap
+        ok[list(taken)] = False
+        if ok.any():
+            k = int(np.argmax(ok))
+            self._burst(iu, int(truth[k]), int(reports.track_id[rows[k]]),
+                        threats.reason(int(threats.order[k])), t)
 
-    def _burst(self, iu: int, truth: int, track: pd.Series, reasons: str, t: float) -> None:
+    def _burst(self, iu: int, truth: int, track_id: int, reasons: str, t: float) -> None:
         u = self.units[iu]
         gun = u.gun
         assert gun is not None
@@ -455,7 +462,7 @@ class _Fight:
         self.n_engaged[iu, truth] += 1
         self.engaged_until[iu, truth] = t_end + self.config.air_picture.report_interval_s
         common = {"unit_id": u.id, "missile_type": gun.id, "truth_id": truth,
-                  "object_id": self.pic.trajectories.ids[truth], "track_id": int(track["track_id"])}
+                  "object_id": self.pic.trajectories.ids[truth], "track_id": track_id}
         burst = f"{u.id}-{gun.id}-{t_fire:.0f}"
         self.log.add(time_s=t, event="assign", detail=reasons, **common)
         self.log.add(time_s=t_fire, event="gun_burst", pk=pk, missile_id=burst,
@@ -517,10 +524,57 @@ def _latest(times: np.ndarray, t: float) -> float | None:
     return None if i < 0 else float(times[i])
 
 
-def _at(frame: pd.DataFrame, times: np.ndarray, t: float) -> pd.DataFrame:
-    """Rows of a frame sorted by time (``times``, its time column) reported at ``t``."""
-    lo, hi = np.searchsorted(times, [t - 1e-9, t + 1e-9])
-    return frame.iloc[lo:hi]
+@dataclass(frozen=True)
+class _Reports:
+    """Track reports as numpy columns in time order: what the decision loop reads.
+
+    ``pos``, ``vel``: command-post ENU frame about ``frame_origin``, m and m/s; ``tracker``:
+    index into ``trackers``.
+    """
+
+    time_s: np.ndarray
+    truth: np.ndarray
+    track_id: np.ndarray
+    tracker: np.ndarray
+    trackers: tuple[str, ...]
+    pos: np.ndarray
+    vel: np.ndarray
+    frame_origin: tuple[float, float, float]
+    #: Positions and velocities of every report in a launcher frame, by its origin.
+    frames: dict[tuple[float, float, float], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, tracks: pd.DataFrame, frame_origin: tuple[float, float, float]) -> _Reports:
+        """The reports of a tracks table sorted by ``time_s``."""
+        code, names = pd.factorize(tracks["tracker"])
+        return cls(tracks["time_s"].to_numpy(), tracks["truth_id"].to_numpy(),
+                   tracks["track_id"].to_numpy(), code, tuple(str(n) for n in names),
+                   tracks[["x_m", "y_m", "z_m"]].to_numpy(),
+                   tracks[["vx_m_s", "vy_m_s", "vz_m_s"]].to_numpy(), frame_origin)
+
+    def at(self, t: float, rows: np.ndarray | None = None) -> np.ndarray:
+        """Rows (of ``rows``, time-sorted, default all) reported at ``t``: indices into ``rows``."""
+        times = self.time_s if rows is None else self.time_s[rows]
+        lo, hi = np.searchsorted(times, [t - 1e-9, t + 1e-9])
+        return np.arange(lo, hi)
+
+    def of_trackers(self, rows: np.ndarray, trackers: tuple[str, ...]) -> np.ndarray:
+        """Those of ``rows`` reported by one of ``trackers``."""
+        codes = [i for i, name in enumerate(self.trackers) if name in trackers]
+        return rows[np.isin(self.tracker[rows], codes)]
+
+    def truth_held(self, rows: np.ndarray, trackers: tuple[str, ...]) -> np.ndarray:
+        """Truth ids of the tracks of ``rows`` held by one of ``trackers``."""
+        return self.truth[self.of_trackers(rows, trackers)]
+
+    def in_frame(self, origin: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Positions (m) and velocities (m/s) of every report in the ENU frame about ``origin``
+        (computed once per origin)."""
+        if origin not in self.frames:
+            rel = _reframe(self.pos, self.frame_origin, origin)
+            self.frames[origin] = rel, _reframe(self.pos + self.vel, self.frame_origin, origin) - rel
+        return self.frames[origin]
 
 
 def _assets(scenario: Scenario, pic: AirPicture) -> pd.DataFrame:
@@ -575,8 +629,8 @@ def _track_events(pic: AirPicture, kill_time: np.ndarray, log: _Log) -> None:
                     detail="target destroyed" if destroyed else "track lost", **common)
 
 
-def _feasibility(units: list[FireUnit], view: pd.DataFrame, t: float, pic: AirPicture,
-                 recent: pd.DataFrame, config: EngagementConfig
+def _feasibility(units: list[FireUnit], frames: list[tuple[np.ndarray, np.ndarray]],
+                 truth: np.ndarray, radar: _Reports, recent: np.ndarray, config: EngagementConfig
                  ) -> tuple[list[list[str | None]], np.ndarray]:
     """Per (unit, threat): the missile to use (shortest-ranged feasible, saving long-range rounds)
     and the planning Pk (``expected_pk`` if feasible, else 0).
@@ -589,18 +643,15 @@ def _feasibility(units: list[FireUnit], view: pd.DataFrame, t: float, pic: AirPi
     guidance is possible — an active-seeker missile needs only the track it is given
     (cooperative engagement on the fused picture), a command-guided or semi-active one a
     confirmed track of the same target held by one of the battalion's engagement radars in the
-    last 2 report periods (``recent``).
+    last 2 report periods (``recent``, rows of the ``radar`` reports).
+
+    ``frames``: per unit, the threats' positions (m) and velocities (m/s) in its launcher's
+    ENU frame; ``truth``: their truth ids (-1: false track).
     """
-    pos = view[["x_m", "y_m", "z_m"]].to_numpy()
-    vel = view[["vx_m_s", "vy_m_s", "vz_m_s"]].to_numpy()
-    truth = view["truth_id"].to_numpy()
     choice: list[list[str | None]] = []
-    pk = np.zeros((len(units), len(view)))
-    for iu, u in enumerate(units):
-        origin = (u.lat_deg, u.lon_deg, u.ground_msl_m)
-        rel = _reframe(pos, pic.frame_origin, origin)
-        vel_u = _reframe(pos + vel, pic.frame_origin, origin) - rel
-        row: list[str | None] = [None] * len(view)
+    pk = np.zeros((len(units), truth.size))
+    for iu, (u, (rel, vel_u)) in enumerate(zip(units, frames, strict=True)):
+        row: list[str | None] = [None] * truth.size
         rounds = u.rounds
         for m_id, m in sorted(u.missiles.items(), key=lambda kv: kv[1].max_range_m):
             if rounds[m_id] <= 0:
@@ -615,8 +666,7 @@ def _feasibility(units: list[FireUnit], view: pd.DataFrame, t: float, pic: AirPi
             ok = ((truth >= 0) & (ground >= m.min_range_m) & (ground <= m.max_range_m)
                   & (height >= m.min_altitude_m) & (height <= m.max_altitude_m))
             if not _active_seeker(m_id):
-                held = set(recent.loc[recent["tracker"].isin(m.guided_by), "truth_id"])
-                ok &= np.isin(truth, list(held))
+                ok &= np.isin(truth, radar.truth_held(recent, m.guided_by))
             for k in np.flatnonzero(ok):
                 if row[k] is None:
                     row[k] = m_id
