@@ -6,8 +6,9 @@ Reference raid (issue 4): 100 threats against the two S-400 battalions and the P
 F-35A), 30 simulated minutes, seed 7.
 
 Baseline: the per-object work of the run -- the tracker's IMM prediction, moment matching and
-Kalman update of every track, the chi-square gate of every (track, detection) pair, the missile
-flyouts step by step -- is done by compiled kernels (:mod:`iadsim.tracking.kernels`,
+Kalman update and confirmation/deletion logic of every track, the chi-square gate of every
+(track, detection) pair, the missile flyouts step by step -- is done by compiled kernels
+(:mod:`iadsim.tracking.kernels`,
 ``iadsim.tracking.association._gate_kernel``, :func:`iadsim.weapons.flyout.fly`). With
 ``NUMBA_DISABLE_JIT=1`` the very same source runs in CPython as plain-Python loops over tracks,
 pairs, missiles and steps: the plain-Python per-object loop of the same model. Running the whole
@@ -52,6 +53,7 @@ KERNELS = (
     ("iadsim.tracking.kernels", "imm_combine", 800, "moment matching of every track"),
     ("iadsim.tracking.kernels", "update_pairs", 400, "Kalman/IMM update of the assigned tracks"),
     ("iadsim.tracking.association", "_gate_kernel", 800, "chi-square gate of all pairs"),
+    ("iadsim.tracking.kernels", "track_logic", 400, "confirmation and deletion of every track"),
     ("iadsim.engine.engagement", "fly", 10, "missile flyouts (launch solutions and salvos)"),
 )
 

@@ -197,27 +197,32 @@ def test_gate_keeps_exactly_the_pairs_of_the_chi_square_test(seed):
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_gnn_assign_equals_the_full_assignment_problem(seed):
-    """gnn_assign (solver skipped when no pair conflicts) equals scipy's linear_sum_assignment
-    on the full augmented matrix: d2 inside the gate, a miss option costing gamma per track."""
+def test_gnn_equals_the_full_assignment_problem(seed):
+    """gnn (solver skipped when no pair conflicts) equals scipy's linear_sum_assignment on the
+    full augmented matrix: d2 inside the gate, a miss option costing gamma per track. Unit
+    innovation covariance (HPH^T = R = I/2), so d2 is the squared distance; sparse and dense
+    cases alternate, so both paths run."""
     from scipy.optimize import linear_sum_assignment
 
     from iadsim.tracking import association
 
     rng = np.random.default_rng(seed)
-    n, k, gamma = 6, 7, 9.0
-    d2 = rng.uniform(0, 3 * gamma, (n, k))
-    d2[rng.random((n, k)) < 0.6 + 0.35 * (seed % 2)] = np.inf       # sparse: often no conflict
-    rows, cols = np.nonzero(d2 <= gamma)
-    got = association.gnn_assign(association.GatedPairs(rows, cols, d2[rows, cols]), n, gamma)
-    cost = np.full((n, k + n), 1e12)
-    cost[:, :k] = np.where(d2 <= gamma, d2, 1e12)
-    cost[np.arange(n), k + np.arange(n)] = gamma
+    n, k, m, gamma = 6, 7, 2, 9.0
+    box = 40.0 if seed % 2 else 8.0
+    z_pred, z = rng.uniform(0, box, (n, m)), rng.uniform(0, box, (k, m))
+    hph = np.broadcast_to(np.eye(m) / 2, (n, m, m))
+    r = np.broadcast_to(np.eye(m) / 2, (k, m, m))
+    rows, cols = np.array([0, 2, 3, 5]), np.array([1, 2, 4, 5, 6])
+    track, det = association.gnn(z_pred, hph, z, r, gamma, rows, cols)
+    d2 = np.sum((z[cols][None] - z_pred[rows][:, None]) ** 2, axis=-1)
+    a, b = len(rows), len(cols)
+    cost = np.full((a, b + a), 1e12)
+    cost[:, :b] = np.where(d2 <= gamma, d2, 1e12)
+    cost[np.arange(a), b + np.arange(a)] = gamma
     r_idx, c_idx = linear_sum_assignment(cost)
-    want = np.full(n, -1)
-    real = c_idx < k
-    want[r_idx[real]] = c_idx[real]
-    np.testing.assert_array_equal(got, want)
+    real = c_idx < b
+    np.testing.assert_array_equal(track, r_idx[real])
+    np.testing.assert_array_equal(det, c_idx[real])
 
 
 def test_report_tentative_false_keeps_exactly_the_confirmed_rows():

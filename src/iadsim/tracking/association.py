@@ -15,9 +15,8 @@ others.
 Assignment: GNN minimises the summed ``d2`` over one-to-one pairs, with a "not assigned" option
 per track costing ``gamma`` (a track is left unassigned rather than paired beyond its gate),
 solved by :func:`scipy.optimize.linear_sum_assignment` on the gated cost matrix
-([2]_; the same augmented-matrix construction as Stone Soup's ``GNNWith2DAssignment``). When no
-track and no detection is in two gated pairs (most scans), every pair is its own optimum
-(``d2 <= gamma``, the miss cost) and the solver is skipped.
+([2]_; the same augmented-matrix construction as Stone Soup's ``GNNWith2DAssignment``);
+:func:`gnn` skips the solver when no pair conflicts.
 
 References
 ----------
@@ -38,7 +37,7 @@ from scipy.stats import chi2
 
 from iadsim.tracking.kernels import chol_solve, cholesky
 
-__all__ = ["GatedPairs", "gate_threshold", "gate", "gnn_assign", "FORBIDDEN_COST"]
+__all__ = ["GatedPairs", "gate_threshold", "gate", "gnn", "gnn_assign", "FORBIDDEN_COST"]
 
 FORBIDDEN_COST = 1e12
 """Cost of a track-detection pair outside the gate (never chosen: the miss option is cheaper)."""
@@ -101,17 +100,36 @@ def gate(z_pred: np.ndarray, hph: np.ndarray, z: np.ndarray, r: np.ndarray, gamm
     GatedPairs
         Sorted by track then detection.
     """
+    return GatedPairs(*_gated(z_pred, hph, z, r, gamma, tracks, detections)[:3])
+
+
+def gnn(z_pred: np.ndarray, hph: np.ndarray, z: np.ndarray, r: np.ndarray, gamma: float,
+        tracks: np.ndarray, detections: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gate` then :func:`gnn_assign` (same arguments): the assigned pairs as positions
+    in ``tracks`` and ``detections``. When no track and no detection is in two gated pairs
+    (most scans), every pair is its own optimum (``d2 <= gamma``, the miss cost) and the
+    solver is skipped."""
+    track, detection, d2, conflict = _gated(z_pred, hph, z, r, gamma, tracks, detections)
+    if not conflict:
+        return track, detection
+    chosen = gnn_assign(GatedPairs(track, detection, d2), len(tracks), gamma)
+    ok = chosen >= 0
+    return np.flatnonzero(ok), chosen[ok]
+
+
+def _gated(z_pred, hph, z, r, gamma, tracks, detections) -> tuple:
     z_pred, hph, z, r = (np.ascontiguousarray(a, dtype=float) for a in (z_pred, hph, z, r))
     rows = np.arange(len(z_pred)) if tracks is None else np.asarray(tracks, dtype=np.int64)
     cols = np.arange(len(z)) if detections is None else np.asarray(detections, dtype=np.int64)
-    return GatedPairs(*_gate_kernel(z_pred, hph, rows, z, r, cols, float(gamma)))
+    return _gate_kernel(z_pred, hph, rows, z, r, cols, float(gamma))
 
 
 @numba.njit(cache=True)
 def _gate_kernel(z_pred: np.ndarray, hph: np.ndarray, rows: np.ndarray, z: np.ndarray,
                  r: np.ndarray, cols: np.ndarray, gamma: float
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The pairs of :func:`gate` as ``(track, detection, d2)`` arrays (module notes)."""
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The pairs of :func:`gate` as ``(track, detection, d2)`` arrays (module notes), and
+    whether a track or a detection is in two of them (the assignment needs a solver)."""
     m = z.shape[1]
     max_tr = 0.0
     for b in range(cols.size):
@@ -119,6 +137,8 @@ def _gate_kernel(z_pred: np.ndarray, hph: np.ndarray, rows: np.ndarray, z: np.nd
         for e in range(m):
             tr += r[cols[b], e, e]
         max_tr = max(max_tr, tr)
+    used = np.zeros(cols.size, np.bool_)
+    conflict = False
     cap = 16
     out_t = np.empty(cap, np.int64)
     out_d = np.empty(cap, np.int64)
@@ -154,11 +174,13 @@ def _gate_kernel(z_pred: np.ndarray, hph: np.ndarray, rows: np.ndarray, z: np.nd
                 out_t = np.concatenate((out_t, np.empty(cap - count, np.int64)))
                 out_d = np.concatenate((out_d, np.empty(cap - count, np.int64)))
                 out_g = np.concatenate((out_g, np.empty(cap - count)))
+            conflict = conflict or used[b] or (count > 0 and out_t[count - 1] == a)
+            used[b] = True
             out_t[count] = a
             out_d[count] = b
             out_g[count] = d2
             count += 1
-    return out_t[:count], out_d[:count], out_g[:count]
+    return out_t[:count], out_d[:count], out_g[:count], conflict
 
 
 def gnn_assign(pairs: GatedPairs, n_tracks: int, miss_cost: float) -> np.ndarray:
@@ -184,9 +206,6 @@ def gnn_assign(pairs: GatedPairs, n_tracks: int, miss_cost: float) -> np.ndarray
     """
     assigned = np.full(n_tracks, -1, dtype=int)
     if len(pairs.track) == 0:
-        return assigned
-    if (np.diff(pairs.track) > 0).all() and np.bincount(pairs.detection).max() == 1:
-        assigned[pairs.track] = pairs.detection      # no conflict: each pair is optimal alone
         return assigned
     tracks, t_idx = np.unique(pairs.track, return_inverse=True)
     dets, d_idx = np.unique(pairs.detection, return_inverse=True)

@@ -1,5 +1,6 @@
-"""Compiled per-scan steps of the tracker: IMM mixing + prediction, moment matching and the
-Kalman/IMM update of assigned pairs, one loop over tracks each (numba).
+"""Compiled per-scan steps of the tracker: IMM mixing + prediction, moment matching, the
+Kalman/IMM update of assigned pairs and the confirmation / deletion logic, one loop over tracks
+each (numba).
 
 The equations are those of :mod:`iadsim.tracking.filters` (Bar-Shalom, Li & Kirubarajan 2001,
 §5.2 Kalman filter with the Joseph-form covariance update, §11.6 IMM); those vectorised numpy
@@ -20,7 +21,7 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["imm_predict", "imm_combine", "update_pairs", "cholesky", "chol_solve"]
+__all__ = ["imm_predict", "imm_combine", "update_pairs", "track_logic", "cholesky", "chol_solve"]
 
 _TINY = np.finfo(np.float64).tiny
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -218,3 +219,39 @@ def update_pairs(x: np.ndarray, p: np.ndarray, mu: np.ndarray, tracks: np.ndarra
             total += math.exp(log_w[k] - top)
         for k in range(n_models):
             mu[a, k] = math.exp(log_w[k] - top) / total
+
+
+@numba.njit(cache=True)
+def track_logic(age: np.ndarray, hits: np.ndarray, misses: np.ndarray, hit: np.ndarray,
+                confirmed: np.ndarray, t_birth: np.ndarray, t_hit: np.ndarray,
+                revisit: np.ndarray, now_s: float, confirm_m: int, confirm_n: int,
+                delete_misses: int, revisit_s: float, end_of_scan: bool) -> np.ndarray:
+    """Track logic of :mod:`iadsim.tracking.manager` (its module notes); returns the tracks to
+    delete (n,) bool.
+
+    ``end_of_scan``: first count the scan (``age``, ``hits``, ``misses`` from ``hit``; confirm
+    at ``confirm_m`` hits), in place. Deletion is scan-based (M-of-N can no longer be met;
+    ``delete_misses`` consecutive misses) when ``revisit_s`` is NaN, else time-based at
+    ``now_s`` (s): a tentative track older than ``confirm_n`` × its sensor's ``revisit``, a
+    confirmed one not updated for ``delete_misses`` × ``revisit_s``.
+    """
+    n = age.size
+    dead = np.zeros(n, np.bool_)
+    by_time = not math.isnan(revisit_s)
+    for a in range(n):
+        if end_of_scan:
+            age[a] += 1
+            if hit[a]:
+                hits[a] += 1
+                misses[a] = 0
+            else:
+                misses[a] += 1
+            if hits[a] >= confirm_m:
+                confirmed[a] = True
+        if by_time:
+            dead[a] = ((not confirmed[a] and now_s - t_birth[a] > confirm_n * revisit[a])
+                       or (confirmed[a] and now_s - t_hit[a] > delete_misses * revisit_s))
+        elif end_of_scan:
+            dead[a] = ((not confirmed[a] and hits[a] + (confirm_n - age[a]) < confirm_m)
+                       or (confirmed[a] and misses[a] >= delete_misses))
+    return dead

@@ -387,11 +387,9 @@ class _Tracker:
         for group in (t.confirmed, ~t.confirmed):
             rows = np.flatnonzero(group)
             cols = np.flatnonzero(free)
-            pairs = assoc.gate(xc, pc, z, r, self.gamma, rows, cols)
-            chosen = assoc.gnn_assign(pairs, len(rows), self.gamma)
-            ok = chosen >= 0
-            self._update(rows[ok], cols[chosen[ok]], z, r, index)
-            free[cols[chosen[ok]]] = False
+            track, det = assoc.gnn(xc, pc, z, r, self.gamma, rows, cols)
+            self._update(rows[track], cols[det], z, r, index)
+            free[cols[det]] = False
         self._initiate(z[free], r[free], index[free], self.sensor_revisit[sensor])
 
     def _update(
@@ -424,27 +422,20 @@ class _Tracker:
         self.next_id += k
 
     def end_scan(self) -> None:
-        """Update counters, confirm and delete (M-of-N, consecutive misses)."""
-        cfg, t = self.config, self.tracks
-        t.age = t.age + 1
-        t.hits = t.hits + t.hit
-        t.misses = np.where(t.hit, 0, t.misses + 1)
-        t.confirmed = t.confirmed | (t.hits >= cfg.confirm_m)
-        if cfg.revisit_s is not None:
-            self._expire(self.time_s)
-            return
-        dead_tentative = ~t.confirmed & (t.hits + (cfg.confirm_n - t.age) < cfg.confirm_m)
-        dead_confirmed = t.confirmed & (t.misses >= cfg.delete_misses)
-        self._delete(dead_tentative | dead_confirmed)
+        """Update counters, confirm and delete (M-of-N, consecutive misses or time-based)."""
+        self._logic(self.time_s, end_of_scan=True)
 
     def _expire(self, now_s: float) -> None:
         """Time-based deletion (``revisit_s`` set): see the module notes."""
+        if self.config.revisit_s is not None:
+            self._logic(now_s, end_of_scan=False)
+
+    def _logic(self, now_s: float, end_of_scan: bool) -> None:
         cfg, t = self.config, self.tracks
-        if cfg.revisit_s is None:
-            return
-        dead_tentative = ~t.confirmed & (now_s - t.t_birth > cfg.confirm_n * t.revisit)
-        dead_confirmed = t.confirmed & (now_s - t.t_hit > cfg.delete_misses * cfg.revisit_s)
-        self._delete(dead_tentative | dead_confirmed)
+        revisit_s = np.nan if cfg.revisit_s is None else float(cfg.revisit_s)
+        self._delete(kernels.track_logic(t.age, t.hits, t.misses, t.hit, t.confirmed, t.t_birth,
+                                         t.t_hit, t.revisit, now_s, cfg.confirm_m, cfg.confirm_n,
+                                         cfg.delete_misses, revisit_s, end_of_scan))
 
     def _delete(self, dead: np.ndarray) -> None:
         if dead.any():
