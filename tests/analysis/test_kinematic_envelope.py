@@ -4,7 +4,8 @@ point), consistency with direct flyouts, the calibrated range bound and monotoni
 import numpy as np
 import pytest
 
-from iadsim.weapons.calibration import load_aero, max_range_m
+from iadsim.scenario.library import load_library
+from iadsim.weapons.calibration import LOFTS_DEG, load_aero, max_range_m
 from iadsim.weapons.flyout import EARTH_RADIUS_M, MissileAero, altitude_m, fly, ground_range_m
 from iadsim.analysis.kinematic_envelope import (
     RANGE_STEPS,
@@ -92,7 +93,7 @@ def test_stationary_target_intercept_range_is_the_guided_flight_reach(stationary
     ok = sel["intercept"].values
     assert np.allclose(sel["intercept_ground_range_m"].values[ok], sel["range"].values[ok],
                        atol=aero.kill_radius_m)
-    lofts = np.radians([0.0, 15.0, 30.0, 45.0, 60.0])
+    lofts = np.radians(LOFTS_DEG)
     for r, expected in ((r_max, True), (r_max + 500.0, False)):
         pos = np.tile([0.0, r, 5000.0], (lofts.size, 1))
         res = fly(aero, np.zeros((lofts.size, 3)), lambda t, p=pos: (p, np.zeros_like(p)),
@@ -110,6 +111,26 @@ def test_kinematic_reach_is_bounded_ordered_and_cached():
     assert 0.0 < lo < 2 * reach.range_step_m < hi
     assert reach.range_step_m == pytest.approx(120e3 / RANGE_STEPS)  # 9M96E2 published 120 km
     assert kinematic_reach("9M96E2", (-50.0, 3000.0), 250.0) is reach
+
+
+def test_40n6e_engagement_zone_has_no_holes_between_its_edges():
+    """Against a stationary target at 100 m and 3 km (0.1 x its 30 km ceiling) every grid range
+    from the 40N6E's near edge to its far edge is acceptable, and the far edge is the published
+    400 km to within 5 % (none at 420 km).
+
+    Only a narrow band of lofts intercepts there at long range (1 deg loft scans: a 100 m target
+    60-80 km out needs 61-65 deg, one ~200 km out a 2-3 deg band near 57 deg), so a coarse loft
+    set leaves holes: with the former five lofts 0-60 deg in 15 deg steps the 10 km grid fails at
+    60-80 km and 170-320 km (100 m) and 160-320 km (3 km) while ranges beyond are reached again
+    by the 60 deg lob.
+    """
+    rng = np.arange(10_000.0, 420_001.0, 10_000.0)
+    ds = launch_acceptability(load_aero("40N6E"), [100.0, 3000.0], 0.0, ranges=rng)
+    r_pub = load_library().get("40N6E").si("max_range_km", "nominal")
+    for ok in ds["intercept"].sel(heading="approaching").values:
+        idx = np.flatnonzero(ok)
+        assert ok[idx[0]:idx[-1] + 1].all(), rng[idx[0] + np.flatnonzero(~ok[idx[0]:idx[-1] + 1])]
+        assert 0.95 * r_pub <= rng[idx[-1]] < 1.05 * r_pub
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +155,7 @@ def test_max_launch_range_reaches_calibrated_range(env_9m96):
 def test_envelopes_shrink_for_receding_and_faster_receding_targets(env_9m96, tmp_path):
     # No low-vs-high-altitude claim: a kinematic envelope has no radar horizon, and a lofted
     # point-mass shot dives onto a low target, trading height for speed, so it stays above the
-    # minimum useful speed longer (9M96E2: ~140 km launch range at 1 km vs ~120 km at 10 km).
+    # minimum useful speed longer (9M96E2: ~130 km launch range at 1 km vs ~120 km at 10 km).
     # The low-altitude shrinkage of real engagement zones comes from detection (horizon,
     # clutter: iadsim.analysis.coverage) and from effects not modelled here.
     _, ds, ds_fast = env_9m96

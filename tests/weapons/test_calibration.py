@@ -9,8 +9,8 @@ from iadsim.scenario.library import load_library
 from iadsim.weapons.calibration import (
     CALIBRATION_DT_S,
     GUIDED_T_MAX_S,
+    LOFTS_DEG,
     RANGE_ALTITUDE_FRACTIONS,
-    RANGE_LOFTS_DEG,
     _data_path,
     aero_ids,
     load_aero,
@@ -51,7 +51,7 @@ def test_stored_parameters_reproduce_published_range_and_altitude(doc, missile_i
     # The same by direct guided flyouts, independent of the far-edge search: at 95 % of the
     # published range some (target altitude, loft) of the definition still fuzes, at 105 % none.
     alt, lofts = (x.ravel() for x in np.meshgrid(
-        np.asarray(RANGE_ALTITUDE_FRACTIONS) * ceiling, np.radians(RANGE_LOFTS_DEG), indexing="ij"))
+        np.asarray(RANGE_ALTITUDE_FRACTIONS) * ceiling, np.radians(LOFTS_DEG), indexing="ij"))
     for factor, expected in ((0.95, True), (1.05, False)):
         theta = factor * r_pub / EARTH_RADIUS_M          # stationary target on the sphere
         rad = EARTH_RADIUS_M + alt

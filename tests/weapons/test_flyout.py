@@ -240,3 +240,23 @@ def test_two_stage_rocket_equation_separation_and_dart_drag():
     np.testing.assert_allclose(speed[after], v_s / (1 + v_s * k * (res.time_s[after] - 2.5)), rtol=1e-8)
     with pytest.raises(ValueError, match="booster_inert_mass_kg"):
         _aero(**{**base, "booster_inert_mass_kg": 45.0})
+
+
+def test_until_first_intercept_keeps_the_earliest_intercept_and_stops_early():
+    """A launch-solution search over lofts (fire control) wants only the earliest intercept:
+    stopping there gives the same first intercept (loft, time, miss) as flying every missile
+    to its end, and the lofts still in flight end by timeout at the stop time, not later."""
+    aero = _aero(cn_max=50.0, guidance_delay_s=0.5, seeker_range_m=3000.0, launch_speed_m_s=900.0)
+    p0, v = np.array([2000.0, 30_000.0, 5000.0]), np.array([0.0, -250.0, 0.0])
+    lofts = np.radians([5.0, 20.0, 40.0, 60.0, 75.0])
+    kw = dict(loft_rad=lofts, t_max=300.0, dt=0.05, record_every=10**6)
+    target = lambda t: (p0 + v * t, v)                                      # noqa: E731
+    full = fly(aero, np.zeros((5, 3)), target, **kw)
+    fast = fly(aero, np.zeros((5, 3)), target, until_first_intercept=True, **kw)
+    first = int(np.nanargmin(np.where(full.intercept, full.intercept_time_s, np.inf)))
+    assert full.intercept.sum() >= 2 and fast.intercept[first]
+    assert int(np.nanargmin(np.where(fast.intercept, fast.intercept_time_s, np.inf))) == first
+    for f in ("intercept_time_s", "miss_m"):
+        assert getattr(fast, f)[first] == getattr(full, f)[first]
+    cut = ~fast.intercept & full.intercept
+    assert cut.any() and (fast.end_time_s[cut] < full.intercept_time_s[cut]).all()

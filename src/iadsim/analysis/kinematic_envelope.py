@@ -5,10 +5,11 @@ constant speed and altitude straight towards (``approaching``) or away from (``r
 launcher, along the great circle through it (:func:`meridian_target`; a straight line when the
 flyout Earth is flat, ``earth_radius_m=inf``); the missile (:func:`iadsim.weapons.flyout.fly`,
 calibrated :class:`MissileAero`) is launched at once from the origin under command guidance
-towards a lofted aim point (several loft angles are tried; the one with the earliest intercept
-counts), then terminal PN. A launch is acceptable when the fuze fires within ``kill_radius_m``
-before the missile runs out of useful energy, hits the ground or reaches ``t_max_s``. This is
-kinematics only: no detection, reaction time, Pk or ECM.
+towards a lofted aim point (by default every loft of :data:`iadsim.weapons.calibration.LOFTS_DEG`,
+the fire control's set, is tried; the one with the earliest intercept counts), then terminal PN.
+A launch is acceptable when the fuze fires within ``kill_radius_m`` before the missile runs
+out of useful energy, hits the ground or reaches ``t_max_s``. This is kinematics only: no
+detection, reaction time, Pk or ECM.
 
 Output: an ``xarray.Dataset`` with dims ``(heading, altitude, range)`` holding ``intercept``
 (bool), ``time_of_flight_s``, ``miss_m``, ``best_loft_rad`` and ``intercept_ground_range_m``
@@ -17,7 +18,8 @@ Output: an ``xarray.Dataset`` with dims ``(heading, altitude, range)`` holding `
 ``max_launch_range_m`` / ``min_launch_range_m`` (largest / smallest acceptable initial ground
 range) and ``max_intercept_range_m`` / ``min_intercept_range_m`` (farthest / nearest fuze point:
 the far and near edges of the engagement zone); NaN if no intercept, holes between the edges are
-not reported there.
+not reported there. With the default lofts the calibrated missiles' zones have no such holes
+(a coarser set leaves them: the 40N6E's with 15° steps, see :mod:`iadsim.weapons.calibration`).
 
 :func:`kinematic_reach` turns this into the engagement-zone edges that a coverage map draws
 instead of the published range ring, cached per (missile, altitudes, target speed).
@@ -36,7 +38,7 @@ import xarray as xr
 
 from iadsim.errors import InputError
 from iadsim.scenario.library import load_library
-from iadsim.weapons.calibration import load_aero
+from iadsim.weapons.calibration import LOFTS_DEG, load_aero
 from iadsim.weapons.flyout import EARTH_RADIUS_M, MissileAero, TargetFn, fly, ground_range_m
 
 __all__ = ["ENVELOPE_CAVEAT", "RANGE_STEPS", "REFERENCE_TARGET_SPEED_M_S", "KinematicReach",
@@ -51,8 +53,8 @@ _HEADING_SIGN = {"approaching": -1.0, "receding": 1.0}
 ENVELOPE_CAVEAT = ("Kinematic envelopes are 3-DOF point-mass flyouts on a spherical Earth, "
                    "calibrated so that the farthest guided intercept of a stationary target "
                    "equals the published maximum range (48N6E3 vs a 300 m/s approaching "
-                   "target: max launch range ~318 km at 100 m / ~331 km at 10 km, farthest "
-                   "intercept ~240 / ~243 km, published 250 km). They remain optimistic: a "
+                   "target: max launch range ~309 km at 100 m / ~328 km at 10 km, farthest "
+                   "intercept ~232 / ~244 km, published 250 km). They remain optimistic: a "
                    "point mass that turns without autopilot lag or airframe dynamics, an "
                    "assumed drag table and minimum useful speed, and no detection, radar "
                    "horizon, reaction time, Pk or ECM.")
@@ -141,7 +143,7 @@ def _edge(values: np.ndarray, ok: np.ndarray, largest: bool) -> np.ndarray:
 def launch_acceptability(aero: MissileAero, target_alt_m: npt.ArrayLike,
                          target_speed_m_s: float, headings: Sequence[str] = ("approaching",),
                          ranges: npt.ArrayLike | None = None,
-                         lofts_deg: Sequence[float] = (0.0, 15.0, 30.0, 45.0, 60.0),
+                         lofts_deg: Sequence[float] = LOFTS_DEG,
                          dt_s: float = 0.1, t_max_s: float = 900.0,
                          refine_m: float | None = None,
                          earth_radius_m: float = EARTH_RADIUS_M) -> xr.Dataset:
@@ -155,7 +157,7 @@ def launch_acceptability(aero: MissileAero, target_alt_m: npt.ArrayLike,
     headings : any of ``"approaching"`` (flies straight at the launcher), ``"receding"``.
     ranges : initial target ground ranges (m), ascending; default 2 km steps to 1.6 × the
         aero's manoeuvre-free reach estimate (400 km).
-    lofts_deg : loft angles of the command-guidance aim point tried per launch.
+    lofts_deg : loft angles (deg) of the command-guidance aim point tried per launch.
     dt_s, t_max_s : flyout step and time limit.
     refine_m : if given, the far edge (``max_launch_range_m`` and with it
         ``max_intercept_range_m``) of every (heading, altitude) whose last acceptable range has

@@ -70,14 +70,12 @@ from iadsim.errors import InputError
 from iadsim.geo.frames import ecef2enu, enu2ecef, enu2geodetic, geodetic2enu
 from iadsim.scenario.library import load_library
 from iadsim.scenario.schema import Scenario
-from iadsim.weapons.calibration import aero_ids, load_aero
+from iadsim.weapons.calibration import LOFTS_DEG, aero_ids, load_aero
 from iadsim.weapons.flyout import SampledTarget, altitude_m, fly, ground_range_m
 from iadsim.weapons.kill import carleton_pk, gun_burst_pk
 
 Progress = Callable[[str, int, int], None]
 
-#: Loft angles (deg) the fire control tries for a launch solution; the earliest intercept wins.
-LOFTS_DEG = (5.0, 15.0, 30.0, 45.0, 60.0)
 #: Longest missile flight simulated, s.
 MAX_FLIGHT_S = 400.0
 #: After a failed launch solution, the fire control retries the same pair after this delay, s.
@@ -732,7 +730,7 @@ def _launch_loft(aero, pic: AirPicture, truth: int, origin: tuple[float, float, 
     res = fly(aero, np.zeros((k, 3)), target, t0=t0,
               t_max=t0 + MAX_FLIGHT_S, dt=max(config.flyout_dt_s, SOLUTION_DT_S),
               launch_el_rad=el + lofts, launch_az_rad=np.full(k, az), loft_rad=lofts,
-              record_every=10**6)
+              record_every=10**6, until_first_intercept=True)
     if not res.intercept.any():
         return None
     return float(lofts[int(np.nanargmin(np.where(res.intercept, res.intercept_time_s, np.inf)))])

@@ -25,7 +25,7 @@ Definitions (spherical Earth, see :mod:`iadsim.weapons.flyout`)
 -----------------------------------------------------------------
 * **Maximum range** (the calibration target for ``max_range_km``): the largest great-circle
   ground range of a **fuzed guided intercept** of a **stationary** target, over the loft angles
-  :data:`RANGE_LOFTS_DEG` of the command-guidance aim point and the target altitudes
+  :data:`LOFTS_DEG` of the command-guidance aim point and the target altitudes
   :data:`RANGE_ALTITUDE_FRACTIONS` × the manoeuvre ceiling (the best altitude and loft count,
   since the published figure is the best case), flown at ``dt`` = :data:`CALIBRATION_DT_S` and
   launched at once from the origin. The flights are flown exactly as the engine and the
@@ -43,16 +43,22 @@ Definitions (spherical Earth, see :mod:`iadsim.weapons.flyout`)
   not the range of a ballistic shot. A stationary target is the reference because the far edge
   is where the missile can still arrive: its flight to an intercept point does not depend on
   where a non-manoeuvring target came from, and the target's speed would only add the
-  closing-geometry effect of the last seconds. The farthest intercept counts even beyond a
-  gap: the 40N6E's acceptable ranges are not contiguous with five discrete lofts (with the
-  60° loft it lobs out of the atmosphere and falls onto targets far beyond the ranges the 45°
-  loft still reaches), and the kinematic envelope (:mod:`iadsim.analysis.kinematic_envelope`)
-  counts such intercepts too, so the two agree. Per target altitude a range is acceptable
-  when any loft intercepts there; the farthest acceptable range is found by an outward grid
+  closing-geometry effect of the last seconds. Per target altitude a range is acceptable
+  when any loft of :data:`LOFTS_DEG` intercepts there, as in the kinematic envelope
+  (:mod:`iadsim.analysis.kinematic_envelope`) and the fire control, so the three agree. Against
+  low targets only a narrow band of lofts intercepts at long range (the 40N6E at 100 m: 2-4°
+  wide, between 54° and 65°, the missile lobbing out of the atmosphere onto the target); with
+  the five lofts 0-60° in 15° steps used before, its acceptable ranges had holes up to ~160 km
+  long (at 100 m and 3 km, between ~60 and ~320 km), and the farthest intercept lay beyond
+  them. With :data:`LOFTS_DEG` (chosen on 1° loft scans of the 40N6E, 48N6E3 and 9M96E2) every
+  calibrated missile's acceptable ranges are contiguous from the near to the far edge (checked
+  at 100 m, 1 km and the altitudes below, in 2 % steps of the published range); finer lofts also
+  reach further (the 48N6E3 ~3 % and the 9M96E2 ~10 % at the former calibration), so the
+  calibration depends on the set. The farthest acceptable range is found by an outward grid
   scan and bisection to :data:`RANGE_RESOLUTION_M` (:func:`guided_reach`; this assumes no
   island of acceptability narrower than a grid step, and none beyond a whole failing block).
-  The target altitudes stop at 0.1 × the ceiling: lower down the 9M96E2 reaches a little
-  further (~124.5 km at 100 m against 120 km at 3 km), within the 5 % the calibration is
+  The target altitudes stop at 0.1 × the ceiling: lower down the 5V55R reaches a little
+  further (~76.2 km at 100 m against 75 km at 2.7 km), within the 5 % the calibration is
   held to. An earlier definition — the ground range of an unguided shot at the end of useful
   flight — let guided, lofted flights (which glide on gravity-compensating lift) miss the
   published figures by −9 % to +44 % (48N6E3 275 vs 250 km, 9M96E2 173 vs 120 km, 40N6E 366
@@ -95,9 +101,9 @@ __all__ = [
     "CEILING_ELEVATIONS_DEG",
     "CEILING_LOAD_G",
     "GUIDED_T_MAX_S",
+    "LOFTS_DEG",
     "RANGE_ALTITUDE_FRACTIONS",
     "RANGE_GRID_STEPS",
-    "RANGE_LOFTS_DEG",
     "RANGE_RESOLUTION_M",
     "CalibrationResult",
     "GuidedReach",
@@ -110,9 +116,14 @@ __all__ = [
     "stationary_target",
 ]
 
-#: Loft angles of the command-guidance aim point tried for the maximum range, degrees (the
-#: kinematic envelope's default set, :mod:`iadsim.analysis.kinematic_envelope`).
-RANGE_LOFTS_DEG = (0.0, 15.0, 30.0, 45.0, 60.0)
+#: Loft angles of the command-guidance aim point, degrees, that a launch solution chooses from:
+#: the same set for the fire control (:mod:`iadsim.engine.engagement`), the kinematic envelope
+#: (:mod:`iadsim.analysis.kinematic_envelope`) and the maximum-range definition (module
+#: docstring). 10° steps to 40°, where the lofts that intercept form wide bands, then 2° steps to
+#: 66°: at long range against low targets only a 2-4° band intercepts, and the 40N6E needs
+#: 61-65° against a 100 m target 60-80 km out; every missile's farthest intercept lies at
+#: 50-62° and falls off above.
+LOFTS_DEG = (0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 52.0, 54.0, 56.0, 58.0, 60.0, 62.0, 64.0, 66.0)
 #: Target altitudes tried for the maximum range, as fractions of the manoeuvre ceiling.
 RANGE_ALTITUDE_FRACTIONS = (0.1, 0.25, 0.5, 0.75)
 #: Resolution of the far-edge bisection on the target ground range, m.
@@ -239,7 +250,7 @@ def stationary_target(range_m: np.ndarray, alt_m: np.ndarray,
 def guided_reach(aero: MissileAero, altitudes_m: np.ndarray,
                  dt: float = CALIBRATION_DT_S) -> GuidedReach:
     """Farthest guided intercept of a stationary target over ``altitudes_m`` and
-    :data:`RANGE_LOFTS_DEG` (the maximum-range definition of the module docstring).
+    :data:`LOFTS_DEG` (the maximum-range definition of the module docstring).
 
     Per target altitude a range is acceptable when *any* loft intercepts there (the union over
     lofts, as in the kinematic envelope: a steep loft may miss a target 2 km away and still
@@ -247,11 +258,11 @@ def guided_reach(aero: MissileAero, altitudes_m: np.ndarray,
     ranges, each block reaching twice as far as the one before (2 km steps to 32 km and on to
     64 km, 4 km steps to 128 km, 8 km to 256 km, ...), until a whole block has no intercept at any
     altitude. The farthest acceptable grid range of each altitude is then bisected against its
-    grid neighbour beyond to :data:`RANGE_RESOLUTION_M`. Acceptable ranges need not be
-    contiguous (the 40N6E's zone has gaps between the discrete lofts), so the scan does not stop
-    at the first gap. All lanes of a step fly in one vectorised flyout.
+    grid neighbour beyond to :data:`RANGE_RESOLUTION_M`. The scan does not stop at the first
+    gap: with :data:`LOFTS_DEG` the calibrated missiles have none, but a coarser loft set leaves
+    some (module docstring). All lanes of a step fly in one vectorised flyout.
     """
-    lofts = np.radians(RANGE_LOFTS_DEG)
+    lofts = np.radians(LOFTS_DEG)
     alts = np.asarray(altitudes_m, dtype=float).ravel()
 
     def hits(rng: np.ndarray, alt: np.ndarray) -> np.ndarray:

@@ -32,7 +32,7 @@ Model
   taken as ``cn_max / α_max`` with the assumed maximum trim angle of attack
   :data:`ALPHA_MAX_RAD` (= 20°, ASSUMED: Fleeman gives ~20-30° as the usual trim-α limit of
   tactical missiles). So at full aerodynamic capability ``C_Di = cn_max · α_max``. A body-alone
-  slender-body slope (CN_α = 2 /rad, Munk) is not used: the calibrated ``cn_max`` (2-46) is far
+  slender-body slope (CN_α = 2 /rad, Munk) is not used: the calibrated ``cn_max`` (2.8-58) is far
   beyond what a wingless body gives and would imply α > 60°. Unguided (calibration) flights
   have no lateral acceleration and so no induced drag.
 * Atmosphere: two-segment exponential density (Zarchan's fit of the standard atmosphere,
@@ -725,7 +725,8 @@ def fly(aero: MissileAero, launch_pos_enu: np.ndarray,
         loft_rad: np.ndarray | float = 0.0, variant: Literal["true", "pure"] = "true",
         accel_limit: bool = True, gravity_m_s2: float = G0_M_S2,
         gravity_compensation: bool = True, end_alt_m: float = 0.0,
-        record_every: int = 1, earth_radius_m: float = EARTH_RADIUS_M) -> FlyoutResult:
+        record_every: int = 1, earth_radius_m: float = EARTH_RADIUS_M,
+        until_first_intercept: bool = False) -> FlyoutResult:
     """Fly ``n`` missiles of one type from ``t0`` to ``t_max`` at a fixed step ``dt``.
 
     Parameters
@@ -756,6 +757,10 @@ def fly(aero: MissileAero, launch_pos_enu: np.ndarray,
     approach inside every step once guided; an approach within ``kill_radius_m`` is an intercept,
     a closest approach in terminal mode outside it a miss. A flight also ends on hitting the
     ground, on dropping below ``min_speed_m_s`` after burnout (energy), or at ``t_max``.
+
+    ``until_first_intercept``: stop once a missile has fuzed (at the end of that chunk of
+    steps, below), for a launch-solution search that wants only the earliest intercept;
+    missiles still flying then end by timeout at the stop time.
 
     The step loop runs compiled (numba) per missile; the target and track are sampled on the
     step grid in chunks of steps that grow geometrically (64, 128, ... steps, at most
@@ -809,6 +814,8 @@ def fly(aero: MissileAero, launch_pos_enu: np.ndarray,
 
     k = 0
     while k < n_steps and not st.done.all():
+        if until_first_intercept and (st.end_reason == END_INTERCEPT).any():
+            break
         k1 = min(k + chunk, n_steps)
         if k > 0:
             smp = samples(k, k1)
@@ -817,9 +824,11 @@ def fly(aero: MissileAero, launch_pos_enu: np.ndarray,
         chunk = max(min(2 * chunk, _CHUNK_SAMPLES // max(smp[0].shape[1], smp[2].shape[1])),
                     _FIRST_CHUNK_STEPS)
     # steps taken: up to the step in which the last missile ended (all of them if any flies on)
-    taken = n_steps if not st.done.all() else int(st.end_step.max(initial=0))
+    taken = k if not st.done.all() else int(st.end_step.max(initial=0))
     nr = taken // record_every + 1
     live = ~st.done
+    if k < n_steps:                                     # stopped at the first intercept
+        st.end_time[live] = t0 + k * dt
     st.end_reason[live] = END_TIMEOUT
     st.end_pos[live] = st.pos[live]
     return FlyoutResult(
