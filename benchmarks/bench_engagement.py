@@ -13,9 +13,10 @@ Kalman update and confirmation/deletion logic of every track, the chi-square gat
 ``NUMBA_DISABLE_JIT=1`` the very same source runs in CPython as plain-Python loops over tracks,
 pairs, missiles and steps: the plain-Python per-object loop of the same model. Running the whole
 raid that way would take hours, so the run records every kernel call (count and compiled
-time) and keeps every N-th call's inputs; a subprocess replays that sample interpreted, the
-parent replays it compiled, the outputs must agree, and each kernel's interpreted time over
-the run is its compiled time × the sample's interpreted/compiled ratio.
+time) and keeps every N-th call's inputs (a systematic sample: calls of every size, in
+proportion); a subprocess replays that sample interpreted, the parent replays it compiled, the
+outputs must agree, and each kernel's interpreted time over the run is the sample's mean
+interpreted time per call × the run's calls.
 
     baseline = wall − Σ compiled kernel time + Σ estimated interpreted kernel time
 
@@ -166,9 +167,8 @@ def run() -> list[dict]:
     rows, kernel_s, baseline_kernel_s = [], 0.0, 0.0
     for rec, (_, _, _, what), (jit_s, jit_out), (py_s, py_out) in zip(
             recorders, KERNELS, compiled, interpreted, strict=True):
-        ratio = py_s / jit_s if jit_s > 0 else np.nan
         kernel_s += rec.seconds
-        baseline_kernel_s += rec.seconds * ratio
+        baseline_kernel_s += py_s / max(len(rec.sample), 1) * rec.calls
         rows.append({
             "name": f"reference raid: {what} ({rec.name}, sample of the run's calls)",
             "baseline": "same kernel interpreted by CPython (NUMBA_DISABLE_JIT=1)",
