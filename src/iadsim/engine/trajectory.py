@@ -57,6 +57,7 @@ class Trajectories:
         Returns
         -------
         lat_deg, lon_deg, alt_msl_m : ndarray (m,)
+            NaN where not active.
         vel_enu_m_s : ndarray (m, 3)
             Velocity of the earlier sample (piecewise constant between samples).
         active : ndarray (m,) bool
@@ -65,15 +66,18 @@ class Trajectories:
         t = np.asarray(time_s, dtype=float)
         idx = np.asarray(index, dtype=int)
         k = np.clip(np.searchsorted(self.time_s, t, side="right") - 1, 0, self.time_s.size - 2)
-        t0, t1 = self.time_s[k], self.time_s[k + 1]
-        w = np.clip((t - t0) / (t1 - t0), 0.0, 1.0)[:, None]
-        p0 = np.stack(geodetic2ecef(self.lat_deg[k, idx], self.lon_deg[k, idx],
-                                    self.alt_msl_m[k, idx]), axis=-1)
-        p1 = np.stack(geodetic2ecef(self.lat_deg[k + 1, idx], self.lon_deg[k + 1, idx],
-                                    self.alt_msl_m[k + 1, idx]), axis=-1)
-        p = (1.0 - w) * p0 + w * p1
-        lat, lon, alt = ecef2geodetic(p[:, 0], p[:, 1], p[:, 2])
         inside = (t >= self.time_s[0]) & (t <= self.time_s[-1])
         active = inside & self.active[k, idx] & self.active[k + 1, idx]
-        return (np.asarray(lat), np.asarray(lon), np.asarray(alt),
-                self.vel_enu_m_s[k, idx], active)
+        geo = np.full((3, t.size), np.nan)
+        a = np.flatnonzero(active)                       # geodesy only where it is defined
+        if a.size:
+            ka, ia = k[a], idx[a]
+            t0, t1 = self.time_s[ka], self.time_s[ka + 1]
+            w = np.clip((t[a] - t0) / (t1 - t0), 0.0, 1.0)[:, None]
+            p0 = np.stack(geodetic2ecef(self.lat_deg[ka, ia], self.lon_deg[ka, ia],
+                                        self.alt_msl_m[ka, ia]), axis=-1)
+            p1 = np.stack(geodetic2ecef(self.lat_deg[ka + 1, ia], self.lon_deg[ka + 1, ia],
+                                        self.alt_msl_m[ka + 1, ia]), axis=-1)
+            p = (1.0 - w) * p0 + w * p1
+            geo[:, a] = ecef2geodetic(p[:, 0], p[:, 1], p[:, 2])
+        return geo[0], geo[1], geo[2], self.vel_enu_m_s[k, idx], active

@@ -416,9 +416,11 @@ def _object_azimuth(sensor: RadarSensor, traj: TruthSampler, t: np.ndarray, obj:
                     fallback: np.ndarray) -> np.ndarray:
     """Azimuth of the objects from the radar at times ``t``; ``fallback`` where not airborne."""
     lat, lon, _, _, act = traj.at(t, obj)
-    _, az = geodesic_inverse(sensor.lat_deg, sensor.lon_deg, np.where(act, lat, sensor.lat_deg),
-                             np.where(act, lon, sensor.lon_deg + 1e-3))
-    return np.where(act, np.asarray(az, dtype=float), fallback)
+    out = np.array(fallback, dtype=float)
+    if act.any():
+        _, az = geodesic_inverse(sensor.lat_deg, sensor.lon_deg, lat[act], lon[act])
+        out[act] = az
+    return out
 
 
 def _false_alarms(
