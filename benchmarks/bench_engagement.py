@@ -8,8 +8,7 @@ F-35A), 30 simulated minutes, seed 7.
 Baseline: the per-object work of the run -- the tracker's IMM prediction, moment matching and
 Kalman update and confirmation/deletion logic of every track, the chi-square gate of every
 (track, detection) pair, the missile flyouts step by step -- is done by compiled kernels
-(:mod:`iadsim.tracking.kernels`,
-``iadsim.tracking.association._gate_kernel``, :func:`iadsim.weapons.flyout.fly`). With
+(:mod:`iadsim.tracking.kernels`, :func:`iadsim.weapons.flyout.fly`). With
 ``NUMBA_DISABLE_JIT=1`` the very same source runs in CPython as plain-Python loops over tracks,
 pairs, missiles and steps: the plain-Python per-object loop of the same model. Running the whole
 raid that way would take hours, so a second run records every kernel call (count and compiled
@@ -52,8 +51,10 @@ SEED = 7
 KERNELS = (
     ("iadsim.tracking.kernels", "imm_predict", 400, "IMM mixing + prediction of every track"),
     ("iadsim.tracking.kernels", "imm_combine", 800, "moment matching of every track"),
-    ("iadsim.tracking.kernels", "update_pairs", 400, "Kalman/IMM update of the assigned tracks"),
-    ("iadsim.tracking.association", "_gate_kernel", 800, "chi-square gate of all pairs"),
+    ("iadsim.tracking.kernels", "associate_group", 800,
+     "gate of all (track, detection) pairs and Kalman/IMM update of the paired tracks"),
+    ("iadsim.tracking.kernels", "gate_pairs", 100, "gate again where pairs conflict (GNN)"),
+    ("iadsim.tracking.kernels", "apply_pairs", 100, "Kalman/IMM update after a GNN solve"),
     ("iadsim.tracking.kernels", "track_logic", 400, "confirmation and deletion of every track"),
     ("iadsim.engine.engagement", "fly", 10, "missile flyouts (launch solutions and salvos)"),
 )
@@ -99,12 +100,11 @@ class _Recorder:
 
 
 def _outputs(out, args) -> list[np.ndarray]:
-    """What a call produced, as arrays: its return value, or its in-place arrays if None."""
-    if out is None:
-        return [np.array(a) for a in args if isinstance(a, np.ndarray)]
+    """What a call produced, as arrays: its return values and its (in-place) array arguments."""
     if hasattr(out, "intercept"):                                  # FlyoutResult
         return [out.intercept, np.nan_to_num(out.miss_m), out.end_time_s]
-    return [np.asarray(o) for o in (out if isinstance(out, tuple) else (out,))]
+    ret = [] if out is None else [np.asarray(o) for o in (out if isinstance(out, tuple) else (out,))]
+    return ret + [np.array(a) for a in args if isinstance(a, np.ndarray)]
 
 
 def _replay(sample_file: str) -> list[tuple[float, list]]:

@@ -5,7 +5,8 @@ innovation, ``d2 = nu^T S^-1 nu`` with ``nu = z_j - H x_i`` and ``S = H P_i H^T 
 exceed the chi-square quantile ``gamma = chi2.ppf(P_G, m)`` (``m`` measurement dimensions,
 ``P_G`` gate probability) ([1]_, [2]_).
 
-Every (track, detection) pair is visited in one compiled loop (numba; ``O(n k)``, a few
+Every (track, detection) pair is visited in one compiled loop (:func:`iadsim.tracking.kernels.
+gate_pairs`; ``O(n k)``, a few
 nanoseconds per pair: cheaper than building a k-d tree for the hundreds of tracks and detections
 of a scan). The bound ``nu^T S^-1 nu >= |nu|^2 / lambda_max(S)`` with ``lambda_max(S) <=
 trace(H P H^T) + trace(R)`` skips the pairs farther apart than ``sqrt(gamma (trace(H P H^T) + max
@@ -30,12 +31,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2
 
-from iadsim.tracking.kernels import chol_solve, cholesky
+from iadsim.tracking import kernels
 
 __all__ = ["GatedPairs", "gate_threshold", "gate", "gnn", "gnn_assign", "FORBIDDEN_COST"]
 
@@ -121,66 +121,7 @@ def _gated(z_pred, hph, z, r, gamma, tracks, detections) -> tuple:
     z_pred, hph, z, r = (np.ascontiguousarray(a, dtype=float) for a in (z_pred, hph, z, r))
     rows = np.arange(len(z_pred)) if tracks is None else np.asarray(tracks, dtype=np.int64)
     cols = np.arange(len(z)) if detections is None else np.asarray(detections, dtype=np.int64)
-    return _gate_kernel(z_pred, hph, rows, z, r, cols, float(gamma))
-
-
-@numba.njit(cache=True)
-def _gate_kernel(z_pred: np.ndarray, hph: np.ndarray, rows: np.ndarray, z: np.ndarray,
-                 r: np.ndarray, cols: np.ndarray, gamma: float
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """The pairs of :func:`gate` as ``(track, detection, d2)`` arrays (module notes), and
-    whether a track or a detection is in two of them (the assignment needs a solver)."""
-    m = z.shape[1]
-    max_tr = 0.0
-    for b in range(cols.size):
-        tr = 0.0
-        for e in range(m):
-            tr += r[cols[b], e, e]
-        max_tr = max(max_tr, tr)
-    used = np.zeros(cols.size, np.bool_)
-    conflict = False
-    cap = 16
-    out_t = np.empty(cap, np.int64)
-    out_d = np.empty(cap, np.int64)
-    out_g = np.empty(cap)
-    count = 0
-    nu = np.empty(m)
-    s = np.empty((m, m))
-    for a in range(rows.size):
-        t = rows[a]
-        tr = 0.0
-        for e in range(m):
-            tr += hph[t, e, e]
-        radius2 = gamma * (tr + max_tr)
-        for b in range(cols.size):
-            j = cols[b]
-            dist2 = 0.0
-            for e in range(m):
-                nu[e] = z[j, e] - z_pred[t, e]
-                dist2 += nu[e] * nu[e]
-            if dist2 > radius2:
-                continue
-            for e in range(m):
-                for g in range(m):
-                    s[e, g] = hph[t, e, g] + r[j, e, g]
-            sol = chol_solve(cholesky(s), nu)
-            d2 = 0.0
-            for e in range(m):
-                d2 += nu[e] * sol[e]
-            if not d2 <= gamma:
-                continue
-            if count == cap:
-                cap *= 2
-                out_t = np.concatenate((out_t, np.empty(cap - count, np.int64)))
-                out_d = np.concatenate((out_d, np.empty(cap - count, np.int64)))
-                out_g = np.concatenate((out_g, np.empty(cap - count)))
-            conflict = conflict or used[b] or (count > 0 and out_t[count - 1] == a)
-            used[b] = True
-            out_t[count] = a
-            out_d[count] = b
-            out_g[count] = d2
-            count += 1
-    return out_t[:count], out_d[:count], out_g[:count], conflict
+    return kernels.gate_pairs(z_pred, hph, rows, z, r, cols, float(gamma))
 
 
 def gnn_assign(pairs: GatedPairs, n_tracks: int, miss_cost: float) -> np.ndarray:

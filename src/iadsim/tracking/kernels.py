@@ -1,6 +1,6 @@
 """Compiled per-scan steps of the tracker: IMM mixing + prediction, moment matching, the
-Kalman/IMM update of assigned pairs and the confirmation / deletion logic, one loop over tracks
-each (numba).
+chi-square gate, the Kalman/IMM update of assigned pairs and the confirmation / deletion logic,
+one loop over tracks (or pairs) each (numba).
 
 The equations are those of :mod:`iadsim.tracking.filters` (Bar-Shalom, Li & Kirubarajan 2001,
 §5.2 Kalman filter with the Joseph-form covariance update, §11.6 IMM); those vectorised numpy
@@ -21,7 +21,8 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["imm_predict", "imm_combine", "update_pairs", "track_logic", "cholesky", "chol_solve"]
+__all__ = ["imm_predict", "imm_combine", "update_pairs", "apply_pairs", "gate_pairs", "associate_group",
+           "track_logic", "cholesky", "chol_solve"]
 
 _TINY = np.finfo(np.float64).tiny
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -255,3 +256,107 @@ def track_logic(age: np.ndarray, hits: np.ndarray, misses: np.ndarray, hit: np.n
             dead[a] = ((not confirmed[a] and hits[a] + (confirm_n - age[a]) < confirm_m)
                        or (confirmed[a] and misses[a] >= delete_misses))
     return dead
+
+
+@numba.njit(cache=True)
+def gate_pairs(z_pred: np.ndarray, hph: np.ndarray, rows: np.ndarray, z: np.ndarray,
+                 r: np.ndarray, cols: np.ndarray, gamma: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Chi-square gate of tracks ``rows`` (positions ``z_pred``, covariances ``hph``: leading
+    ``m`` components read) against detections ``cols``: the pairs with ``d2 <= gamma`` as
+    ``(track, detection, d2)`` arrays (positions in ``rows`` / ``cols``, sorted by track then
+    detection), and whether a track or a detection is in two of them (the assignment then needs
+    a solver). Pairs beyond the distance bound of :mod:`iadsim.tracking.association` skip the
+    solve."""
+    m = z.shape[1]
+    max_tr = 0.0
+    for b in range(cols.size):
+        tr = 0.0
+        for e in range(m):
+            tr += r[cols[b], e, e]
+        max_tr = max(max_tr, tr)
+    used = np.zeros(cols.size, np.bool_)
+    conflict = False
+    cap = 16
+    out_t = np.empty(cap, np.int64)
+    out_d = np.empty(cap, np.int64)
+    out_g = np.empty(cap)
+    count = 0
+    nu = np.empty(m)
+    s = np.empty((m, m))
+    for a in range(rows.size):
+        t = rows[a]
+        tr = 0.0
+        for e in range(m):
+            tr += hph[t, e, e]
+        radius2 = gamma * (tr + max_tr)
+        for b in range(cols.size):
+            j = cols[b]
+            dist2 = 0.0
+            for e in range(m):
+                nu[e] = z[j, e] - z_pred[t, e]
+                dist2 += nu[e] * nu[e]
+            if dist2 > radius2:
+                continue
+            for e in range(m):
+                for g in range(m):
+                    s[e, g] = hph[t, e, g] + r[j, e, g]
+            sol = chol_solve(cholesky(s), nu)
+            d2 = 0.0
+            for e in range(m):
+                d2 += nu[e] * sol[e]
+            if not d2 <= gamma:
+                continue
+            if count == cap:
+                cap *= 2
+                out_t = np.concatenate((out_t, np.empty(cap - count, np.int64)))
+                out_d = np.concatenate((out_d, np.empty(cap - count, np.int64)))
+                out_g = np.concatenate((out_g, np.empty(cap - count)))
+            conflict = conflict or used[b] or (count > 0 and out_t[count - 1] == a)
+            used[b] = True
+            out_t[count] = a
+            out_d[count] = b
+            out_g[count] = d2
+            count += 1
+    return out_t[:count], out_d[:count], out_g[:count], conflict
+
+
+@numba.njit(cache=True)
+def apply_pairs(x: np.ndarray, p: np.ndarray, mu: np.ndarray, hit: np.ndarray,
+                detection: np.ndarray, reported: np.ndarray, t_hit: np.ndarray,
+                tracks: np.ndarray, z: np.ndarray, r: np.ndarray, dets: np.ndarray,
+                index: np.ndarray, time_s: float) -> None:
+    """:func:`update_pairs`, then mark each updated track hit at ``time_s`` by input row
+    ``index[dets[i]]`` (``hit``, ``detection``, ``reported``, ``t_hit``), in place."""
+    update_pairs(x, p, mu, tracks, z, r, dets)
+    for i in range(tracks.size):
+        a = tracks[i]
+        hit[a] = True
+        detection[a] = index[dets[i]]
+        reported[a] = index[dets[i]]
+        t_hit[a] = time_s
+
+
+@numba.njit(cache=True)
+def associate_group(x: np.ndarray, p: np.ndarray, mu: np.ndarray, confirmed: np.ndarray,
+                    hit: np.ndarray, detection: np.ndarray, reported: np.ndarray,
+                    t_hit: np.ndarray, xc: np.ndarray, pc: np.ndarray, z: np.ndarray,
+                    r: np.ndarray, index: np.ndarray, free: np.ndarray, want_confirmed: bool,
+                    gamma: float, time_s: float):
+    """One association pass of a scan: gate the tracks with ``confirmed == want_confirmed``
+    (combined positions ``xc``, ``pc``) against the ``free`` detections; when no pair conflicts
+    (each pair is then its own GNN optimum), update the paired tracks (:func:`apply_pairs`) and
+    clear their detections from ``free``, in place.
+
+    Returns ``rows, cols, conflict``: the candidate tracks and detections, and whether a track
+    or detection is in two gated pairs -- then nothing is updated and the caller solves the
+    assignment.
+    """
+    rows = np.flatnonzero(confirmed == want_confirmed)
+    cols = np.flatnonzero(free)
+    t, d, _, conflict = gate_pairs(xc, pc, rows, z, r, cols, gamma)
+    if not conflict:
+        apply_pairs(x, p, mu, hit, detection, reported, t_hit, rows[t], z, r, cols[d], index,
+                    time_s)
+        free[cols[d]] = False
+    return rows, cols, conflict

@@ -384,25 +384,18 @@ class _Tracker:
         t = self.tracks
         xc, pc = kernels.imm_combine(t.x, t.p, t.mu, self.n_dim)     # positions: the gate
         free = np.ones(len(z), bool)
-        for group in (t.confirmed, ~t.confirmed):
-            rows = np.flatnonzero(group)
-            cols = np.flatnonzero(free)
-            track, det = assoc.gnn(xc, pc, z, r, self.gamma, rows, cols)
-            self._update(rows[track], cols[det], z, r, index)
-            free[cols[det]] = False
+        state = (t.x, t.p, t.mu)
+        marks = (t.hit, t.detection, t.reported, t.t_hit)
+        for want_confirmed in (True, False):
+            rows, cols, conflict = kernels.associate_group(
+                *state, t.confirmed, *marks, xc, pc, z, r, index, free, want_confirmed,
+                self.gamma, self.time_s)
+            if conflict:                       # a track or detection in two gated pairs: GNN
+                track, det = assoc.gnn(xc, pc, z, r, self.gamma, rows, cols)
+                kernels.apply_pairs(*state, *marks, rows[track], z, r, cols[det], index,
+                                    self.time_s)
+                free[cols[det]] = False
         self._initiate(z[free], r[free], index[free], self.sensor_revisit[sensor])
-
-    def _update(
-        self, rows: np.ndarray, dets: np.ndarray, z: np.ndarray, r: np.ndarray, index: np.ndarray
-    ) -> None:
-        if len(rows) == 0:
-            return
-        t = self.tracks
-        kernels.update_pairs(t.x, t.p, t.mu, rows, z, r, dets)
-        t.hit[rows] = True
-        t.detection[rows] = index[dets]
-        t.reported[rows] = index[dets]
-        t.t_hit[rows] = self.time_s
 
     def _initiate(self, z: np.ndarray, r: np.ndarray, index: np.ndarray,
                   revisit_s: float = np.nan) -> None:
