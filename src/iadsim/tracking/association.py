@@ -5,13 +5,12 @@ innovation, ``d2 = nu^T S^-1 nu`` with ``nu = z_j - H x_i`` and ``S = H P_i H^T 
 exceed the chi-square quantile ``gamma = chi2.ppf(P_G, m)`` (``m`` measurement dimensions,
 ``P_G`` gate probability) ([1]_, [2]_).
 
-Every (track, detection) pair is visited in one compiled loop (:func:`iadsim.tracking.kernels.
-gate_pairs`; ``O(n k)``, a few
-nanoseconds per pair: cheaper than building a k-d tree for the hundreds of tracks and detections
-of a scan). The bound ``nu^T S^-1 nu >= |nu|^2 / lambda_max(S)`` with ``lambda_max(S) <=
-trace(H P H^T) + trace(R)`` skips the pairs farther apart than ``sqrt(gamma (trace(H P H^T) + max
-trace(R)))``, which cannot pass the gate; the exact ``d2`` (Cholesky solve) is computed for the
-others.
+Every (track, detection) pair is visited in one compiled loop
+(:func:`iadsim.tracking.kernels.gate_pairs`; ``O(n k)``, a few nanoseconds per pair: cheaper
+than building a k-d tree for the hundreds of tracks and detections of a scan). The bound
+``nu^T S^-1 nu >= |nu|^2 / lambda_max(S)`` with ``lambda_max(S) <= trace(H P H^T) + trace(R)``
+skips the pairs farther apart than ``sqrt(gamma (trace(H P H^T) + max trace(R)))``, which
+cannot pass the gate; the exact ``d2`` (Cholesky solve) is computed for the others.
 
 Assignment: GNN minimises the summed ``d2`` over one-to-one pairs, with a "not assigned" option
 per track costing ``gamma`` (a track is left unassigned rather than paired beyond its gate),
@@ -118,6 +117,7 @@ def gnn(z_pred: np.ndarray, hph: np.ndarray, z: np.ndarray, r: np.ndarray, gamma
 
 
 def _gated(z_pred, hph, z, r, gamma, tracks, detections) -> tuple:
+    """:func:`iadsim.tracking.kernels.gate_pairs` on contiguous float arrays (default: all rows)."""
     z_pred, hph, z, r = (np.ascontiguousarray(a, dtype=float) for a in (z_pred, hph, z, r))
     rows = np.arange(len(z_pred)) if tracks is None else np.asarray(tracks, dtype=np.int64)
     cols = np.arange(len(z)) if detections is None else np.asarray(detections, dtype=np.int64)
