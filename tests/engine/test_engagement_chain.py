@@ -317,3 +317,24 @@ def test_same_seed_same_log_with_guns_and_replays(tmp_path):
     pd.testing.assert_frame_equal(a.events, b.events)
     assert {"replay.acmi", "replay.czml", "replay.kml"} <= {f.name for f in files}
     assert "gun_burst" in set(a.events["event"])
+
+
+def test_each_ripple_launch_needs_its_own_launch_solution(monkeypatch):
+    """A salvo's missiles leave one launcher min_launch_interval_s apart (96K6: 3 s); the fire
+    control solves each launch time on its own, and a launch without a solution at its time is
+    not fired (its round stays aboard). Here the solver finds one for the first launch only."""
+    calls = []
+
+    def first_only(aero, pic, truth, origin, t0, config):
+        calls.append(t0)
+        return math.radians(10.0) if len(calls) == 1 else None
+
+    monkeypatch.setattr(engagement, "_launch_loft", first_only)
+    sc = Scenario.from_yaml(PANTSIR.replace("launchers: [{type: 96K6, count: 1}]",
+                                            "launchers: [{type: 96K6, count: 1, load: {57E6E: 12}}]"))
+    res = run_engagement(sc, seed=4, config=config(doctrine=Doctrine(salvo_size=2)))
+    launches = res.events[res.events["event"] == "launch"]
+    assert calls[:2] == [calls[0], calls[0] + 3.0]                  # 96K6 interval, pantsir_s1
+    assert launches["time_s"].iloc[0] == calls[0]
+    assert len(launches) == 1 and res.summary["fire_units"]["pantsir-1"]["rounds_left"] == {
+        "57E6E": 11}

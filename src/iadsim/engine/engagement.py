@@ -30,7 +30,8 @@ Model (each step documented where it is coded):
   which need the ground radar to the end, until the end of its flight.
 - **Launch** after the battalion's reaction time from the launchers of
   :mod:`iadsim.engine.fire_unit` (minimum interval between launches of one launcher, reload
-  from spare rounds); **flyout** of every missile with the 3-DOF model and proportional
+  from spare rounds), each launch only with a launch solution at its own time (a ripple's
+  later missile that has none is not fired); **flyout** of every missile with the 3-DOF model and proportional
   navigation (:mod:`iadsim.weapons.flyout`) against the target's true trajectory, in the
   launcher's local ENU frame; its guidance-mode changes (boost → command, command → terminal)
   are logged; **kill** drawn from the Carleton damage function of the miss distance
@@ -365,6 +366,7 @@ class _Fight:
         if outcome is None:
             self.no_solution_until[(u.id, truth)] = t + SOLUTION_RETRY_S
             return False
+        plan = outcome["plan"]
         u.commit_salvo(missile, plan)
         n = len(plan)
         self.fired_at[truth] += n
@@ -757,19 +759,24 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
                pic: AirPicture, config: EngagementConfig, rng: np.random.Generator
                ) -> dict | None:
     """Fly a planned salvo (launch times from :meth:`FireUnit.plan_salvo`) at a threat and draw
-    the kills (launcher-centred ENU); one flyout per distinct launch time, all with the loft of
-    the launch solution at the first launch.
+    the kills (launcher-centred ENU); one flyout per distinct launch time, each with its own
+    launch solution (a ripple's later missile meets a closer target: the first launch's loft
+    would send it past). Launches without a solution at their time are not fired; the
+    ``plan`` of the result lists those flown.
 
-    ``None`` if nothing is planned or there is no launch solution (the salvo is not fired).
+    ``None`` if nothing is planned or there is no launch solution at the first launch (the
+    salvo is not fired).
     """
     if not plan:
         return None
     aero = load_aero(missile)
     origin = (u.lat_deg, u.lon_deg, u.ground_msl_m)
-    first = plan[0][0]
-    loft = _launch_loft(aero, pic, truth, origin, first, config)
-    if loft is None:
+    lofts = {when: _launch_loft(aero, pic, truth, origin, when, config)
+             for when in sorted({when for when, _ in plan})}
+    plan = [(when, i) for when, i in plan if lofts[when] is not None]
+    if not plan or plan[0][0] != min(lofts):
         return None
+    first = plan[0][0]
     record = max(1, int(round(1.0 / config.flyout_dt_s)))
     launch = np.array([when for when, _ in plan])
     ids = [f"{u.id}-{missile}-{first:.0f}-{i + 1}" for i in range(len(plan))]
@@ -779,6 +786,7 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
         sel = np.flatnonzero(launch == t0)
         k = sel.size
         el, az = _direction(target, float(t0))
+        loft = lofts[float(t0)]
         res = fly(aero, np.zeros((k, 3)), target, t0=float(t0), t_max=float(t0) + MAX_FLIGHT_S,
                   dt=config.flyout_dt_s, launch_el_rad=np.full(k, el + loft),
                   launch_az_rad=np.full(k, az), loft_rad=np.full(k, loft), record_every=record)
@@ -810,8 +818,9 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
     acquired = np.isfinite(out["terminal_s"]) & (out["terminal_s"] <= out["end_s"])
     release = (np.where(acquired, out["terminal_s"], out["end_s"]) if _active_seeker(missile)
                else out["end_s"])
-    return {**out, "ids": ids, "launch_s": launch, "pk": pk, "killed": rng.random(len(plan)) < pk,
-            "release_s": release, "trajectory": pd.concat(frames, ignore_index=True)}
+    return {**out, "plan": plan, "ids": ids, "launch_s": launch, "pk": pk,
+            "killed": rng.random(len(plan)) < pk, "release_s": release,
+            "trajectory": pd.concat(frames, ignore_index=True)}
 
 
 def _fates(pic: AirPicture, kill_time: np.ndarray, fired_at: np.ndarray, assets: pd.DataFrame,
