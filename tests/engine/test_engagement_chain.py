@@ -325,7 +325,7 @@ def test_each_ripple_launch_needs_its_own_launch_solution(monkeypatch):
     not fired (its round stays aboard). Here the solver finds one for the first launch only."""
     calls = []
 
-    def first_only(aero, pic, truth, origin, t0, config):
+    def first_only(aero, target, t0, config):
         calls.append(t0)
         return math.radians(10.0) if len(calls) == 1 else None
 

@@ -717,16 +717,16 @@ def _direction(target: SampledTarget, t0: float) -> tuple[float, float]:
             float(np.arctan2(pos[0, 0], pos[0, 1])))
 
 
-def _launch_loft(aero, pic: AirPicture, truth: int, origin: tuple[float, float, float],
-                 t0: float, config: EngagementConfig) -> float | None:
-    """Fire-control launch solution: the loft (of :data:`LOFTS_DEG`) giving the earliest
-    intercept, launched at the target's elevation + loft and towards its azimuth.
+def _launch_loft(aero, target: SampledTarget, t0: float,
+                 config: EngagementConfig) -> float | None:
+    """Fire-control launch solution at ``t0``: the loft (of :data:`LOFTS_DEG`) giving the
+    earliest intercept of ``target`` (launcher frame, :func:`_target`), launched at the target's
+    elevation + loft and towards its azimuth.
 
     ``None`` when no loft intercepts: the target is outside the kinematic launch envelope, and
     the fire unit does not launch (launch acceptability).
     """
     k = len(LOFTS_DEG)
-    target = _target(pic, truth, origin)
     el, az = _direction(target, t0)
     lofts = np.radians(LOFTS_DEG)
     res = fly(aero, np.zeros((k, 3)), target, t0=t0,
@@ -771,7 +771,8 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
         return None
     aero = load_aero(missile)
     origin = (u.lat_deg, u.lon_deg, u.ground_msl_m)
-    lofts = {when: _launch_loft(aero, pic, truth, origin, when, config)
+    target = _target(pic, truth, origin)                # once per salvo, shared by every flight
+    lofts = {when: _launch_loft(aero, target, when, config)
              for when in sorted({when for when, _ in plan})}
     plan = [(when, i) for when, i in plan if lofts[when] is not None]
     if not plan or plan[0][0] != min(lofts):
@@ -781,7 +782,6 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
     launch = np.array([when for when, _ in plan])
     ids = [f"{u.id}-{missile}-{first:.0f}-{i + 1}" for i in range(len(plan))]
     parts, frames = [], []
-    target = _target(pic, truth, origin)
     for t0 in np.unique(launch):
         sel = np.flatnonzero(launch == t0)
         k = sel.size

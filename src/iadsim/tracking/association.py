@@ -36,7 +36,7 @@ from scipy.stats import chi2
 
 from iadsim.tracking import kernels
 
-__all__ = ["GatedPairs", "gate_threshold", "gate", "gnn", "gnn_assign", "FORBIDDEN_COST"]
+__all__ = ["GatedPairs", "gate_threshold", "gate", "gnn", "assign_pairs", "gnn_assign", "FORBIDDEN_COST"]
 
 FORBIDDEN_COST = 1e12
 """Cost of a track-detection pair outside the gate (never chosen: the miss option is cheaper)."""
@@ -108,10 +108,18 @@ def gnn(z_pred: np.ndarray, hph: np.ndarray, z: np.ndarray, r: np.ndarray, gamma
     in ``tracks`` and ``detections``. When no track and no detection is in two gated pairs
     (most scans), every pair is its own optimum (``d2 <= gamma``, the miss cost) and the
     solver is skipped."""
-    track, detection, d2, conflict = _gated(z_pred, hph, z, r, gamma, tracks, detections)
+    return assign_pairs(*_gated(z_pred, hph, z, r, gamma, tracks, detections), len(tracks),
+                        gamma)
+
+
+def assign_pairs(track: np.ndarray, detection: np.ndarray, d2: np.ndarray, conflict: bool,
+                 n_tracks: int, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """GNN on gated pairs (:func:`iadsim.tracking.kernels.gate_pairs` output): the pairs as
+    they are when none conflicts, else :func:`gnn_assign`; returns the assigned
+    ``(track, detection)`` positions."""
     if not conflict:
         return track, detection
-    chosen = gnn_assign(GatedPairs(track, detection, d2), len(tracks), gamma)
+    chosen = gnn_assign(GatedPairs(track, detection, d2), n_tracks, gamma)
     ok = chosen >= 0
     return np.flatnonzero(ok), chosen[ok]
 

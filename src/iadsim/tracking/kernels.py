@@ -348,15 +348,15 @@ def associate_group(x: np.ndarray, p: np.ndarray, mu: np.ndarray, confirmed: np.
     (each pair is then its own GNN optimum), update the paired tracks (:func:`apply_pairs`) and
     clear their detections from ``free``, in place.
 
-    Returns ``rows, cols, conflict``: the candidate tracks and detections, and whether a track
-    or detection is in two gated pairs -- then nothing is updated and the caller solves the
-    assignment.
+    Returns ``rows, cols`` (the candidate tracks and detections) and the gated pairs
+    ``track, detection, d2, conflict`` of :func:`gate_pairs`; on a conflict (a track or
+    detection in two pairs) nothing is updated and the caller solves the assignment.
     """
     rows = np.flatnonzero(confirmed == want_confirmed)
     cols = np.flatnonzero(free)
-    t, d, _, conflict = gate_pairs(xc, pc, rows, z, r, cols, gamma)
+    t, d, d2, conflict = gate_pairs(xc, pc, rows, z, r, cols, gamma)
     if not conflict:
         apply_pairs(x, p, mu, hit, detection, reported, t_hit, rows[t], z, r, cols[d], index,
                     time_s)
         free[cols[d]] = False
-    return rows, cols, conflict
+    return rows, cols, t, d, d2, conflict

@@ -387,11 +387,11 @@ class _Tracker:
         state = (t.x, t.p, t.mu)
         marks = (t.hit, t.detection, t.reported, t.t_hit)
         for want_confirmed in (True, False):
-            rows, cols, conflict = kernels.associate_group(
+            rows, cols, *pairs, conflict = kernels.associate_group(
                 *state, t.confirmed, *marks, xc, pc, z, r, index, free, want_confirmed,
                 self.gamma, self.time_s)
             if conflict:                       # a track or detection in two gated pairs: GNN
-                track, det = assoc.gnn(xc, pc, z, r, self.gamma, rows, cols)
+                track, det = assoc.assign_pairs(*pairs, conflict, len(rows), self.gamma)
                 kernels.apply_pairs(*state, *marks, rows[track], z, r, cols[det], index,
                                     self.time_s)
                 free[cols[det]] = False
