@@ -51,10 +51,10 @@ SEED = 7
 KERNELS = (
     ("iadsim.tracking.kernels", "imm_predict", 400, "IMM mixing + prediction of every track"),
     ("iadsim.tracking.kernels", "imm_combine", 800, "moment matching of every track"),
-    ("iadsim.tracking.kernels", "associate_group", 800,
-     "gate of all (track, detection) pairs and Kalman/IMM update of the paired tracks"),
+    ("iadsim.tracking.kernels", "associate_scan", 800,
+     "association (gate, Kalman/IMM update of the paired tracks) and track initiation"),
     ("iadsim.tracking.kernels", "apply_pairs", 100, "Kalman/IMM update after a GNN solve"),
-    ("iadsim.tracking.kernels", "track_logic", 400, "confirmation and deletion of every track"),
+    ("iadsim.tracking.kernels", "prune", 400, "confirmation and deletion of every track"),
     ("iadsim.engine.engagement", "fly", 10, "missile flyouts (launch solutions and salvos)"),
 )
 

@@ -73,3 +73,62 @@ def test_cholesky_solve_against_numpy():
     low = kernels.cholesky(s)
     np.testing.assert_allclose(low, np.linalg.cholesky(s), rtol=1e-12)
     np.testing.assert_allclose(kernels.chol_solve(low, b), np.linalg.solve(s, b), rtol=1e-10)
+
+
+def _store(rng: np.random.Generator, capacity: int, n: int, n_dim: int) -> list[np.ndarray]:
+    """Buffers of a track store in ``_Tracks.FIELDS`` order with ``n`` random live rows."""
+    x, p, mu, *_ = _bank(rng, capacity, n_dim)
+    return [np.arange(capacity, dtype=np.int64), x, p, mu, rng.random(capacity) < 0.5,
+            rng.integers(0, 5, capacity), rng.integers(0, 5, capacity), rng.integers(0, 4, capacity),
+            rng.random(capacity) < 0.5, rng.integers(-1, 50, capacity), rng.uniform(0, 10, capacity),
+            rng.uniform(10, 20, capacity), rng.uniform(1, 12, capacity), rng.integers(-1, 50, capacity)]
+
+
+@pytest.mark.parametrize("end_of_scan", [True, False])
+def test_prune_removes_exactly_the_tracks_the_logic_deletes(end_of_scan):
+    """In-place compaction against boolean-mask selection of the counted rows."""
+    buffers = _store(np.random.default_rng(3), 40, 31, 3)
+    want = [b.copy() for b in buffers]
+    logic = (30.0, 2, 3, 2, 6.0, end_of_scan)
+    dead = kernels.track_logic(*(want[i][:31] for i in (5, 6, 7, 8, 4, 10, 11, 12)), *logic)
+    assert 0 < dead.sum() < 31                              # the case exercises removal
+    k = kernels.prune(*buffers, 31, *logic)
+    assert k == 31 - dead.sum()
+    for got, ref in zip(buffers, want, strict=True):
+        np.testing.assert_array_equal(got[:k], ref[:31][~dead])
+
+
+def test_associate_scan_updates_the_gated_track_and_initiates_the_rest():
+    """One confirmed track, three detections: the one on the track updates it (the reference
+    Kalman/IMM update), the other two start tentative tracks by single-point initiation."""
+    rng = np.random.default_rng(5)
+    buffers = _store(rng, 8, 1, 3)
+    ids, x, p, mu, confirmed = buffers[:5]
+    confirmed[0] = True
+    x[0, :, :3], x[0, :, 3:] = 1000.0, 0.0
+    z = np.array([[1001.0, 999.0, 1000.5], [50e3, 0.0, 0.0], [0.0, -40e3, 5e3]])
+    r = np.stack([np.diag([100.0, 200.0, 300.0])] * 3)
+    index = np.array([7, 8, 9])
+    want = filters.kf_update(x[:1].copy(), p[:1].copy(), z[0, None, None], r[0, None, None],
+                             filters.position_matrix(3))[:2]
+    mu0 = np.array([0.8, 0.1, 0.1])
+    status, n, next_id, *_ = kernels.associate_scan(
+        *buffers, 1, 100, z, r, index, np.ones(3, bool), 0, 16.0, 42.0, mu0, 2500.0, 9.0)
+    assert (status, n, next_id) == (0, 3, 102)
+    np.testing.assert_allclose(x[0], want[0][0], rtol=1e-12)
+    np.testing.assert_allclose(p[0], want[1][0], rtol=1e-10)
+    np.testing.assert_array_equal(ids[1:3], [100, 101])
+    for row, det in ((1, 1), (2, 2)):
+        want_p = np.zeros((6, 6))
+        want_p[:3, :3], want_p[3:, 3:] = r[det], 2500.0 * np.eye(3)
+        np.testing.assert_array_equal(x[row], np.tile(np.r_[z[det], 0, 0, 0], (3, 1)))
+        np.testing.assert_array_equal(p[row], np.broadcast_to(want_p, (3, 6, 6)))
+        np.testing.assert_array_equal(mu[row], mu0)
+    names = ("confirmed", "age", "hits", "misses", "hit", "detection", "t_birth", "t_hit",
+             "revisit", "reported")
+    got = {name: buffers[4 + i][:3].tolist() for i, name in enumerate(names)}
+    assert got["confirmed"] == [True, False, False] and got["hit"] == [True, True, True]
+    assert got["age"][1:] == got["hits"][1:] == got["misses"][1:] == [0, 0]
+    assert got["detection"] == got["reported"] == [7, 8, 9]
+    assert got["t_birth"][1:] == [42.0, 42.0] and got["t_hit"] == [42.0, 42.0, 42.0]
+    assert got["revisit"][1:] == [9.0, 9.0]

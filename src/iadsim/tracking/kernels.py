@@ -22,7 +22,7 @@ import numba
 import numpy as np
 
 __all__ = ["imm_predict", "imm_combine", "update_pairs", "apply_pairs", "gate_pairs", "associate_group",
-           "track_logic", "cholesky", "chol_solve"]
+           "associate_scan", "track_logic", "prune", "cholesky", "chol_solve"]
 
 _TINY = np.finfo(np.float64).tiny
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -360,3 +360,85 @@ def associate_group(x: np.ndarray, p: np.ndarray, mu: np.ndarray, confirmed: np.
                     time_s)
         free[cols[d]] = False
     return rows, cols, t, d, d2, conflict
+
+
+@numba.njit(cache=True)
+def associate_scan(ids: np.ndarray, x: np.ndarray, p: np.ndarray, mu: np.ndarray,
+                   confirmed: np.ndarray, age: np.ndarray, hits: np.ndarray, misses: np.ndarray,
+                   hit: np.ndarray, detection: np.ndarray, t_birth: np.ndarray,
+                   t_hit: np.ndarray, revisit: np.ndarray, reported: np.ndarray, n: int,
+                   next_id: int, z: np.ndarray, r: np.ndarray, index: np.ndarray,
+                   free: np.ndarray, first_pass: int, gamma: float, time_s: float,
+                   mu0: np.ndarray, velocity_var: float, revisit_s: float):
+    """One sensor's detections at one scan: the association passes from ``first_pass`` on
+    (0: confirmed tracks, 1: tentative tracks, :func:`associate_group`), then a tentative track
+    per detection still ``free``, appended at row ``n`` (single-point initiation of
+    :mod:`iadsim.tracking.manager`: position and its covariance from the detection, velocity 0
+    with variance ``velocity_var`` m^2/s^2 per axis, mode probabilities ``mu0``).
+
+    The track fields are the whole buffers of the track store (live rows ``:n``; room for
+    ``n + len(z)`` rows). Returns ``status, n, next_id`` and the pairs of
+    :func:`associate_group`: ``status`` 0 when done; ``k + 1`` when pass ``k`` had a conflict,
+    in which case nothing of that pass is updated and the caller solves the assignment, applies
+    it and calls again with ``first_pass = k + 1``.
+    """
+    live = (x[:n], p[:n], mu[:n])
+    marks = (hit[:n], detection[:n], reported[:n], t_hit[:n])
+    xc, pc = imm_combine(x[:n], p[:n], mu[:n], z.shape[1])
+    for k in range(first_pass, 2):
+        rows, cols, t, d, d2, conflict = associate_group(
+            live[0], live[1], live[2], confirmed[:n], marks[0], marks[1], marks[2], marks[3],
+            xc, pc, z, r, index, free, k == 0, gamma, time_s)
+        if conflict:
+            return k + 1, n, next_id, rows, cols, t, d, d2
+    m = z.shape[1]
+    for b in range(z.shape[0]):
+        if not free[b]:
+            continue
+        ids[n] = next_id
+        x[n] = 0.0
+        p[n] = 0.0
+        for j in range(x.shape[1]):
+            for e in range(m):
+                x[n, j, e] = z[b, e]
+                p[n, j, m + e, m + e] = velocity_var
+                for g in range(m):
+                    p[n, j, e, g] = r[b, e, g]
+        mu[n] = mu0
+        confirmed[n] = False
+        age[n], hits[n], misses[n] = 0, 0, 0
+        hit[n] = True
+        detection[n], reported[n] = index[b], index[b]
+        t_birth[n], t_hit[n] = time_s, time_s
+        revisit[n] = revisit_s
+        n += 1
+        next_id += 1
+    empty = np.empty(0, np.int64)
+    return 0, n, next_id, empty, empty, empty, empty, np.empty(0)
+
+
+@numba.njit(cache=True)
+def prune(ids: np.ndarray, x: np.ndarray, p: np.ndarray, mu: np.ndarray,
+          confirmed: np.ndarray, age: np.ndarray, hits: np.ndarray, misses: np.ndarray,
+          hit: np.ndarray, detection: np.ndarray, t_birth: np.ndarray, t_hit: np.ndarray,
+          revisit: np.ndarray, reported: np.ndarray, n: int, now_s: float, confirm_m: int,
+          confirm_n: int, delete_misses: int, revisit_s: float, end_of_scan: bool) -> int:
+    """:func:`track_logic` on the live rows ``:n`` of the track store's buffers, then the
+    deleted tracks removed in place (survivors keep their order); returns the new count."""
+    dead = track_logic(age[:n], hits[:n], misses[:n], hit[:n], confirmed[:n], t_birth[:n],
+                       t_hit[:n], revisit[:n], now_s, confirm_m, confirm_n, delete_misses,
+                       revisit_s, end_of_scan)
+    k = 0
+    for a in range(n):
+        if dead[a]:
+            continue
+        if k != a:
+            ids[k], confirmed[k], age[k] = ids[a], confirmed[a], age[a]
+            hits[k], misses[k] = hits[a], misses[a]
+            hit[k], detection[k], reported[k] = hit[a], detection[a], reported[a]
+            t_birth[k], t_hit[k], revisit[k] = t_birth[a], t_hit[a], revisit[a]
+            x[k] = x[a]
+            p[k] = p[a]
+            mu[k] = mu[a]
+        k += 1
+    return k

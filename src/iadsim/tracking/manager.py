@@ -224,8 +224,9 @@ def _model_matrices(dt_s: float, omegas: tuple[float, ...], q: tuple[float, ...]
 
 class _Tracks:
     """Struct of arrays of the live tracks, sorted by id; each field is a view of the first
-    ``n`` rows of a buffer that grows by doubling, so adding a few tracks to a thousand live
-    ones copies only the new rows.
+    ``n`` rows of a buffer that grows by doubling. The compiled steps
+    (:func:`~iadsim.tracking.kernels.associate_scan`, :func:`~iadsim.tracking.kernels.prune`)
+    append and remove rows in place in the whole buffers, then set ``n``.
 
     ``x (n, r, d)``, ``p (n, r, d, d)``, ``mu (n, r)``; integer counters ``age`` (scans since
     birth), ``hits`` (scans with an update), ``misses`` (consecutive scans without one);
@@ -243,10 +244,12 @@ class _Tracks:
         shapes = {"x": (r, d), "p": (r, d, d), "mu": (r,)}
         types = {"confirmed": bool, "hit": bool, "t_birth": float, "t_hit": float,
                  "revisit": float, "x": float, "p": float, "mu": float}
+        buf = {name: np.zeros((capacity, *shapes.get(name, ())), types.get(name, np.int64))
+               for name in self.FIELDS}
         object.__setattr__(self, "n", 0)
-        object.__setattr__(self, "_buf", {
-            name: np.zeros((capacity, *shapes.get(name, ())), types.get(name, np.int64))
-            for name in self.FIELDS})
+        object.__setattr__(self, "_buf", buf)
+        #: the whole buffers in FIELDS order (live rows ``:n``), for the compiled steps
+        object.__setattr__(self, "buffers", tuple(buf[name] for name in self.FIELDS))
 
     def __getattr__(self, name: str) -> np.ndarray:
         buf = self.__dict__["_buf"]
@@ -259,9 +262,8 @@ class _Tracks:
             raise AttributeError(f"_Tracks has no field {name!r}")
         self._buf[name][: self.n] = value
 
-    def append(self, **new: np.ndarray) -> None:
-        """Add ``k`` tracks (every field, first axis ``k``) after the live ones."""
-        k = len(new["ids"])
+    def reserve(self, k: int) -> None:
+        """Make room for ``k`` more tracks after the live ones (buffers double as they fill)."""
         n, buf = self.n, self._buf
         if n + k > len(buf["ids"]):
             size = max(2 * len(buf["ids"]), n + k)
@@ -269,16 +271,11 @@ class _Tracks:
                 grown = np.zeros((size, *a.shape[1:]), a.dtype)
                 grown[:n] = a[:n]
                 buf[name] = grown
-        for name in self.FIELDS:
-            buf[name][n : n + k] = new[name]
-        object.__setattr__(self, "n", n + k)
+            object.__setattr__(self, "buffers", tuple(buf[name] for name in self.FIELDS))
 
-    def keep(self, mask: np.ndarray) -> None:
-        """Keep the live tracks where ``mask`` (n,) is true, in order."""
-        k = int(mask.sum())
-        for a in self._buf.values():
-            a[:k] = a[: self.n][mask]
-        object.__setattr__(self, "n", k)
+    def resize(self, n: int) -> None:
+        """Set the live count after a kernel added or removed rows in place."""
+        object.__setattr__(self, "n", n)
 
 
 def _column_error(message: str, allowed: str) -> InputError:
@@ -365,6 +362,8 @@ class _Tracker:
         self.gamma = assoc.gate_threshold(config.gate_probability, n_dim)
         d = 2 * n_dim
         self.tracks = _Tracks(len(self.motion.omegas), d)
+        #: variance of each velocity component of a new track, m^2/s^2 (module notes)
+        self.velocity_var = (config.max_speed_m_s / 2.0) ** 2
         self.next_id = 0
         self.time_s = 0.0
 
@@ -380,59 +379,42 @@ class _Tracker:
 
     def associate_and_update(self, z: np.ndarray, r: np.ndarray, index: np.ndarray,
                              sensor: int = 0) -> None:
-        """Use one sensor's detections ``z (k, m)``, ``r (k, m, m)`` (input rows ``index``)."""
+        """Use one sensor's detections ``z (k, m)``, ``r (k, m, m)`` (input rows ``index``):
+        GNN association of confirmed then tentative tracks, updates, and a tentative track per
+        detection left over (one compiled call; the assignment solver only on conflicts)."""
         t = self.tracks
-        xc, pc = kernels.imm_combine(t.x, t.p, t.mu, self.n_dim)     # positions: the gate
+        t.reserve(len(z))
         free = np.ones(len(z), bool)
-        state = (t.x, t.p, t.mu)
-        marks = (t.hit, t.detection, t.reported, t.t_hit)
-        for want_confirmed in (True, False):
-            rows, cols, *pairs, conflict = kernels.associate_group(
-                *state, t.confirmed, *marks, xc, pc, z, r, index, free, want_confirmed,
-                self.gamma, self.time_s)
-            if conflict:                       # a track or detection in two gated pairs: GNN
-                track, det = assoc.assign_pairs(*pairs, conflict, len(rows), self.gamma)
-                kernels.apply_pairs(*state, *marks, rows[track], z, r, cols[det], index,
-                                    self.time_s)
-                free[cols[det]] = False
-        self._initiate(z[free], r[free], index[free], self.sensor_revisit[sensor])
-
-    def _initiate(self, z: np.ndarray, r: np.ndarray, index: np.ndarray,
-                  revisit_s: float = np.nan) -> None:
-        k, nd = len(z), self.n_dim
-        if k == 0:
-            return
-        p = np.zeros((k, 2 * nd, 2 * nd))
-        p[:, :nd, :nd] = r
-        p[:, nd:, nd:] = np.eye(nd) * (self.config.max_speed_m_s / 2.0) ** 2
-        x = np.concatenate([z, np.zeros((k, nd))], axis=1)
-        self.tracks.append(
-            ids=np.arange(self.next_id, self.next_id + k, dtype=np.int64),
-            x=x[:, None], p=p[:, None], mu=self.motion.mu0,      # broadcast over the models
-            confirmed=False, age=0, hits=0, misses=0, hit=True, detection=index,
-            t_birth=self.time_s, t_hit=self.time_s, revisit=revisit_s, reported=index,
-        )
-        self.next_id += k
+        fixed = (z, r, index, free)
+        first_pass = 0
+        while True:
+            status, n, self.next_id, rows, cols, *pairs = kernels.associate_scan(
+                *t.buffers, t.n, self.next_id, *fixed, first_pass, self.gamma, self.time_s,
+                self.motion.mu0, self.velocity_var, self.sensor_revisit[sensor])
+            t.resize(n)
+            if status == 0:
+                return
+            # pass status - 1 gated a track or detection twice: GNN, then the next pass
+            track, det = assoc.assign_pairs(*pairs, True, len(rows), self.gamma)
+            kernels.apply_pairs(t.x, t.p, t.mu, t.hit, t.detection, t.reported, t.t_hit,
+                                rows[track], z, r, cols[det], index, self.time_s)
+            free[cols[det]] = False
+            first_pass = status
 
     def end_scan(self) -> None:
         """Update counters, confirm and delete (M-of-N, consecutive misses or time-based)."""
-        self._logic(self.time_s, end_of_scan=True)
+        self._prune(self.time_s, end_of_scan=True)
 
     def _expire(self, now_s: float) -> None:
         """Time-based deletion (``revisit_s`` set): see the module notes."""
         if self.config.revisit_s is not None:
-            self._logic(now_s, end_of_scan=False)
+            self._prune(now_s, end_of_scan=False)
 
-    def _logic(self, now_s: float, end_of_scan: bool) -> None:
+    def _prune(self, now_s: float, end_of_scan: bool) -> None:
         cfg, t = self.config, self.tracks
         revisit_s = np.nan if cfg.revisit_s is None else float(cfg.revisit_s)
-        self._delete(kernels.track_logic(t.age, t.hits, t.misses, t.hit, t.confirmed, t.t_birth,
-                                         t.t_hit, t.revisit, now_s, cfg.confirm_m, cfg.confirm_n,
-                                         cfg.delete_misses, revisit_s, end_of_scan))
-
-    def _delete(self, dead: np.ndarray) -> None:
-        if dead.any():
-            self.tracks.keep(~dead)
+        t.resize(kernels.prune(*t.buffers, t.n, now_s, cfg.confirm_m, cfg.confirm_n,
+                               cfg.delete_misses, revisit_s, end_of_scan))
 
     def snapshot(self) -> tuple[np.ndarray, ...]:
         """``ids, confirmed, x (n, d), p (n, d, d), detection`` of the live tracks."""
