@@ -238,3 +238,11 @@ def test_report_tentative_false_keeps_exactly_the_confirmed_rows():
     assert (full["status"] == "tentative").sum() > 10 and len(confirmed) > 10
     pd.testing.assert_frame_equal(
         confirmed, full[full["status"] == "confirmed"].reset_index(drop=True))
+
+
+def test_non_positive_definite_covariance_names_its_row() -> None:
+    """Rows 3 and 5 of 6 are indefinite (|r_xy| > sqrt(r_xx r_yy)): the first is named."""
+    df = _line(6).drop(columns="sigma_m").assign(r_xx_m2=4.0, r_xy_m2=1.0, r_yy_m2=4.0)
+    df.loc[[3, 5], "r_xy_m2"] = 4.5
+    with pytest.raises(InputError, match="covariance at row 3 is not positive definite"):
+        run_tracker(df, TrackerConfig())

@@ -327,10 +327,14 @@ def _read_detections(detections: pd.DataFrame) -> _Detections:
                 [c["r_xz_m2"], c["r_yz_m2"], c["r_zz_m2"]],
             ]
         r = np.moveaxis(np.array(rows, dtype=float).reshape(n_dim, n_dim, k), -1, 0)
-        not_pd = np.linalg.eigvalsh(r)[:, 0] <= 0.0 if k else np.zeros(0, bool)
-        if not_pd.any():
-            row = int(np.flatnonzero(not_pd)[0])
-            raise _column_error(f"covariance at row {row} is not positive definite", allowed)
+        try:
+            np.linalg.cholesky(r)                  # exists iff every matrix is positive definite
+        except np.linalg.LinAlgError:
+            low = np.linalg.eigvalsh(r)[:, 0]
+            bad = np.flatnonzero(low <= 0.0)      # first such row (borderline: the least PD)
+            row = int(bad[0] if bad.size else np.argmin(low))
+            raise _column_error(f"covariance at row {row} is not positive definite", allowed
+                                ) from None
     elif "sigma_m" in detections.columns:
         sigma = _numeric(detections, "sigma_m", allowed)
         if (sigma <= 0.0).any():
