@@ -46,15 +46,23 @@ def engagement_summary_md(name: str, summary: dict, fates: pd.DataFrame,
                      f"{left} | {u['reaction_time_s']:g} s | {u['fire_channels']} / "
                      f"{'unlimited' if guided is None else guided} | "
                      f"{'-' if autonomous is None else f'{autonomous:,.0f} s'} |")
-    lines += ["", "## Threats", "", "| threat | type | fate | time | missiles fired at it |",
-              "|---|---|---|---|---|"]
+    lines += ["", "## Threats", "",
+              "Furthest link: how far the kill chain got against the threat (detected, tracked, "
+              "assigned, engaged).", "",
+              "| threat | type | fate | time | missiles fired at it | furthest link |",
+              "|---|---|---|---|---|---|"]
     for f in fates.itertuples():
         where = f" ({f.asset_id})" if f.asset_id else ""
         lines.append(f"| {f.object_id} | {f.type} | {f.fate}{where} | {f.time_s:,.0f} s | "
-                     f"{f.missiles_fired} |")
+                     f"{f.missiles_fired} | {f.furthest_link} |")
     if summary["leakers"]:
-        lines += ["", "## Leakers", ""] + [
-            f"- {x['object_id']} ({x['type']}) reached {x['asset_id']} at {x['time_s']:,.0f} s"
+        broke = pd.Series([x["furthest_link"] for x in summary["leakers"]]).value_counts()
+        lines += ["", "## Leakers", "",
+                  "Where the kill chain broke: " + "; ".join(f"{label}: {n}"
+                                                             for label, n in broke.items()) + ".",
+                  ""] + [
+            f"- {x['object_id']} ({x['type']}) reached {x['asset_id']} at {x['time_s']:,.0f} s "
+            f"({x['furthest_link']})"
             for x in summary["leakers"]]
     lines += ["", "## Kill chain", ""]
     if len(engagements):

@@ -107,6 +107,13 @@ REFERENCE_WARHEAD_KG = 180.0
 
 #: Event kinds in the log, with their order at equal times (lower first): state changes, what
 #: the picture shows, outcomes known at that time, then the decisions taken on them.
+#: Kill-chain links in order, as (event that marks the link, label of a threat that got no
+#: further); a threat's ``furthest_link`` tells an analyst where the chain broke for a leaker.
+KILL_CHAIN = (("first_detection", "detected, no confirmed track"),
+              ("track_confirmed", "tracked, never assigned"),
+              ("assign", "assigned, nothing fired"),
+              ("launch", "engaged"), ("gun_burst", "engaged"))
+
 EVENT_PRIORITY = {"command_post_lost": 0, "autonomous": 1, "first_detection": 2,
                   "track_start": 3, "track_confirmed": 3, "track_drop": 6, "reload": 4,
                   "intercept": 5, "miss": 5, "kill": 6,
@@ -168,7 +175,9 @@ class EngagementResult:
     miss_m, pk, detail (``missile_id`` of a gun burst and its kill: the burst's id).
     ``missiles``: flown missile trajectories (time_s, missile_id, missile_type, unit_id,
     lat_deg, lon_deg, alt_msl_m), and each gun burst as a straight line from the guns to the
-    target over the burst. ``fates``: one row per threat.
+    target over the burst. ``fates``: one row per threat (truth_id, object_id, type, fate,
+    time_s, asset_id, missiles_fired, furthest_link: the last kill-chain link it reached, see
+    :data:`KILL_CHAIN`).
     ``engagements``: kill-chain timeline (one row per missile salvo or gun burst, ``weapon``
     says which). ``magazine``: rounds aboard per unit and missile type (gun ammunition under
     the gun's id) over time.
@@ -207,6 +216,7 @@ def run_engagement(scenario: Scenario, seed: int | None = None, figure_set: str 
     fought = _without_dead(pic, fight.kill_time)
     _track_events(fought, fight.kill_time, fight.log)
     events = fight.log.frame()
+    fates["furthest_link"] = _furthest_link(events, len(fates))
     magazine_df = pd.DataFrame(fight.magazine).sort_values(
         ["time_s", "unit_id", "missile_type"], kind="stable", ignore_index=True)
     missiles_df = (pd.concat(fight.missiles, ignore_index=True) if fight.missiles
@@ -848,6 +858,15 @@ def _fates(pic: AirPicture, kill_time: np.ndarray, fired_at: np.ndarray, assets:
     return pd.DataFrame(rows)
 
 
+def _furthest_link(events: pd.DataFrame, n_threats: int) -> np.ndarray:
+    """Per threat (truth_id order) the label of the last :data:`KILL_CHAIN` link in ``events``."""
+    out = np.full(n_threats, "not detected", dtype=object)
+    for event, label in KILL_CHAIN:
+        tid = events.loc[events["event"] == event, "truth_id"].to_numpy()
+        out[tid[tid >= 0]] = label
+    return out
+
+
 def _without_dead(pic: AirPicture, kill_time: np.ndarray) -> AirPicture:
     """The air picture with every killed threat removed after its kill time."""
     def alive(df: pd.DataFrame) -> pd.DataFrame:
@@ -905,8 +924,8 @@ def _summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
         "missiles_fired": int((events["event"] == "launch").sum()),
         "gun_bursts": int((events["event"] == "gun_burst").sum()),
         "fire_units": per_unit,
-        "leakers": fates[fates["fate"] == "leaked"][["object_id", "type", "time_s", "asset_id"]]
-        .to_dict("records"),
+        "leakers": fates[fates["fate"] == "leaked"][["object_id", "type", "time_s", "asset_id",
+                                                     "furthest_link"]].to_dict("records"),
         "assumptions": [
             ("Warhead lethal radius (Carleton damage function, Pk 0.5 miss distance against an "
              + (f"aircraft) {config.lethal_radius_m:g} m for every missile (ASSUMED)."
