@@ -113,6 +113,17 @@ def test_pd_zero_outside_elevation_cover():
     assert radar.pd(50e3, 1.0) == pytest.approx(p[2])
 
 
+def test_covers_is_where_pd_can_be_nonzero():
+    radar = _radar(instrumented_range_m=120e3)
+    r = np.array([50e3, 120e3, 121e3])[:, None]
+    el = np.radians([-3.0, -2.0, 10.0, 60.0, 61.0])[None, :]
+    covered = radar.covers(r, el)
+    np.testing.assert_array_equal(covered, (r <= 120e3) & (el >= radar.min_elevation_rad)
+                                  & (el <= radar.max_elevation_rad))
+    np.testing.assert_array_equal(radar.pd(r, 10.0, el) > 0.0, covered)
+    np.testing.assert_array_equal(radar.covers(r[:, 0]), [True, True, False])
+
+
 def test_pd_broadcasts_over_range_and_rcs_grid():
     radar = _radar()
     ranges = np.linspace(10e3, 400e3, 40)[:, None]

@@ -16,12 +16,12 @@ import pytest
 from scipy import stats
 
 from iadsim.engine.trajectory import Trajectories
-from iadsim.geo.frames import geodetic2enu
+from iadsim.geo.frames import enu2geodetic, geodetic2enu
 from iadsim.geo.los import radar_min_visible_height
 from iadsim.geo.terrain import Dem
 from iadsim.sensors.detection import pd as detection_pd
 from iadsim.sensors.radar import RadarModel, derive_loop_gain
-from iadsim.sensors.scan import DETECTION_COLUMNS, RadarSensor, scan_detections
+from iadsim.sensors.scan import DETECTION_COLUMNS, RadarSensor, _object_azimuth, scan_detections
 from iadsim.units import EARTH_RADIUS_M
 
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -269,6 +269,26 @@ def test_moving_object_is_looked_at_where_the_beam_points():
     true_az = np.radians(GEOD.inv(np.full(t_look.size, SITE[1]), np.full(t_look.size, SITE[0]), lon, lat)[0])
     miss = np.angle(np.exp(1j * (beam_az - true_az)))
     assert np.max(np.abs(miss)) < 2e-4  # 1 % of the 0.02 rad beamwidth
+
+
+def test_beam_timing_azimuth_is_the_local_enu_azimuth():
+    """Beam timing uses the azimuth in the radar's ENU frame (where the antenna points): due north
+    and due east exactly; within 1e-7 rad of the geodesic azimuth at the antenna height nearby."""
+    sensor = _sensor(antenna_msl_m=150.0)
+    h = sensor.antenna_msl_m
+    north, east = (53.1, SITE[1], 9000.0), enu2geodetic(20e3, 0.0, 5e3, *SITE, h)
+    az_deg = np.arange(5.0, 360.0, 10.0)
+    near = [_at(a, d, h) for a in az_deg for d in (5e3, 20e3)]
+    traj = _stationary([north, east, *near], 10.0)
+    obj = np.arange(traj.n_objects)
+    az = _object_azimuth(sensor, traj, np.full(obj.size, 5.0), obj, np.full(obj.size, -1.0))
+    expected = np.concatenate([[0.0, math.pi / 2], np.radians(np.repeat(az_deg, 2))])
+    miss = np.abs(np.angle(np.exp(1j * (az - expected))))
+    assert np.all((az >= 0.0) & (az < 2 * math.pi))
+    assert np.max(miss[:2]) < 1e-12 and np.max(miss[2:]) < 1e-7
+    # Not airborne (outside the time grid): the fallback.
+    late = _object_azimuth(sensor, traj, np.array([5.0, 11.0]), np.array([0, 0]), np.array([-1.0, -2.0]))
+    np.testing.assert_array_equal(late, [az[0], -2.0])
 
 
 def test_sector_scanner_sees_only_its_sector():

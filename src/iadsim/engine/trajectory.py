@@ -8,6 +8,7 @@ object's own position.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -45,6 +46,44 @@ class Trajectories:
     def n_objects(self) -> int:
         return len(self.ids)
 
+    @cached_property
+    def ecef_m(self) -> np.ndarray:
+        """ECEF position of every sample, ``(nt, n, 3)`` m (NaN where not active).
+
+        Computed on first use and kept (read-only): the sample arrays must not change afterwards.
+        """
+        xyz = np.full(self.lat_deg.shape + (3,), np.nan)
+        xyz[self.active] = np.stack(geodetic2ecef(self.lat_deg[self.active], self.lon_deg[self.active],
+                                                  self.alt_msl_m[self.active]), axis=-1)
+        xyz.flags.writeable = False
+        return xyz
+
+    def _interpolate(self, time_s: np.ndarray, index: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Earlier sample ``k``, indices, ECEF positions ``(m, 3)`` (NaN where not active), active."""
+        t = np.asarray(time_s, dtype=float)
+        idx = np.asarray(index, dtype=int)
+        k = np.clip(np.searchsorted(self.time_s, t, side="right") - 1, 0, self.time_s.size - 2)
+        inside = (t >= self.time_s[0]) & (t <= self.time_s[-1])
+        active = inside & self.active[k, idx] & self.active[k + 1, idx]
+        xyz = np.full((t.size, 3), np.nan)
+        a = np.flatnonzero(active)
+        if a.size:
+            ka, ia = k[a], idx[a]
+            t0, t1 = self.time_s[ka], self.time_s[ka + 1]
+            w = np.clip((t[a] - t0) / (t1 - t0), 0.0, 1.0)[:, None]
+            xyz[a] = (1.0 - w) * self.ecef_m[ka, ia] + w * self.ecef_m[ka + 1, ia]
+        return k, idx, xyz, active
+
+    def ecef_at(self, time_s: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ECEF positions ``(m, 3)`` of objects ``index`` at times ``time_s``, and the active mask.
+
+        Linear interpolation in ECEF between the neighbouring samples; NaN and False where not
+        active (see :meth:`at`).
+        """
+        _, _, xyz, active = self._interpolate(time_s, index)
+        return xyz, active
+
     def at(self, time_s: np.ndarray, index: np.ndarray
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """State of objects ``index`` at arbitrary times, interpolated linearly in ECEF.
@@ -63,21 +102,9 @@ class Trajectories:
         active : ndarray (m,) bool
             Both neighbouring samples active (False outside the time grid).
         """
-        t = np.asarray(time_s, dtype=float)
-        idx = np.asarray(index, dtype=int)
-        k = np.clip(np.searchsorted(self.time_s, t, side="right") - 1, 0, self.time_s.size - 2)
-        inside = (t >= self.time_s[0]) & (t <= self.time_s[-1])
-        active = inside & self.active[k, idx] & self.active[k + 1, idx]
-        geo = np.full((3, t.size), np.nan)
+        k, idx, xyz, active = self._interpolate(time_s, index)
+        geo = np.full((3, active.size), np.nan)
         a = np.flatnonzero(active)                       # geodesy only where it is defined
         if a.size:
-            ka, ia = k[a], idx[a]
-            t0, t1 = self.time_s[ka], self.time_s[ka + 1]
-            w = np.clip((t[a] - t0) / (t1 - t0), 0.0, 1.0)[:, None]
-            p0 = np.stack(geodetic2ecef(self.lat_deg[ka, ia], self.lon_deg[ka, ia],
-                                        self.alt_msl_m[ka, ia]), axis=-1)
-            p1 = np.stack(geodetic2ecef(self.lat_deg[ka + 1, ia], self.lon_deg[ka + 1, ia],
-                                        self.alt_msl_m[ka + 1, ia]), axis=-1)
-            p = (1.0 - w) * p0 + w * p1
-            geo[:, a] = ecef2geodetic(p[:, 0], p[:, 1], p[:, 2])
+            geo[:, a] = ecef2geodetic(xyz[a, 0], xyz[a, 1], xyz[a, 2])
         return geo[0], geo[1], geo[2], self.vel_enu_m_s[k, idx], active

@@ -156,7 +156,8 @@ def ecef2enu(
     ----------
     Navipedia, "Transformations between ECEF and ENU coordinates", eq. (1).
     """
-    x, y, z, lat0, lon0, alt0 = _f64(x_m, y_m, z_m, lat0_deg, lon0_deg, alt0_hae_m)
+    x, y, z = _f64(x_m, y_m, z_m)
+    lat0, lon0, alt0 = _f64(lat0_deg, lon0_deg, alt0_hae_m)  # not broadcast to the points: once per origin
     x0, y0, z0 = geodetic2ecef(lat0, lon0, alt0)
     dx, dy, dz = x - x0, y - y0, z - z0
     sp, cp, sl, cl = _enu_rotation(lat0, lon0)
@@ -175,7 +176,8 @@ def enu2ecef(
     alt0_hae_m: ArrayLike,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Local East-North-Up about a geodetic origin to ECEF (inverse of :func:`ecef2enu`)."""
-    e, n, u, lat0, lon0, alt0 = _f64(e_m, n_m, u_m, lat0_deg, lon0_deg, alt0_hae_m)
+    e, n, u = _f64(e_m, n_m, u_m)
+    lat0, lon0, alt0 = _f64(lat0_deg, lon0_deg, alt0_hae_m)
     x0, y0, z0 = geodetic2ecef(lat0, lon0, alt0)
     sp, cp, sl, cl = _enu_rotation(lat0, lon0)
     x = x0 - sl * e - sp * cl * n + cp * cl * u

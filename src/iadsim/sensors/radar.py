@@ -115,13 +115,19 @@ class RadarModel:
         numpy.ndarray
             Pd, broadcast shape of the arguments.
         """
-        r = np.asarray(range_m, dtype=float)
-        covered = r <= self.instrumented_range_m
+        p = detection.pd(self.snr_db(range_m, rcs_m2), self.pfa, self.n_pulses, self.swerling)
+        return np.where(self.covers(range_m, elevation_rad), p, 0.0)
+
+    def covers(self, range_m: ArrayLike, elevation_rad: ArrayLike | None = None) -> np.ndarray:
+        """Whether targets lie within the instrumented range and (if given) the elevation cover.
+
+        Broadcasts its arguments; :meth:`pd` is 0 where this is False.
+        """
+        covered = np.asarray(range_m, dtype=float) <= self.instrumented_range_m
         if elevation_rad is not None:
             el = np.asarray(elevation_rad, dtype=float)
             covered = covered & (el >= self.min_elevation_rad) & (el <= self.max_elevation_rad)
-        p = detection.pd(self.snr_db(r, rcs_m2), self.pfa, self.n_pulses, self.swerling)
-        return np.where(covered, p, 0.0)
+        return covered
 
     def detection_range_m(self, rcs_m2: ArrayLike, pd: ArrayLike) -> np.ndarray:
         """Free-space range (m) at which Pd falls to ``pd``, capped at the instrumented range.
