@@ -233,3 +233,14 @@ def test_gnn_is_global_not_greedy() -> None:
     # a pair costlier than the miss option is left unassigned
     pairs = GatedPairs(np.array([0, 1]), np.array([0, 0]), np.array([1.0, 5.0]))
     assert gnn_assign(pairs, 3, miss_cost=9.21).tolist() == [0, -1, -1]
+
+
+def test_dense_codes_equal_numpy_unique() -> None:
+    from iadsim.tracking.association import _dense_codes
+
+    rng = np.random.default_rng(8)
+    for size, top in ((1, 1), (5, 3), (40, 100), (300, 20)):
+        v = rng.integers(0, top, size)
+        want = np.unique(v, return_inverse=True)
+        for got, ref in zip(_dense_codes(v), want, strict=True):
+            np.testing.assert_array_equal(got, ref)

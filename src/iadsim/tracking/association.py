@@ -156,8 +156,8 @@ def gnn_assign(pairs: GatedPairs, n_tracks: int, miss_cost: float) -> np.ndarray
     assigned = np.full(n_tracks, -1, dtype=int)
     if len(pairs.track) == 0:
         return assigned
-    tracks, t_idx = np.unique(pairs.track, return_inverse=True)
-    dets, d_idx = np.unique(pairs.detection, return_inverse=True)
+    tracks, t_idx = _dense_codes(pairs.track)
+    dets, d_idx = _dense_codes(pairs.detection)
     a, b = len(tracks), len(dets)
     cost = np.full((a, b + a), FORBIDDEN_COST)
     cost[t_idx, d_idx] = pairs.d2
@@ -166,3 +166,12 @@ def gnn_assign(pairs: GatedPairs, n_tracks: int, miss_cost: float) -> np.ndarray
     real = col < b
     assigned[tracks[row[real]]] = dets[col[real]]
     return assigned
+
+
+def _dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for small non-negative integers (row
+    positions), by a presence table instead of a sort: this runs once per conflicting pass."""
+    present = np.zeros(int(values.max()) + 1, bool)
+    present[values] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[values]
+
