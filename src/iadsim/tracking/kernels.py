@@ -1,6 +1,8 @@
 """Compiled per-scan steps of the tracker: IMM mixing + prediction, moment matching, the
-chi-square gate, the Kalman/IMM update of assigned pairs and the confirmation / deletion logic,
-one loop over tracks (or pairs) each (numba).
+chi-square gate, the Kalman/IMM update of assigned pairs, track initiation and the
+confirmation / deletion logic, one loop over tracks (or pairs) each (numba). The tracker calls
+one per sensor group, :func:`associate_scan` (both association passes and initiation,
+in the track store's buffers), and :func:`prune` (logic and in-place removal) per scan.
 
 The equations are those of :mod:`iadsim.tracking.filters` (Bar-Shalom, Li & Kirubarajan 2001,
 §5.2 Kalman filter with the Joseph-form covariance update, §11.6 IMM); those vectorised numpy
