@@ -287,6 +287,9 @@ def test_empty_problems(fn):
     (dict(pk=[[0.5]]), "pk"),
     (dict(rounds=[-1]), "rounds"),
     (dict(channels=[1.5]), "channels"),
+    (dict(channels=[True]), "channels"),
+    (dict(channels=[np.nan]), "channels"),
+    (dict(rounds=np.array([-1], dtype=np.int8)), "rounds"),
     (dict(channels=[1, 1]), "channels"),
     (dict(salvo=0), "salvo"),
     (dict(min_pk=2.0), "min_pk"),
@@ -298,6 +301,13 @@ def test_bad_arguments(kwargs, match):
     args = dict(value=[1.0, 2.0], pk=[[0.5, 0.5]], rounds=[2], channels=[1]) | kwargs
     with pytest.raises(InputError, match=match):
         assign_optimal(**args)
+
+
+def test_whole_floats_and_unsigned_counts_are_accepted():
+    args = dict(value=[1.0, 2.0], pk=[[0.5, 0.5]])
+    expected = assign_optimal(**args, rounds=[2], channels=[1])
+    pd.testing.assert_frame_equal(
+        assign_optimal(**args, rounds=[2.0], channels=np.array([1], dtype=np.uint8)), expected)
 
 
 def test_pattern_guard(monkeypatch):

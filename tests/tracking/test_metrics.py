@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iadsim.tracking.metrics import gospa, ospa, ospa_over_time, track_metrics
+from iadsim.tracking.metrics import evaluate_tracking, gospa, ospa, ospa_over_time, track_metrics
 
 # --- OSPA, hand computed (Schuhmacher et al. 2008, eq. (3)) -----------------------------------
 
@@ -317,3 +317,18 @@ def test_track_metrics_perfect_and_empty() -> None:
     m = track_metrics(truth, nothing, c_m=50.0)
     assert m["track_completeness"] == 0.0 and m["n_tracks"] == 0 and m["false_tracks"] == 0
     assert m["gospa_mean_m"] == pytest.approx(50.0) and m["ospa_mean_m"] == pytest.approx(50.0)
+
+
+def test_evaluate_tracking_is_both_results_and_ignores_truth_row_order() -> None:
+    # One pass gives what ospa_over_time and track_metrics give separately; truth rows in any
+    # order (ids and times shuffled, a row without id) give the same tables.
+    truth, tracks = _scripted()
+    per_time, m = evaluate_tracking(truth, tracks, c_m=50.0)
+    pd.testing.assert_frame_equal(per_time, ospa_over_time(truth, tracks, c_m=50.0))
+    assert per_time.attrs == {"c_m": 50.0, "p": 1.0}
+    assert m == track_metrics(truth, tracks, c_m=50.0)
+    shuffled = pd.concat([truth.sample(frac=1.0, random_state=3),
+                          truth.iloc[:1].assign(truth_id=None)], ignore_index=True)
+    per_time_shuffled, m_shuffled = evaluate_tracking(shuffled, tracks, c_m=50.0)
+    pd.testing.assert_frame_equal(per_time_shuffled, per_time)
+    assert m_shuffled == m

@@ -126,10 +126,20 @@ def _int_vector(x: ArrayLike, name: str, n: int) -> np.ndarray:
         arr = np.full(n, arr)
     if arr.shape != (n,):
         raise InputError(f"{name}: got shape {arr.shape}; allowed: shape ({n},) (one per fire unit)")
-    if arr.size and (arr.dtype == bool or not np.all(np.isfinite(arr.astype(float)))
-                     or np.any(arr.astype(float) != np.round(arr.astype(float))) or np.any(arr < 0)):
+    if arr.size and not _whole_non_negative(arr):
         raise InputError(f"{name}: got {arr.tolist()!r}; allowed: integers >= 0")
     return arr.astype(np.int64)
+
+
+def _whole_non_negative(arr: np.ndarray) -> bool:
+    """Whether every entry is an integer >= 0 (value, not dtype: 2.0 is; a bool array is not)."""
+    if arr.dtype.kind in "iu":
+        return not np.any(arr < 0)
+    if arr.dtype == bool:
+        return False
+    as_float = arr.astype(float)
+    return bool(np.all(np.isfinite(as_float)) and np.all(as_float == np.round(as_float))
+                and not np.any(arr < 0))
 
 
 def _nonneg_int(x: object, name: str, lowest: int) -> int:

@@ -30,7 +30,7 @@ from iadsim.scenario.library import load_library
 from iadsim.scenario.schema import Scenario
 from iadsim.sensors.scan import RadarSensor, scan_detections
 from iadsim.tracking import TrackerConfig, run_tracker
-from iadsim.tracking.metrics import ospa_over_time, track_metrics
+from iadsim.tracking.metrics import evaluate_tracking
 
 Progress = Callable[[str, int, int], None]
 
@@ -159,9 +159,8 @@ def simulate_air_picture(scenario: Scenario, seed: int | None = None,
     step("metrics", 4, 5)
     ospa_frames, metrics = [], {}
     for name, group in tracks.groupby("tracker", sort=False):
-        o = ospa_over_time(truth, group, config.ospa_cutoff_m, config.ospa_order)
+        o, metrics[name] = evaluate_tracking(truth, group, config.ospa_cutoff_m, config.ospa_order)
         ospa_frames.append(o.assign(tracker=name))
-        metrics[name] = track_metrics(truth, group, config.ospa_cutoff_m, config.ospa_order)
     step("done", 5, 5)
     provenance = {
         "iadsim_version": __version__, "seed": seed, "figure_set": figure_set,

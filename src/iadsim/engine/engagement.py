@@ -49,6 +49,7 @@ sensing and tracking of a run are the same with and without engagements.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import re
 from collections.abc import Callable
@@ -335,13 +336,14 @@ class _Fight:
         recent = self._recent(t)
         frames = [reports.in_frame((u.lat_deg, u.lon_deg, u.ground_msl_m)) for u in units]
         truth = reports.truth[rows]
-        choice, pk = _feasibility(units, [(pos[rows], vel[rows]) for pos, vel in frames], truth,
-                                  self.radar, recent, self.config)
+        aboard = [u.rounds for u in units]
+        choice, pk = _feasibility(units, aboard, [(pos[rows], vel[rows]) for pos, vel in frames],
+                                  truth, self.radar, recent, self.config)
         cap = self.config.doctrine.engagement_cap
         if cap is not None:
             pk[self.n_engaged[members][:, np.maximum(truth, 0)] >= cap] = 0.0
         free = [u.free_channels(t) for u in units]
-        rounds = np.array([sum(u.rounds.values()) for u in units])
+        rounds = np.array([sum(r.values()) for r in aboard])
         guidance = np.array([rounds[k] if g is None else g for k, (_, g) in enumerate(free)])
         plan = engagement_rows(threats.value[threats.order], pk, rounds,
                                np.array([c for c, _ in free]), doctrine=self.config.doctrine,
@@ -571,8 +573,8 @@ class _Reports:
 
     def of_trackers(self, rows: np.ndarray, trackers: tuple[str, ...]) -> np.ndarray:
         """Those of ``rows`` reported by one of ``trackers``."""
-        codes = [i for i, name in enumerate(self.trackers) if name in trackers]
-        return rows[np.isin(self.tracker[rows], codes)]
+        wanted = np.array([name in trackers for name in self.trackers], dtype=bool)
+        return rows[wanted[self.tracker[rows]]]
 
     def truth_held(self, rows: np.ndarray, trackers: tuple[str, ...]) -> np.ndarray:
         """Truth ids of the tracks of ``rows`` held by one of ``trackers``."""
@@ -639,7 +641,8 @@ def _track_events(pic: AirPicture, kill_time: np.ndarray, log: _Log) -> None:
                     detail="target destroyed" if destroyed else "track lost", **common)
 
 
-def _feasibility(units: list[FireUnit], frames: list[tuple[np.ndarray, np.ndarray]],
+def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
+                 frames: list[tuple[np.ndarray, np.ndarray]],
                  truth: np.ndarray, radar: _Reports, recent: np.ndarray, config: EngagementConfig
                  ) -> tuple[list[list[str | None]], np.ndarray]:
     """Per (unit, threat): the missile to use (shortest-ranged feasible, saving long-range rounds)
@@ -655,14 +658,14 @@ def _feasibility(units: list[FireUnit], frames: list[tuple[np.ndarray, np.ndarra
     confirmed track of the same target held by one of the battalion's engagement radars in the
     last 2 report periods (``recent``, rows of the ``radar`` reports).
 
+    ``aboard``: per unit, its rounds aboard by missile type (:attr:`FireUnit.rounds`);
     ``frames``: per unit, the threats' positions (m) and velocities (m/s) in its launcher's
     ENU frame; ``truth``: their truth ids (-1: false track).
     """
     choice: list[list[str | None]] = []
     pk = np.zeros((len(units), truth.size))
-    for iu, (u, (rel, vel_u)) in enumerate(zip(units, frames, strict=True)):
+    for iu, (u, rounds, (rel, vel_u)) in enumerate(zip(units, aboard, frames, strict=True)):
         row: list[str | None] = [None] * truth.size
-        rounds = u.rounds
         for m_id, m in sorted(u.missiles.items(), key=lambda kv: kv[1].max_range_m):
             if rounds[m_id] <= 0:
                 continue
@@ -685,13 +688,16 @@ def _feasibility(units: list[FireUnit], frames: list[tuple[np.ndarray, np.ndarra
     return choice, pk
 
 
+@functools.cache
 def _planning_speed(missile_id: str) -> float:
-    """Mean speed the command post plans time of flight with: half the missile's max speed."""
+    """Mean speed the command post plans time of flight with: half the missile's max speed, m/s
+    (cached: the packaged library is read once)."""
     return 0.5 * load_library().get(missile_id).max_speed_m_s("nominal")
 
 
+@functools.cache
 def _active_seeker(missile_id: str) -> bool:
-    """Whether the library describes an active radar terminal seeker (not "semi-active")."""
+    """Whether the library describes an active radar terminal seeker (not "semi-active"; cached)."""
     item = load_library().get(missile_id)
     text = " ".join(str(f.value) for name, f in item.facts() if name == "guidance")
     return re.search(r"(?<!semi-)(?<!semi )\bactive", text.lower()) is not None

@@ -21,7 +21,7 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -180,6 +180,22 @@ def gospa(X: ArrayLike, Y: ArrayLike, c: float, p: float = 1.0, alpha: float = 2
     return _gospa_value(_match(x, y, c, p), len(x), len(y), c, p, alpha)
 
 
+def _truth_series(truth: pd.DataFrame, dims: Sequence[str]) -> Iterator[tuple]:
+    """``(truth_id, time_s, positions (k, len(dims)))`` per truth id in sorted id order, time-sorted.
+
+    Missing ids are skipped (as ``groupby`` does); times are ordered stably, s.
+    """
+    ordered = truth.sort_values("time_s", kind="stable")
+    codes, truth_ids = pd.factorize(ordered["truth_id"], sort=True)
+    by_truth = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[by_truth], np.arange(len(truth_ids) + 1))
+    time_s = ordered["time_s"].to_numpy(np.float64)[by_truth]
+    positions = ordered[list(dims)].to_numpy(np.float64)[by_truth]
+    for code, truth_id in enumerate(truth_ids.tolist()):
+        rows = slice(bounds[code], bounds[code + 1])
+        yield truth_id, time_s[rows], positions[rows]
+
+
 def _truth_at(truth: pd.DataFrame, times_s: NDArray[np.float64],
               dims: Sequence[str]) -> tuple[NDArray[np.intp], NDArray, NDArray[np.float64]]:
     """Truth positions linearly interpolated to ``times_s`` inside each truth's own time span.
@@ -188,13 +204,11 @@ def _truth_at(truth: pd.DataFrame, times_s: NDArray[np.float64],
     (time, truth) sample, ordered by time index.
     """
     time_index, ids, positions = [], [], []
-    for truth_id, g in truth.sort_values("time_s", kind="stable").groupby("truth_id", sort=True):
-        t = g["time_s"].to_numpy(np.float64)
+    for truth_id, t, xyz in _truth_series(truth, dims):
         inside = np.flatnonzero((times_s >= t[0]) & (times_s <= t[-1]))
         time_index.append(inside)
         ids.append(np.full(len(inside), truth_id, dtype=object))
-        positions.append(np.column_stack(
-            [np.interp(times_s[inside], t, g[dim].to_numpy(np.float64)) for dim in dims]))
+        positions.append(np.column_stack([np.interp(times_s[inside], t, v) for v in xyz.T]))
     if not time_index:
         return np.empty(0, np.intp), np.empty(0, object), np.empty((0, len(dims)))
     k = np.concatenate(time_index)
@@ -336,7 +350,23 @@ def track_metrics(truth: pd.DataFrame, tracks: pd.DataFrame, c_m: float, p: floa
     ----------
     .. [3] Bernardin & Stiefelhagen (2008), Sec. 2.1 (mismatches).
     """
+    return evaluate_tracking(truth, tracks, c_m, p, dims, confirmed_only, times_s)[1]
+
+
+def evaluate_tracking(truth: pd.DataFrame, tracks: pd.DataFrame, c_m: float, p: float = 1.0,
+                      dims: Sequence[str] = DEFAULT_DIMS, confirmed_only: bool = True,
+                      times_s: ArrayLike | None = None) -> tuple[pd.DataFrame, dict]:
+    """:func:`ospa_over_time` and :func:`track_metrics` from one assignment pass.
+
+    Parameters are those of :func:`ospa_over_time`; returns ``(per-time table, summary dict)``,
+    equal to what the two functions return separately.
+    """
     per_time, samples, track_ids = _evaluate(truth, tracks, c_m, p, dims, confirmed_only, times_s)
+    return per_time, _summary(per_time, samples, track_ids)
+
+
+def _summary(per_time: pd.DataFrame, samples: pd.DataFrame, track_ids: list) -> dict:
+    """The :func:`track_metrics` dict from the results of :func:`_evaluate`."""
     samples = samples.sort_values(["truth_id", "time_s"], kind="stable", ignore_index=True)
     covered_all = samples["track_code"] >= 0
     covered = samples[covered_all]
