@@ -107,3 +107,14 @@ def test_ospa_plot_several_trackers(tmp_path, air_picture) -> None:
                     ospa_over_time(truth, tracks.iloc[::2], 1000.0, 2.0).assign(tracker="r1")],
                    ignore_index=True)
     _assert_png_with_provenance(ospa_plot(df, tmp_path / "ospa_all.png", "all", PROVENANCE))
+
+
+def test_track_labels_merge_only_ends_within_the_radius():
+    """Greedy grouping by hand: 0 and 2 within 1 of each other, 1 far, 3 within 1 of 1 only,
+    4 within 1 of 2 but 1.2 from 0 (the labelled point), so it starts its own label."""
+    from iadsim.plot.airpicture import _label_groups
+
+    points = np.array([[0.0, 0.0], [10.0, 0.0], [0.6, 0.0], [10.0, 0.9], [1.2, 0.0]])
+    assert _label_groups(points, 1.0) == [[0, 2], [1, 3], [4]]
+    assert _label_groups(points, 0.0) == [[0], [1], [2], [3], [4]]
+    assert _label_groups(np.empty((0, 2)), 1.0) == []

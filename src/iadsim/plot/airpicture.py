@@ -45,6 +45,8 @@ def _plane(frame: pd.DataFrame, origin: Origin | None) -> tuple[np.ndarray, np.n
 
 #: Most false alarms drawn on a map (thinned deterministically beyond that).
 MAX_FALSE_ALARMS_DRAWN = 3000
+#: Track ends closer than this fraction of the map span share one id label.
+LABEL_MERGE_FRACTION = 0.02
 
 
 def _draw_detections(ax: Axes, detections: pd.DataFrame,
@@ -69,16 +71,37 @@ def _draw_detections(ax: Axes, detections: pd.DataFrame,
 
 
 def _draw_tracks(ax: Axes, tracks: pd.DataFrame, origin: Origin | None) -> None:
-    """Confirmed tracks, one colour per track id, id written at the last position."""
+    """Confirmed tracks, one colour per track id, ids written at the last positions (tracks
+    ending close together share one label, see :func:`_label_groups`)."""
     confirmed = tracks[tracks["status"] == "confirmed"].sort_values("time_s", kind="stable")
     x, y = _plane(confirmed, origin)
     codes, ids = pd.factorize(confirmed["track_id"])
-    for code, track_id in enumerate(ids):
+    ends = np.empty((len(ids), 2))
+    for code in range(len(ids)):
         mask = codes == code
-        colour = TRACK_COLOURS(code % TRACK_COLOURS.N)
-        ax.plot(x[mask], y[mask], "-", lw=1.6, color=colour, alpha=0.9, zorder=4)
-        ax.annotate(str(track_id), (x[mask][-1], y[mask][-1]), xytext=(3, 3),
-                    textcoords="offset points", fontsize=6, color=colour, zorder=5)
+        ax.plot(x[mask], y[mask], "-", lw=1.6, color=TRACK_COLOURS(code % TRACK_COLOURS.N),
+                alpha=0.9, zorder=4)
+        ends[code] = x[mask][-1], y[mask][-1]
+    span = max(np.ptp(x), np.ptp(y)) if len(x) else 0.0
+    for group in _label_groups(ends, LABEL_MERGE_FRACTION * span):
+        first = group[0]
+        text = str(ids[first]) + (f" +{len(group) - 1}" if len(group) > 1 else "")
+        ax.annotate(text, tuple(ends[first]), xytext=(3, 3), textcoords="offset points",
+                    fontsize=6, color=TRACK_COLOURS(first % TRACK_COLOURS.N), zorder=5)
+
+
+def _label_groups(points: np.ndarray, radius: float) -> list[list[int]]:
+    """Greedy label de-cluttering: in order, each point joins the first labelled point within
+    ``radius`` (same units) or becomes a labelled point itself; returns the groups (indices,
+    labelled point first). A label "17 +3" thus reads: track 17 and 3 more end here."""
+    groups: list[list[int]] = []
+    for i, p in enumerate(points):
+        near = next((g for g in groups if np.hypot(*(points[g[0]] - p)) <= radius), None)
+        if near is None:
+            groups.append([i])
+        else:
+            near.append(i)
+    return groups
 
 
 def _truth_plane(truth: pd.DataFrame, geographic: bool) -> tuple[np.ndarray, np.ndarray]:
