@@ -157,20 +157,21 @@ def test_scripted_raid_event_order(scripted):
     assert (unit["fire_channels"], unit["guidance_channels"]) == (36, 72)   # 92N6E, s400.yaml
     if "kill" in set(ev["event"]):
         assert scripted.fates["fate"].iloc[0] == "killed"
-    assert scripted.fates["furthest_link"].iloc[0] == "engaged"
+    assert scripted.fates["furthest_link"].iloc[0] == "engaged (missiles)"
 
 
 def test_furthest_link_is_the_last_kill_chain_event_of_each_threat():
-    """Threat 0 fired at, 1 only detected, 2 never detected, 3 tracked, 4 assigned, 5 gunned;
-    rows out of order and events of other kinds (truth -1) do not matter."""
+    """Threat 0 fired at, 1 only detected, 2 never detected, 3 tracked, 4 assigned, 5 gunned,
+    6 both; rows out of order and events of other kinds (truth -1) do not matter."""
     rows = [("launch", 0), ("assign", 0), ("first_detection", 1), ("track_confirmed", 3),
             ("first_detection", 3), ("first_detection", 0), ("track_confirmed", 0),
             ("assign", 4), ("track_confirmed", 4), ("gun_burst", 5), ("track_drop", 1),
-            ("command_post_lost", -1)]
+            ("command_post_lost", -1), ("gun_burst", 6), ("launch", 6)]
     events = pd.DataFrame(rows, columns=["event", "truth_id"])
-    assert engagement._furthest_link(events, 6).tolist() == [
-        "engaged", "detected, no confirmed track", "not detected", "tracked, never assigned",
-        "assigned, nothing fired", "engaged"]
+    assert engagement._furthest_link(events, 7).tolist() == [
+        "engaged (missiles)", "detected, no confirmed track", "not detected",
+        "tracked, never assigned", "assigned, nothing fired", "engaged (guns)",
+        "engaged (missiles and guns)"]
 
 
 def test_reload_from_spare_rounds():

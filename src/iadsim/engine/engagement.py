@@ -106,14 +106,15 @@ TARGET_HARDNESS = {"aircraft": 1.0, "helicopter": 1.0, "cruise_missile": 1.5, "a
 REFERENCE_LETHAL_RADIUS_M = 20.0
 REFERENCE_WARHEAD_KG = 180.0
 
-#: Event kinds in the log, with their order at equal times (lower first): state changes, what
-#: the picture shows, outcomes known at that time, then the decisions taken on them.
-#: Kill-chain links in order, as (event that marks the link, label of a threat that got no
-#: further); a threat's ``furthest_link`` tells an analyst where the chain broke for a leaker.
+#: Kill-chain links before engagement, in order, as (event that marks the link, label of a
+#: threat that got no further); beyond them a threat is "engaged (missiles / guns)". A threat's
+#: ``furthest_link`` tells an analyst where the chain broke for a leaker.
 KILL_CHAIN = (("first_detection", "detected, no confirmed track"),
               ("track_confirmed", "tracked, never assigned"),
-              ("assign", "assigned, nothing fired"),
-              ("launch", "engaged"), ("gun_burst", "engaged"))
+              ("assign", "assigned, nothing fired"))
+
+#: Event kinds in the log, with their order at equal times (lower first): state changes, what
+#: the picture shows, outcomes known at that time, then the decisions taken on them.
 
 EVENT_PRIORITY = {"command_post_lost": 0, "autonomous": 1, "first_detection": 2,
                   "track_start": 3, "track_confirmed": 3, "track_drop": 6, "reload": 4,
@@ -865,11 +866,21 @@ def _fates(pic: AirPicture, kill_time: np.ndarray, fired_at: np.ndarray, assets:
 
 
 def _furthest_link(events: pd.DataFrame, n_threats: int) -> np.ndarray:
-    """Per threat (truth_id order) the label of the last :data:`KILL_CHAIN` link in ``events``."""
+    """Per threat (truth_id order) the label of the last :data:`KILL_CHAIN` link in ``events``,
+    or "engaged (missiles)", "engaged (guns)", "engaged (missiles and guns)"."""
+    def reached(event: str) -> np.ndarray:
+        tid = events.loc[events["event"] == event, "truth_id"].to_numpy()
+        hit = np.zeros(n_threats, bool)
+        hit[tid[tid >= 0]] = True
+        return hit
+
     out = np.full(n_threats, "not detected", dtype=object)
     for event, label in KILL_CHAIN:
-        tid = events.loc[events["event"] == event, "truth_id"].to_numpy()
-        out[tid[tid >= 0]] = label
+        out[reached(event)] = label
+    missiles, guns = reached("launch"), reached("gun_burst")
+    out[missiles] = "engaged (missiles)"
+    out[guns] = "engaged (guns)"
+    out[missiles & guns] = "engaged (missiles and guns)"
     return out
 
 
