@@ -115,7 +115,6 @@ KILL_CHAIN = (("first_detection", "detected, no confirmed track"),
 
 #: Event kinds in the log, with their order at equal times (lower first): state changes, what
 #: the picture shows, outcomes known at that time, then the decisions taken on them.
-
 EVENT_PRIORITY = {"command_post_lost": 0, "autonomous": 1, "first_detection": 2,
                   "track_start": 3, "track_confirmed": 3, "track_drop": 6, "reload": 4,
                   "intercept": 5, "miss": 5, "kill": 6,
