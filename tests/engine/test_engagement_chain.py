@@ -168,10 +168,16 @@ def test_furthest_link_is_the_last_kill_chain_event_of_each_threat():
             ("assign", 4), ("track_confirmed", 4), ("gun_burst", 5), ("track_drop", 1),
             ("command_post_lost", -1), ("gun_burst", 6), ("launch", 6)]
     events = pd.DataFrame(rows, columns=["event", "truth_id"])
-    assert engagement._furthest_link(events, 7).tolist() == [
+    assert engagement._furthest_link(events, np.full(7, -1)).tolist() == [
         "engaged (missiles)", "detected, no confirmed track", "not detected",
         "tracked, never assigned", "assigned, nothing fired", "engaged (guns)",
         "engaged (missiles and guns)"]
+    # A decision's reason is added only where the chain broke after tracking.
+    why = engagement._furthest_link(events, np.array([0, 1, 1, 1, 2, 3, 0])).tolist()
+    assert why[3] == "tracked, never assigned: out of missile reach"
+    assert why[:3] + why[4:] == ["engaged (missiles)", "detected, no confirmed track",
+                                 "not detected", "assigned, nothing fired", "engaged (guns)",
+                                 "engaged (missiles and guns)"]
 
 
 def test_reload_from_spare_rounds():
@@ -247,6 +253,25 @@ def test_guidance_channels_hold_until_the_end_for_semi_active(monkeypatch):
     # Each new engagement waits for the previous missile's end (its guidance channel).
     for k in range(1, len(assigns)):
         assert assigns["time_s"].iloc[k] >= ends["time_s"].iloc[k - 1]
+
+
+def test_tracked_threat_left_without_rounds_says_so():
+    """Two jets, 2 rounds, salvos of 2: one jet gets both rounds (no kill), the other is tracked
+    but never assigned, and its last decision found no rounds aboard."""
+    second = f"""  - id: jet-2
+    type: F-16C
+    route:
+      - {{lat_deg: {START_LAT}, lon_deg: 26.05, alt_m: {ALT_T}, alt_ref: msl, speed_m_s: {SPEED}}}
+      - {{lat_deg: 52.9, lon_deg: 26.05, alt_m: {ALT_T}, alt_ref: msl, speed_m_s: {SPEED}}}
+"""
+    res = run_engagement(radial_raid(load="{48N6E3: 2}", threats=second), seed=11,
+                         config=config(lethal_radius_m=NO_KILL_M))
+    launches = res.events[res.events["event"] == "launch"]
+    assert len(launches) == 2 and launches["truth_id"].nunique() == 1
+    shot = int(launches["truth_id"].iloc[0])
+    links = res.fates.set_index("truth_id")["furthest_link"]
+    assert links[shot] == "engaged (missiles)"
+    assert links[1 - shot] == "tracked, never assigned: no rounds aboard"
 
 
 def test_command_post_lost_autonomous_engagement():

@@ -113,6 +113,12 @@ KILL_CHAIN = (("first_detection", "detected, no confirmed track"),
               ("track_confirmed", "tracked, never assigned"),
               ("assign", "assigned, nothing fired"))
 
+#: Why a tracked threat was not engaged at a decision, best case over the fire units (higher
+#: codes are closer to a shot); a leaker that was tracked but never assigned carries the reason
+#: of the last decision that considered it.
+NOT_ENGAGED = ("no rounds aboard", "out of missile reach", "no engagement-radar track",
+               "no free fire channel, doctrine or launch solution")
+
 #: Event kinds in the log, with their order at equal times (lower first): state changes, what
 #: the picture shows, outcomes known at that time, then the decisions taken on them.
 EVENT_PRIORITY = {"command_post_lost": 0, "autonomous": 1, "first_detection": 2,
@@ -217,7 +223,7 @@ def run_engagement(scenario: Scenario, seed: int | None = None, figure_set: str 
     fought = _without_dead(pic, fight.kill_time)
     _track_events(fought, fight.kill_time, fight.log)
     events = fight.log.frame()
-    fates["furthest_link"] = _furthest_link(events, len(fates))
+    fates["furthest_link"] = _furthest_link(events, fight.not_engaged)
     magazine_df = pd.DataFrame(fight.magazine).sort_values(
         ["time_s", "unit_id", "missile_type"], kind="stable", ignore_index=True)
     missiles_df = (pd.concat(fight.missiles, ignore_index=True) if fight.missiles
@@ -242,6 +248,8 @@ class _Fight:
         self.engaged_until = np.full((n_units, n_obj), -np.inf)  # in flight (or look) until
         self.n_engaged = np.zeros((n_units, n_obj), dtype=int)
         self.fired_at = np.zeros(n_obj, dtype=int)
+        #: per threat, the index in NOT_ENGAGED of its last decision without a shot (-1: none)
+        self.not_engaged = np.full(n_obj, -1)
         self.heap: list[tuple] = []
         self.no_solution_until: dict[tuple[str, int], float] = {}
         self.missiles: list[pd.DataFrame] = []
@@ -337,8 +345,9 @@ class _Fight:
         frames = [reports.in_frame((u.lat_deg, u.lon_deg, u.ground_msl_m)) for u in units]
         truth = reports.truth[rows]
         aboard = [u.rounds for u in units]
-        choice, pk = _feasibility(units, aboard, [(pos[rows], vel[rows]) for pos, vel in frames],
-                                  truth, self.radar, recent, self.config)
+        choice, pk, closest = _feasibility(units, aboard,
+                                           [(pos[rows], vel[rows]) for pos, vel in frames],
+                                           truth, self.radar, recent, self.config)
         cap = self.config.doctrine.engagement_cap
         if cap is not None:
             pk[self.n_engaged[members][:, np.maximum(truth, 0)] >= cap] = 0.0
@@ -356,6 +365,8 @@ class _Fight:
                                                   int(reports.track_id[rows[k]]),
                                                   threats.reason(int(threats.order[k])), t):
                 taken.add(k)
+        missed = np.array([k for k in range(truth.size) if k not in taken and truth[k] >= 0], int)
+        self.not_engaged[truth[missed]] = closest[missed]
         for iu in members:
             if self.units[iu].gun is not None:
                 self._gun(iu, reports, rows, threats, recent, taken, t)
@@ -661,9 +672,14 @@ def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
     ``aboard``: per unit, its rounds aboard by missile type (:attr:`FireUnit.rounds`);
     ``frames``: per unit, the threats' positions (m) and velocities (m/s) in its launcher's
     ENU frame; ``truth``: their truth ids (-1: false track).
+
+    Returns the missile choice per (unit, threat), the expected Pk (0: not feasible) and per
+    threat how close the best unit came to a shot, an index in :data:`NOT_ENGAGED` (the last
+    one: feasible).
     """
     choice: list[list[str | None]] = []
     pk = np.zeros((len(units), truth.size))
+    closest = np.zeros(truth.size, dtype=int)
     for iu, (u, rounds, (rel, vel_u)) in enumerate(zip(units, aboard, frames, strict=True)):
         row: list[str | None] = [None] * truth.size
         for m_id, m in sorted(u.missiles.items(), key=lambda kv: kv[1].max_range_m):
@@ -678,14 +694,16 @@ def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
             height = altitude_m(aim)
             ok = ((truth >= 0) & (ground >= m.min_range_m) & (ground <= m.max_range_m)
                   & (height >= m.min_altitude_m) & (height <= m.max_altitude_m))
+            closest = np.maximum(closest, np.where(ok, 2, 1))
             if not _active_seeker(m_id):
                 ok &= np.isin(truth, radar.truth_held(recent, m.guided_by))
+            closest = np.maximum(closest, np.where(ok, 3, 0))
             for k in np.flatnonzero(ok):
                 if row[k] is None:
                     row[k] = m_id
                     pk[iu, k] = config.expected_pk
         choice.append(row)
-    return choice, pk
+    return choice, pk, closest
 
 
 @functools.cache
@@ -864,9 +882,12 @@ def _fates(pic: AirPicture, kill_time: np.ndarray, fired_at: np.ndarray, assets:
     return pd.DataFrame(rows)
 
 
-def _furthest_link(events: pd.DataFrame, n_threats: int) -> np.ndarray:
+def _furthest_link(events: pd.DataFrame, not_engaged: np.ndarray) -> np.ndarray:
     """Per threat (truth_id order) the label of the last :data:`KILL_CHAIN` link in ``events``,
-    or "engaged (missiles)", "engaged (guns)", "engaged (missiles and guns)"."""
+    or "engaged (missiles)", "engaged (guns)", "engaged (missiles and guns)". A tracked threat
+    never assigned gets the :data:`NOT_ENGAGED` reason of its last decision (``not_engaged``:
+    index per threat, -1 if no decision considered it)."""
+    n_threats = not_engaged.size
     def reached(event: str) -> np.ndarray:
         tid = events.loc[events["event"] == event, "truth_id"].to_numpy()
         hit = np.zeros(n_threats, bool)
@@ -876,6 +897,8 @@ def _furthest_link(events: pd.DataFrame, n_threats: int) -> np.ndarray:
     out = np.full(n_threats, "not detected", dtype=object)
     for event, label in KILL_CHAIN:
         out[reached(event)] = label
+    why = (out == KILL_CHAIN[1][1]) & (not_engaged >= 0)
+    out[why] = [f"{KILL_CHAIN[1][1]}: {NOT_ENGAGED[k]}" for k in not_engaged[why]]
     missiles, guns = reached("launch"), reached("gun_burst")
     out[missiles] = "engaged (missiles)"
     out[guns] = "engaged (guns)"
