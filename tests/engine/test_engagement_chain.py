@@ -257,7 +257,9 @@ def test_guidance_channels_hold_until_the_end_for_semi_active(monkeypatch):
 
 def test_tracked_threat_left_without_rounds_says_so():
     """Two jets, 2 rounds, salvos of 2: one jet gets both rounds (no kill), the other is tracked
-    but never assigned, and its last decision found no rounds aboard."""
+    but never assigned: the salvo went to the first (whose decision saw the other feasible but
+    the rounds spent), then no rounds aboard -- the closest it came is the doctrine/channel
+    limit of the first decision."""
     second = f"""  - id: jet-2
     type: F-16C
     route:
@@ -271,7 +273,7 @@ def test_tracked_threat_left_without_rounds_says_so():
     shot = int(launches["truth_id"].iloc[0])
     links = res.fates.set_index("truth_id")["furthest_link"]
     assert links[shot] == "engaged (missiles)"
-    assert links[1 - shot] == "tracked, never assigned: no rounds aboard"
+    assert links[1 - shot] == f"tracked, never assigned: {engagement.NOT_ENGAGED[3]}"
 
 
 def test_command_post_lost_autonomous_engagement():

@@ -113,11 +113,12 @@ KILL_CHAIN = (("first_detection", "detected, no confirmed track"),
               ("track_confirmed", "tracked, never assigned"),
               ("assign", "assigned, nothing fired"))
 
-#: Why a tracked threat was not engaged at a decision, best case over the fire units (higher
-#: codes are closer to a shot); a leaker that was tracked but never assigned carries the reason
-#: of the last decision that considered it.
+#: Why a tracked threat was not engaged at a decision, best case over the fire units (later
+#: entries are closer to a shot); a threat tracked but never assigned carries the closest it
+#: came over all the decisions that considered it.
 NOT_ENGAGED = ("no rounds aboard", "out of missile reach", "no engagement-radar track",
-               "no free fire channel, doctrine or launch solution")
+               "no free fire channel or doctrine (salvo, minimum Pk, engagement cap)",
+               "no launch solution (the flyout found no loft that intercepts)")
 
 #: Event kinds in the log, with their order at equal times (lower first): state changes, what
 #: the picture shows, outcomes known at that time, then the decisions taken on them.
@@ -248,7 +249,7 @@ class _Fight:
         self.engaged_until = np.full((n_units, n_obj), -np.inf)  # in flight (or look) until
         self.n_engaged = np.zeros((n_units, n_obj), dtype=int)
         self.fired_at = np.zeros(n_obj, dtype=int)
-        #: per threat, the index in NOT_ENGAGED of its last decision without a shot (-1: none)
+        #: per threat, the highest NOT_ENGAGED index of its decisions without a shot (-1: none)
         self.not_engaged = np.full(n_obj, -1)
         self.heap: list[tuple] = []
         self.no_solution_until: dict[tuple[str, int], float] = {}
@@ -365,8 +366,11 @@ class _Fight:
                                                   int(reports.track_id[rows[k]]),
                                                   threats.reason(int(threats.order[k])), t):
                 taken.add(k)
+            elif missile is not None:
+                closest[k] = len(NOT_ENGAGED) - 1
         missed = np.array([k for k in range(truth.size) if k not in taken and truth[k] >= 0], int)
-        self.not_engaged[truth[missed]] = closest[missed]
+        self.not_engaged[truth[missed]] = np.maximum(self.not_engaged[truth[missed]],
+                                                     closest[missed])
         for iu in members:
             if self.units[iu].gun is not None:
                 self._gun(iu, reports, rows, threats, recent, taken, t)
@@ -674,8 +678,8 @@ def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
     ENU frame; ``truth``: their truth ids (-1: false track).
 
     Returns the missile choice per (unit, threat), the expected Pk (0: not feasible) and per
-    threat how close the best unit came to a shot, an index in :data:`NOT_ENGAGED` (the last
-    one: feasible).
+    threat how close the best unit came to a shot, an index in :data:`NOT_ENGAGED` (3:
+    feasible).
     """
     choice: list[list[str | None]] = []
     pk = np.zeros((len(units), truth.size))
@@ -885,8 +889,8 @@ def _fates(pic: AirPicture, kill_time: np.ndarray, fired_at: np.ndarray, assets:
 def _furthest_link(events: pd.DataFrame, not_engaged: np.ndarray) -> np.ndarray:
     """Per threat (truth_id order) the label of the last :data:`KILL_CHAIN` link in ``events``,
     or "engaged (missiles)", "engaged (guns)", "engaged (missiles and guns)". A tracked threat
-    never assigned gets the :data:`NOT_ENGAGED` reason of its last decision (``not_engaged``:
-    index per threat, -1 if no decision considered it)."""
+    never assigned gets the closest :data:`NOT_ENGAGED` reason over its decisions
+    (``not_engaged``: index per threat, -1 if no decision considered it)."""
     n_threats = not_engaged.size
     def reached(event: str) -> np.ndarray:
         tid = events.loc[events["event"] == event, "truth_id"].to_numpy()

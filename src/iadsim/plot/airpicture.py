@@ -45,8 +45,9 @@ def _plane(frame: pd.DataFrame, origin: Origin | None) -> tuple[np.ndarray, np.n
 
 #: Most false alarms drawn on a map (thinned deterministically beyond that).
 MAX_FALSE_ALARMS_DRAWN = 3000
-#: Track ends closer than this fraction of the map span share one id label.
-LABEL_MERGE_FRACTION = 0.02
+#: Track ends closer than this fraction of the map span share one id label (about the width
+#: of a label at the map size used).
+LABEL_MERGE_FRACTION = 0.05
 
 
 def _draw_detections(ax: Axes, detections: pd.DataFrame,
