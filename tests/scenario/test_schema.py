@@ -166,6 +166,13 @@ BAD_EDITS = [
     ("offset-too-far", "offset_m: {east: 0, north: 1500}", "offset_m: {east: 0, north: 90000}",
      "battalions[0].radars[1].offset_m.north", "north: 90000", "from -50000 to 50000",
      "out of range"),
+    ("facing-uncited", "{id: s400-1-92n6e, type: 92N6E}",
+     "{id: s400-1-92n6e, type: 92N6E, facing: {bearing_deg: 250}}",
+     "battalions[0].radars[0].facing", "facing: {bearing_deg: 250}", "`assumed: true`",
+     "not assumed needs at least one entry"),
+    ("facing-360", "{id: s400-1-92n6e, type: 92N6E}",
+     "{id: s400-1-92n6e, type: 92N6E, facing: {bearing_deg: 360, assumed: true, reasoning: x}}",
+     "battalions[0].radars[0].facing.bearing_deg", "bearing_deg: 360", "360", "less than"),
 ]
 
 

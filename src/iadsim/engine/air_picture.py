@@ -137,8 +137,9 @@ def simulate_air_picture(scenario: Scenario, seed: int | None = None,
     traj = fly(routes, dem, config.dt_s, config.t_end_s)
     origin = _frame_origin(deployment)
     step("radar scans", 2, 5)
+    faced = frozenset(r.id for r in deployment.radars if r.facing_rad is not None)
     sensors, facing_notes = face_threat_axis(radar_sensors(deployment, config.los_resolution_m),
-                                             routes)
+                                             routes, faced)
     rcs = np.array([[library.get(t).pick(f"rcs_{a}_dbsm", figure_set)
                      for a in ("nose", "side", "tail")] for t in traj.types])
     t0, t1 = float(traj.time_s[0]), float(traj.time_s[-1])
@@ -176,25 +177,27 @@ def simulate_air_picture(scenario: Scenario, seed: int | None = None,
                       deployment)
 
 
-def face_threat_axis(sensors: list[RadarSensor], routes: list[Route]
-                     ) -> tuple[list[RadarSensor], list[str]]:
-    """Point every sector-scanning radar at the mean bearing of the threats' entry points.
+def face_threat_axis(sensors: list[RadarSensor], routes: list[Route],
+                     faced: frozenset[str] = frozenset()) -> tuple[list[RadarSensor], list[str]]:
+    """Point every sector-scanning radar without a scenario facing (ids in ``faced`` have one)
+    at the mean bearing of the threats' entry points.
 
-    Scenario files do not give radar facings (not public); a fire-control radar is assumed to
-    face the threat axis, which each returned note states.
+    Facings are rarely public; such a fire-control radar is assumed to face the threat axis,
+    which each returned note states.
     """
     out, notes = [], []
     lats = np.array([r.waypoints[0].lat_deg for r in routes])
     lons = np.array([r.waypoints[0].lon_deg for r in routes])
     for s in sensors:
-        if s.sector_width_rad >= 2 * np.pi - 1e-9 or not routes:
+        if s.sector_width_rad >= 2 * np.pi - 1e-9 or not routes or s.id in faced:
             out.append(s)
             continue
         _, az = geodesic_inverse(s.lat_deg, s.lon_deg, lats, lons)
         centre = float(np.mod(np.arctan2(np.sin(az).mean(), np.cos(az).mean()), 2 * np.pi))
         out.append(replace(s, sector_centre_rad=centre))
         notes.append(f"{s.id} scans a {np.degrees(s.sector_width_rad):.0f}° sector assumed to "
-                     f"face the threat axis, bearing {np.degrees(centre):.0f}° (facing not public).")
+                     f"face the threat axis, bearing {np.degrees(centre):.0f}° (no facing in the "
+                     "scenario).")
     return out, notes
 
 

@@ -15,8 +15,8 @@ from iadsim.errors import InputError, TerrainError
 from iadsim.geo.frames import enu2geodetic, geodesic_direct
 from iadsim.geo.los import radar_min_visible_height
 from iadsim.geo.terrain import Dem
-from iadsim.scenario.library import Library, load_library
-from iadsim.scenario.schema import Scenario
+from iadsim.scenario.library import Library, Radar, load_library
+from iadsim.scenario.schema import RadarPlacement, Scenario
 from iadsim.sensors.radar import RadarModel
 from iadsim.sensors.scan import RadarSensor
 
@@ -50,6 +50,8 @@ class RadarSite:
     ground_msl_m: float
     antenna_msl_m: float
     model: RadarModel
+    #: sector centre given by the scenario, rad clockwise from north (None: not given)
+    facing_rad: float | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
             mast = r.mast_height_m if r.mast_height_m is not None else item.si(
                 "antenna_height_m", figure_set)
             site = RadarSite(r.id, bn.id, item.id, lat, lon, ground, ground + float(mast),
-                             item.model(figure_set))
+                             item.model(figure_set), _facing_rad(r, item, figure_set))
             bn_radars.append(site)
         radars += bn_radars
         for launcher in bn.launchers:
@@ -181,6 +183,11 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
             assumptions.append(f"{bn.id} ({bn.system}) is listed but inactive: not in coverage.")
         elif bn.site.assumed:
             assumptions.append(f"Site of {bn.id}: {bn.site.reasoning}")
+        for r in (r for r in bn.radars if bn.active and r.facing is not None):
+            citations += [c.model_dump() for c in r.facing.sources]
+            if r.facing.assumed:
+                assumptions.append(f"Facing of {r.id} ({r.facing.bearing_deg:g}°): "
+                                   f"{r.facing.reasoning}")
     if not dem.source.lower().startswith("geotiff"):
         assumptions.append(f"Terrain: {dem.source}")
     fill = float(np.nanmedian(dem.height_msl_m))
@@ -195,6 +202,17 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
     return Deployment(scenario.name, figure_set, tuple(radars), tuple(missiles), dem,
                       float(scenario.terrain.k_factor), fill, unique_sources(citations),
                       _unique(assumptions))
+
+
+def _facing_rad(radar: RadarPlacement, item: Radar, figure_set: str) -> float | None:
+    """The scenario's facing of a sector-scanning radar, rad; an error for a 360° radar."""
+    if radar.facing is None:
+        return None
+    if float(item.si("sector_deg", figure_set)) >= 2.0 * np.pi - 1e-9:
+        raise InputError(f"radar {radar.id} ({item.id}): field facing: {item.id} scans 360° "
+                         f"({figure_set} figures), so a facing has no meaning; allowed: facing "
+                         "only on sector-scanning radars, or remove it")
+    return float(np.radians(radar.facing.bearing_deg))
 
 
 def _dem_covers(dem: Dem, lat_deg: float, lon_deg: float, range_m: float) -> bool:
@@ -268,6 +286,8 @@ def radar_sensors(deployment: Deployment, los_resolution_m: float = 1000.0,
                                        r.model.instrumented_range_m, los_resolution_m,
                                        deployment.k_factor,
                                        fill_msl_m=deployment.terrain_fill_msl_m)
+        if r.facing_rad is not None:
+            figures["sector_centre_rad"] = r.facing_rad
         sensors.append(RadarSensor(id=r.id, model=r.model, lat_deg=r.lat_deg, lon_deg=r.lon_deg,
                                    antenna_msl_m=r.antenna_msl_m, los=los,
                                    k_factor=deployment.k_factor, **figures))

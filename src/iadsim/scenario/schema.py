@@ -125,7 +125,7 @@ def _require_sources_or_reasoning(assumed: bool, sources: tuple[Source, ...],
     if not assumed and not sources:
         raise PydanticCustomError(
             "fact_needs_source",
-            "a position that is not assumed needs at least one entry in `sources`",
+            "a position or facing that is not assumed needs at least one entry in `sources`",
             {"allowed": "`sources: [{url, title}]`, or `assumed: true` with `reasoning`"})
 
 
@@ -189,10 +189,27 @@ class Terrain(_Model):
         return self
 
 
+class Facing(_Model):
+    """Where a sector-scanning radar points: the bearing of its sector centre, degrees clockwise
+    from true north (e.g. read from imagery), with sources or ``assumed: true`` + ``reasoning``."""
+
+    bearing_deg: Annotated[StrictFloat, Field(ge=0.0, lt=360.0)]
+    sources: tuple[Source, ...] = ()
+    assumed: StrictBool = False
+    reasoning: Text | None = None
+
+    @model_validator(mode="after")
+    def _cited(self) -> Facing:
+        _require_sources_or_reasoning(self.assumed, self.sources, self.reasoning)
+        return self
+
+
 class RadarPlacement(_Model):
     """One radar of a battalion: at the battalion site, at ``offset_m`` from it, or at ``site``.
 
     ``mast_height_m``: antenna height above ground; ``None`` uses the equipment default.
+    ``facing``: sector centre of a sector-scanning radar; ``None``: it is assumed to face the
+    threat axis of the raid (stated in every run's assumptions).
     """
 
     id: Id
@@ -200,6 +217,7 @@ class RadarPlacement(_Model):
     offset_m: Offset | None = None
     site: Site | None = None
     mast_height_m: Annotated[StrictFloat, Field(ge=0.0, le=100.0)] | None = None
+    facing: Facing | None = None
 
     @model_validator(mode="after")
     def _one_position(self) -> RadarPlacement:
