@@ -52,3 +52,33 @@ def test_facing_on_a_rotating_radar_is_an_error():
     with pytest.raises(InputError, match=r"radar s400-1-91n6e \(91N6E\): field facing: .*360°"
                                          r".*allowed: facing only on sector-scanning radars"):
         build_deployment(_scenario(old, new))
+
+
+def test_coverage_of_a_faced_sector_radar_is_its_sector_only():
+    """pd of the faced 92N6E (250° +- half its library sector) equals the unfaced (360°) pd
+    inside the sector and is 0 outside; azimuths from pyproj, independently of the code."""
+    import numpy as np
+    import pyproj
+
+    from iadsim.analysis.coverage import Grid, coverage
+
+    free = build_deployment(_scenario("{id: s400-1-92n6e, type: 92N6E}",
+                                      "{id: s400-1-92n6e, type: 92N6E}"))
+    faced = build_deployment(_scenario("{id: s400-1-92n6e, type: 92N6E}", FACED), dem=free.dem)
+    grid = Grid.around(free, 10_000.0)
+    args = dict(altitudes_m=[10_000.0], rcs_m2=1.0, resolution_m=10_000.0, grid=grid)
+    name = "pd_s400-1-92n6e"
+    pd_free = coverage(free, **args)[name].to_numpy()[0]
+    pd_faced = coverage(faced, **args)[name].to_numpy()[0]
+    fcr = next(r for r in faced.radars if r.id == "s400-1-92n6e")
+    lat2, lon2 = grid.mesh()
+    az = pyproj.Geod(ellps="WGS84").inv(np.full(lat2.shape, fcr.lon_deg), np.full(lat2.shape, fcr.lat_deg),
+                                        lon2, lat2)[0]
+    off = np.abs((az - 250.0 + 180.0) % 360.0 - 180.0)
+    half = math.degrees(fcr.sector_width_rad) / 2.0
+    inside, outside = off < half - 1.0, off > half + 1.0           # 1° margin at the edges
+    assert (pd_free[outside] > 0.5).sum() > 50                     # the 360° map sees behind it
+    np.testing.assert_array_equal(pd_faced[inside], pd_free[inside])
+    assert np.all(pd_faced[outside] == 0.0)
+    assert any("scan(s) a sector whose facing" in a for a in free.assumptions)
+    assert not any("scan(s) a sector whose facing" in a for a in faced.assumptions)

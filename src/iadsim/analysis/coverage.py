@@ -113,12 +113,14 @@ class RadarView:
     """What one radar's geometry gives over a grid, independent of target altitude.
 
     Attributes: ``ground_range_m``, ``min_visible_msl_m`` (terrain-masked lowest visible height,
-    +inf beyond the viewshed), each ``(ny, nx)``.
+    +inf beyond the viewshed), ``in_sector`` (cells in the scanned sector of a radar with a
+    scenario facing, :meth:`RadarSite.in_sector`), each ``(ny, nx)``.
     """
 
     radar: RadarSite
     ground_range_m: np.ndarray
     min_visible_msl_m: np.ndarray
+    in_sector: np.ndarray
 
     def pd(self, target_msl_m: np.ndarray, rcs_m2: float, k: float,
            cells: np.ndarray | None = None) -> np.ndarray:
@@ -127,12 +129,14 @@ class RadarView:
         ``target_msl_m`` has the grid's shape ``(ny, nx)``, or the shape of ``cells`` (a boolean
         ``(ny, nx)`` selection) when given; the result has the same shape.
         """
-        ground_range_m, min_visible_m = self.ground_range_m, self.min_visible_msl_m
+        ground_range_m, min_visible_m, seen = (self.ground_range_m, self.min_visible_msl_m,
+                                               self.in_sector)
         if cells is not None:
-            ground_range_m, min_visible_m = ground_range_m[cells], min_visible_m[cells]
+            ground_range_m, min_visible_m, seen = (ground_range_m[cells], min_visible_m[cells],
+                                                   seen[cells])
         slant_m, el_rad = slant_geometry(ground_range_m, self.radar.antenna_msl_m, target_msl_m, k)
         pd = self.radar.model.pd(slant_m, rcs_m2, el_rad)
-        return np.where(target_msl_m >= min_visible_m, pd, 0.0)
+        return np.where((target_msl_m >= min_visible_m) & seen, pd, 0.0)
 
 
 def radar_views(deployment: Deployment, grid: Grid, resolution_m: float,
@@ -143,7 +147,8 @@ def radar_views(deployment: Deployment, grid: Grid, resolution_m: float,
     for i, radar in enumerate(deployment.radars):
         if progress:
             progress(f"viewshed {radar.id}", i, len(deployment.radars))
-        dist_m = np.asarray(geodesic_inverse(radar.lat_deg, radar.lon_deg, lat2, lon2)[0])
+        dist_m, az_rad = (np.asarray(a) for a in
+                          geodesic_inverse(radar.lat_deg, radar.lon_deg, lat2, lon2))
         # the viewshed need not reach beyond the grid (small areas at fine resolution)
         radius_m = min(radar.model.instrumented_range_m, float(dist_m.max()) + 2 * resolution_m)
         check_cells((2 * int(np.ceil(radius_m / resolution_m)) + 1) ** 2,
@@ -154,7 +159,7 @@ def radar_views(deployment: Deployment, grid: Grid, resolution_m: float,
         )
         min_visible = np.asarray(field.sample(lat2, lon2))
         # beyond the instrumented range nothing is seen; inside it the viewshed covers the grid
-        views.append(RadarView(radar, dist_m, min_visible))
+        views.append(RadarView(radar, dist_m, min_visible, radar.in_sector(az_rad)))
     if progress:
         progress("viewsheds done", len(deployment.radars), len(deployment.radars))
     return views

@@ -18,7 +18,7 @@ from iadsim.geo.terrain import Dem
 from iadsim.scenario.library import Library, Radar, load_library
 from iadsim.scenario.schema import RadarPlacement, Scenario
 from iadsim.sensors.radar import RadarModel
-from iadsim.sensors.scan import RadarSensor
+from iadsim.sensors.scan import RadarSensor, sector_offset
 
 FIGURE_SETS = ("low", "nominal", "high")
 
@@ -50,8 +50,18 @@ class RadarSite:
     ground_msl_m: float
     antenna_msl_m: float
     model: RadarModel
+    #: width of the scanned sector, rad (2 pi: rotating radar; library ``sector_deg``)
+    sector_width_rad: float = 2.0 * np.pi
     #: sector centre given by the scenario, rad clockwise from north (None: not given)
     facing_rad: float | None = None
+
+    def in_sector(self, az_rad: np.ndarray) -> np.ndarray:
+        """Whether azimuths (rad from north) lie in the scanned sector; everywhere when the
+        radar rotates or its facing is not given (coverage then draws it over 360°)."""
+        if self.facing_rad is None:
+            return np.ones(np.shape(az_rad), dtype=bool)
+        start = self.facing_rad - self.sector_width_rad / 2.0
+        return sector_offset(az_rad, start, self.sector_width_rad)[1]
 
 
 @dataclass(frozen=True)
@@ -149,7 +159,8 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
             mast = r.mast_height_m if r.mast_height_m is not None else item.si(
                 "antenna_height_m", figure_set)
             site = RadarSite(r.id, bn.id, item.id, lat, lon, ground, ground + float(mast),
-                             item.model(figure_set), _facing_rad(r, item, figure_set))
+                             item.model(figure_set), float(item.si("sector_deg", figure_set)),
+                             _facing_rad(r, item, figure_set))
             bn_radars.append(site)
         radars += bn_radars
         for launcher in bn.launchers:
@@ -188,6 +199,12 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
             if r.facing.assumed:
                 assumptions.append(f"Facing of {r.id} ({r.facing.bearing_deg:g}°): "
                                    f"{r.facing.reasoning}")
+    unfaced = [r.id for r in radars if r.facing_rad is None and r.sector_width_rad < 2 * np.pi - 1e-9]
+    if unfaced:
+        assumptions.append(
+            f"{', '.join(unfaced)} scan(s) a sector whose facing the scenario does not give: "
+            "coverage maps draw them over 360° (an upper bound); engagement runs turn them to "
+            "the threat axis. Give `facing:` per radar to remove this assumption.")
     if not dem.source.lower().startswith("geotiff"):
         assumptions.append(f"Terrain: {dem.source}")
     fill = float(np.nanmedian(dem.height_msl_m))

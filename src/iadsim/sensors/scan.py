@@ -90,6 +90,7 @@ from iadsim.units import linear_to_db
 
 __all__ = [
     "BEAM_TIME_REFINEMENTS", "DETECTION_COLUMNS", "RadarSensor", "TruthSampler", "scan_detections",
+    "sector_offset",
 ]
 
 
@@ -219,14 +220,21 @@ class RadarSensor:
 
         Broadcasting; times outside the sector are still returned (meaningless there).
         """
-        offset = np.mod(np.asarray(az_rad, dtype=float) - self.sector_start_rad, _TWO_PI)
-        if self.sector_width_rad < _TWO_PI:
-            in_sector = offset < self.sector_width_rad
-        else:
-            in_sector = np.ones_like(offset, dtype=bool)
+        offset, in_sector = sector_offset(az_rad, self.sector_start_rad, self.sector_width_rad)
         scan_f = np.asarray(scan, dtype=float)
         t = scan_phase_s + (scan_f + offset / self.sector_width_rad) * self.scan_period_s
         return t, in_sector
+
+
+def sector_offset(az_rad: np.ndarray, sector_start_rad: float, sector_width_rad: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Azimuth past the sector start, in [0, 2 pi), and whether it lies in the sector
+    ``[start, start + width)`` (everywhere for a 360-degree radar); azimuths clockwise from
+    north, rad."""
+    offset = np.mod(np.asarray(az_rad, dtype=float) - sector_start_rad, _TWO_PI)
+    if sector_width_rad < _TWO_PI:
+        return offset, offset < sector_width_rad
+    return offset, np.ones_like(offset, dtype=bool)
 
 
 # ------------------------------------------------------------------------------ geometry kernels
