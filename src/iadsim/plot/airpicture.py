@@ -202,7 +202,7 @@ def truth_vs_tracks_map(truth: pd.DataFrame, tracks: pd.DataFrame,
 
     ax.legend(handles=[Line2D([], [], color="k", lw=0.9, label="truth"),
                        Line2D([], [], color=TRACK_COLOURS(0), lw=1.6,
-                              label="confirmed track (colour, label: track id)"),
+                              label="confirmed track (colour; label: track id, +n: n more end there)"),
                        *proxies], loc="lower left", fontsize=7, framealpha=0.9)
     ax.set_title(title, fontsize=10)
     return save_figure(fig, path, provenance)
