@@ -28,7 +28,7 @@ from iadsim.geo.frames import geodesic_inverse, geodetic2enu
 from iadsim.scenario.build import Deployment, build_deployment, load_terrain, radar_sensors
 from iadsim.scenario.library import load_library
 from iadsim.scenario.schema import Scenario
-from iadsim.sensors.scan import RadarSensor, scan_detections
+from iadsim.sensors.scan import RadarSensor, full_circle, scan_detections
 from iadsim.tracking import TrackerConfig, run_tracker
 from iadsim.tracking.metrics import evaluate_tracking
 
@@ -189,7 +189,7 @@ def face_threat_axis(sensors: list[RadarSensor], routes: list[Route],
     lats = np.array([r.waypoints[0].lat_deg for r in routes])
     lons = np.array([r.waypoints[0].lon_deg for r in routes])
     for s in sensors:
-        if s.sector_width_rad >= 2 * np.pi - 1e-9 or not routes or s.id in faced:
+        if full_circle(s.sector_width_rad) or not routes or s.id in faced:
             out.append(s)
             continue
         _, az = geodesic_inverse(s.lat_deg, s.lon_deg, lats, lons)

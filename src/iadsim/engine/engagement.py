@@ -119,6 +119,7 @@ KILL_CHAIN = (("first_detection", "detected, no confirmed track"),
 NOT_ENGAGED = ("no rounds aboard", "out of missile reach", "no engagement-radar track",
                "no free fire channel or doctrine (salvo, minimum Pk, engagement cap)",
                "no launch solution (the flyout found no loft that intercepts)")
+_OUT_OF_REACH, _NO_TRACK, _FEASIBLE, _NO_SOLUTION = 1, 2, 3, 4     # indices in NOT_ENGAGED
 
 #: Event kinds in the log, with their order at equal times (lower first): state changes, what
 #: the picture shows, outcomes known at that time, then the decisions taken on them.
@@ -367,7 +368,7 @@ class _Fight:
                                                   threats.reason(int(threats.order[k])), t):
                 taken.add(k)
             elif missile is not None:
-                closest[k] = len(NOT_ENGAGED) - 1
+                closest[k] = _NO_SOLUTION
         missed = np.array([k for k in range(truth.size) if k not in taken and truth[k] >= 0], int)
         self.not_engaged[truth[missed]] = np.maximum(self.not_engaged[truth[missed]],
                                                      closest[missed])
@@ -678,8 +679,7 @@ def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
     ENU frame; ``truth``: their truth ids (-1: false track).
 
     Returns the missile choice per (unit, threat), the expected Pk (0: not feasible) and per
-    threat how close the best unit came to a shot, an index in :data:`NOT_ENGAGED` (3:
-    feasible).
+    threat how close the best unit came to a shot, an index in :data:`NOT_ENGAGED`.
     """
     choice: list[list[str | None]] = []
     pk = np.zeros((len(units), truth.size))
@@ -698,10 +698,10 @@ def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
             height = altitude_m(aim)
             ok = ((truth >= 0) & (ground >= m.min_range_m) & (ground <= m.max_range_m)
                   & (height >= m.min_altitude_m) & (height <= m.max_altitude_m))
-            closest = np.maximum(closest, np.where(ok, 2, 1))
+            closest = np.maximum(closest, np.where(ok, _NO_TRACK, _OUT_OF_REACH))
             if not _active_seeker(m_id):
                 ok &= np.isin(truth, radar.truth_held(recent, m.guided_by))
-            closest = np.maximum(closest, np.where(ok, 3, 0))
+            closest = np.maximum(closest, np.where(ok, _FEASIBLE, 0))
             for k in np.flatnonzero(ok):
                 if row[k] is None:
                     row[k] = m_id
@@ -892,6 +892,7 @@ def _furthest_link(events: pd.DataFrame, not_engaged: np.ndarray) -> np.ndarray:
     never assigned gets the closest :data:`NOT_ENGAGED` reason over its decisions
     (``not_engaged``: index per threat, -1 if no decision considered it)."""
     n_threats = not_engaged.size
+
     def reached(event: str) -> np.ndarray:
         tid = events.loc[events["event"] == event, "truth_id"].to_numpy()
         hit = np.zeros(n_threats, bool)

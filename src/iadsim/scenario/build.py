@@ -15,10 +15,10 @@ from iadsim.errors import InputError, TerrainError
 from iadsim.geo.frames import enu2geodetic, geodesic_direct
 from iadsim.geo.los import radar_min_visible_height
 from iadsim.geo.terrain import Dem
-from iadsim.scenario.library import Library, Radar, load_library
+from iadsim.scenario.library import Library, load_library
 from iadsim.scenario.schema import RadarPlacement, Scenario
 from iadsim.sensors.radar import RadarModel
-from iadsim.sensors.scan import RadarSensor, sector_offset
+from iadsim.sensors.scan import RadarSensor, full_circle, sector_offset
 
 FIGURE_SETS = ("low", "nominal", "high")
 
@@ -158,9 +158,10 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
             ground = _ground(dem, lat, lon, r.site.ground_alt_m if r.site else None, r.id)
             mast = r.mast_height_m if r.mast_height_m is not None else item.si(
                 "antenna_height_m", figure_set)
+            sector = float(item.si("sector_deg", figure_set))
             site = RadarSite(r.id, bn.id, item.id, lat, lon, ground, ground + float(mast),
-                             item.model(figure_set), float(item.si("sector_deg", figure_set)),
-                             _facing_rad(r, item, figure_set))
+                             item.model(figure_set), sector,
+                             _facing_rad(r, item.id, sector, figure_set))
             bn_radars.append(site)
         radars += bn_radars
         for launcher in bn.launchers:
@@ -199,7 +200,7 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
             if r.facing.assumed:
                 assumptions.append(f"Facing of {r.id} ({r.facing.bearing_deg:g}°): "
                                    f"{r.facing.reasoning}")
-    unfaced = [r.id for r in radars if r.facing_rad is None and r.sector_width_rad < 2 * np.pi - 1e-9]
+    unfaced = [r.id for r in radars if r.facing_rad is None and not full_circle(r.sector_width_rad)]
     if unfaced:
         assumptions.append(
             f"{', '.join(unfaced)} scan(s) a sector whose facing the scenario does not give: "
@@ -221,12 +222,13 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
                       _unique(assumptions))
 
 
-def _facing_rad(radar: RadarPlacement, item: Radar, figure_set: str) -> float | None:
+def _facing_rad(radar: RadarPlacement, type_id: str, sector_width_rad: float,
+                figure_set: str) -> float | None:
     """The scenario's facing of a sector-scanning radar, rad; an error for a 360° radar."""
     if radar.facing is None:
         return None
-    if float(item.si("sector_deg", figure_set)) >= 2.0 * np.pi - 1e-9:
-        raise InputError(f"radar {radar.id} ({item.id}): field facing: {item.id} scans 360° "
+    if full_circle(sector_width_rad):
+        raise InputError(f"radar {radar.id} ({type_id}): field facing: {type_id} scans 360° "
                          f"({figure_set} figures), so a facing has no meaning; allowed: facing "
                          "only on sector-scanning radars, or remove it")
     return float(np.radians(radar.facing.bearing_deg))

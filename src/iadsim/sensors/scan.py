@@ -90,7 +90,7 @@ from iadsim.units import linear_to_db
 
 __all__ = [
     "BEAM_TIME_REFINEMENTS", "DETECTION_COLUMNS", "RadarSensor", "TruthSampler", "scan_detections",
-    "sector_offset",
+    "full_circle", "sector_offset",
 ]
 
 
@@ -226,15 +226,20 @@ class RadarSensor:
         return t, in_sector
 
 
+def full_circle(sector_width_rad: float) -> bool:
+    """Whether a scanned sector of this width (rad) is the whole horizon (a rotating radar)."""
+    return sector_width_rad >= _TWO_PI - 1e-9
+
+
 def sector_offset(az_rad: np.ndarray, sector_start_rad: float, sector_width_rad: float
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Azimuth past the sector start, in [0, 2 pi), and whether it lies in the sector
     ``[start, start + width)`` (everywhere for a 360-degree radar); azimuths clockwise from
     north, rad."""
     offset = np.mod(np.asarray(az_rad, dtype=float) - sector_start_rad, _TWO_PI)
-    if sector_width_rad < _TWO_PI:
-        return offset, offset < sector_width_rad
-    return offset, np.ones_like(offset, dtype=bool)
+    if full_circle(sector_width_rad):
+        return offset, np.ones_like(offset, dtype=bool)
+    return offset, offset < sector_width_rad
 
 
 # ------------------------------------------------------------------------------ geometry kernels

@@ -384,13 +384,11 @@ def associate_scan(ids: np.ndarray, x: np.ndarray, p: np.ndarray, mu: np.ndarray
     in which case nothing of that pass is updated and the caller solves the assignment, applies
     it and calls again with ``first_pass = k + 1``.
     """
-    live = (x[:n], p[:n], mu[:n])
-    marks = (hit[:n], detection[:n], reported[:n], t_hit[:n])
     xc, pc = imm_combine(x[:n], p[:n], mu[:n], z.shape[1])
     for k in range(first_pass, 2):
         rows, cols, t, d, d2, conflict = associate_group(
-            live[0], live[1], live[2], confirmed[:n], marks[0], marks[1], marks[2], marks[3],
-            xc, pc, z, r, index, free, k == 0, gamma, time_s)
+            x[:n], p[:n], mu[:n], confirmed[:n], hit[:n], detection[:n], reported[:n],
+            t_hit[:n], xc, pc, z, r, index, free, k == 0, gamma, time_s)
         if conflict:
             return k + 1, n, next_id, rows, cols, t, d, d2
     m = z.shape[1]

@@ -233,8 +233,7 @@ class _Tracks:
     ``confirmed (n,)`` bool; ``t_birth``, ``t_hit`` (time of birth and of the last update, s);
     ``revisit`` (revisit interval of the sensor that started the track, s; NaN if unset);
     per-scan scratch ``hit (n,)`` and ``detection (n,)``; ``reported (n,)``: last detection row
-    that updated the track since its last report (-1: none). Assigning a field writes into
-    the live rows.
+    that updated the track since its last report (-1: none).
     """
 
     FIELDS = ("ids", "x", "p", "mu", "confirmed", "age", "hits", "misses", "hit", "detection",
@@ -246,21 +245,17 @@ class _Tracks:
                  "revisit": float, "x": float, "p": float, "mu": float}
         buf = {name: np.zeros((capacity, *shapes.get(name, ())), types.get(name, np.int64))
                for name in self.FIELDS}
-        object.__setattr__(self, "n", 0)
-        object.__setattr__(self, "_buf", buf)
+        #: number of live tracks (set after a kernel added or removed rows in place)
+        self.n = 0
+        self._buf = buf
         #: the whole buffers in FIELDS order (live rows ``:n``), for the compiled steps
-        object.__setattr__(self, "buffers", tuple(buf[name] for name in self.FIELDS))
+        self.buffers = tuple(buf[name] for name in self.FIELDS)
 
     def __getattr__(self, name: str) -> np.ndarray:
         buf = self.__dict__["_buf"]
         if name not in buf:
             raise AttributeError(name)
         return buf[name][: self.n]
-
-    def __setattr__(self, name: str, value) -> None:
-        if name not in self.FIELDS:
-            raise AttributeError(f"_Tracks has no field {name!r}")
-        self._buf[name][: self.n] = value
 
     def reserve(self, k: int) -> None:
         """Make room for ``k`` more tracks after the live ones (buffers double as they fill)."""
@@ -271,11 +266,7 @@ class _Tracks:
                 grown = np.zeros((size, *a.shape[1:]), a.dtype)
                 grown[:n] = a[:n]
                 buf[name] = grown
-            object.__setattr__(self, "buffers", tuple(buf[name] for name in self.FIELDS))
-
-    def resize(self, n: int) -> None:
-        """Set the live count after a kernel added or removed rows in place."""
-        object.__setattr__(self, "n", n)
+            self.buffers = tuple(buf[name] for name in self.FIELDS)
 
 
 def _column_error(message: str, allowed: str) -> InputError:
@@ -392,10 +383,9 @@ class _Tracker:
         fixed = (z, r, index, free)
         first_pass = 0
         while True:
-            status, n, self.next_id, rows, cols, *pairs = kernels.associate_scan(
+            status, t.n, self.next_id, rows, cols, *pairs = kernels.associate_scan(
                 *t.buffers, t.n, self.next_id, *fixed, first_pass, self.gamma, self.time_s,
                 self.motion.mu0, self.velocity_var, self.sensor_revisit[sensor])
-            t.resize(n)
             if status == 0:
                 return
             # pass status - 1 gated a track or detection twice: GNN, then the next pass
@@ -417,8 +407,8 @@ class _Tracker:
     def _prune(self, now_s: float, end_of_scan: bool) -> None:
         cfg, t = self.config, self.tracks
         revisit_s = np.nan if cfg.revisit_s is None else float(cfg.revisit_s)
-        t.resize(kernels.prune(*t.buffers, t.n, now_s, cfg.confirm_m, cfg.confirm_n,
-                               cfg.delete_misses, revisit_s, end_of_scan))
+        t.n = kernels.prune(*t.buffers, t.n, now_s, cfg.confirm_m, cfg.confirm_n,
+                            cfg.delete_misses, revisit_s, end_of_scan)
 
     def snapshot(self) -> tuple[np.ndarray, ...]:
         """``ids, confirmed, x (n, d), p (n, d, d), detection`` of the live tracks."""
