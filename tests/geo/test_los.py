@@ -28,6 +28,16 @@ def test_radar_horizon_textbook_4_12_km(h_a, h_t):
     assert los.radar_horizon_m(h_a, h_t) == pytest.approx(expected, rel=1.5e-3)
 
 
+def test_radar_horizon_public_name_and_k_keyword():
+    """The foundation API: ``iadsim.geo.radar_horizon_m(antenna_m, target_m, k=4/3)``. With k = 1
+    (no refraction) Skolnik's constant becomes sqrt(2 R) = 3.57 km per sqrt(m)."""
+    from iadsim.geo import radar_horizon_m
+
+    assert radar_horizon_m(30.0, 100.0) == pytest.approx(4.12e3 * (np.sqrt(30.0) + 10.0), rel=1.5e-3)
+    assert radar_horizon_m(30.0, 100.0, k=1.0) == pytest.approx(
+        3.57e3 * (np.sqrt(30.0) + 10.0), rel=1.5e-3)
+
+
 def test_radar_horizon_nmi_ft_form_and_broadcast():
     """Skolnik (2001) eq. 8.7: d[nmi] = 1.23 sqrt(h[ft]); e.g. a 100 ft mast sees 12.3 nmi."""
     d = los.radar_horizon_m(100.0 * FT_M, 0.0)

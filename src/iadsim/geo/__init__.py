@@ -8,3 +8,16 @@ Submodules (imported explicitly, so that importing :mod:`iadsim.geo` does not lo
 - :mod:`iadsim.geo.los`: effective-Earth refraction, radar horizon, GDAL-compatible viewshed and
   the radar-centred :class:`~iadsim.geo.los.MinHeightField`.
 """
+
+from __future__ import annotations
+
+__all__ = ["radar_horizon_m"]
+
+
+def __getattr__(name: str):
+    """``iadsim.geo.radar_horizon_m`` (the foundation API) without importing numba at package import."""
+    if name == "radar_horizon_m":
+        from iadsim.geo.los import radar_horizon_m
+
+        return radar_horizon_m
+    raise AttributeError(f"module 'iadsim.geo' has no attribute {name!r}")
