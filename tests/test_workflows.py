@@ -199,13 +199,18 @@ def test_site_outside_dem_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--alt", "-100"], "allowed values are at least one number from 0 to 100000"),
+    (["--alt", "-100"], "Invalid value for '--alt': -100: allowed values with --altitude-reference "
+                        "agl are numbers >= 0 and <= 100000 m"),
+    (["--alt", "-600", "--altitude-reference", "msl"],
+     "Invalid value for '--alt': -600: allowed values are numbers >= -500 and <= 100000 m"),
+    (["--alt", "100", "--resolution-km", "0"],
+     "Invalid value for '--resolution-km': 0: allowed values are numbers > 0 km"),
     (["--alt", "100", "--resolution-km", "0.001"], "use a resolution of at least"),
     (["--alt", "100", "--assume", "best"], "'low', 'nominal', 'high'"),
     (["--alt", "100", "--altitude-reference", "sea"], "'agl', 'msl'"),
     (["--alt", "100", "--target", "Su-3x"], "Su-35"),
     (["--alt", "100", "--reach", "kinematic", "--target-speed", "-5"],
-     "reference target speed -5.0 m/s: allowed values are > 0"),
+     "Invalid value for '--target-speed': -5: allowed values are numbers > 0 m/s"),
 ])
 def test_cli_coverage_bad_options_are_clear_errors(tmp_path, args, expected):
     result = runner.invoke(app, ["coverage", str(MINIMAL), *args, "--out", str(tmp_path / "x")])

@@ -7,11 +7,14 @@ Set ``IADSIM_DEBUG=1`` to see tracebacks of internal errors.
 
 from __future__ import annotations
 
+import math
 import os
+import shutil
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -74,27 +77,52 @@ class Kind(StrEnum):
     threat = "threat"
 
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-DEMO_SCENARIO = EXAMPLES / "united_resolve_2022.yaml"
-DEMO_RAID = EXAMPLES / "raid_2022.yaml"
+def _within(low: float | None = None, high: float | None = None, *, low_open: bool = False,
+            unit: str = "") -> Callable[[typer.CallbackParam, Any], Any]:
+    """Option callback: reject a value (or any value of a repeated option) outside the range.
+
+    The message names the option as the user typed it, the bad value and the allowed values, and
+    it is raised while the command line is parsed, before any work or progress bar starts.
+    """
+    parts = [f"{'>' if low_open else '>='} {low:g}" if low is not None else "",
+             f"<= {high:g}" if high is not None else ""]
+    allowed = "numbers " + " and ".join(p for p in parts if p) + (f" {unit}" if unit else "")
+
+    def check(param: typer.CallbackParam, value: Any) -> Any:
+        for v in value if isinstance(value, list | tuple) else [value]:
+            if v is None:
+                continue
+            bad = (not math.isfinite(v) or (low is not None and (v <= low if low_open else v < low))
+                   or (high is not None and v > high))
+            if bad:
+                raise typer.BadParameter(f"{v:g}: allowed values are {allowed}", param=param)
+        return value
+
+    return check
 
 
 class _Bar:
-    """rich progress bar adapter for the ``progress(label, done, total)`` callbacks."""
+    """rich progress bar adapter for the ``progress(label, done, total)`` callbacks.
+
+    The bar appears at the first report, so a workflow that validates its inputs before its first
+    step never shows a bar for a run that fails validation.
+    """
 
     def __enter__(self):
-        self.progress = Progress(TextColumn("{task.description:<40}"), BarColumn(),
-                                 TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                                 console=err, transient=False)
-        self.progress.__enter__()
-        self.task = self.progress.add_task("starting", total=1)
+        self.progress: Progress | None = None
         return self
 
     def __call__(self, label: str, done: int, total: int) -> None:
+        if self.progress is None:
+            self.progress = Progress(TextColumn("{task.description:<40}"), BarColumn(),
+                                     TextColumn("{task.completed}/{task.total}"),
+                                     TimeElapsedColumn(), console=err, transient=False)
+            self.progress.__enter__()
+            self.task = self.progress.add_task(label, total=total)
         self.progress.update(self.task, description=label, completed=done, total=total)
 
     def __exit__(self, *exc):
-        return self.progress.__exit__(*exc)
+        return None if self.progress is None else self.progress.__exit__(*exc)
 
 
 def _fail(exc: BaseException) -> None:
@@ -124,14 +152,43 @@ def version() -> None:
 
 
 @app.command()
-def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")]) -> None:
-    """Check a scenario file; exit 0 if valid, else print every problem (file:line: field: ...)."""
-    from iadsim.scenario.load import load_scenario
+def validate(scenario: Annotated[list[Path] | None, typer.Argument(
+        help="Scenario YAML file(s); default: the equipment library and the example scenarios "
+             "shipped with iadsim (a check of the installation)")] = None) -> None:
+    """Check scenario files; exit 0 if valid, else print every problem (file:line: field: ...)."""
+    from iadsim.scenario.library import load_library
+    from iadsim.scenario.load import example_scenarios, load_scenario
 
-    sc = _run(load_scenario, scenario)
-    n_radar = sum(len(b.radars) for b in sc.battalions)
-    console.print(f"[green]ok[/]: {scenario}: {sc.name!r}: {len(sc.battalions)} battalions, "
-                  f"{n_radar} radars")
+    if not scenario:
+        lib = _run(load_library)
+        console.print(f"[green]ok[/]: equipment library: {len(_run(lib.items, None))} items")
+    for path in scenario or list(example_scenarios().values()):
+        sc = _run(load_scenario, path)
+        n_radar = sum(len(b.radars) for b in sc.battalions)
+        console.print(f"[green]ok[/]: {path}: {sc.name!r}: {len(sc.battalions)} battalions, "
+                      f"{n_radar} radars")
+
+
+@app.command()
+def examples(out: Annotated[Path | None, typer.Option(
+        help="Copy the example scenarios into this directory (not overwriting files)")] = None,
+             ) -> None:
+    """List the example scenarios shipped with iadsim, or copy them out to edit."""
+    from iadsim.scenario.load import example_scenarios
+
+    found = example_scenarios()
+    if out is None:
+        for name, path in found.items():
+            console.print(f"{name}: {path}")
+        return
+    clash = [out / p.name for p in found.values() if (out / p.name).exists()]
+    if clash:
+        _fail(IadsimError(f"--out {out}: {', '.join(map(str, clash))} already exist(s); allowed: "
+                          "a directory without these files"))
+    out.mkdir(parents=True, exist_ok=True)
+    for path in found.values():
+        shutil.copyfile(path, out / path.name)
+        console.print(f"[green]wrote {out / path.name}[/]")
 
 
 @equipment_app.command("list")
@@ -211,6 +268,9 @@ def _coverage_command(scenario: Path, alt: list[float], target: list[str], resol
     from iadsim.scenario.load import load_scenario
     from iadsim.workflows import coverage_products, target_spec
 
+    if altitude_reference is AltitudeReference.agl and min(alt) < 0:
+        raise typer.BadParameter(f"{min(alt):g}: allowed values with --altitude-reference agl are "
+                                 "numbers >= 0 and <= 100000 m", param_hint="'--alt'")
     sc = _run(load_scenario, scenario)
     targets = [_run(target_spec, t) for t in target]
     with _Bar() as bar:
@@ -232,11 +292,15 @@ def _coverage_command(scenario: Path, alt: list[float], target: list[str], resol
 def coverage_cmd(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")],
     alt: Annotated[list[float], typer.Option(help="Target altitude, m (repeat); see "
-                                             "--altitude-reference")],
+                                             "--altitude-reference",
+                                             callback=_within(-500.0, 100_000.0, unit="m"))],
     target: Annotated[list[str], typer.Option(help="Threat id (its nominal RCS) or RCS in dBsm "
                                                    "(repeat)")] = ["F-16C"],
-    resolution_km: Annotated[float, typer.Option(help="Grid resolution, km")] = 2.0,
-    dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)")] = None,
+    resolution_km: Annotated[float, typer.Option(help="Grid resolution, km",
+                                                 callback=_within(0.0, low_open=True, unit="km"))
+                             ] = 2.0,
+    dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)",
+                                             exists=True, dir_okay=False)] = None,
     out: Annotated[Path, typer.Option(help="Output directory")] = Path("out/coverage"),
     assume: Annotated[list[FigureSet], typer.Option(help="Figure set(s) (repeat)")] = [
         FigureSet.nominal],
@@ -248,7 +312,8 @@ def coverage_cmd(
              "intercept point from the calibrated flyout; published ring where no flyout model)")
     ] = Reach.published,
     target_speed: Annotated[float, typer.Option(
-        help="Speed of the approaching target for --reach kinematic, m/s")] = 250.0,
+        help="Speed of the approaching target for --reach kinematic, m/s",
+        callback=_within(0.0, low_open=True, unit="m/s"))] = 250.0,
 ) -> None:
     """Radar and missile coverage maps, contours (GeoJSON/KML), NetCDF and summary."""
     _coverage_command(scenario, alt, target, resolution_km, dem, out, assume, altitude_reference,
@@ -258,12 +323,15 @@ def coverage_cmd(
 @app.command()
 def track(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file with threats and/or raids")],
-    seed: Annotated[int | None, typer.Option(help="Run seed (default: the scenario's seed)")] = None,
+    seed: Annotated[int | None, typer.Option(help="Run seed (default: the scenario's seed)",
+                                             callback=_within(0))] = None,
     out: Annotated[Path, typer.Option(help="Output directory")] = Path("out/track"),
     assume: Annotated[FigureSet, typer.Option(help="Equipment figure set")] = FigureSet.nominal,
-    dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)")] = None,
+    dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)",
+                                             exists=True, dir_okay=False)] = None,
     duration_s: Annotated[float | None, typer.Option(
-        help="Stop after this many seconds (default: when the last threat lands)")] = None,
+        help="Stop after this many seconds (default: when the last threat lands)",
+        callback=_within(0.0, low_open=True, unit="s"))] = None,
 ) -> None:
     """Sensing + tracking: detections, per-radar and fused tracks, OSPA/GOSPA metrics, plots."""
     from iadsim.engine.air_picture import AirPictureConfig
@@ -295,23 +363,29 @@ def _report(out: Path, files: list[Path], headline: str) -> None:
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file with threats and/or raids")],
-    seed: Annotated[int | None, typer.Option(help="Run seed (default: the scenario's seed)")] = None,
+    seed: Annotated[int | None, typer.Option(help="Run seed (default: the scenario's seed)",
+                                             callback=_within(0))] = None,
     out: Annotated[Path, typer.Option(help="Output directory")] = Path("out/run"),
     assume: Annotated[FigureSet, typer.Option(help="Equipment figure set")] = FigureSet.nominal,
-    dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)")] = None,
+    dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)",
+                                             exists=True, dir_okay=False)] = None,
     duration_s: Annotated[float | None, typer.Option(
-        help="Stop after this many seconds (default: when the last threat lands)")] = None,
+        help="Stop after this many seconds (default: when the last threat lands)",
+        callback=_within(0.0, low_open=True, unit="s"))] = None,
     salvo: Annotated[int, typer.Option(
         help="Missiles per engagement (shoot-shoot-look) or most shots at a threat "
-             "(shoot-look-shoot)")] = 2,
+             "(shoot-look-shoot)", callback=_within(1))] = 2,
     policy: Annotated[Policy, typer.Option(help="Firing policy")] = Policy.shoot_shoot_look,
     max_engagements: Annotated[int | None, typer.Option(
-        help="Most engagements of one fire unit at one threat (default: the policy's)")] = None,
-    min_pk: Annotated[float, typer.Option(help="Do not fire below this single-shot Pk")] = 0.0,
+        help="Most engagements of one fire unit at one threat (default: the policy's)",
+        callback=_within(1))] = None,
+    min_pk: Annotated[float, typer.Option(help="Do not fire below this single-shot Pk",
+                                          callback=_within(0.0, 1.0))] = 0.0,
     assignment: Annotated[Assignment, typer.Option(
         help="Weapon-target assignment")] = Assignment.optimal,
     link_latency_s: Annotated[float, typer.Option(
-        help="Delay of the fused picture at the command posts, s")] = 2.0,
+        help="Delay of the fused picture at the command posts, s",
+        callback=_within(0.0, unit="s"))] = 2.0,
 ) -> None:
     """Full engagement chain: event log, summaries, kill-chain timeline, magazine, replays."""
     from iadsim.c2.doctrine import Doctrine
@@ -337,9 +411,11 @@ def _engagement_report(out: Path, res, files: list[Path]) -> None:
 @app.command()
 def envelope(
     missile: Annotated[str, typer.Argument(help="Missile id, e.g. 48N6E3")],
-    target_alt: Annotated[list[float], typer.Option(help="Target altitude, m (repeat)")] = [
+    target_alt: Annotated[list[float], typer.Option(
+        help="Target altitude, m (repeat)", callback=_within(0.0, 100_000.0, unit="m"))] = [
         100.0, 10000.0],
-    target_speed: Annotated[float, typer.Option(help="Target speed, m/s")] = 300.0,
+    target_speed: Annotated[float, typer.Option(
+        help="Target speed, m/s", callback=_within(0.0, low_open=True, unit="m/s"))] = 300.0,
     out: Annotated[Path, typer.Option(help="Output PNG")] = Path("out/envelope.png"),
 ) -> None:
     """Kinematic launch-acceptability envelope from the calibrated 3-DOF flyout."""
@@ -356,8 +432,10 @@ def envelope(
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Output directory")] = Path("out/united_resolve_2022"),
-    resolution_km: Annotated[float, typer.Option(help="Grid resolution, km")] = 3.0,
-    seed: Annotated[int, typer.Option(help="Seed of the raid's air picture")] = 7,
+    resolution_km: Annotated[float, typer.Option(
+        help="Grid resolution, km", callback=_within(0.0, low_open=True, unit="km"))] = 3.0,
+    seed: Annotated[int, typer.Option(help="Seed of the raid's air picture", callback=_within(0))
+                    ] = 7,
 ) -> None:
     """United Resolve 2022 demo: coverage (low/nominal/high figures) and a mixed raid fought
     through the full engagement chain.
@@ -368,11 +446,13 @@ def demo(
     timeline, magazine depletion, air picture and replays (ACMI, CZML, KML) in OUT/raid.
     """
     from iadsim.engine.engagement import EngagementConfig
+    from iadsim.scenario.load import example_scenarios
     from iadsim.workflows import engagement_products
 
-    _coverage_command(DEMO_SCENARIO, [50.0, 500.0, 10000.0], ["F-16C", "Tomahawk"],
+    found = example_scenarios()
+    _coverage_command(found["united_resolve_2022"], [50.0, 500.0, 10000.0], ["F-16C", "Tomahawk"],
                       resolution_km, None, out, list(FigureSet))
-    _engagement_report(out / "raid", *_simulate(engagement_products, DEMO_RAID, out / "raid", seed,
+    _engagement_report(out / "raid", *_simulate(engagement_products, found["raid_2022"], out / "raid", seed,
                                                 FigureSet.nominal, EngagementConfig(), None))
 
 

@@ -116,9 +116,8 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
     out_dir = Path(out_dir)
     kinematic = reach == "kinematic"
     with staged_directory(out_dir) as tmp:
-        step = _stepper(progress, 4 + len(figure_sets) * (1 + len(targets)) + int(vertical)
-                        + int(kinematic))
-        step("terrain")
+        # Everything that can reject the request (terrain, deployments, grid size) runs before
+        # the first progress report: a bad request fails before any progress bar appears.
         dem = load_terrain(scenario, dem_path, resolution_m=resolution_m)
         refs = _reference_points(scenario)
         deployments = {fs: with_reach_provenance(with_target_provenance(
@@ -126,6 +125,9 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
             for fs in figure_sets}
         main_fs = "nominal" if "nominal" in deployments else figure_sets[0]
         grid = scenario_grid(scenario, deployments[main_fs], resolution_m)
+        step = _stepper(progress, 4 + len(figure_sets) * (1 + len(targets)) + int(vertical)
+                        + int(kinematic))
+        step("terrain, deployments and grid")
         if kinematic:
             step("kinematic reach (missile flyouts)")  # fills the flyout cache used below
             missile_rings(deployments[main_fs], altitudes_m, altitude_reference, reach,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import types
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, Union, get_args, get_origin
 
@@ -33,10 +34,27 @@ from iadsim.scenario.schema import (
 )
 from iadsim.scenario.yamlpos import FILE_FIELD, Positions, format_path, parse_yaml
 
-__all__ = ["MAX_FILE_BYTES", "load_scenario", "load_scenario_text", "validate_scenario_data"]
+__all__ = ["MAX_FILE_BYTES", "example_scenarios", "load_scenario", "load_scenario_text",
+           "validate_scenario_data"]
 
 #: Scenario files are hand-written; anything larger is a wrong file.
 MAX_FILE_BYTES = 20_000_000
+
+
+def example_scenarios() -> dict[str, Path]:
+    """The example scenarios shipped inside the package, by name (file stem), sorted.
+
+    They travel in the wheel (``iadsim/examples/*.yaml``, read through :mod:`importlib.resources`),
+    so an installed iadsim runs its demo without the source tree.
+
+    Examples
+    --------
+    >>> sorted(example_scenarios())
+    ['minimal', 'raid_2022', 'united_resolve_2022']
+    """
+    base = resources.files("iadsim") / "examples"
+    return {Path(e.name).stem: Path(str(e))
+            for e in sorted(base.iterdir(), key=lambda e: e.name) if e.name.endswith(".yaml")}
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -1,0 +1,92 @@
+"""The command line speaks the user's language: a bad option is named as typed, with the bad
+value and the allowed values, before any work starts (no progress bar, nothing written)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from iadsim.cli import app
+from iadsim.scenario.load import example_scenarios
+
+runner = CliRunner()
+RAID = str(example_scenarios()["raid_2022"])
+MINIMAL = str(example_scenarios()["minimal"])
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.replace("│", " ").split())
+
+
+@pytest.mark.parametrize("args, option, value, allowed", [
+    (["run", RAID, "--duration-s", "-5"], "--duration-s", "-5", "numbers > 0 s"),
+    (["run", RAID, "--duration-s", "0"], "--duration-s", "0", "numbers > 0 s"),
+    (["run", RAID, "--duration-s", "nan"], "--duration-s", "nan", "numbers > 0 s"),
+    (["track", RAID, "--duration-s", "-1"], "--duration-s", "-1", "numbers > 0 s"),
+    (["run", RAID, "--seed", "-3"], "--seed", "-3", "numbers >= 0"),
+    (["track", RAID, "--seed", "-3"], "--seed", "-3", "numbers >= 0"),
+    (["run", RAID, "--salvo", "0"], "--salvo", "0", "numbers >= 1"),
+    (["run", RAID, "--max-engagements", "0"], "--max-engagements", "0", "numbers >= 1"),
+    (["run", RAID, "--min-pk", "1.5"], "--min-pk", "1.5", "numbers >= 0 and <= 1"),
+    (["run", RAID, "--link-latency-s", "-2"], "--link-latency-s", "-2", "numbers >= 0 s"),
+    (["envelope", "48N6E3", "--target-speed", "0"], "--target-speed", "0", "numbers > 0 m/s"),
+    (["envelope", "48N6E3", "--target-alt", "-10"], "--target-alt", "-10",
+     "numbers >= 0 and <= 100000 m"),
+    (["demo", "--resolution-km", "-3"], "--resolution-km", "-3", "numbers > 0 km"),
+    (["demo", "--seed", "-1"], "--seed", "-1", "numbers >= 0"),
+    (["coverage", MINIMAL, "--alt", "100", "--alt", "200000"], "--alt", "200000",
+     "numbers >= -500 and <= 100000 m"),
+])
+def test_bad_option_is_named_with_value_and_allowed_values(tmp_path, args, option, value, allowed):
+    out = tmp_path / "out"
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    text = _flat(result.output)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}': {value}: allowed values are {allowed}" in text, text
+    assert "Traceback" not in text and "━" not in text  # no progress bar was started
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["run", "track", "coverage"])
+def test_missing_dem_file_is_named_before_work(tmp_path, command):
+    extra = ["--alt", "100"] if command == "coverage" else []
+    result = runner.invoke(app, [command, MINIMAL, *extra, "--dem", str(tmp_path / "no.tif"),
+                                 "--out", str(tmp_path / "o")])
+    text = _flat(result.output)
+    assert result.exit_code == 2, text
+    assert "'--dem'" in text and "no.tif" in text and "does not exist" in text
+    assert not (tmp_path / "o").exists()
+
+
+def test_scenario_error_comes_before_the_progress_bar(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(open(RAID, encoding="utf-8").read().replace("type: 92N6E", "type: 92N6X", 1))
+    result = runner.invoke(app, ["run", str(bad), "--out", str(tmp_path / "o")])
+    text = _flat(result.output)
+    assert result.exit_code == 2 and "92N6E" in text and "━" not in text, text
+
+
+def test_validate_without_arguments_checks_the_installation():
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 0, result.output
+    assert "equipment library" in result.output
+    for name in ("minimal", "raid_2022", "united_resolve_2022"):
+        assert f"{name}.yaml" in result.output
+
+
+def test_examples_are_copied_out_and_never_overwritten(tmp_path):
+    result = runner.invoke(app, ["examples", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "raid_2022.yaml").read_bytes() == open(RAID, "rb").read()
+    again = runner.invoke(app, ["examples", "--out", str(tmp_path)])
+    assert again.exit_code == 2 and "already exist" in again.output
+
+
+def test_python_dash_m_runs_the_command_line():
+    done = subprocess.run([sys.executable, "-m", "iadsim", "--help"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Usage: iadsim" in done.stdout and "demo" in done.stdout
