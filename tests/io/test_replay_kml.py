@@ -1,7 +1,10 @@
-"""Time-animated KML replay: namespaces, folders, gx:Track samples (lon lat alt), ISO-8601 times."""
+"""Time-animated KML replay: namespaces, folders, gx:Track samples (lon lat alt), ISO-8601 times,
+and validity against the OGC KML 2.2 schema with Google's gx extensions (fastkml's copy, libxml2;
+the helpers live in test_kml.py)."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
@@ -10,8 +13,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from lxml import etree
 
 from iadsim.io.replay_kml import write_replay_kml
+
+_spec = importlib.util.spec_from_file_location("kml_schema_helpers", Path(__file__).with_name("test_kml.py"))
+_helpers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_helpers)
+kml_schema_errors = _helpers.kml_schema_errors
+xmllint_errors = _helpers.xmllint_errors
 
 KML = "{http://www.opengis.net/kml/2.2}"
 GX = "{http://www.google.com/kml/ext/2.2}"
@@ -69,8 +79,13 @@ def events_table() -> pd.DataFrame:
 
 
 @pytest.fixture()
-def root(tmp_path: Path) -> ET.Element:
-    path = write_replay_kml(tmp_path / "replay.kml", replay_table(), events_table())
+def replay_kml(tmp_path: Path) -> Path:
+    return write_replay_kml(tmp_path / "replay.kml", replay_table(), events_table(), name="raid <1> & co")
+
+
+@pytest.fixture()
+def root(replay_kml: Path) -> ET.Element:
+    path = replay_kml
     text = path.read_text(encoding="utf-8")
     assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>')
     assert 'xmlns="http://www.opengis.net/kml/2.2"' in text
@@ -141,3 +156,33 @@ def test_reference_time_option(tmp_path: Path) -> None:
     first = ET.parse(path).getroot().find(f".//{KML}when").text
     assert first == "2022-02-17T00:00:00Z"
     assert "events" not in folders(ET.parse(path).getroot())
+
+
+def test_replay_kml_is_valid_against_ogc_kml22_schema(replay_kml: Path, tmp_path: Path) -> None:
+    assert kml_schema_errors(replay_kml) == []
+    without_events = write_replay_kml(tmp_path / "quiet.kml", replay_table())
+    assert kml_schema_errors(without_events) == []
+
+
+def _coord_before_when(path: Path, out: Path) -> Path:
+    """Move the first gx:coord of a gx:Track before its first when (the schema wants all when first)."""
+    tree = etree.parse(str(path))
+    track = next(tree.iter(f"{GX}Track"))
+    coord = track.find(f"{GX}coord")
+    track.remove(coord)
+    track.insert(list(track).index(track.find(f"{KML}when")), coord)
+    tree.write(str(out), xml_declaration=True, encoding="UTF-8")
+    return out
+
+
+def test_schema_checks_inside_gx_track(replay_kml: Path, tmp_path: Path) -> None:
+    """The gx extension schema is really applied (not skipped as foreign content)."""
+    errors = kml_schema_errors(_coord_before_when(replay_kml, tmp_path / "bad.kml"))
+    assert errors and "when" in errors[0] and "not expected" in errors[0]
+
+
+def test_xmllint_accepts_replay_kml(replay_kml: Path, tmp_path: Path, external_tool) -> None:
+    rc, messages = xmllint_errors(replay_kml, external_tool)
+    assert rc == 0, messages
+    rc, messages = xmllint_errors(_coord_before_when(replay_kml, tmp_path / "bad.kml"), external_tool)
+    assert rc != 0 and "when" in messages

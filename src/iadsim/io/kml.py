@@ -2,9 +2,12 @@
 
 One ``Folder`` per layer; each feature is a ``Placemark`` with a ``Polygon`` (outer and inner
 boundaries), ``LineString``, ``Point`` or ``MultiGeometry``, and its properties as
-``ExtendedData``. Coordinates are ``lon,lat,0`` (degrees WGS84, rounded to 1e-6°), clamped to
-the ground. The ``Document`` carries the provenance (iadsim version, figure set, sources,
-assumptions) in its ``description`` and ``ExtendedData``.
+``ExtendedData``; an empty geometry (a region with no cell, e.g. no coverage at that level)
+gives a Placemark without geometry. Coordinates are ``lon,lat,0`` (degrees WGS84, rounded to
+1e-6°), clamped to the ground. The ``Document`` carries the provenance (iadsim version, figure
+set, sources, assumptions) in its ``description`` and ``ExtendedData``. Elements are written in
+the order the OGC KML 2.2 schema requires (checked in the tests against the schema, with
+libxml2).
 
 Written with :mod:`xml.etree.ElementTree` from the standard library: the subset of KML needed
 here is small and a dependency (simplekml) would add nothing we test against.
@@ -163,9 +166,18 @@ def _extended_data(parent: ET.Element, values: dict[str, Any]) -> None:
 
 
 def _style(parent: ET.Element, style: KmlStyle) -> None:
-    """Append a shared ``<Style>`` (line, polygon fill, point icon)."""
+    """Append a shared ``<Style>`` (point icon, line, polygon fill).
+
+    The children follow the order of ``kml:StyleType`` in the OGC KML 2.2 schema (IconStyle,
+    LabelStyle, LineStyle, PolyStyle, BalloonStyle, ListStyle): a viewer may ignore, and a
+    validator rejects, sub-styles out of that order.
+    """
     element = _sub(parent, "Style")
     element.set("id", style.style_id)
+    icon_style = _sub(element, "IconStyle")
+    _sub(icon_style, "color", kml_color(style.line_color, 1.0))
+    _sub(icon_style, "scale", f"{style.icon_scale:g}")
+    _sub(_sub(icon_style, "Icon"), "href", POINT_ICON)
     line = _sub(element, "LineStyle")
     _sub(line, "color", kml_color(style.line_color, 1.0))
     _sub(line, "width", f"{style.line_width_px:g}")
@@ -173,10 +185,6 @@ def _style(parent: ET.Element, style: KmlStyle) -> None:
     _sub(poly, "color", kml_color(style.line_color, style.fill_alpha))
     _sub(poly, "fill", "1" if style.fill_alpha > 0.0 else "0")
     _sub(poly, "outline", "1")
-    icon_style = _sub(element, "IconStyle")
-    _sub(icon_style, "color", kml_color(style.line_color, 1.0))
-    _sub(icon_style, "scale", f"{style.icon_scale:g}")
-    _sub(_sub(icon_style, "Icon"), "href", POINT_ICON)
 
 
 def _description(metadata: dict[str, Any]) -> str:
@@ -230,7 +238,9 @@ def build_kml(
             _sub(placemark, "styleUrl", f"#{(style or KmlStyle()).style_id}")
             if properties:
                 _extended_data(placemark, properties)
-            _geometry(placemark, prepare_geometry(geom))
+            prepared = prepare_geometry(geom)
+            if not prepared.is_empty:  # an empty region (e.g. no coverage) is a Placemark without geometry
+                _geometry(placemark, prepared)
     ET.indent(root)
     return root
 
