@@ -2,7 +2,9 @@
 
 Outlines follow the grid's cell edges exactly: each selected cell contributes its rectangle
 (centre ± half a grid step in latitude and longitude) and the result is the union of those
-rectangles, holes kept. Geometries use x = longitude, y = latitude, degrees (WGS84).
+rectangles, holes kept. Geometries use x = longitude, y = latitude, degrees (WGS84), and are
+oriented by the right-hand rule of RFC 7946 (exterior rings counter-clockwise, holes clockwise),
+whichever way the grid's axes run.
 """
 
 from __future__ import annotations
@@ -49,14 +51,16 @@ def mask_to_polygons(lat_deg: np.ndarray, lon_deg: np.ndarray, mask: np.ndarray)
     -------
     shapely.geometry.MultiPolygon
         Union of the selected cells' rectangles (x = lon, y = lat, degrees); holes preserved;
-        cells touching only at a corner are separate polygons. Empty if no cell is selected.
+        cells touching only at a corner are separate polygons. Exterior rings counter-clockwise,
+        holes clockwise (RFC 7946 §3.1.6). Empty if no cell is selected.
 
     Notes
     -----
     Uses GDAL's polygonize (``rasterio.features.shapes``, 4-connectivity) through an affine
     transform from (column, row) to cell-edge (lon, lat). Each 4-connected region comes out as
     one polygon with its holes; distinct regions can only meet at corners, so together they
-    already form a valid MultiPolygon and no (slow) union is needed.
+    already form a valid MultiPolygon and no (slow) union is needed. GDAL's ring direction
+    depends on the sign of the latitude step, so each polygon is re-oriented.
     """
     lat_deg = np.asarray(lat_deg, dtype=np.float64)
     lon_deg = np.asarray(lon_deg, dtype=np.float64)
@@ -69,7 +73,7 @@ def mask_to_polygons(lat_deg: np.ndarray, lon_deg: np.ndarray, mask: np.ndarray)
         return MultiPolygon()
     transform = Affine(dlon, 0.0, lon_deg[0] - 0.5 * dlon, 0.0, dlat, lat_deg[0] - 0.5 * dlat)
     regions = shapes(mask.astype(np.uint8), mask=mask, connectivity=4, transform=transform)
-    return MultiPolygon([shape(geojson) for geojson, _ in regions])
+    return MultiPolygon([orient(shape(geojson), sign=1.0) for geojson, _ in regions])
 
 
 def level_polygons(
