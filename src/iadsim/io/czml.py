@@ -9,9 +9,15 @@ Reads the replay and events tables described in :mod:`iadsim.io.acmi`. The docum
   ``t`` in seconds from ``epoch`` = ``reference_time``, linear interpolation; a ``point`` and a
   ``label`` (name) coloured by coalition; a ``path`` (trail) for flying kinds; an ``ellipse`` of
   the engagement range, when given, for ground objects;
-- one packet per event, id ``event/<n>``, with a constant ``position`` where the event happened
-  (the position of ``object_id``, else ``other_id``, at the event time), a ``point`` and a
-  ``label``, available from the event time for ``event_display_s``.
+- one packet per event, id ``event/<n>``, available from the event time for
+  ``event_display_s``, with its text as ``description``. An event about a replay object gets a
+  constant ``position`` where it happened (the position of ``object_id``, else ``other_id``, at
+  the event time), a ``point`` and a ``label``; an event about no replay object (e.g. a fire
+  unit's magazine exhausted, a false track) has no position and therefore no graphics: Cesium
+  lists it but cannot draw it.
+
+The tests load the file with CesiumJS's own ``CzmlDataSource`` under Node
+(``tests/js/czml_check.mjs``) and compare the positions Cesium interpolates with the replay table.
 
 Heights: CZML ``cartographicDegrees`` heights are above the WGS84 ellipsoid; the replay's
 ``alt_msl_m`` is written as is (MSL = HAE, the package-wide assumption, see ARCHITECTURE.md).
@@ -171,10 +177,12 @@ def build_czml(
         text = f"{event['event']}: {event['text']}" if event["text"] else str(event["event"])
         where = event_position(df, event)
         t = float(event["time_s"])
-        position = None
-        if where is not None:
+        position = point = label = None
+        if where is not None:  # graphics only where Cesium has a place to draw them
             lat, lon, alt = where
             position = Position(cartographicDegrees=[lon, lat, alt])
+            point = Point(pixelSize=14.0, color=Color(rgba=EVENT_RGBA.get(event["event"], [255] * 4)))
+            label = _label(text, [255, 255, 255, 255], 11, [12.0, 12.0])
         packets.append(
             Packet(
                 id=f"event/{n}",
@@ -182,8 +190,8 @@ def build_czml(
                 description=text,
                 availability=TimeInterval(start=at(t), end=at(t + event_display_s)),
                 position=position,
-                point=Point(pixelSize=14.0, color=Color(rgba=EVENT_RGBA.get(event["event"], [255] * 4))),
-                label=_label(text, [255, 255, 255, 255], 11, [12.0, 12.0]),
+                point=point,
+                label=label,
             )
         )
     return Document(packets=packets)
