@@ -14,8 +14,9 @@ import pytest
 from PIL import Image
 
 from iadsim.geo.frames import enu2geodetic
-from iadsim.plot import basemap
+from iadsim.plot import airpicture, basemap
 from iadsim.plot.airpicture import ospa_plot, truth_vs_tracks_map
+from iadsim.plot.coverage import save_figure
 from iadsim.tracking.metrics import ospa_over_time
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -83,14 +84,25 @@ def test_map_local_km_without_detections(tmp_path, air_picture) -> None:
                             sites=[("CP", ORIGIN[0], ORIGIN[1], "command_post")])
 
 
-def test_map_with_borders(tmp_path, air_picture) -> None:
-    if not basemap.DCW_PATH.is_file():
-        pytest.skip("needs the Debian package gmt-dcw")
+@pytest.mark.parametrize("source", ["naturalearth", "dcw"])
+def test_map_with_borders(tmp_path, air_picture, monkeypatch, source) -> None:
+    if source == "dcw" and not basemap.dcw_path().is_file():
+        pytest.skip("needs the Debian package gmt-dcw (or IADSIM_DCW=path/to/dcw-gmt.nc)")
     truth, tracks, detections = air_picture
-    borders = basemap.load_borders(26.0, 29.0, 53.0, 55.0)
+    borders = basemap.load_borders(26.0, 29.0, 53.0, 55.0, source=source)
+    assert "BY" in {c.iso2 for c in borders.countries}
+    written = []  # the figure handed to save_figure, i.e. what goes into the PNG
+
+    def keep(fig, path, provenance):
+        written.append([t.get_text() for t in fig.axes[0].texts])
+        return save_figure(fig, path, provenance)
+
+    monkeypatch.setattr(airpicture, "save_figure", keep)
     path = truth_vs_tracks_map(truth, tracks, detections, tmp_path / "borders.png", "borders",
                                PROVENANCE, borders=borders, frame_origin=ORIGIN)
     _assert_png_with_provenance(path)
+    (texts,) = written
+    assert borders.source_label in texts  # the dataset's attribution is on the map
 
 
 def test_ospa_plot(tmp_path, air_picture) -> None:

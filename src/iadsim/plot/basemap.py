@@ -1,12 +1,26 @@
 """Map base layers: country borders, graticule, range rings and site markers.
 
-Borders come from the Digital Chart of the World as packaged for GMT (DCW-GMT, Debian package
-``gmt-dcw``, LGPL-3+), read straight from its netCDF-4 file, or optionally from a user-supplied
-Natural Earth admin-0 shapefile. Coordinates inside are (lat_deg, lon_deg) in function
-arguments; on a matplotlib axis x is longitude and y is latitude, both in degrees.
+Borders come from one of two public datasets:
+
+* a Natural Earth 4.1.0 admin-0 countries extract at 1:10m for Europe (lon -32..62°, lat
+  25..82°), public domain, shipped with iadsim (``iadsim/data/borders/``; made by
+  ``tools/make_borders.py`` from the npm package world-atlas 2.0.2; citation in ``SOURCE.yaml``
+  beside it). Maps therefore work on a fresh machine with nothing else installed;
+* the Digital Chart of the World as packaged for GMT (DCW-GMT, 1:1,000,000, Debian package
+  ``gmt-dcw``, LGPL-3+), read straight from its netCDF-4 file. When that file is installed it is
+  used by default (``source="auto"``): it is worldwide and at higher resolution.
+
+A user's own Natural Earth admin-0 shapefile (any scale, worldwide) can also be read. Every map
+prints the chosen dataset's attribution (:attr:`Borders.source_label`). Coordinates inside are
+(lat_deg, lon_deg) in function arguments; on a matplotlib axis x is longitude and y is
+latitude, both in degrees.
 
 References
 ----------
+Natural Earth, "Admin 0 – Countries", version 4.1.0, 1:10m, public domain,
+https://www.naturalearthdata.com/downloads/10m-cultural-vectors/
+M. Bostock, world-atlas 2.0.2 (Natural Earth as TopoJSON, quantized to 1e5 steps, ISC),
+https://github.com/topojson/world-atlas
 Wessel, P. et al., "DCW-GMT: The Digital Chart of the World for the Generic Mapping Tools",
 https://github.com/GenericMappingTools/dcw-gmt (file format: GMT ``src/gmt_dcw.c``).
 """
@@ -14,9 +28,12 @@ https://github.com/GenericMappingTools/dcw-gmt (file format: GMT ``src/gmt_dcw.c
 from __future__ import annotations
 
 import functools
+import gzip
+import json
 import math
 import os
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -28,7 +45,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from pyproj import Geod
 from shapely import affinity
-from shapely.geometry import MultiPolygon, Polygon, box
+from shapely.geometry import MultiPolygon, Polygon, box, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
@@ -36,6 +53,12 @@ from iadsim.errors import IadsimError
 
 DCW_PATH = Path("/usr/share/gmt-dcw/dcw-gmt.nc")
 """Where Debian's ``gmt-dcw`` package installs the DCW netCDF file (override: ``IADSIM_DCW``)."""
+
+NATURAL_EARTH_EXTRACT = "naturalearth_admin0_10m.geojson.gz"
+"""The shipped Natural Earth extract, in package data ``iadsim/data/borders/``."""
+
+BORDER_SOURCES = ("auto", "dcw", "naturalearth")
+"""Allowed ``source`` values of :func:`load_borders`."""
 
 _DCW_SEPARATOR = 65535
 """uint16 value of the longitude array that starts a new segment (GMT ``gmt_dcw.c``)."""
@@ -64,7 +87,8 @@ class Country(NamedTuple):
     name : str
         English short name (DCW ``dcw-countries.txt`` or Natural Earth ``NAME``).
     iso2 : str
-        ISO 3166-1 alpha-2 code, e.g. ``"BY"``.
+        ISO 3166-1 alpha-2 code, e.g. ``"BY"``; Kosovo ``"XK"`` (user-assigned code, as in DCW);
+        Natural Earth units without an ISO code (N. Cyprus, Akrotiri, ...) ``"-99"``.
     geometry : shapely.geometry.base.BaseGeometry
         (Multi)Polygon, x = longitude, y = latitude, degrees (WGS84), clipped to the box.
     """
@@ -110,12 +134,17 @@ class Borders:
         raise IadsimError(f"country {iso2!r} is not in the map box; countries there: {known}")
 
 
+def dcw_path() -> Path:
+    """The DCW-GMT netCDF file looked for: ``$IADSIM_DCW`` if set, else :data:`DCW_PATH`."""
+    return Path(os.environ.get("IADSIM_DCW", DCW_PATH))
+
+
 def load_borders(
     lon_min: float,
     lon_max: float,
     lat_min: float,
     lat_max: float,
-    source: str = "dcw",
+    source: str = "auto",
     path: str | os.PathLike[str] | None = None,
 ) -> Borders:
     """Load every country intersecting a box, clipped to it.
@@ -124,16 +153,22 @@ def load_borders(
     ----------
     lon_min, lon_max, lat_min, lat_max : float
         Box, degrees; ``-180 <= lon_min < lon_max <= 360``.
-    source : {"dcw", "naturalearth"}
-        ``"dcw"``: GMT's Digital Chart of the World (``apt-get install gmt-dcw``).
-        ``"naturalearth"``: a Natural Earth admin-0 countries shapefile given as ``path``
-        (needs the ``pyshp`` package).
+    source : {"auto", "dcw", "naturalearth"}
+        ``"auto"``: DCW when its file (:func:`dcw_path`) is installed, else the shipped Natural
+        Earth extract.
+        ``"dcw"``: GMT's Digital Chart of the World, 1:1,000,000 (``apt-get install gmt-dcw``).
+        ``"naturalearth"``: without ``path``, the shipped Natural Earth 4.1.0 admin-0 extract,
+        1:10m, covering lon -32..62°, lat 25..82°; with ``path``, a user's Natural Earth admin-0
+        countries shapefile (needs the ``pyshp`` package).
     path : path-like, optional
-        DCW netCDF file (default ``$IADSIM_DCW`` or :data:`DCW_PATH`) or the ``.shp`` file.
+        DCW netCDF file (default :func:`dcw_path`) or the ``.shp`` file; not with ``"auto"``.
 
     Returns
     -------
     Borders
+        With the shipped extract, a box reaching beyond the extract gets the borders inside it
+        only, and :attr:`Borders.source_label` says where none are drawn (the map is still
+        made; install gmt-dcw for worldwide borders).
 
     Raises
     ------
@@ -146,16 +181,70 @@ def load_borders(
             f"(got lon {lon_min}..{lon_max}, lat {lat_min}..{lat_max})"
         )
     bbox = (lon_min, lon_max, lat_min, lat_max)
+    if source not in BORDER_SOURCES:
+        allowed = ", ".join(repr(s) for s in BORDER_SOURCES)
+        raise IadsimError(f"unknown border source {source!r}; allowed: {allowed}")
+    if source == "auto":
+        if path is not None:
+            raise IadsimError("path= needs source='dcw' (a dcw-gmt.nc file) or source='naturalearth' "
+                              "(a .shp file); source='auto' chooses the file itself")
+        source = "dcw" if dcw_path().is_file() else "naturalearth"
     if source == "dcw":
-        dcw_path = Path(path if path is not None else os.environ.get("IADSIM_DCW", DCW_PATH))
-        countries, label = _load_dcw(dcw_path.resolve(), bbox)
-    elif source == "naturalearth":
-        if path is None:
-            raise IadsimError("source='naturalearth' needs path= to an admin-0 countries .shp file")
-        countries, label = _load_naturalearth(Path(path), bbox)
+        countries, label = _load_dcw(Path(path if path is not None else dcw_path()).resolve(), bbox)
+    elif path is None:
+        countries, label = _load_shipped(bbox)
     else:
-        raise IadsimError(f"unknown border source {source!r}; allowed: 'dcw', 'naturalearth'")
+        countries, label = _load_naturalearth(Path(path), bbox)
     return Borders(tuple(sorted(countries, key=lambda c: c.iso2)), label, *bbox)
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_extract() -> tuple[tuple[Country, ...], dict[str, Any], tuple[float, float, float, float]]:
+    """The shipped Natural Earth extract, unclipped (read once).
+
+    Returns
+    -------
+    countries : tuple of Country
+    source : dict
+        The file's citation (member ``source``: dataset, version, scale, url, license, ...).
+    bounds : (lon_min, lon_max, lat_min, lat_max)
+        The box the extract covers, degrees.
+    """
+    resource = resources.files("iadsim") / "data" / "borders" / NATURAL_EARTH_EXTRACT
+    try:
+        data = resource.read_bytes()
+    except FileNotFoundError as exc:
+        raise IadsimError(
+            f"the Natural Earth borders shipped with iadsim ({resource}) are missing: reinstall "
+            "iadsim, or use source='dcw' with gmt-dcw installed"
+        ) from exc
+    collection = json.loads(gzip.decompress(data).decode("utf-8"))
+    west, south, east, north = collection["bbox"]
+    countries = tuple(
+        Country(f["properties"]["name"], f["properties"]["iso2"], shape(f["geometry"]))
+        for f in collection["features"]
+    )
+    return countries, collection["source"], (west, east, south, north)
+
+
+def _load_shipped(bbox: tuple[float, float, float, float]) -> tuple[tuple[Country, ...], str]:
+    """Clip the shipped extract to ``bbox``; the label notes any part of the box it misses."""
+    extract, source, (west, east, south, north) = shipped_extract()
+    lon_min, lon_max, lat_min, lat_max = bbox
+    countries = []
+    for country in extract:
+        x0, y0, x1, y1 = country.geometry.bounds
+        if _overlaps_lon(x0, x1, lon_min, lon_max) and y0 <= lat_max and y1 >= lat_min:
+            clipped = _clip_wrapped(country.geometry, bbox)
+            if clipped is not None:
+                countries.append(Country(country.name, country.iso2, clipped))
+    label = (f"Borders: Natural Earth {source['version']} admin-0, {source['scale']}, de-facto "
+             "boundaries (public domain)")
+    covered = unary_union([box(west + s, south, east + s, north) for s in (-360.0, 0.0, 360.0)])
+    if not box(lon_min, lat_min, lon_max, lat_max).within(covered):
+        label += (f"; none drawn outside its extract lon {west:g}..{east:g}°, "
+                  f"lat {south:g}..{north:g}° (gmt-dcw has the world)")
+    return tuple(countries), label
 
 
 def decode_dcw_segments(
@@ -265,7 +354,8 @@ def _load_dcw(
             f"Digital Chart of the World file {nc_path} not found. Install it with "
             "`sudo apt-get install gmt-dcw` (Debian/Ubuntu), or download dcw-gmt from "
             "https://github.com/GenericMappingTools/dcw-gmt/releases and set IADSIM_DCW "
-            "to the path of dcw-gmt.nc"
+            "to the path of dcw-gmt.nc; or use source='auto' or 'naturalearth' for the "
+            "Natural Earth borders shipped with iadsim"
         )
     import h5py  # local: only map-making reads HDF5; netCDF-4 files are HDF5 files
 
@@ -290,7 +380,7 @@ def _load_dcw(
             clipped = _clip_wrapped(_rings_to_geometry(rings, bbox), bbox)
             if clipped is not None:
                 countries.append(Country(name, code, clipped))
-    label = f"Borders: Digital Chart of the World (GMT DCW {version}, Debian gmt-dcw)"
+    label = f"Borders: Digital Chart of the World, 1:1,000,000 (GMT DCW {version}, LGPL-3+)"
     return tuple(countries), label
 
 
@@ -306,8 +396,8 @@ def _load_naturalearth(
         import shapefile  # pyshp
     except ImportError as exc:
         raise IadsimError(
-            "source='naturalearth' needs the pyshp package (`pip install pyshp`); "
-            "or use the default source='dcw'"
+            "source='naturalearth' with path= needs the pyshp package (`pip install pyshp`); "
+            "or leave out path= for the Natural Earth extract shipped with iadsim"
         ) from exc
     if not shp_path.is_file():
         raise IadsimError(f"Natural Earth shapefile {shp_path} not found")
