@@ -135,10 +135,10 @@ def test_python_api_run_passes_the_doctrine(scenario):
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["--salvo", "0"], "salvo_size"),
+    (["--salvo", "0"], "'--salvo': 0"),
     (["--policy", "shoot-and-pray"], "shoot-look-shoot"),
     (["--assignment", "random"], "optimal"),
-    (["--link-latency-s", "-1"], "link_latency_s"),
+    (["--link-latency-s", "-1"], "'--link-latency-s': -1"),
 ])
 def test_cli_run_bad_doctrine_is_a_clear_error(tmp_path, args, expected):
     from typer.testing import CliRunner
