@@ -45,7 +45,7 @@ def test_all_products_written_with_provenance(products):
     assert all(s["url"].startswith("http") for s in gj["metadata"]["sources"])
     ET.parse(out / "coverage.kml")
     ds = xr.open_dataset(out / "coverage.nc", engine="h5netcdf")
-    assert ds.sizes["target"] == 2 and ds.sizes["altitude"] == 2
+    assert ds.sizes["target"] == 2 and ds.sizes["height"] == 2  # AGL: CF "height"
     assert json.loads(ds.attrs["assumptions"])
     summary = (out / "summary.md").read_text()
     for text in ("Warsaw", "Key findings", "Assumptions this rests on", "Sources", "48N6E3",
@@ -141,7 +141,7 @@ def test_cli_coverage_writes_outputs(tmp_path):
                                  "--resolution-km", "20", "--out", str(tmp_path / "c")])
     assert result.exit_code == 0, result.output
     ds = xr.open_dataset(tmp_path / "c" / "coverage.nc", engine="h5netcdf")
-    assert list(ds.target.values) == ["Su-35"]
+    assert list(ds.target_label.values) == ["Su-35"]
     assert np.isfinite(ds["ground_msl_m"].values).all()
 
 

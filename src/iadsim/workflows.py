@@ -35,6 +35,7 @@ from iadsim.io.replay_kml import write_replay_kml
 from iadsim.io.files import staged_directory, write_text_atomic
 from iadsim.io.geojson import write_geojson
 from iadsim.io.kml import write_kml
+from iadsim.io.netcdf import DBSM_UNITS, write_netcdf
 from iadsim.io.tables import write_parquet
 from iadsim.plot.airpicture import ospa_plot, truth_vs_tracks_map
 from iadsim.plot.basemap import load_borders
@@ -263,19 +264,18 @@ def _vector_products(results, dep, targets, out: Path) -> list[Path]:
 
 
 def _write_netcdf(per_target: dict[str, xr.Dataset], targets, path: Path) -> None:
-    """One NetCDF with a ``target`` dimension (float32 Pd, compressed)."""
+    """One CF NetCDF with a ``target`` dimension (:func:`iadsim.io.netcdf.write_netcdf`)."""
     ds = xr.concat([per_target[t.label] for t in targets], dim="target",
                    data_vars="all", coords="minimal", compat="override", join="exact",
                    combine_attrs="drop_conflicts")
-    ds = ds.assign_coords(target=("target", [t.label for t in targets]),
-                          target_rcs_dbsm=("target", [t.rcs_dbsm for t in targets]))
-    encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars}
-    for v in ds.data_vars:
-        if ds[v].dtype == np.float64:
-            ds[v] = ds[v].astype(np.float32)
-        elif ds[v].dtype == bool:
-            ds[v] = ds[v].astype(np.uint8)
-    ds.to_netcdf(path, engine="h5netcdf", encoding=encoding)
+    ds = ds.assign_coords(
+        target=("target", [t.label for t in targets], {"long_name": "target label"}),
+        target_rcs_m2=("target", [10 ** (t.rcs_dbsm / 10) for t in targets],
+                       {"units": "m2", "long_name": "target mean radar cross-section"}),
+        target_rcs_dbsm=("target", [t.rcs_dbsm for t in targets],
+                         {"units": DBSM_UNITS,
+                          "long_name": "target mean radar cross-section in dBsm (dB re 1 m2)"}))
+    write_netcdf(ds, path)
 
 
 def air_picture_products(scenario: Scenario, out_dir: str | Path, seed: int | None = None,
@@ -432,7 +432,7 @@ def envelope_products(missile: str, target_alt_m: Sequence[float], target_speed_
     envelope_plot(ds, out_png, f"{item.id}: kinematic launch envelope, target "
                   f"{target_speed_m_s:g} m/s", meta)
     ds.attrs["provenance"] = json.dumps(meta, ensure_ascii=False)
-    ds.to_netcdf(out_png.with_suffix(".nc"), engine="h5netcdf")
+    write_netcdf(ds, out_png.with_suffix(".nc"))
     edges = ds.sel(heading="approaching")
     return pd.DataFrame({"target_alt_m": ds["altitude"].values} | {
         f"{name}_km": edges[f"{name}_m"].values / 1e3

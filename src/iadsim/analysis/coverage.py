@@ -257,22 +257,27 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
                              {"units": "1", "long_name": f"single-scan Pd of radar {rid}"})
     data["pd_any"] = (("altitude", "lat", "lon"), pd_any,
                       {"units": "1", "long_name": "Pd of at least one radar (independent looks)"})
-    data["target_below_ground"] = (("altitude", "lat", "lon"), below, {"units": "1"})
+    data["target_below_ground"] = (("altitude", "lat", "lon"), below, {
+        "long_name": "target altitude below the terrain (MSL altitudes only)",
+        "flag_meanings": "above_ground below_ground"})
     kinematic_ids = {m.missile_id for m, per_alt in zip(deployment.missiles, rings, strict=True)
                      if per_alt[0].basis == "kinematic"}
     for name, (in_reach, engage) in _missile_grids(deployment, rings, alts, ground, lat2, lon2,
                                                    altitude_reference, pd_radar,
                                                    pd_threshold).items():
-        reach_attrs = ({"units": "1", "reach": "kinematic",
+        reach_attrs = ({"reach": "kinematic",
                         "long_name": f"inside kinematic {name} reach (flyout intercept ranges) "
                                      "and published altitude limits"}
                        if name in kinematic_ids else
-                       {"units": "1", "long_name": f"inside published {name} range/altitude limits"})
+                       {"long_name": f"inside published {name} range/altitude limits"})
+        reach_attrs["flag_meanings"] = "outside_reach inside_reach"
         data[f"in_missile_reach_{name}"] = (("altitude", "lat", "lon"), in_reach, reach_attrs)
         data[f"engageable_{name}"] = (("altitude", "lat", "lon"), engage, {
-            "units": "1",
-            "long_name": f"in {name} reach and seen (Pd>={pd_threshold}) by a guiding radar"})
-    data["ground_msl_m"] = (("lat", "lon"), ground, {"units": "m", "long_name": "terrain height"})
+            "long_name": f"in {name} reach and seen (Pd>={pd_threshold}) by a guiding radar",
+            "flag_meanings": "not_engageable engageable"})
+    data["ground_msl_m"] = (("lat", "lon"), ground, {
+        "units": "m", "standard_name": "surface_altitude",
+        "long_name": "terrain height above mean sea level"})
     data["min_detectable_altitude_agl_m"] = (
         ("lat", "lon"), min_detectable_altitude(views, ground, rcs_m2, k, pd_threshold),
         {"units": "m", "long_name": f"lowest altitude AGL with combined Pd>={pd_threshold}",
@@ -281,9 +286,13 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
     ds = xr.Dataset(
         data,
         coords={
-            "altitude": ("altitude", alts, {"units": "m", "reference": altitude_reference.upper()}),
-            "lat": ("lat", grid.lat_deg, {"units": "degrees_north", "crs": "EPSG:4326"}),
-            "lon": ("lon", grid.lon_deg, {"units": "degrees_east", "crs": "EPSG:4326"}),
+            "altitude": ("altitude", alts, altitude_attrs(altitude_reference)),
+            "lat": ("lat", grid.lat_deg, {"units": "degrees_north", "standard_name": "latitude",
+                                          "long_name": "latitude (WGS84)", "axis": "Y",
+                                          "crs": "EPSG:4326"}),
+            "lon": ("lon", grid.lon_deg, {"units": "degrees_east", "standard_name": "longitude",
+                                          "long_name": "longitude (WGS84)", "axis": "X",
+                                          "crs": "EPSG:4326"}),
         },
     )
     ds.attrs.update({
@@ -314,6 +323,19 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
                 for alt, ring in zip(alts, per_alt, strict=True)]),
         })
     return ds
+
+
+def altitude_attrs(reference: str) -> dict[str, str]:
+    """CF attributes of a target-altitude coordinate above ground (``'agl'``) or MSL (``'msl'``).
+
+    Above ground is CF's ``height`` (above the surface), above mean sea level its ``altitude``;
+    both positive up, the vertical axis. ``reference`` keeps the short label (``AGL``/``MSL``).
+    """
+    agl = reference.lower() == "agl"
+    return {"units": "m", "standard_name": "height" if agl else "altitude", "positive": "up",
+            "axis": "Z", "reference": reference.upper(),
+            "long_name": "target height above ground level" if agl
+            else "target altitude above mean sea level"}
 
 
 def _check_arguments(altitudes_m: Sequence[float], rcs_m2: float, reference: str,

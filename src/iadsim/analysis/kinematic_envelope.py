@@ -37,6 +37,7 @@ import numpy.typing as npt
 import xarray as xr
 
 from iadsim.errors import InputError
+from iadsim.version import __version__
 from iadsim.scenario.library import load_library
 from iadsim.weapons.calibration import LOFTS_DEG, load_aero
 from iadsim.weapons.flyout import EARTH_RADIUS_M, MissileAero, TargetFn, fly, ground_range_m
@@ -191,24 +192,37 @@ def launch_acceptability(aero: MissileAero, target_alt_m: npt.ArrayLike,
     dims = ("heading", "altitude", "range")
     return xr.Dataset(
         {
-            "intercept": (dims, intercept),
-            "time_of_flight_s": (dims, tof, {"units": "s"}),
+            "intercept": (dims, intercept, {
+                "long_name": "a launch now leads to a fuzed intercept (best of the lofts tried)",
+                "flag_meanings": "no_intercept intercept"}),
+            "time_of_flight_s": (dims, tof, {"units": "s",
+                                             "long_name": "missile time of flight to the fuze point"}),
             "miss_m": (dims, miss, {"units": "m", "long_name": "smallest closest approach"}),
-            "best_loft_rad": (dims, loft, {"units": "rad"}),
+            "best_loft_rad": (dims, loft, {
+                "units": "rad", "long_name": "loft angle of the aim point of the counted launch"}),
             "intercept_ground_range_m": (dims, ground, {
                 "units": "m", "long_name": "ground distance from the launcher to the fuze point"}),
-            "max_launch_range_m": (dims[:2], max_launch, {"units": "m"}),
-            "min_launch_range_m": (dims[:2], _edge(rr, intercept, largest=False), {"units": "m"}),
+            "max_launch_range_m": (dims[:2], max_launch, {
+                "units": "m", "long_name": "largest acceptable initial target ground range"}),
+            "min_launch_range_m": (dims[:2], _edge(rr, intercept, largest=False), {
+                "units": "m", "long_name": "smallest acceptable initial target ground range"}),
             "max_intercept_range_m": (dims[:2], max_intercept, {
                 "units": "m", "long_name": "far edge of the engagement zone (fuze point)"}),
             "min_intercept_range_m": (dims[:2], _edge(ground, intercept, largest=False), {
                 "units": "m", "long_name": "near edge of the engagement zone (fuze point)"}),
             "far_edge_bracketed": (dims[:2], bracketed, {
-                "long_name": "the last grid range is not acceptable (the far edge is inside)"}),
+                "long_name": "the last grid range is not acceptable (the far edge is inside)",
+                "flag_meanings": "far_edge_beyond_grid far_edge_inside_grid"}),
         },
-        coords={"heading": list(headings), "altitude": ("altitude", alts, {"units": "m"}),
+        coords={"heading": ("heading", list(headings), {
+                    "long_name": "target heading relative to the launcher"}),
+                "altitude": ("altitude", alts, {
+                    "units": "m", "standard_name": "height", "positive": "up", "axis": "Z",
+                    "long_name": "target height above the launcher (sphere through the launcher)"}),
                 "range": ("range", rngs, {"units": "m", "long_name": "initial target ground range"})},
-        attrs={"missile": aero.name, "target_speed_m_s": float(target_speed_m_s),
+        attrs={"title": f"iadsim kinematic launch envelope of the {aero.name}",
+               "iadsim_version": __version__,
+               "missile": aero.name, "target_speed_m_s": float(target_speed_m_s),
                "lofts_rad": [float(x) for x in lofts], "dt_s": dt_s, "t_max_s": t_max_s,
                "kill_radius_m": aero.kill_radius_m,
                "refine_m": float("nan") if refine_m is None else float(refine_m),
