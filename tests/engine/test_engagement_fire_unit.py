@@ -56,6 +56,17 @@ def test_reload_from_spares_after_the_last_launch():
     assert u.reloads == [] and u.rounds == {"M": 0}                   # nothing left to reload
 
 
+def test_a_held_round_goes_back_aboard_and_calls_off_its_reload():
+    """Hold fire: a committed but unlaunched round returns to its launcher; the reload its
+    commitment started (the launcher looked empty) is called off, its spares back in the pool."""
+    u = unit([{"M": 2}], spares={"M": 3}, reload_s=60.0)
+    u.commit_salvo("M", u.plan_salvo("M", 2, 10.0))                   # 10 s and 13 s: empty
+    assert u.reloads == [(73.0, 0, {"M": 2})] and u.spare("M") == 1
+    u.return_round("M", 0)                                            # the 13 s round held
+    assert u.rounds == {"M": 1} and u.reloads == [] and u.spare("M") == 3
+    assert u.plan_salvo("M", 1, 20.0) == [(20.0, 0)]                  # and fires later
+
+
 def test_no_spares_no_reload():
     u = unit([{"M": 1}])
     u.commit_salvo("M", u.plan_salvo("M", 1, 0.0))

@@ -34,8 +34,24 @@ Model (each step documented where it is coded):
   later missile that has none is not fired); **flyout** of every missile with the 3-DOF model and proportional
   navigation (:mod:`iadsim.weapons.flyout`) against the target's true trajectory, in the
   launcher's local ENU frame; its guidance-mode changes (boost → command, command → terminal)
-  are logged; **kill** drawn from the Carleton damage function of the miss distance
-  (:mod:`iadsim.weapons.kill`).
+  are logged; the **miss distance** of each missile is the flown closest approach plus its own
+  guidance-error draw (:func:`iadsim.weapons.guidance.miss_with_guidance_error`, σ per missile
+  type from ``missile_aero.yaml``): the noise-free flyout alone ends millimetres from the target,
+  and the missiles of a salvo (often launched together and flying the same path) must not share
+  one error; **kill** drawn from the Carleton damage function of that miss distance
+  (:mod:`iadsim.weapons.kill`). An ``intercept`` is the fuze functioning at the target (the
+  flown closest approach within the fuze's ``kill_radius_m``), whatever the drawn miss.
+- **Kill knowledge and hold fire**: the command posts learn a kill from truth at the kill time
+  (no assessment delay; also used for the threats they consider at a decision), and that a
+  threat's flight has ended (its flight record ends: it reached the end of its route). The
+  rounds of a salvo are committed at the decision to fire; each missile (and each gun burst)
+  leaves only at its own launch time, and only if by then its target is not known destroyed
+  and still flies -- otherwise fire is held (``hold_fire``): the round stays aboard and its
+  guidance channel is released. A missile already in flight when its target is destroyed (the
+  second of a salvo) flies on and ends as a ``miss`` ("target already destroyed"), with no
+  intercept, no guidance-mode change after the kill and no second kill; likewise when the
+  target's flight ends before the missile arrives. A gun burst stops when the target's flight
+  record ends (fewer rounds, kill assessed then).
 - **Guns** (Pantsir 2A38M): after the missile assignment, a unit with guns fires one burst at the
   most threatening target whose predicted position at the end of its reaction time is inside
   the gun's effective range and altitude and that one of its own radars tracks; kill drawn from
@@ -43,8 +59,8 @@ Model (each step documented where it is coded):
 - Threats do not react (no evasion, no jamming); radars are not destroyed (no ARM effect yet);
   false tracks are not engaged.
 
-Randomness: streams spawned from the run seed; the kill draws use their own stream, so the
-sensing and tracking of a run are the same with and without engagements.
+Randomness: streams spawned from the run seed; the engagement (guidance errors, kill draws) uses
+its own stream, so the sensing and tracking of a run are the same with and without engagements.
 """
 
 from __future__ import annotations
@@ -74,6 +90,7 @@ from iadsim.scenario.library import load_library
 from iadsim.scenario.schema import Scenario
 from iadsim.weapons.calibration import LOFTS_DEG, aero_ids, load_aero
 from iadsim.weapons.flyout import SampledTarget, altitude_m, fly, ground_range_m
+from iadsim.weapons.guidance import miss_with_guidance_error
 from iadsim.weapons.kill import carleton_pk, gun_burst_pk
 
 Progress = Callable[[str, int, int], None]
@@ -126,7 +143,7 @@ _OUT_OF_REACH, _NO_TRACK, _FEASIBLE, _NO_SOLUTION = 1, 2, 3, 4     # indices in 
 EVENT_PRIORITY = {"command_post_lost": 0, "autonomous": 1, "first_detection": 2,
                   "track_start": 3, "track_confirmed": 3, "track_drop": 6, "reload": 4,
                   "intercept": 5, "miss": 5, "kill": 6,
-                  "assign": 7, "gun_burst": 8, "launch": 9, "guidance_mode": 10,
+                  "assign": 7, "gun_burst": 8, "launch": 9, "hold_fire": 9, "guidance_mode": 10,
                   "missile_exhausted": 11, "gun_exhausted": 11, "leak": 12}
 
 
@@ -181,12 +198,14 @@ class EngagementResult:
     """What :func:`run_engagement` produced (pandas DataFrames).
 
     ``events``: time_s, event, unit_id, missile_type, missile_id, truth_id, object_id, track_id,
-    miss_m, pk, detail (``missile_id`` of a gun burst and its kill: the burst's id).
-    ``missiles``: flown missile trajectories (time_s, missile_id, missile_type, unit_id,
-    lat_deg, lon_deg, alt_msl_m), and each gun burst as a straight line from the guns to the
-    target over the burst. ``fates``: one row per threat (truth_id, object_id, type, fate,
-    time_s, asset_id, missiles_fired, furthest_link: the last kill-chain link it reached, see
-    :data:`KILL_CHAIN`).
+    miss_m, pk, detail (``missile_id`` of a gun burst and its kill: the burst's id; a
+    ``hold_fire`` -- a committed missile or burst not fired because its target was gone -- has
+    no ``missile_id``, its detail names the planned missile). ``missiles``: flown missile
+    trajectories (time_s, missile_id, missile_type, unit_id, lat_deg, lon_deg, alt_msl_m), each
+    ending at the missile's intercept or end of flight, and each gun burst as a straight line
+    from the guns to the target over the burst. ``fates``: one row per threat (truth_id,
+    object_id, type, fate, time_s, asset_id, missiles_fired, furthest_link: the last kill-chain
+    link it reached, see :data:`KILL_CHAIN`).
     ``engagements``: kill-chain timeline (one row per missile salvo or gun burst, ``weapon``
     says which). ``magazine``: rounds aboard per unit and missile type (gun ammunition under
     the gun's id) over time.
@@ -232,8 +251,10 @@ def run_engagement(scenario: Scenario, seed: int | None = None, figure_set: str 
                    else pd.DataFrame(columns=["time_s", "missile_id", "missile_type", "unit_id",
                                               "lat_deg", "lon_deg", "alt_msl_m"]))
     summary = _summary(units, events, fates, config, pic, notes)
-    return EngagementResult(fought, events, missiles_df, fates,
-                            _timeline(pd.DataFrame(fight.engagements)), magazine_df, summary)
+    engagements = pd.DataFrame([e for e in fight.engagements
+                                if e["weapon"] != "missile" or e["missiles"] > 0])
+    return EngagementResult(fought, events, missiles_df, fates, _timeline(engagements),
+                            magazine_df, summary)
 
 
 class _Fight:
@@ -247,6 +268,12 @@ class _Fight:
         self.first_det, self.confirmed_at = _picture_events(pic, self.log)
         n_obj, n_units = pic.trajectories.n_objects, len(units)
         self.kill_time = np.full(n_obj, np.inf)
+        #: last time of each threat's flight record (truth); -inf if it never flies
+        active = pic.trajectories.active
+        last = active.shape[0] - 1 - np.argmax(active[::-1], axis=0)
+        self.flight_end = np.where(active.any(axis=0), pic.trajectories.time_s[last], -np.inf)
+        #: rounds committed to salvos and not launched yet, by (unit id, missile type)
+        self.reserved: dict[tuple[str, str], int] = {}
         self.engaged_until = np.full((n_units, n_obj), -np.inf)  # in flight (or look) until
         self.n_engaged = np.zeros((n_units, n_obj), dtype=int)
         self.fired_at = np.zeros(n_obj, dtype=int)
@@ -296,12 +323,40 @@ class _Fight:
             self._apply(heapq.heappop(self.heap)[3])
 
     def _apply(self, ev: dict) -> None:
-        """Apply a scheduled outcome: log it; a kill of an already destroyed threat is not logged."""
-        if ev["event"] == "kill":
-            if self.kill_time[ev["truth_id"]] <= ev["time_s"]:
+        """Apply a scheduled item at its time: a launch or gun burst (``action``), or an outcome
+        to log. What the target's death or the end of its flight record makes impossible is not
+        logged: a second kill, a kill or guidance-mode change after it; an intercept after it is
+        a miss (module notes)."""
+        if "action" in ev:
+            ev["action"]()
+            return
+        kind, t = ev["event"], ev["time_s"]
+        row = ev.pop("row", None)
+        truth = ev.get("truth_id")
+        dead_s = self.kill_time[truth] if truth is not None else np.inf
+        gone_s = self.flight_end[truth] if truth is not None else np.inf
+        if kind == "kill":
+            if dead_s <= t or t > gone_s:
                 return
-            self.kill_time[ev["truth_id"]] = ev["time_s"]
+            self.kill_time[truth] = t
+            if row is not None:
+                row["killed"] = True
+        elif kind == "guidance_mode" and (dead_s < t or t > gone_s):
+            return
+        elif kind in ("intercept", "miss") and (dead_s < t or t > gone_s):
+            why = (f"target already destroyed at {dead_s:.1f} s" if dead_s < t
+                   else f"target's flight record ended at {gone_s:.1f} s")
+            ev = {**ev, "event": "miss", "miss_m": np.nan, "pk": 0.0, "detail": why}
         self.log.add(**ev)
+
+    def _target_gone(self, truth: int, t: float) -> str:
+        """Why no weapon may leave at ``truth`` at ``t`` (``''``: none): its kill is known (from
+        truth, at the kill time) or its flight record has ended."""
+        if self.kill_time[truth] <= t:
+            return f"target known destroyed at {self.kill_time[truth]:.1f} s"
+        if t >= self.flight_end[truth]:
+            return f"target's flight record ended at {self.flight_end[truth]:.1f} s"
+        return ""
 
     def _reloaded(self, u: FireUnit, t: float) -> None:
         for done, i, refill in u.complete_reloads(t):
@@ -335,7 +390,7 @@ class _Fight:
         """Evaluate, assign and engage the tracks of ``rows`` of ``reports`` seen by ``members``."""
         tid = reports.truth[rows]
         safe = np.maximum(tid, 0)
-        known_dead = (tid >= 0) & (self.kill_time[safe] <= t)
+        known_dead = (tid >= 0) & ((self.kill_time[safe] <= t) | (self.flight_end[safe] <= t))
         engaged = (tid >= 0) & (self.engaged_until[members][:, safe].max(axis=0) > t)
         rows = rows[~known_dead & ~engaged]
         if not rows.size:
@@ -385,7 +440,11 @@ class _Fight:
     # -- missiles ---------------------------------------------------------------------------
     def _fire(self, iu: int, missile: str, n: int, truth: int, track_id: int, reasons: str,
               t: float) -> bool:
-        """Fire a salvo of ``n`` missiles at a track's target; ``False`` if it is not fired."""
+        """Decide a salvo of ``n`` missiles at a track's target; ``False`` if it is not fired.
+
+        The rounds and channels are committed now; each missile leaves at its own launch time
+        if its target is still there (:meth:`_launch`).
+        """
         u = self.units[iu]
         if n <= 0 or self.no_solution_until.get((u.id, truth), -np.inf) > t:
             return False
@@ -397,48 +456,87 @@ class _Fight:
         plan = outcome["plan"]
         u.commit_salvo(missile, plan)
         n = len(plan)
+        key = (u.id, missile)
+        self.reserved[key] = self.reserved.get(key, 0) + n
         self.fired_at[truth] += n
         self.n_engaged[iu, truth] += 1
         release = outcome["release_s"]
         t_end = float(np.nanmax(outcome["end_s"]))
         u.guidance_busy += [float(r) for r in release]
-        u.target_busy.append(float(np.max(release)))
+        busy = float(np.max(release))
+        u.target_busy.append(busy)
         self.engaged_until[iu, truth] = t_end + self.config.air_picture.report_interval_s
         common = {"unit_id": u.id, "missile_type": missile, "truth_id": truth,
                   "object_id": self.pic.trajectories.ids[truth], "track_id": track_id}
         self.log.add(time_s=t, event="assign", detail=reasons, **common)
-        terminal = ("terminal (active seeker acquired)" if _active_seeker(missile)
-                    else "terminal (seeker acquired, semi-active / track-via-missile)")
-        for i, mid in enumerate(outcome["ids"]):
-            t_launch, end = float(outcome["launch_s"][i]), float(outcome["end_s"][i])
-            self.log.add(time_s=t_launch, event="launch", missile_id=mid, **common)
-            self.magazine.append({"time_s": t_launch, "unit_id": u.id, "missile_type": missile,
-                                  "rounds": u.rounds[missile] + n - 1 - i})
-            for when, detail in ((outcome["command_s"][i], "command"),
-                                 (outcome["terminal_s"][i], terminal)):
-                if np.isfinite(when) and when <= end:
-                    self.log.add(time_s=float(when), event="guidance_mode", missile_id=mid,
-                                 detail=detail, **common)
-            ev = dict(time_s=end, missile_id=mid, miss_m=float(outcome["miss_m"][i]),
-                      pk=float(outcome["pk"][i]), **common)
-            kind = "intercept" if outcome["intercept"][i] else "miss"
-            self._schedule({**ev, "event": kind})
-            if outcome["killed"][i]:
-                self._schedule({**ev, "event": "kill"})
-        last = float(outcome["launch_s"][-1])
-        pending = {m for _, _, refill in u.reloads for m in refill}
-        if u.rounds[missile] == 0 and missile not in pending:
-            self.log.add(time_s=last, event="missile_exhausted", **common)
-        self.missiles.append(outcome["trajectory"])
-        self.engagements.append({
+        row = {
             "unit_id": u.id, "weapon": "missile", "missile_type": missile, "missiles": n,
             "truth_id": truth, "object_id": common["object_id"], "track_id": common["track_id"],
             "first_detection_s": self.first_det.get(truth, np.nan),
             "track_confirmed_s": self.confirmed_at.get(truth, np.nan),
             "assign_s": t, "launch_s": float(outcome["launch_s"][0]),
-            "intercept_s": float(np.nanmin(outcome["end_s"])),
-            "killed": bool(outcome["killed"].any())})
+            "intercept_s": float(np.nanmin(outcome["end_s"])), "killed": False}
+        self.engagements.append(row)
+        salvo = _Salvo(iu, missile, truth, common, outcome, row, busy, np.zeros(n, dtype=bool))
+        for i in range(n):
+            self._schedule({"time_s": float(outcome["launch_s"][i]), "event": "launch",
+                            "action": functools.partial(self._launch, salvo, i)})
         return True
+
+    def _launch(self, salvo: _Salvo, i: int) -> None:
+        """Missile ``i`` of a salvo leaves at its launch time, unless its target is gone."""
+        u, missile, out = self.units[salvo.iu], salvo.missile, salvo.outcome
+        t_launch, end = float(out["launch_s"][i]), float(out["end_s"][i])
+        key = (u.id, missile)
+        self.reserved[key] -= 1
+        why = self._target_gone(salvo.truth, t_launch)
+        if why:
+            self._hold(salvo, i, t_launch, why)
+            return
+        mid, common = out["ids"][i], salvo.common
+        self.log.add(time_s=t_launch, event="launch", missile_id=mid, **common)
+        aboard = u.rounds[missile] + self.reserved[key]
+        self.magazine.append({"time_s": t_launch, "unit_id": u.id, "missile_type": missile,
+                              "rounds": aboard})
+        terminal = ("terminal (active seeker acquired)" if _active_seeker(missile)
+                    else "terminal (seeker acquired, semi-active / track-via-missile)")
+        for when, detail in ((out["command_s"][i], "command"), (out["terminal_s"][i], terminal)):
+            if np.isfinite(when) and when <= end:
+                self._schedule({"time_s": float(when), "event": "guidance_mode", "missile_id": mid,
+                                "detail": detail, **common})
+        ev = dict(time_s=end, missile_id=mid, miss_m=float(out["miss_m"][i]),
+                  pk=float(out["pk"][i]), **common)
+        self._schedule({**ev, "event": "intercept" if out["intercept"][i] else "miss"})
+        if out["killed"][i]:
+            self._schedule({**ev, "event": "kill", "row": salvo.row})
+        self.missiles.append(out["trajectories"][i])
+        pending = {m for _, _, refill in u.reloads for m in refill}
+        if aboard == 0 and missile not in pending:
+            self.log.add(time_s=t_launch, event="missile_exhausted", **common)
+
+    def _hold(self, salvo: _Salvo, i: int, t: float, why: str) -> None:
+        """Hold fire: missile ``i`` of a salvo is not launched; its round stays aboard, its
+        guidance channel (and, once no missile of the salvo flies, the target channel) is free."""
+        u, out = self.units[salvo.iu], salvo.outcome
+        launcher = out["plan"][i][1]
+        u.return_round(salvo.missile, launcher)
+        release = float(out["release_s"][i])
+        if release in u.guidance_busy:
+            u.guidance_busy.remove(release)
+        salvo.held[i] = True
+        self.fired_at[salvo.truth] -= 1
+        flying = ~salvo.held
+        salvo.row["missiles"] = int(flying.sum())
+        if flying.any():
+            salvo.row["intercept_s"] = float(np.nanmin(out["end_s"][flying]))
+        busy = float(np.max(out["release_s"][flying])) if flying.any() else t
+        if salvo.target_release_s in u.target_busy:
+            u.target_busy.remove(salvo.target_release_s)
+            u.target_busy.append(busy)
+        salvo.target_release_s = busy
+        self.log.add(time_s=t, event="hold_fire", **salvo.common,
+                     detail=f"{out['ids'][i]} not launched: {why}; the round stays aboard "
+                            f"launcher {launcher + 1}")
 
     def _schedule(self, ev: dict) -> None:
         heapq.heappush(self.heap, (ev["time_s"], EVENT_PRIORITY[ev["event"]], self.log.next_seq(),
@@ -470,11 +568,49 @@ class _Fight:
                         threats.reason(int(threats.order[k])), t)
 
     def _burst(self, iu: int, truth: int, track_id: int, reasons: str, t: float) -> None:
+        """Decide a gun burst: the guns and a target channel are taken now, the burst is fired
+        one reaction time later if its target is still there (:meth:`_fire_burst`)."""
         u = self.units[iu]
         gun = u.gun
         assert gun is not None
         t_fire = t + u.reaction_time_s
+        t_end = t_fire + gun.burst_s
+        gun.busy_until_s = t_end
+        u.target_busy.append(t_end)
+        self.n_engaged[iu, truth] += 1
+        self.engaged_until[iu, truth] = t_end + self.config.air_picture.report_interval_s
+        common = {"unit_id": u.id, "missile_type": gun.id, "truth_id": truth,
+                  "object_id": self.pic.trajectories.ids[truth], "track_id": track_id}
+        self.log.add(time_s=t, event="assign", detail=reasons, **common)
+        self._schedule({"time_s": t_fire, "event": "gun_burst",
+                        "action": functools.partial(self._fire_burst, iu, common, t)})
+
+    def _fire_burst(self, iu: int, common: dict, t_assign: float) -> None:
+        """Fire a decided burst (or hold fire if its target is gone); a burst stops when the
+        target's flight record ends (fewer rounds, kill assessed then)."""
+        u = self.units[iu]
+        gun = u.gun
+        assert gun is not None
+        truth = int(common["truth_id"])
+        t_fire = t_assign + u.reaction_time_s
+        t_full = t_fire + gun.burst_s
+        why = self._target_gone(truth, t_fire)
+        if why:
+            gun.busy_until_s = t_fire
+            if t_full in u.target_busy:
+                u.target_busy.remove(t_full)
+            self.log.add(time_s=t_fire, event="hold_fire", detail=f"gun burst not fired: {why}",
+                         **common)
+            return
+        t_end = min(t_full, float(self.flight_end[truth]))
         n = min(gun.rounds_per_burst, gun.rounds)
+        cut = t_end < t_full
+        if cut:
+            n = max(1, int(round(n * (t_end - t_fire) / gun.burst_s)))
+            gun.busy_until_s = t_end
+            if t_full in u.target_busy:
+                u.target_busy.remove(t_full)
+                u.target_busy.append(t_end)
         origin = (u.lat_deg, u.lon_deg, u.ground_msl_m)
         target = _target(self.pic, truth, origin)
         pos, _ = target(t_fire)
@@ -483,18 +619,13 @@ class _Fight:
         pk = float(gun_burst_pk(range_m, n, gun.dispersion_rad * 1e3,
                                 self.config.gun_target_area_m2[kind], gun.pk_per_hit))
         killed = bool(self.rng.random() < pk)
-        t_end = t_fire + gun.burst_s
         gun.rounds -= n
-        gun.busy_until_s = t_end
-        u.target_busy.append(t_end)
-        self.n_engaged[iu, truth] += 1
-        self.engaged_until[iu, truth] = t_end + self.config.air_picture.report_interval_s
-        common = {"unit_id": u.id, "missile_type": gun.id, "truth_id": truth,
-                  "object_id": self.pic.trajectories.ids[truth], "track_id": track_id}
         burst = f"{u.id}-{gun.id}-{t_fire:.0f}"
-        self.log.add(time_s=t, event="assign", detail=reasons, **common)
-        self.log.add(time_s=t_fire, event="gun_burst", pk=pk, missile_id=burst,
-                     detail=f"{n} rounds at {range_m / 1000:.2f} km", **common)
+        detail = f"{n} rounds at {range_m / 1000:.2f} km"
+        if cut:
+            detail += f" (cut at {t_end:.1f} s: the target's flight record ended)"
+        self.log.add(time_s=t_fire, event="gun_burst", pk=pk, missile_id=burst, detail=detail,
+                     **common)
         # The burst as a replay object: from the guns to the target over the burst.
         end, _ = target(t_end)
         lat, lon, alt = enu2geodetic(np.array([0.0, end[0, 0]]), np.array([0.0, end[0, 1]]),
@@ -504,17 +635,34 @@ class _Fight:
             "unit_id": u.id, "lat_deg": lat, "lon_deg": lon, "alt_msl_m": alt}))
         self.magazine.append({"time_s": t_fire, "unit_id": u.id, "missile_type": gun.id,
                               "rounds": gun.rounds})
-        if killed:
-            self._schedule({"time_s": t_end, "event": "kill", "pk": pk, "missile_id": burst,
-                            **common})
-        if gun.rounds == 0:
-            self.log.add(time_s=t_fire, event="gun_exhausted", **common)
-        self.engagements.append({
+        row = {
             "unit_id": u.id, "weapon": "gun", "missile_type": gun.id, "missiles": 0,
             "gun_rounds": n, "truth_id": truth, "object_id": common["object_id"],
             "track_id": common["track_id"], "first_detection_s": self.first_det.get(truth, np.nan),
-            "track_confirmed_s": self.confirmed_at.get(truth, np.nan), "assign_s": t,
-            "launch_s": t_fire, "intercept_s": t_end, "killed": killed})
+            "track_confirmed_s": self.confirmed_at.get(truth, np.nan), "assign_s": t_assign,
+            "launch_s": t_fire, "intercept_s": t_end, "killed": False}
+        self.engagements.append(row)
+        if killed:
+            self._schedule({"time_s": t_end, "event": "kill", "pk": pk, "missile_id": burst,
+                            "row": row, **common})
+        if gun.rounds == 0:
+            self.log.add(time_s=t_fire, event="gun_exhausted", **common)
+
+
+@dataclass
+class _Salvo:
+    """A decided missile salvo (run state): its unit (index), missile type, target, common log
+    fields, :func:`_fly_salvo` outcome, engagement-timeline row, the target-channel release time
+    it holds, and which of its missiles were held (not launched)."""
+
+    iu: int
+    missile: str
+    truth: int
+    common: dict
+    outcome: dict
+    row: dict
+    target_release_s: float
+    held: np.ndarray
 
 
 class _Log:
@@ -797,13 +945,22 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
                pic: AirPicture, config: EngagementConfig, rng: np.random.Generator
                ) -> dict | None:
     """Fly a planned salvo (launch times from :meth:`FireUnit.plan_salvo`) at a threat and draw
-    the kills (launcher-centred ENU); one flyout per distinct launch time, each with its own
-    launch solution (a ripple's later missile meets a closer target: the first launch's loft
-    would send it past). Launches without a solution at their time are not fired; the
-    ``plan`` of the result lists those flown.
+    each missile's guidance error and kill (launcher-centred ENU); one flyout per distinct
+    launch time, each with its own launch solution (a ripple's later missile meets a closer
+    target: the first launch's loft would send it past). Launches without a solution at their
+    time are not fired; the ``plan`` of the result lists those flown.
 
-    ``None`` if nothing is planned or there is no launch solution at the first launch (the
-    salvo is not fired).
+    Missiles launched together fly the same noise-free path; each then gets its own miss
+    distance, the flown closest approach plus an independent guidance-error draw
+    (:func:`iadsim.weapons.guidance.miss_with_guidance_error`, σ = the missile's
+    ``guidance_error_m``), and its own kill draw from the Carleton Pk of that miss (``rng``:
+    two normals per missile, then one uniform per missile, in plan order).
+
+    Returns the per-missile arrays ``miss_m``, ``end_s`` (intercept or end of flight),
+    ``command_s``, ``terminal_s``, ``intercept``, ``launch_s``, ``pk``, ``killed``,
+    ``release_s`` (guidance channel), the ``plan``, the missile ``ids`` and per missile its
+    recorded ``trajectories`` (ending with its end point at ``end_s``). ``None`` if nothing is
+    planned or there is no launch solution at the first launch (the salvo is not fired).
     """
     if not plan:
         return None
@@ -819,7 +976,7 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
     record = max(1, int(round(1.0 / config.flyout_dt_s)))
     launch = np.array([when for when, _ in plan])
     ids = [f"{u.id}-{missile}-{first:.0f}-{i + 1}" for i in range(len(plan))]
-    parts, frames = [], []
+    parts, frames = [], {}
     for t0 in np.unique(launch):
         sel = np.flatnonzero(launch == t0)
         k = sel.size
@@ -830,15 +987,16 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
                   launch_az_rad=np.full(k, az), loft_rad=np.full(k, loft), record_every=record)
         end = np.where(res.intercept, res.intercept_time_s, res.end_time_s)
         parts.append((sel, res, end))
-        steps = res.pos_enu_m.shape[0]
-        pos = res.pos_enu_m.reshape(-1, 3)
-        lat, lon, alt = enu2geodetic(pos[:, 0], pos[:, 1], pos[:, 2], *origin)
-        times = np.repeat(res.time_s, k)
-        alive = times <= np.tile(end, steps) + 1e-9
-        frames.append(pd.DataFrame({
-            "time_s": times, "missile_id": np.tile(np.array(ids, dtype=object)[sel], steps),
-            "missile_type": missile, "unit_id": u.id, "lat_deg": lat, "lon_deg": lon,
-            "alt_msl_m": alt})[alive])
+        for j, i in enumerate(sel):
+            # recorded points up to the end, then the end point itself (the intercept or the
+            # end of flight falls between recorded steps)
+            keep = res.time_s < end[j] - 1e-9
+            pos = np.vstack([res.pos_enu_m[keep, j], res.end_pos_enu_m[j][None]])
+            lat, lon, alt = enu2geodetic(pos[:, 0], pos[:, 1], pos[:, 2], *origin)
+            frames[i] = pd.DataFrame({
+                "time_s": np.append(res.time_s[keep], end[j]), "missile_id": ids[i],
+                "missile_type": missile, "unit_id": u.id, "lat_deg": lat, "lon_deg": lon,
+                "alt_msl_m": alt})
     out = {name: np.full(len(plan), np.nan) for name in
            ("miss_m", "end_s", "command_s", "terminal_s")}
     out["intercept"] = np.zeros(len(plan), dtype=bool)
@@ -848,7 +1006,7 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
         out["command_s"][sel] = res.guidance_start_s
         out["terminal_s"][sel] = res.terminal_time_s
         out["intercept"][sel] = res.intercept
-    miss = out["miss_m"]
+    out["miss_m"] = miss = miss_with_guidance_error(out["miss_m"], aero.guidance_error_m, rng)
     kind = load_library().get(pic.trajectories.types[truth]).threat_class
     pk = np.where(out["intercept"], carleton_pk(np.where(np.isfinite(miss), miss, 0.0),
                                                 lethal_radius_m(missile, config),
@@ -858,7 +1016,7 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
                else out["end_s"])
     return {**out, "plan": plan, "ids": ids, "launch_s": launch, "pk": pk,
             "killed": rng.random(len(plan)) < pk, "release_s": release,
-            "trajectory": pd.concat(frames, ignore_index=True)}
+            "trajectories": [frames[i] for i in range(len(plan))]}
 
 
 def _fates(pic: AirPicture, kill_time: np.ndarray, fired_at: np.ndarray, assets: pd.DataFrame,
@@ -983,6 +1141,16 @@ def _summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
             "Target hardness (lethal radius divided by it) by threat class, ASSUMED: "
             + ", ".join(f"{k} {v:g}" for k, v in config.target_hardness.items()) + ".",
             f"Planning single-shot Pk {config.expected_pk:g} for every feasible pair (ASSUMED).",
+            "Each missile's miss distance is the noise-free flyout's closest approach plus its own "
+            "circular-normal guidance error (ASSUMED sigma per axis, missile_aero.yaml "
+            "guidance_error_m: " + ", ".join(
+                f"{m} {load_aero(m).guidance_error_m:g} m" for m in sorted(
+                    {m for u in units for m in u.missiles})) + "), drawn independently for every "
+            "missile of a salvo.",
+            "The command posts know a kill from truth at the kill time, and that a threat's flight "
+            "has ended; a committed missile or gun burst whose target is gone by its launch time "
+            "is not fired (hold_fire, the round stays aboard); a missile in flight when its target "
+            "is destroyed ends as a miss.",
             f"Link latency {config.link_latency_s:g} s between the fused picture and the command "
             "posts (ASSUMED).",
             "Each launcher fires again only after the min_launch_interval_s of its type "

@@ -10,6 +10,10 @@ A fire unit is a battalion (:class:`FireUnit`). What it can do at a decision tim
 - **Reload**: an emptied launcher is reloaded to its load from its group's ``spare_rounds``
   (scenario, carried by transloaders) ``reload_time_s`` after its last launch; the spare rounds
   are committed when the reload starts. Without spare rounds launchers do not reload.
+- **Commit and hold fire**: a salvo's rounds are committed at the decision to fire
+  (:meth:`FireUnit.commit_salvo`); a committed round that is then not launched (the engine holds
+  fire when the target is known destroyed by its launch time) goes back aboard
+  (:meth:`FireUnit.return_round`).
 - **Fire channels** of the engagement radar: ``simultaneous_targets_count`` targets engaged at
   once, and ``simultaneous_missiles_guided_count`` missiles guided at once (unlimited when the
   library has no such figure). The engine decides how long each engagement and missile holds
@@ -135,6 +139,20 @@ class FireUnit:
                 if refill:
                     done = when + float(self.reload_time_s[lau.group])  # type: ignore[arg-type]
                     self.reloads.append((done, i, refill))
+
+    def return_round(self, missile: str, launcher: int) -> None:
+        """Put a committed round that was not launched (hold fire) back aboard its launcher.
+
+        A reload that the round's commitment had started (it emptied the launcher) is called
+        off and its rounds go back to the group's spares: the launcher is not empty after all.
+        """
+        lau = self.launchers[launcher]
+        lau.rounds[missile] = lau.rounds.get(missile, 0) + 1
+        for reload in [r for r in self.reloads if r[1] == launcher]:
+            self.reloads.remove(reload)
+            pool = self.spares[lau.group]
+            for m, n in reload[2].items():
+                pool[m] = pool.get(m, 0) + n
 
     def _take_spares(self, lau: Launcher) -> dict[str, int]:
         pool = self.spares[lau.group]

@@ -124,7 +124,8 @@ COLUMNS: dict[str, Column] = {
     "unit_id": _label("id of the fire unit; null: none"),
     "missile_type": _label("missile type, or gun id for a gun burst; null: none"),
     "missile_id": _label("id of the missile (or gun burst); null: none"),
-    "miss_m": Column("m", "closest approach of the missile to the target"),
+    "miss_m": Column("m", "miss distance of the missile: the flyout's closest approach plus the "
+                          "missile's own guidance error; null: target already destroyed or none"),
     "pk": Column("1", "kill probability of the intercept or burst"),
     "detail": _label("free text: reasons, guidance mode, why a track ended; null: none"),
     # engagements

@@ -4,7 +4,9 @@ What is free and what is fixed
 ------------------------------
 Fixed (``fixed:`` in ``iadsim/data/missile_aero.yaml``, each with ``assumed`` + reasoning or
 sources): launch mass, diameter, specific impulse, boost/sustain times and split, the Mach drag
-table, lateral-g limit, seeker range, minimum useful speed. Free, found per missile:
+table, lateral-g limit, seeker range, minimum useful speed (and the guidance error, which the
+calibration flights do not use: see :attr:`iadsim.weapons.flyout.MissileAero.guidance_error_m`).
+Free, found per missile:
 
 1. ``propellant_fraction`` (propellant mass / launch mass; sets the ideal Δv through the rocket
    equation) so that the **maximum range** equals the published ``max_range_km``. The reach
@@ -198,6 +200,7 @@ def _build(doc: dict[str, Any], missile_id: str, propellant_fraction: float,
         guidance_delay_s=_value(fx, "guidance_delay_s"),
         kill_radius_m=_value(fx, "kill_radius_m"),
         nav_gain=_value(fx, "nav_gain_ratio"),
+        guidance_error_m=_value(fx, "guidance_error_m") if "guidance_error_m" in fx else 0.0,
     )
 
 

@@ -198,6 +198,10 @@ class MissileAero:
         the sustain propellant (if any) the dart's. 0: single stage.
     dart_diameter_m : two-stage missiles: diameter of the upper stage (dart), the reference
         area from separation on; ``None``: unchanged.
+    guidance_error_m : 1-σ per axis of the missile's guidance error in the plane normal to the
+        closing velocity at closest approach (m). Not flown: the noise-free flyout resolves the
+        closest approach to millimetres, and the engine adds an independent error draw per
+        missile (:func:`iadsim.weapons.guidance.miss_with_guidance_error`). 0: none.
 
     Staging (e.g. the 57E6E of Pantsir-S1: a booster that burns, then falls away, leaving an
     unpowered slender dart) makes mass and reference area step at separation: ``mass_kg`` and
@@ -225,6 +229,7 @@ class MissileAero:
     nav_gain: float = 4.0
     booster_inert_mass_kg: float = 0.0
     dart_diameter_m: float | None = None
+    guidance_error_m: float = 0.0
 
     def __post_init__(self) -> None:
         if len(self.cd_mach) != len(self.cd0):
@@ -235,6 +240,8 @@ class MissileAero:
             raise ValueError("boost_propellant_fraction must lie in [0, 1]")
         if not 0.0 <= self.booster_inert_mass_kg < self.launch_mass_kg - self.propellant_mass_kg:
             raise ValueError("need 0 <= booster_inert_mass_kg < launch mass - propellant mass")
+        if not (np.isfinite(self.guidance_error_m) and self.guidance_error_m >= 0.0):
+            raise ValueError("guidance_error_m must be finite and >= 0")
 
     @property
     def ref_area_m2(self) -> float:

@@ -1,4 +1,5 @@
-"""Missile guidance laws: proportional navigation, acceleration limits, lofting, fuze geometry.
+"""Missile guidance laws: proportional navigation, acceleration limits, lofting, fuze geometry,
+and the guidance-error miss distance of a missile.
 
 Two layers (STYLE: "pure array kernels on plain floats in SI + thin component"):
 
@@ -41,6 +42,7 @@ __all__ = [
     "limit_magnitude",
     "lofted_aim",
     "los_rate",
+    "miss_with_guidance_error",
     "perpendicular_to",
     "proportional_navigation",
 ]
@@ -277,3 +279,49 @@ def closest_approach(rel0: np.ndarray, rel1: np.ndarray, t0: float, dt: float
     """
     miss, frac = _rows_closest_approach(_rows(rel0), _rows(rel1))
     return miss, t0 + frac * dt, frac
+
+
+def miss_with_guidance_error(flown_miss_m: np.ndarray, sigma_m: float,
+                             rng: np.random.Generator) -> np.ndarray:
+    """Miss distance of missiles with independent guidance errors, one draw per missile.
+
+    The guidance error is a circular-normal offset in the miss plane (normal to the closing
+    velocity at closest approach), σ per axis, independent between missiles (each has its own
+    seeker / track noise, glint, autopilot lag and fuze timing). Added to a flown (noise-free)
+    miss of length ``m`` the miss distance is ``|(m + e₁, e₂)|`` with ``e ~ N(0, σ² I₂)``: Rice
+    distributed, Rayleigh for ``m = 0`` (the isotropic error makes the direction of ``m``
+    irrelevant).
+
+    Parameters
+    ----------
+    flown_miss_m : (n,) array
+        Closest approach of the noise-free flyout, m (NaN: no closest approach; stays NaN).
+    sigma_m : float
+        1-σ guidance error per axis, m (≥ 0; 0 returns the flown miss).
+    rng : numpy.random.Generator
+        Source of the draws (two standard normals per missile, drawn for every missile).
+
+    Returns
+    -------
+    (n,) array
+        Miss distance, m.
+
+    References
+    ----------
+    Driels, M. R. (2013), *Weaponeering*, 2nd ed., AIAA: circular-normal delivery error about
+    an aim point (the radial miss of a circular normal is Rayleigh distributed; about an
+    offset aim point, Rice).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> miss = miss_with_guidance_error(np.zeros(100_000), 10.0, rng)
+    >>> round(float(np.sqrt(np.mean(miss**2) / 2)), 1)   # Rayleigh: E[r²] = 2σ²
+    10.0
+    """
+    if not (np.isfinite(sigma_m) and sigma_m >= 0.0):
+        raise ValueError(f"sigma_m must be finite and >= 0, got {sigma_m!r}")
+    flown = np.asarray(flown_miss_m, dtype=float)
+    error = rng.standard_normal((flown.size, 2)) * sigma_m
+    miss = np.hypot(np.nan_to_num(flown.ravel(), nan=0.0) + error[:, 0], error[:, 1])
+    return np.where(np.isfinite(flown.ravel()), miss, np.nan).reshape(flown.shape)
