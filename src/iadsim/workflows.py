@@ -339,10 +339,23 @@ def replay_tables(result: EngagementResult) -> tuple[pd.DataFrame, pd.DataFrame]
     pic = result.picture
     truth = pic.truth
     kinds = {t: _REPLAY_KIND[lib.get(t).threat_class] for t in truth["type"].unique()}
+    # A destroyed threat's truth stops at its last sample before the kill: end it where and when
+    # it was killed (on its flight record), so that its kill event falls on its last sample.
+    traj = pic.trajectories
+    last = truth.groupby("object_id")["time_s"].max()
+    ends = [{"time_s": k.time_s, "object_id": k.object_id, "type": traj.types[k.truth_id],
+             **{c: float(np.interp(k.time_s, traj.time_s[traj.active[:, k.truth_id]],
+                                   getattr(traj, c)[traj.active[:, k.truth_id], k.truth_id]))
+                for c in ("lat_deg", "lon_deg", "alt_msl_m")}}
+            for k in result.fates[result.fates["fate"] == "killed"].itertuples()
+            if k.time_s > last.get(k.object_id, -np.inf)]
+    cols = ["time_s", "object_id", "type", "lat_deg", "lon_deg", "alt_msl_m"]
+    flown = (pd.concat([truth[cols], pd.DataFrame(ends, columns=cols)], ignore_index=True)
+             if ends else truth[cols])
     threats = pd.DataFrame({
-        "time_s": truth["time_s"], "object_id": truth["object_id"], "name": truth["type"],
-        "kind": truth["type"].map(kinds), "coalition": "blue", "lat_deg": truth["lat_deg"],
-        "lon_deg": truth["lon_deg"], "alt_msl_m": truth["alt_msl_m"]})
+        "time_s": flown["time_s"], "object_id": flown["object_id"], "name": flown["type"],
+        "kind": flown["type"].map(kinds), "coalition": "blue", "lat_deg": flown["lat_deg"],
+        "lon_deg": flown["lon_deg"], "alt_msl_m": flown["alt_msl_m"]})
     m = result.missiles
     missiles = pd.DataFrame({
         "time_s": m["time_s"], "object_id": m["missile_id"], "name": m["missile_type"],

@@ -13,13 +13,15 @@ An object is present from its first to its last sample.
 *Events table*: ``time_s``, ``event`` (``'launch'``, ``'intercept'``, ``'kill'``, ``'miss'``, ...),
 ``object_id`` (the object the event is about; for ``'kill'``/``'destroyed'`` the object destroyed),
 ``other_id`` (optional second object, e.g. the launcher of a launched missile, or the target of
-an intercept), ``text``.
+an intercept), ``text``. An event may name an object at a time outside its span of samples
+(e.g. a track lost after the threat's flight ended); each writer decides how to show that.
 
 ACMI file layout written here (Tacview's text format, UTF-8, LF line ends):
 
 - header ``FileType=text/acmi/tacview`` and ``FileVersion=2.1``;
 - global object ``0``: ``ReferenceTime`` (UTC), ``DataSource``, ``Title``, ``Author``, ``Comments``;
-- ``#<seconds>`` time frames relative to ``ReferenceTime``, in increasing order;
+- ``#<seconds>`` time frames relative to ``ReferenceTime``, to the microsecond (times equal at
+  that resolution share a frame), in increasing order;
 - object lines ``<hex id>,T=lon|lat|alt,...``: object ids are 64-bit hexadecimal without prefix
   or leading zeros (:func:`acmi_object_ids`); longitude and latitude in degrees (7 decimals,
   ≈1 cm), altitude in metres MSL. Transform components that did not change since the object's
@@ -30,11 +32,22 @@ ACMI file layout written here (Tacview's text format, UTF-8, LF line ends):
 - heading is written as the ``HDG`` property rather than as the yaw of a 6-component transform:
   the replay has no roll or pitch, and the specification recommends ``HDG`` precisely so that
   Tacview keeps emulating the rotation (a ``T`` with zero roll and pitch would freeze it level);
-- ``-<hex id>`` removes an object at the first frame after its last sample;
+- ``-<hex id>`` removes an object at the first frame after its last sample, or after its
+  last ``Destroyed``/``LeftArea`` event if that comes later (the event that ends an object needs
+  it present; e.g. a kill logged between two samples);
 - events on object 0: ``0,Event=Destroyed|<id>|text`` for ``kill``/``destroyed``,
   ``0,Event=LeftArea|<id>|text`` for ``left_area``, ``0,Event=Bookmark|text`` for
   ``bookmark`` and ``0,Event=Message|<id>[|<other id>]|<event>: <text>`` for everything else
-  (launch, intercept, miss, ...);
+  (launch, intercept, miss, ...). The event text is the last ``|``-separated part, so a ``|``
+  inside it is written as ``/``;
+- **no event names an object that is not present**: an event may legitimately be about an
+  object outside its span of samples (a track lost after the threat's flight ended; a second
+  missile of a salvo self-destructing after the first destroyed the target), but Tacview ids
+  refer to live objects. Such an id is left out of the event and the object is named in the
+  text instead (``[F-16C (jet-2): removed]``, or ``not yet present``), so no information is
+  lost; a ``Destroyed``/``LeftArea`` event whose object has not appeared yet is written as a
+  ``Message``. Keeping every object until its last event instead would show a destroyed or
+  landed threat frozen in the air until, e.g., its track times out;
 - commas in text values are escaped as ``\\,`` and line ends as ``\\`` + newline.
 
 References
@@ -284,9 +297,13 @@ def escape_text(text: str) -> str:
     return text.replace(",", "\\,").replace("\n", "\\\n")
 
 
+FRAME_DECIMALS = 6
+"""Frame offsets are written in seconds to this many decimals (microseconds)."""
+
+
 def _frame_time(time_s: float) -> str:
     """Frame offset in seconds, microsecond resolution, no trailing zeros."""
-    text = f"{time_s:.6f}".rstrip("0").rstrip(".")
+    text = f"{time_s:.{FRAME_DECIMALS}f}".rstrip("0").rstrip(".")
     return text or "0"
 
 
@@ -309,19 +326,33 @@ def _numeric_properties(row: Any, columns: set[str]) -> dict[str, str]:
     return props
 
 
-def _event_line(event: pd.Series, ids: dict[Hashable, str]) -> str:
-    """``0,Event=...`` line of one event."""
+#: Replay events that end their ``object_id`` in Tacview (``Destroyed`` / ``LeftArea``).
+ENDING_EVENTS = DESTROY_EVENTS | {"left_area"}
+
+
+def _event_line(event: pd.Series, ids: dict[Hashable, str],
+                absent: dict[Hashable, str] | None = None) -> str:
+    """``0,Event=...`` line of one event.
+
+    ``absent``: objects of the event that are not present in the file at its time, with the
+    note that names them in the text instead of by id (module notes).
+    """
+    absent = absent or {}
     name = str(event["event"])
     text = str(event["text"])
-    refs = [ids[event[c]] for c in ("object_id", "other_id") if not _is_missing(event[c])]
-    if name in DESTROY_EVENTS and refs:
+    objects = [event[c] for c in ("object_id", "other_id") if not _is_missing(event[c])]
+    refs = [ids[o] for o in objects if o not in absent]
+    notes = [f"[{absent[o]}]" for o in objects if o in absent]
+    first_present = bool(objects) and objects[0] not in absent
+    if name in DESTROY_EVENTS and first_present:
         kind, refs, message = "Destroyed", refs[:1], text or name
-    elif name == "left_area" and refs:
+    elif name == "left_area" and first_present:
         kind, refs, message = "LeftArea", refs[:1], text
     elif name == "bookmark":
         kind, refs, message = "Bookmark", [], text or name
     else:
         kind, message = "Message", f"{name}: {text}" if text else name
+    message = " ".join([message, *notes]).replace("|", "/")
     return "0,Event=" + "|".join([kind, *refs, escape_text(message)])
 
 
@@ -337,6 +368,9 @@ def build_acmi(
     df = check_replay(replay)
     ids = {oid: format(ACMI_ID_BASE + i, "x") for i, oid in enumerate(object_order(df))}
     ev = check_events(events, set(ids))
+    # frames are written to the microsecond: times equal at that resolution share one frame
+    df["time_s"] = df["time_s"].round(FRAME_DECIMALS)
+    ev["time_s"] = ev["time_s"].round(FRAME_DECIMALS)
     ref = parse_reference_time(reference_time)
     columns = set(df.columns)
 
@@ -363,13 +397,29 @@ def build_acmi(
         last_props[oid] = props
         if fields:
             frames.setdefault(float(row.time_s), []).append(f"{ids[oid]}," + ",".join(fields))
-    for oid, t_last in df.groupby("object_id", sort=False)["time_s"].max().items():
-        later = sample_times[sample_times > t_last]
+    span = df.groupby("object_id", sort=False)["time_s"].agg(["min", "max"])
+    ending = ev[ev["event"].isin(ENDING_EVENTS) & ev["object_id"].isin(span.index)]
+    last = span["max"].combine(ending.groupby("object_id")["time_s"].max(), max, fill_value=-np.inf)
+    frame_times = np.union1d(sample_times, ev["time_s"].to_numpy())
+    removed_at: dict[Hashable, float] = {}
+    for oid, t_last in last.items():
+        later = frame_times[frame_times > t_last]
         if later.size:
+            removed_at[oid] = float(later[0])
             removals.setdefault(float(later[0]), []).append(f"-{ids[oid]}")
+    names = df.groupby("object_id", sort=False)["name"].first()
     event_lines: dict[float, list[str]] = {}
     for _, event in ev.iterrows():
-        event_lines.setdefault(float(event["time_s"]), []).append(_event_line(event, ids))
+        t = float(event["time_s"])
+        absent = {}
+        for oid in (event["object_id"], event["other_id"]):
+            if _is_missing(oid):
+                continue
+            if t < span.at[oid, "min"]:
+                absent[oid] = f"{names[oid]} ({oid}): not yet present"
+            elif t >= removed_at.get(oid, np.inf):
+                absent[oid] = f"{names[oid]} ({oid}): removed"
+        event_lines.setdefault(t, []).append(_event_line(event, ids, absent))
 
     lines = [f"FileType={FILE_TYPE}", f"FileVersion={FILE_VERSION}"]
     lines.append(f"0,ReferenceTime={iso_utc(ref)}")
