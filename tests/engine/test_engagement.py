@@ -18,24 +18,7 @@ from iadsim.workflows import engagement_products
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-RAID = """
-seed: 5
-defended_assets:
-  - {id: base, name: "Baranovichi air base", lat_deg: 53.0944, lon_deg: 26.0458,
-     assumed: true, reasoning: "test asset at the battalion"}
-threats:
-  - id: jet-1
-    type: F-16C
-    route:
-      - {lat_deg: 53.10, lon_deg: 24.90, alt_m: 8000, alt_ref: msl}
-      - {lat_deg: 53.10, lon_deg: 26.03, alt_m: 8000, alt_ref: msl, speed_m_s: 250}
-  - id: jet-2
-    type: F-16C
-    start_time_s: 10
-    route:
-      - {lat_deg: 53.50, lon_deg: 25.30, alt_m: 6000, alt_ref: msl}
-      - {lat_deg: 53.11, lon_deg: 26.04, alt_m: 6000, alt_ref: msl, speed_m_s: 230}
-"""
+RAID = (Path(__file__).resolve().parents[1] / "reference" / "two_jets.yaml").read_text()
 CONFIG = EngagementConfig(air_picture=AirPictureConfig(t_end_s=420.0, report_interval_s=1.0))
 
 
