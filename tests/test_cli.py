@@ -90,3 +90,62 @@ def test_python_dash_m_runs_the_command_line():
                           text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "Usage: iadsim" in done.stdout and "demo" in done.stdout
+
+
+# ------------------------------------------------------------------------------ --figure
+@pytest.mark.parametrize("command", ["coverage", "track", "run"])
+@pytest.mark.parametrize(("value", "expected"), [
+    ("48N6E3.max_rang_km=230", ["unknown figure '48N6E3.max_rang_km'", "48N6E3.max_range_km"]),
+    ("S400.max_range_km=230", ["unknown figure 'S400.max_range_km'"]),
+    ("48N6E3.max_range_km=-5", ["48N6E3.max_range_km = -5 km", "allowed values are numbers >= 0"]),
+    ("92N6E.reference_detection.pfa_ratio=2",
+     ["allowed values are numbers > 0 and < 1 (ratio)"]),
+    ("48N6E3.max_range_km", ["expected NAME=VALUE with a number"]),
+    ("48N6E3.max_range_km=far", ["expected NAME=VALUE with a number"]),
+])
+def test_bad_figure_is_named_before_work(tmp_path, command, value, expected):
+    extra = ["--alt", "100"] if command == "coverage" else []
+    out = tmp_path / "o"
+    result = runner.invoke(app, [command, MINIMAL, *extra, "--figure", "48N6E3.max_range_km=200",
+                                 "--figure", value, "--out", str(out)])
+    text = _flat(result.output)
+    assert result.exit_code == 2, text
+    assert f"Invalid value for '--figure': {value}:" in text, text
+    for part in expected:
+        assert part in text, text
+    assert "Traceback" not in text and "━" not in text
+    assert not out.exists()
+
+
+def test_figure_override_on_every_figure_set_reaches_the_products(tmp_path):
+    out = tmp_path / "cov"
+    result = runner.invoke(app, ["coverage", MINIMAL, "--alt", "1000", "--resolution-km", "20",
+                                 "--assume", "low", "--assume", "high", "--target", "0",
+                                 "--figure", "48N6E3.max_range_km=100", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assumptions = summary.split("## Assumptions this rests on", 1)[1]
+    assert "- 48N6E3.max_range_km = 100 km: user override (library low/nominal/high " in assumptions
+    import json
+
+    gj = json.loads((out / "coverage.geojson").read_text(encoding="utf-8"))
+    labels = {f["properties"].get("figure_set") for f in gj["features"]}
+    assert {"low + 1 override (48N6E3.max_range_km=100)",
+            "high + 1 override (48N6E3.max_range_km=100)"} <= labels
+
+
+def test_figure_override_reaches_the_run_summary(tmp_path):
+    from pathlib import Path
+
+    jets = Path(__file__).resolve().parent / "reference" / "two_jets.yaml"
+    scenario = tmp_path / "jets.yaml"
+    scenario.write_text(open(MINIMAL, encoding="utf-8").read() + jets.read_text(encoding="utf-8"))
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", str(scenario), "--duration-s", "60", "--assume", "low",
+                                 "--figure", "48N6E3.warhead_mass_kg=1440", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "figure set low + 1 override (48N6E3.warhead_mass_kg=1440)" in summary
+    assert "- 48N6E3.warhead_mass_kg = 1440 kg: user override (library low/nominal/high " \
+           "143/180/180 kg;" in summary
+    assert "48N6E3 40.0 m" in summary   # lethal radius from the overridden mass (cube root)

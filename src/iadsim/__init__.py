@@ -5,6 +5,8 @@ The notebook surface::
     import iadsim
     sc = iadsim.load_scenario("examples/united_resolve_2022.yaml")
     ds = iadsim.coverage(sc, altitudes_m=[50, 500, 10_000], rcs_dbsm=0.0, resolution_m=3000)
+    what_if = iadsim.Figures.of("nominal", {"48N6E3.max_range_km": 230})
+    ds2 = iadsim.coverage(sc, [500], 0.0, resolution_m=3000, figure_set=what_if)
 
 Simulation and analysis only: iadsim has no interface to real sensors, launchers or weapons.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from iadsim.version import __version__
 
@@ -24,9 +26,23 @@ if TYPE_CHECKING:  # pragma: no cover
     from iadsim.c2.doctrine import Doctrine
     from iadsim.engine.air_picture import AirPicture
     from iadsim.engine.engagement import EngagementResult
+    from iadsim.scenario.figures import Figures
     from iadsim.scenario.schema import Scenario
 
-__all__ = ["__version__", "coverage", "load_scenario", "run", "simulate_air_picture"]
+__all__ = ["Figures", "__version__", "coverage", "load_scenario", "run", "simulate_air_picture"]
+
+
+def __getattr__(name: str) -> Any:
+    """Lazy exports: ``iadsim.Figures`` (:class:`iadsim.scenario.figures.Figures`)."""
+    if name == "Figures":
+        from iadsim.scenario.figures import Figures
+
+        return Figures
+    raise AttributeError(f"module 'iadsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "Figures"})
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -38,7 +54,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
              resolution_m: float = 2000.0, altitude_reference: str = "agl",
-             figure_set: str = "nominal", dem: str | Path | None = None,
+             figure_set: str | Figures = "nominal", dem: str | Path | None = None,
              reach: str = "published", reach_target_speed_m_s: float = 250.0) -> xr.Dataset:
     """Radar Pd, combined Pd and missile reach over terrain; dims ``(altitude, lat, lon)``.
 
@@ -52,8 +68,9 @@ def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
         Target mean RCS, dBsm.
     resolution_m : float
         Grid spacing, m.
-    figure_set : {'low', 'nominal', 'high'}
-        Equipment figure set (low: least capable air defence).
+    figure_set : {'low', 'nominal', 'high'} or Figures
+        Equipment figure set (low: least capable air defence), or :class:`Figures` with
+        overrides (``Figures.of("nominal", {"48N6E3.max_range_km": 230})``).
     dem : path, optional
         GeoTIFF DEM overriding the scenario's terrain.
     reach : {'published', 'kinematic'}
@@ -65,9 +82,11 @@ def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
     from iadsim.analysis.coverage import coverage as _coverage
     from iadsim.analysis.coverage import scenario_grid
     from iadsim.scenario.build import build_deployment, load_terrain
+    from iadsim.scenario.figures import Figures
 
+    figures = Figures.of(figure_set)  # a bad figure set or override fails before any work
     terrain = load_terrain(scenario, dem, resolution_m=resolution_m)
-    deployment = build_deployment(scenario, figure_set, terrain)
+    deployment = build_deployment(scenario, figures, terrain)
     return _coverage(deployment, altitudes_m, 10 ** (rcs_dbsm / 10), resolution_m,
                      altitude_reference=altitude_reference,
                      grid=scenario_grid(scenario, deployment, resolution_m), reach=reach,
@@ -75,8 +94,10 @@ def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
 
 
 def simulate_air_picture(scenario: Scenario, seed: int | None = None,
-                         figure_set: str = "nominal", **config) -> AirPicture:
+                         figure_set: str | Figures = "nominal", **config) -> AirPicture:
     """Fly the scenario's threats past its radars, detect and track them.
+
+    ``figure_set``: ``'low'``, ``'nominal'``, ``'high'`` or :class:`Figures` (overrides).
 
     Returns an object with ``.truth``, ``.detections``, ``.tracks`` (pandas DataFrames) and
     ``.metrics`` (OSPA, GOSPA, completeness, breaks, false tracks, ID swaps per tracker).
@@ -88,13 +109,14 @@ def simulate_air_picture(scenario: Scenario, seed: int | None = None,
     return _simulate(scenario, seed, figure_set, AirPictureConfig(**config))
 
 
-def run(scenario: Scenario, seed: int | None = None, figure_set: str = "nominal",
+def run(scenario: Scenario, seed: int | None = None, figure_set: str | Figures = "nominal",
         doctrine: Doctrine | None = None, assignment: str = "optimal",
         link_latency_s: float = 2.0, **air_picture) -> EngagementResult:
     """Fight the scenario's raid through the full engagement chain.
 
     Returns an object with ``.events`` (the event log, a DataFrame), ``.summary`` (dict),
     ``.fates``, ``.engagements`` (kill-chain timeline), ``.magazine`` and ``.picture``.
+    ``figure_set``: ``'low'``, ``'nominal'``, ``'high'`` or :class:`Figures` (overrides).
     ``doctrine``: :class:`iadsim.c2.doctrine.Doctrine` (default: salvo of 2,
     shoot-shoot-look); ``assignment``: ``'optimal'`` or ``'greedy'``; ``link_latency_s``: delay
     of the fused picture at the command posts, s. ``air_picture`` keywords go to

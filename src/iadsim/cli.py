@@ -101,6 +101,50 @@ def _within(low: float | None = None, high: float | None = None, *, low_open: bo
     return check
 
 
+def _overrides(values: list[str] | None) -> dict[str, float]:
+    """``--figure NAME=VALUE`` options as ``{NAME: VALUE}``, checked by
+    :meth:`iadsim.scenario.figures.Figures.of` (known name, value within physical limits).
+
+    Raises :class:`iadsim.errors.InputError` naming the option as typed, the figure, the value
+    and what is allowed (the ``--figure`` callback reports it as a bad ``--figure`` value).
+    """
+    from iadsim.errors import InputError
+    from iadsim.scenario.figures import Figures
+
+    out: dict[str, float] = {}
+    for raw in values or []:
+        name, eq, text = raw.partition("=")
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if not eq or not name.strip() or value is None:
+            raise InputError(f"{raw}: expected NAME=VALUE with a number, e.g. "
+                             "--figure 48N6E3.max_range_km=230")
+        try:
+            Figures.of("nominal", {name.strip(): value})
+        except InputError as exc:
+            raise InputError(f"{raw}: {exc}") from None
+        out[name.strip()] = value
+    return out
+
+
+def _check_figures(param: typer.CallbackParam, value: list[str] | None) -> list[str] | None:
+    """Option callback of ``--figure``: reject it while the command line is parsed."""
+    try:
+        _overrides(value)
+    except IadsimError as exc:
+        raise typer.BadParameter(str(exc), param=param) from None
+    return value
+
+
+#: The repeatable ``--figure NAME=VALUE`` option of coverage, track and run.
+FigureOption = Annotated[list[str] | None, typer.Option(
+    "--figure", metavar="NAME=VALUE", callback=_check_figures,
+    help="Override one equipment figure on top of the figure set(s), in the unit of its name, "
+         "e.g. 48N6E3.max_range_km=230 (repeat; names: `iadsim equipment show ID`)")]
+
+
 class _Bar:
     """rich progress bar adapter for the ``progress(label, done, total)`` callbacks.
 
@@ -264,7 +308,9 @@ def terrain_fetch(
 def _coverage_command(scenario: Path, alt: list[float], target: list[str], resolution_km: float,
                       dem: Path | None, out: Path, assume: list[FigureSet],
                       altitude_reference: AltitudeReference = AltitudeReference.agl,
-                      reach: Reach = Reach.published, target_speed: float = 250.0) -> None:
+                      reach: Reach = Reach.published, target_speed: float = 250.0,
+                      figure: list[str] | None = None) -> None:
+    from iadsim.scenario.figures import Figures
     from iadsim.scenario.load import load_scenario
     from iadsim.workflows import coverage_products, target_spec
 
@@ -274,8 +320,9 @@ def _coverage_command(scenario: Path, alt: list[float], target: list[str], resol
     sc = _run(load_scenario, scenario)
     targets = [_run(target_spec, t) for t in target]
     with _Bar() as bar:
+        overrides = _run(_overrides, figure)
         run = _run(coverage_products, sc, out, alt, targets, resolution_km * 1000.0,
-                   [a.value for a in assume], dem_path=dem,
+                   [_run(Figures.of, a.value, overrides) for a in assume], dem_path=dem,
                    altitude_reference=altitude_reference.value, progress=bar,
                    reach=reach.value, reach_target_speed_m_s=target_speed)
     console.print(f"[green]wrote {len(run.files)} files to {out}[/]")
@@ -314,10 +361,11 @@ def coverage_cmd(
     target_speed: Annotated[float, typer.Option(
         help="Speed of the approaching target for --reach kinematic, m/s",
         callback=_within(0.0, low_open=True, unit="m/s"))] = 250.0,
+    figure: FigureOption = None,
 ) -> None:
     """Radar and missile coverage maps, contours (GeoJSON/KML), NetCDF and summary."""
     _coverage_command(scenario, alt, target, resolution_km, dem, out, assume, altitude_reference,
-                      reach, target_speed)
+                      reach, target_speed, figure)
 
 
 @app.command()
@@ -332,26 +380,30 @@ def track(
     duration_s: Annotated[float | None, typer.Option(
         help="Stop after this many seconds (default: when the last threat lands)",
         callback=_within(0.0, low_open=True, unit="s"))] = None,
+    figure: FigureOption = None,
 ) -> None:
     """Sensing + tracking: detections, per-radar and fused tracks, OSPA/GOSPA metrics, plots."""
     from iadsim.engine.air_picture import AirPictureConfig
     from iadsim.workflows import air_picture_products
 
     pic, files = _simulate(air_picture_products, scenario, out, seed, assume,
-                           AirPictureConfig(t_end_s=duration_s), dem)
+                           AirPictureConfig(t_end_s=duration_s), dem, figure)
     fused = pic.metrics.get("fused", {})
     _report(out, files, f"{pic.truth['truth_id'].nunique()} threats, {len(pic.detections)} "
             f"detections, fused picture: mean OSPA {fused.get('ospa_mean_m', float('nan')):.0f} m")
 
 
 def _simulate(products, scenario: Path, out: Path, seed: int | None, assume: FigureSet,
-              config, dem: Path | None):
-    """Load a scenario and run a products workflow under a progress bar."""
+              config, dem: Path | None, figure: list[str] | None = None):
+    """Load a scenario and run a products workflow under a progress bar (figures: the figure
+    set ``assume`` with the ``--figure`` overrides)."""
+    from iadsim.scenario.figures import Figures
     from iadsim.scenario.load import load_scenario
 
+    figures = _run(Figures.of, assume.value, _run(_overrides, figure))
     sc = _run(load_scenario, scenario)
     with _Bar() as bar:
-        return _run(products, sc, out, seed, assume.value, config, dem, progress=bar)
+        return _run(products, sc, out, seed, figures, config, dem, progress=bar)
 
 
 def _report(out: Path, files: list[Path], headline: str) -> None:
@@ -386,6 +438,7 @@ def run(
     link_latency_s: Annotated[float, typer.Option(
         help="Delay of the fused picture at the command posts, s",
         callback=_within(0.0, unit="s"))] = 2.0,
+    figure: FigureOption = None,
 ) -> None:
     """Full engagement chain: event log, summaries, kill-chain timeline, magazine, replays."""
     from iadsim.c2.doctrine import Doctrine
@@ -399,7 +452,7 @@ def run(
                                                                 report_interval_s=1.0),
                   doctrine=doctrine, assignment=assignment.value, link_latency_s=link_latency_s)
     _engagement_report(out, *_simulate(engagement_products, scenario, out, seed, assume, config,
-                                       dem))
+                                       dem, figure))
 
 
 def _engagement_report(out: Path, res, files: list[Path]) -> None:

@@ -49,6 +49,7 @@ from iadsim.scenario.build import (
     load_terrain,
     unique_sources,
 )
+from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import load_library
 from iadsim.scenario.schema import Scenario
 from iadsim.weapons.calibration import aero_ids, load_aero
@@ -59,7 +60,8 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class CoverageRun:
-    """What :func:`coverage_products` computed: ``results[figure_set][target label]``."""
+    """What :func:`coverage_products` computed: ``results[figure_set][target label]``
+    (``figure_set``: the figure set each :class:`Figures` starts from, 'low', 'nominal', 'high')."""
 
     results: dict[str, dict[str, xr.Dataset]]
     files: list[Path]
@@ -100,7 +102,8 @@ def _reference_points(scenario: Scenario) -> list[tuple[str, float, float]]:
 
 def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequence[float],
                       targets: Sequence[TargetSpec], resolution_m: float,
-                      figure_sets: Sequence[str] = FIGURE_SETS, dem_path: str | Path | None = None,
+                      figure_sets: Sequence[str | Figures] = FIGURE_SETS,
+                      dem_path: str | Path | None = None,
                       altitude_reference: str = "agl", vertical: bool = True,
                       progress: Progress | None = None, reach: str = "published",
                       reach_target_speed_m_s: float = REFERENCE_TARGET_SPEED_M_S) -> CoverageRun:
@@ -110,10 +113,11 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
     ``reach`` is 'published' (published range rings) or 'kinematic' (flyout intercept ranges
     against a target approaching at ``reach_target_speed_m_s``, see
     :mod:`iadsim.analysis.reach`); the summary then compares both, and every output lists
-    the assumption.
+    the assumption. ``figure_sets``: figure sets, or :class:`Figures` (a figure set with
+    overrides), at most one per figure set; results are keyed by the figure set.
     """
     check_reach(reach, reach_target_speed_m_s)
-    figure_sets = [fs for fs in FIGURE_SETS if fs in figure_sets]
+    chosen = _figures_by_set(figure_sets)
     out_dir = Path(out_dir)
     kinematic = reach == "kinematic"
     with staged_directory(out_dir) as tmp:
@@ -122,11 +126,11 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
         dem = load_terrain(scenario, dem_path, resolution_m=resolution_m)
         refs = _reference_points(scenario)
         deployments = {fs: with_reach_provenance(with_target_provenance(
-            build_deployment(scenario, fs, dem), targets), reach, reach_target_speed_m_s)
-            for fs in figure_sets}
-        main_fs = "nominal" if "nominal" in deployments else figure_sets[0]
+            build_deployment(scenario, figs, dem), targets), reach, reach_target_speed_m_s)
+            for fs, figs in chosen.items()}
+        main_fs = "nominal" if "nominal" in deployments else next(iter(deployments))
         grid = scenario_grid(scenario, deployments[main_fs], resolution_m)
-        step = _stepper(progress, 4 + len(figure_sets) * (1 + len(targets)) + int(vertical)
+        step = _stepper(progress, 4 + len(chosen) * (1 + len(targets)) + int(vertical)
                         + int(kinematic))
         step("terrain, deployments and grid")
         if kinematic:
@@ -160,7 +164,8 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
             step("vertical coverage diagrams")
             files += _vertical_diagrams(dep, targets[0], tmp)
         step("GeoJSON, KML, NetCDF")
-        files += _vector_products(results, dep, targets, tmp)
+        files += _vector_products(results, dep, targets, tmp,
+                                  {fs: d.figure_set for fs, d in deployments.items()})
         nc = tmp / "coverage.nc"
         _write_netcdf(results[main_fs], targets, nc)
         files.append(nc)
@@ -173,6 +178,21 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
         files.append(tmp / "summary.md")
     step("done", final=True)
     return CoverageRun(results, [out_dir / f.name for f in files])
+
+
+def _figures_by_set(figure_sets: Sequence[str | Figures]) -> dict[str, Figures]:
+    """``{figure set: Figures}`` in the order low, nominal, high (one Figures per set)."""
+    chosen: dict[str, Figures] = {}
+    for fs in figure_sets:
+        figs = Figures.of(fs)
+        if chosen.get(figs.base, figs) != figs:
+            raise InputError(f"figure sets: two different figures for {figs.base!r} "
+                             f"({chosen[figs.base].label}; {figs.label}); allowed: at most one "
+                             "per figure set")
+        chosen[figs.base] = figs
+    if not chosen:
+        raise InputError(f"figure sets: none given; allowed values are {', '.join(FIGURE_SETS)}")
+    return {fs: chosen[fs] for fs in FIGURE_SETS if fs in chosen}
 
 
 def _stepper(progress: Progress | None, total: int) -> Callable[..., None]:
@@ -221,8 +241,11 @@ def _vertical_diagrams(dep, target: TargetSpec, out: Path) -> list[Path]:
     return files
 
 
-def _vector_products(results, dep, targets, out: Path) -> list[Path]:
-    """GeoJSON and KML: Pd contours (all figure sets at 0.5, nominal at 0.9) and missile reach."""
+def _vector_products(results, dep, targets, out: Path,
+                     labels: dict[str, str] | None = None) -> list[Path]:
+    """GeoJSON and KML: Pd contours (all figure sets at 0.5, nominal at 0.9) and missile reach.
+
+    ``labels``: the figures' label per figure set (property ``figure_set`` of the contours)."""
     nominal = results.get("nominal") or next(iter(results.values()))
     features, layers = [], []
     for t in targets:
@@ -235,7 +258,7 @@ def _vector_products(results, dep, targets, out: Path) -> list[Path]:
                                             ds["pd_any"].values[ia] >= level)
                     props = {"layer": "detection", "target": t.label, "rcs_dbsm": t.rcs_dbsm,
                              "altitude_m": float(alt), "altitude_reference": ref,
-                             "pd_min": level, "figure_set": fs}
+                             "pd_min": level, "figure_set": (labels or {}).get(fs, fs)}
                     name = f"Pd>={level} {t.label} {alt:.0f} m {ref} ({fs})"
                     features.append((geom, props))
                     layers.append(("detection", geom, name, props))
@@ -279,7 +302,8 @@ def _write_netcdf(per_target: dict[str, xr.Dataset], targets, path: Path) -> Non
 
 
 def air_picture_products(scenario: Scenario, out_dir: str | Path, seed: int | None = None,
-                         figure_set: str = "nominal", config: AirPictureConfig | None = None,
+                         figure_set: str | Figures = "nominal",
+                         config: AirPictureConfig | None = None,
                          dem_path: str | Path | None = None,
                          progress: Progress | None = None) -> tuple[AirPicture, list[Path]]:
     """Run sensing + tracking and write truth/detections/tracks Parquet, metrics.json and plots."""
@@ -385,7 +409,8 @@ def replay_tables(result: EngagementResult) -> tuple[pd.DataFrame, pd.DataFrame]
 
 
 def engagement_products(scenario: Scenario, out_dir: str | Path, seed: int | None = None,
-                        figure_set: str = "nominal", config: EngagementConfig | None = None,
+                        figure_set: str | Figures = "nominal",
+                        config: EngagementConfig | None = None,
                         dem_path: str | Path | None = None,
                         progress: Progress | None = None) -> tuple[EngagementResult, list[Path]]:
     """Run the engagement chain; write the event log, summaries, timelines and replays, and the

@@ -152,3 +152,45 @@ def test_lethal_radius_scales_with_the_cube_root_of_warhead_mass(missile, expect
     assert lethal_radius_m(missile, EngagementConfig()) == pytest.approx(expected_m, rel=1e-12)
     assert lethal_radius_m(missile, EngagementConfig(lethal_radius_m=7.0)) == 7.0
 
+
+
+# ------------------------------------------------------------ figures reach the engagement
+# Library values (s400.yaml, pantsir_s1.yaml): 48N6E3 warhead 143 / 180 / 180 kg (low / nominal /
+# high); 57E6E max speed 1100 / 1300 / 1300 m/s; 40N6E max speed Mach 6 / 6 / 7.
+@pytest.mark.parametrize(("figures", "missile", "expected_m"), [
+    ("low", "48N6E3", 20.0 * (143.0 / 180.0) ** (1 / 3)),
+    ("high", "48N6E3", 20.0),
+    (iadsim.Figures.of("nominal", {"48N6E3.warhead_mass_kg": 1440.0}), "48N6E3", 40.0),  # 8x mass
+    (iadsim.Figures.of("low", {"57E6E.warhead_mass_kg": 22.5}), "57E6E", 10.0),        # 1/8 mass
+])
+def test_lethal_radius_reads_the_warhead_mass_of_the_figures(figures, missile, expected_m):
+    from iadsim.engine.engagement import lethal_radius_m
+
+    assert lethal_radius_m(missile, EngagementConfig(), figures) == pytest.approx(expected_m,
+                                                                                   rel=1e-12)
+
+
+@pytest.mark.parametrize(("figures", "missile", "expected_m_s"), [
+    ("low", "57E6E", 550.0),
+    ("high", "57E6E", 650.0),
+    ("high", "40N6E", 0.5 * 7.0 * 340.294),
+    (iadsim.Figures.of("low", {"57E6E.max_speed_m_s": 2000.0}), "57E6E", 1000.0),
+])
+def test_planning_speed_is_half_the_max_speed_of_the_figures(figures, missile, expected_m_s):
+    from iadsim.engine.engagement import _planning_speed
+
+    assert _planning_speed(missile, figures) == pytest.approx(expected_m_s, rel=1e-12)
+
+
+def test_warhead_override_reaches_the_kill_probability(scenario):
+    """8 × the 180 kg warhead: R50 = 2 × 20 m (cube root), so every intercept's Pk is
+    2^-(miss / 40 m)² and the report lists the override and the 40 m radius."""
+    figures = iadsim.Figures.of("nominal", {"48N6E3.warhead_mass_kg": 1440.0})
+    res = run_engagement(scenario, seed=5, figure_set=figures, config=CONFIG)
+    hits = res.events[res.events["event"] == "intercept"]
+    assert len(hits) > 0
+    np.testing.assert_allclose(hits["pk"], 2.0 ** -((hits["miss_m"] / 40.0) ** 2), rtol=1e-12)
+    assert res.summary["provenance"]["figure_set"] == figures.label
+    notes = res.summary["assumptions"]
+    assert any(a.startswith("48N6E3.warhead_mass_kg = 1440 kg: user override") for a in notes)
+    assert any("48N6E3 40.0 m" in a for a in notes)

@@ -300,7 +300,9 @@ def kinematic_reach(missile_id: str, altitudes_m: tuple[float, ...],
     ranges run in steps of the missile's nominal published maximum range / :data:`RANGE_STEPS`
     (finer, a quarter step, within two steps of the launcher) up to twice that range; while the
     far edge is not inside the grid, the extent and the step beyond two steps are doubled (at
-    most to 8 × the range). The far edge is then bisected to 1/16 of the first step.
+    most to 8 × the range). The far edge is then bisected to 1/16 of the first step. The nominal
+    range sets only this search resolution, the same whatever figures a run uses: the calibrated
+    flyout decides the reach, so a figure override (``max_range_km``) does not change it.
     Heights ≤ 0 (target at or below the launcher's level, where the flyout's ground is) have no
     reach (NaN).
 

@@ -26,6 +26,7 @@ from iadsim.engine.trajectory import Trajectories
 from iadsim.errors import InputError
 from iadsim.geo.frames import geodesic_inverse, geodetic2enu
 from iadsim.scenario.build import Deployment, build_deployment, load_terrain, radar_sensors
+from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import load_library
 from iadsim.scenario.schema import Scenario
 from iadsim.sensors.scan import RadarSensor, full_circle, scan_detections
@@ -104,8 +105,8 @@ class AirPicture:
 
 
 def simulate_air_picture(scenario: Scenario, seed: int | None = None,
-                         figure_set: str = "nominal", config: AirPictureConfig | None = None,
-                         dem_path: str | None = None,
+                         figure_set: str | Figures = "nominal",
+                         config: AirPictureConfig | None = None, dem_path: str | None = None,
                          progress: Progress | None = None) -> AirPicture:
     """Fly the scenario's threats past its radars; detect, track and score the air picture.
 
@@ -115,12 +116,15 @@ def simulate_air_picture(scenario: Scenario, seed: int | None = None,
         With ``threats`` and/or ``raids``.
     seed : int, optional
         Run seed; default the scenario's ``seed``. Same scenario + seed → identical tables.
-    figure_set : {'low', 'nominal', 'high'}
+    figure_set : {'low', 'nominal', 'high'} or Figures
+        Equipment figures (a figure set, or :class:`~iadsim.scenario.figures.Figures` with
+        overrides); the provenance's ``figure_set`` is its label.
     config : AirPictureConfig, optional
     dem_path : path, optional
         GeoTIFF DEM overriding the scenario terrain.
     """
     config = config or AirPictureConfig()
+    figures = Figures.of(figure_set)
     seed = scenario.seed if seed is None else int(seed)
     if seed < 0:
         raise InputError(f"seed {seed}: allowed values are integers >= 0")
@@ -129,7 +133,7 @@ def simulate_air_picture(scenario: Scenario, seed: int | None = None,
     step = _stepper(progress)
     step("terrain and deployment", 0, 5)
     dem = load_terrain(scenario, dem_path, resolution_m=config.los_resolution_m)
-    deployment = build_deployment(scenario, figure_set, dem)
+    deployment = build_deployment(scenario, figures, dem)
     library = load_library()
     streams = np.random.SeedSequence(seed).spawn(1 + len(deployment.radars))
     routes = routes_from_scenario(scenario, library, np.random.default_rng(streams[0]))
@@ -140,7 +144,7 @@ def simulate_air_picture(scenario: Scenario, seed: int | None = None,
     faced = frozenset(r.id for r in deployment.radars if r.facing_rad is not None)
     sensors, facing_notes = face_threat_axis(radar_sensors(deployment, config.los_resolution_m),
                                              routes, faced)
-    rcs = np.array([[library.get(t).pick(f"rcs_{a}_dbsm", figure_set)
+    rcs = np.array([[library.get(t).pick(f"rcs_{a}_dbsm", figures)
                      for a in ("nose", "side", "tail")] for t in traj.types])
     t0, t1 = float(traj.time_s[0]), float(traj.time_s[-1])
     detections = pd.concat(
@@ -164,7 +168,7 @@ def simulate_air_picture(scenario: Scenario, seed: int | None = None,
         ospa_frames.append(o.assign(tracker=name))
     step("done", 5, 5)
     provenance = {
-        "iadsim_version": __version__, "seed": seed, "figure_set": figure_set,
+        "iadsim_version": __version__, "seed": seed, "figure_set": figures.label,
         "frame": {"type": "local ENU (tangent plane)", "origin_lat_deg": origin[0],
                   "origin_lon_deg": origin[1], "origin_alt_m": origin[2]},
         "fusion": "measurement-level: all radars' detections feed the command-post tracker",

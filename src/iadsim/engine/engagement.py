@@ -86,6 +86,7 @@ from iadsim.engine.air_picture import (
 from iadsim.engine.fire_unit import FireUnit, build_fire_units
 from iadsim.errors import InputError
 from iadsim.geo.frames import ecef2enu, enu2ecef, enu2geodetic, geodetic2enu
+from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import load_library
 from iadsim.scenario.schema import Scenario
 from iadsim.weapons.calibration import LOFTS_DEG, aero_ids, load_aero
@@ -162,8 +163,8 @@ class EngagementConfig:
         Delay of the fused picture at the command posts, s.
     lethal_radius_m : float or None
         Carleton lethal radius (Pk 0.5 miss distance against an aircraft) of every warhead, m;
-        ``None`` (default): per missile from its warhead mass by cube-root (Hopkinson-Cranz)
-        scaling, :func:`lethal_radius_m` (ASSUMED, listed in every report).
+        ``None`` (default): per missile from its warhead mass in the run's figures by cube-root
+        (Hopkinson-Cranz) scaling, :func:`lethal_radius_m` (ASSUMED, listed in every report).
     target_hardness : dict
         Carleton hardness by threat class (ASSUMED, :data:`TARGET_HARDNESS`).
     expected_pk : float
@@ -220,12 +221,15 @@ class EngagementResult:
     summary: dict
 
 
-def run_engagement(scenario: Scenario, seed: int | None = None, figure_set: str = "nominal",
-                   config: EngagementConfig | None = None, dem_path: str | None = None,
+def run_engagement(scenario: Scenario, seed: int | None = None,
+                   figure_set: str | Figures = "nominal", config: EngagementConfig | None = None,
+                   dem_path: str | None = None,
                    progress: Progress | None = None) -> EngagementResult:
     """Fight the scenario's raid: sensing, tracking, C2, assignment, flyout, kill assessment.
 
     Same scenario + seed → identical event log. See the module docstring for the model.
+    ``figure_set``: a figure set or :class:`~iadsim.scenario.figures.Figures` (overrides); every
+    equipment figure of the run comes from it, planning speeds and warhead masses included.
     """
     config = config or EngagementConfig()
     if config.assignment not in ("optimal", "greedy"):
@@ -233,11 +237,12 @@ def run_engagement(scenario: Scenario, seed: int | None = None, figure_set: str 
     if not (np.isfinite(config.link_latency_s) and config.link_latency_s >= 0):
         raise InputError(f"link_latency_s {config.link_latency_s!r}: allowed values are finite "
                          "numbers >= 0 (s)")
-    pic = simulate_air_picture(scenario, seed, figure_set, config.air_picture, dem_path, progress)
+    pic = simulate_air_picture(scenario, seed, Figures.of(figure_set), config.air_picture,
+                               dem_path, progress)
     dep = pic.deployment
     units, notes = build_fire_units([b for b in scenario.battalions if b.active],
                                     list(dep.missiles), list(dep.radars), set(aero_ids()),
-                                    load_library(), figure_set)
+                                    load_library(), dep.figures)
     fight = _Fight(pic, units, _assets(scenario, pic), config)
     fight.run()
     fates = _fates(pic, fight.kill_time, fight.fired_at, fight.assets, config, fight.log)
@@ -404,7 +409,8 @@ class _Fight:
         aboard = [u.rounds for u in units]
         choice, pk, closest = _feasibility(units, aboard,
                                            [(pos[rows], vel[rows]) for pos, vel in frames],
-                                           truth, self.radar, recent, self.config)
+                                           truth, self.radar, recent, self.config,
+                                           self.pic.deployment.figures)
         cap = self.config.doctrine.engagement_cap
         if cap is not None:
             pk[self.n_engaged[members][:, np.maximum(truth, 0)] >= cap] = 0.0
@@ -807,16 +813,18 @@ def _track_events(pic: AirPicture, kill_time: np.ndarray, log: _Log) -> None:
 
 def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
                  frames: list[tuple[np.ndarray, np.ndarray]],
-                 truth: np.ndarray, radar: _Reports, recent: np.ndarray, config: EngagementConfig
+                 truth: np.ndarray, radar: _Reports, recent: np.ndarray, config: EngagementConfig,
+                 figures: str | Figures = "nominal"
                  ) -> tuple[list[list[str | None]], np.ndarray]:
     """Per (unit, threat): the missile to use (shortest-ranged feasible, saving long-range rounds)
     and the planning Pk (``expected_pk`` if feasible, else 0).
 
     Feasible: a real target (not a false track); rounds aboard; the predicted intercept point
     (target extrapolated at constant velocity over reaction time + time of flight at the
-    missile's mean planning speed), expressed in the launcher's ENU frame (great-circle ground
-    range, height above the launcher's level on the sphere, as the flyout measures them), lies
-    inside the published range and altitude limits; and
+    missile's mean planning speed, :func:`_planning_speed` of ``figures``), expressed in the
+    launcher's ENU frame (great-circle ground range, height above the launcher's level on the
+    sphere, as the flyout measures them), lies inside the published range and altitude limits;
+    and
     guidance is possible — an active-seeker missile needs only the track it is given
     (cooperative engagement on the fused picture), a command-guided or semi-active one a
     confirmed track of the same target held by one of the battalion's engagement radars in the
@@ -837,7 +845,7 @@ def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
         for m_id, m in sorted(u.missiles.items(), key=lambda kv: kv[1].max_range_m):
             if rounds[m_id] <= 0:
                 continue
-            speed = _planning_speed(m_id)
+            speed = _planning_speed(m_id, figures)
             tof = np.linalg.norm(rel, axis=1) / speed
             for _ in range(2):
                 aim = rel + vel_u * (u.reaction_time_s + tof)[:, None]
@@ -858,11 +866,11 @@ def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
     return choice, pk, closest
 
 
-@functools.cache
-def _planning_speed(missile_id: str) -> float:
-    """Mean speed the command post plans time of flight with: half the missile's max speed, m/s
-    (cached: the packaged library is read once)."""
-    return 0.5 * load_library().get(missile_id).max_speed_m_s("nominal")
+@functools.lru_cache(maxsize=1024)
+def _planning_speed(missile_id: str, figures: str | Figures = "nominal") -> float:
+    """Mean speed the command post plans time of flight with: half the missile's max speed in
+    ``figures`` (a figure set or :class:`~iadsim.scenario.figures.Figures`), m/s (cached)."""
+    return 0.5 * load_library().get(missile_id).max_speed_m_s(figures)
 
 
 @functools.cache
@@ -924,20 +932,22 @@ def _launch_loft(aero, target: SampledTarget, t0: float,
     return float(lofts[int(np.nanargmin(np.where(res.intercept, res.intercept_time_s, np.inf)))])
 
 
-def lethal_radius_m(missile_id: str, config: EngagementConfig) -> float:
+def lethal_radius_m(missile_id: str, config: EngagementConfig,
+                    figures: str | Figures = "nominal") -> float:
     """Carleton R50 of a missile's warhead against an aircraft, m.
 
     ``config.lethal_radius_m`` if set, else :data:`REFERENCE_LETHAL_RADIUS_M` scaled by
     ``(warhead mass / REFERENCE_WARHEAD_KG) ** (1/3)`` (Hopkinson-Cranz cube-root scaling of
     blast distances; Kinney & Graham, *Explosive Shocks in Air*, 2nd ed., 1985, ch. 5), with the
-    library's nominal ``warhead_mass_kg`` (the reference radius when it has none).
+    ``warhead_mass_kg`` of ``figures`` (a figure set or
+    :class:`~iadsim.scenario.figures.Figures`; the reference radius when the missile has none).
     """
     if config.lethal_radius_m is not None:
         return float(config.lethal_radius_m)
     item = load_library().get(missile_id)
     if "warhead_mass_kg" not in item.figures:
         return REFERENCE_LETHAL_RADIUS_M
-    mass = float(item.si("warhead_mass_kg", "nominal"))
+    mass = float(item.si("warhead_mass_kg", figures))
     return REFERENCE_LETHAL_RADIUS_M * (mass / REFERENCE_WARHEAD_KG) ** (1.0 / 3.0)
 
 
@@ -1009,7 +1019,8 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
     out["miss_m"] = miss = miss_with_guidance_error(out["miss_m"], aero.guidance_error_m, rng)
     kind = load_library().get(pic.trajectories.types[truth]).threat_class
     pk = np.where(out["intercept"], carleton_pk(np.where(np.isfinite(miss), miss, 0.0),
-                                                lethal_radius_m(missile, config),
+                                                lethal_radius_m(missile, config,
+                                                                pic.deployment.figures),
                                                 config.target_hardness[kind]), 0.0)
     acquired = np.isfinite(out["terminal_s"]) & (out["terminal_s"] <= out["end_s"])
     release = (np.where(acquired, out["terminal_s"], out["end_s"]) if _active_seeker(missile)
@@ -1136,7 +1147,8 @@ def _summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
                 f"{REFERENCE_WARHEAD_KG:g} kg 48N6-class warhead by the cube root of the warhead "
                 "mass (Hopkinson-Cranz blast scaling; ASSUMED, secondary literature credits "
                 "48N6-class warheads with ~20-30 m): " + ", ".join(
-                    f"{m} {lethal_radius_m(m, config):.1f} m" for m in sorted(
+                    f"{m} {lethal_radius_m(m, config, pic.deployment.figures):.1f} m"
+                    for m in sorted(
                         {m for u in units for m in u.missiles})) + ".")),
             "Target hardness (lethal radius divided by it) by threat class, ASSUMED: "
             + ", ".join(f"{k} {v:g}" for k, v in config.target_hardness.items()) + ".",

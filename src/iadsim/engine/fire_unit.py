@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from iadsim.scenario.build import MissileSite, RadarSite
+from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import Library
 from iadsim.scenario.schema import Battalion
 
@@ -174,7 +175,7 @@ class FireUnit:
 
 def build_fire_units(battalions: list[Battalion], sites: list[MissileSite],
                      radars: list[RadarSite], flyable: set[str], lib: Library,
-                     figure_set: str) -> tuple[list[FireUnit], list[str]]:
+                     figure_set: str | Figures) -> tuple[list[FireUnit], list[str]]:
     """Fire units of the active battalions, and notes on what is not modelled or assumed.
 
     Parameters
@@ -184,7 +185,8 @@ def build_fire_units(battalions: list[Battalion], sites: list[MissileSite],
     radars : the deployment's radars.
     flyable : missile ids with a calibrated flyout model.
     lib : equipment library.
-    figure_set : {'low', 'nominal', 'high'}.
+    figure_set : {'low', 'nominal', 'high'} or Figures
+        The equipment figures (a figure set name means ``Figures.of(name)``).
     """
     units, notes = [], []
     for bn in battalions:
@@ -229,7 +231,8 @@ def build_fire_units(battalions: list[Battalion], sites: list[MissileSite],
     return units, notes
 
 
-def _reaction_time(bn: Battalion, lib: Library, figure_set: str) -> tuple[float, list[str]]:
+def _reaction_time(bn: Battalion, lib: Library, figure_set: str | Figures
+                   ) -> tuple[float, list[str]]:
     """The command post's reaction time, else the slowest launcher vehicle's, else the default."""
     if bn.command_post and "reaction_time_s" in lib.get(bn.command_post).figures:
         return float(lib.get(bn.command_post).si("reaction_time_s", figure_set)), []
@@ -241,7 +244,7 @@ def _reaction_time(bn: Battalion, lib: Library, figure_set: str) -> tuple[float,
                                 f"{DEFAULT_REACTION_S:g} s ASSUMED (the 55K6E figure)."]
 
 
-def _gun(bn: Battalion, lib: Library, figure_set: str) -> Gun | None:
+def _gun(bn: Battalion, lib: Library, figure_set: str | Figures) -> Gun | None:
     """The battalion's guns: the library gun of its system on each of its launcher vehicles."""
     items = [g for g in lib.items("gun") if g.system == bn.system]
     vehicles = sum(g.count for g in bn.launchers)

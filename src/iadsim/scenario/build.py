@@ -1,7 +1,9 @@
-"""Resolve a validated :class:`Scenario` into SI sites with equipment models (one figure set).
+"""Resolve a validated :class:`Scenario` into SI sites with equipment models (one set of figures).
 
 This is the single place where scenario edge units (degrees, km, equipment names) become the
 SI structures the analyses use, and where the citations and assumptions of a run are collected.
+The equipment figures come from one :class:`~iadsim.scenario.figures.Figures` (a figure set,
+possibly with user overrides), which the :class:`Deployment` carries for the later steps.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from iadsim.errors import InputError, TerrainError
 from iadsim.geo.frames import enu2geodetic, geodesic_direct
 from iadsim.geo.los import radar_min_visible_height
 from iadsim.geo.terrain import Dem
+from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import Library, load_library
 from iadsim.scenario.schema import RadarPlacement, Scenario
 from iadsim.sensors.radar import RadarModel
@@ -83,7 +86,11 @@ class MissileSite:
 
 @dataclass(frozen=True)
 class Deployment:
-    """A scenario resolved for one figure set: sites, equipment models, terrain, provenance."""
+    """A scenario resolved for one set of figures: sites, equipment models, terrain, provenance.
+
+    ``figure_set`` is the label reports print (:attr:`Figures.label`: the figure set, and the
+    overrides if any); ``figures`` the figures themselves (default: ``Figures.of(figure_set)``).
+    """
 
     name: str
     figure_set: str
@@ -95,6 +102,11 @@ class Deployment:
     terrain_fill_msl_m: float = 0.0
     citations: list[dict] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
+    figures: Figures | None = None
+
+    def __post_init__(self) -> None:
+        if self.figures is None:
+            object.__setattr__(self, "figures", Figures.of(self.figure_set))
 
 
 def load_terrain(scenario: Scenario, dem_path: str | Path | None = None,
@@ -126,24 +138,25 @@ def _site_extent(scenario: Scenario) -> tuple[list[float], list[float]]:
     return lats, lons
 
 
-def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem | None = None,
-                     library: Library | None = None) -> Deployment:
+def build_deployment(scenario: Scenario, figure_set: str | Figures = "nominal",
+                     dem: Dem | None = None, library: Library | None = None) -> Deployment:
     """Resolve every battalion's radars and missile loads for ``figure_set``.
 
     Parameters
     ----------
     scenario : Scenario
-    figure_set : {'low', 'nominal', 'high'}
+    figure_set : {'low', 'nominal', 'high'} or Figures
         Which value of each equipment figure to use: 'low' gives the least capable air defence
-        (coverage that is certain), 'high' the most capable (coverage that is possible).
+        (coverage that is certain), 'high' the most capable (coverage that is possible); a
+        :class:`~iadsim.scenario.figures.Figures` adds user overrides (listed among the
+        deployment's assumptions).
     dem : Dem, optional
         Terrain; defaults to :func:`load_terrain`.
     library : Library, optional
         Equipment library; defaults to the packaged one.
     """
-    if figure_set not in FIGURE_SETS:
-        raise InputError(f"figure set {figure_set!r}: allowed values are {', '.join(FIGURE_SETS)}")
     lib = library or load_library()
+    figures = Figures.of(figure_set, library=lib)
     dem = dem or load_terrain(scenario)
     radars: list[RadarSite] = []
     missiles: list[MissileSite] = []
@@ -157,11 +170,11 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
             lat, lon = _radar_position(bn, r)
             ground = _ground(dem, lat, lon, r.site.ground_alt_m if r.site else None, r.id)
             mast = r.mast_height_m if r.mast_height_m is not None else item.si(
-                "antenna_height_m", figure_set)
-            sector = float(item.si("sector_deg", figure_set))
+                "antenna_height_m", figures)
+            sector = float(item.si("sector_deg", figures))
             site = RadarSite(r.id, bn.id, item.id, lat, lon, ground, ground + float(mast),
-                             item.model(figure_set), sector,
-                             _facing_rad(r, item.id, sector, figure_set))
+                             item.model(figures), sector,
+                             _facing_rad(r, item.id, sector, figures.label))
             bn_radars.append(site)
         radars += bn_radars
         for launcher in bn.launchers:
@@ -175,10 +188,10 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
                     battalion_id=bn.id, missile_id=m.id,
                     lat_deg=bn.site.lat_deg, lon_deg=bn.site.lon_deg, ground_msl_m=bn_ground,
                     rounds=int(per_launcher) * int(launcher.count),
-                    min_range_m=float(m.si("min_range_km", figure_set)),
-                    max_range_m=float(m.si("max_range_km", figure_set)),
-                    min_altitude_m=float(m.si("min_altitude_km", figure_set)),
-                    max_altitude_m=float(m.si("max_altitude_km", figure_set)),
+                    min_range_m=float(m.si("min_range_km", figures)),
+                    max_range_m=float(m.si("max_range_km", figures)),
+                    min_altitude_m=float(m.si("min_altitude_km", figures)),
+                    max_altitude_m=float(m.si("max_altitude_km", figures)),
                     guided_by=guides,
                 ))
         if bn.command_post:
@@ -186,7 +199,7 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
             items[cp_item.id] = cp_item
     citations = [s.model_dump() if hasattr(s, "model_dump") else dict(s)
                  for s in scenario.sources]
-    assumptions = list(MODEL_ASSUMPTIONS)
+    assumptions = list(MODEL_ASSUMPTIONS) + figures.override_notes()
     for item in items.values():
         citations += [c.model_dump() for c in item.citations()]
         assumptions += [f"{item.id} {name}: {why}" for name, why in item.assumptions()]
@@ -217,9 +230,9 @@ def build_deployment(scenario: Scenario, figure_set: str = "nominal", dem: Dem |
             f"lon {dem.lon_deg[0]:.3f}..{dem.lon_deg[-1]:.3f}) is taken as flat at the DEM's "
             f"median height {fill:.0f} m; the instrumented range of {', '.join(beyond)} extends "
             "beyond it. Supply a larger DEM (iadsim terrain fetch) to remove this assumption.")
-    return Deployment(scenario.name, figure_set, tuple(radars), tuple(missiles), dem,
+    return Deployment(scenario.name, figures.label, tuple(radars), tuple(missiles), dem,
                       float(scenario.terrain.k_factor), fill, unique_sources(citations),
-                      _unique(assumptions))
+                      _unique(assumptions), figures)
 
 
 def _facing_rad(radar: RadarPlacement, type_id: str, sector_width_rad: float,
@@ -299,7 +312,7 @@ def radar_sensors(deployment: Deployment, los_resolution_m: float = 1000.0,
     sensors = []
     for r in deployment.radars:
         item = lib.get(r.type_id)
-        figures = {attr: item.si(name, deployment.figure_set)
+        figures = {attr: item.si(name, deployment.figures)
                    for name, attr in SENSOR_FIGURES.items()}
         los = radar_min_visible_height(deployment.dem, r.lat_deg, r.lon_deg, r.antenna_msl_m,
                                        r.model.instrumented_range_m, los_resolution_m,

@@ -24,6 +24,11 @@ value. For the figures named in :data:`INVERTED_FIGURES` (minimum limits, reacti
 the reference RCS and Pfa of a detection figure) larger means *less* capable, so ``pick`` is
 inverted. Threat figures are never inverted: ``low`` is simply the low value.
 
+Wherever a figure set is accepted (``pick``, ``si``, ``model``, ...), a
+:class:`iadsim.scenario.figures.Figures` is accepted too: a figure set plus user overrides,
+which answers from its own values (``Figures.of("low")`` holds exactly what ``pick(name, "low")``
+gives). A figure set name means ``Figures.of(name)``.
+
 File layout
 -----------
 Top-level keys: ``system``, ``description``, ``sources`` (YAML anchors for reuse, ignored),
@@ -54,7 +59,7 @@ import re
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import yaml
 from pydantic import (
@@ -69,6 +74,9 @@ from pydantic import (
 
 from iadsim.errors import EquipmentError, InputError, InputProblem
 from iadsim.units import split_suffix, suffix_to_si
+
+if TYPE_CHECKING:  # pragma: no cover
+    from iadsim.scenario.figures import Figures
 
 __all__ = [
     "FIGURE_SETS",
@@ -215,8 +223,9 @@ class ReferenceDetection(_Frozen):
     """A published 'detects RCS X at range R' point and the detector assumptions behind it.
 
     ``range_km`` and ``rcs_m2`` vary with the figure set (``rcs_m2`` inverted); ``pd_ratio``,
-    ``pfa_ratio``, ``n_pulses_count`` and ``swerling`` define the detector model and always use
-    their nominal values.
+    ``pfa_ratio``, ``n_pulses_count`` and ``swerling`` define the detector model. They are read
+    for the figure set like every figure (``pfa_ratio`` inverted), so an override reaches the
+    model; the data give them no spread, so every figure set uses their nominal values.
     """
 
     range_km: Figure
@@ -264,6 +273,13 @@ class _ItemBase(_Frozen):
     description: str = ""
     figures: dict[str, Figure] = Field(default_factory=dict)
 
+    @field_validator("id")
+    @classmethod
+    def _no_dot(cls, v: str) -> str:
+        if "." in v:  # figure names are "<ITEM_ID>.<figure name>" (iadsim.scenario.figures)
+            raise ValueError("an item id may not contain '.'")
+        return v
+
     #: Figure names every item of the kind must carry.
     REQUIRED_FIGURES: ClassVar[tuple[str, ...]] = ()
     #: Whether :data:`INVERTED_FIGURES` applies (False for threats).
@@ -292,12 +308,7 @@ class _ItemBase(_Frozen):
     # -- access ------------------------------------------------------------------------------
     def figure(self, name: str) -> Figure:
         """The :class:`Figure` called ``name`` (dotted for nested, e.g. ``reference_detection.range_km``)."""
-        head, _, rest = name.partition(".")
-        if rest:
-            obj = getattr(self, head, None)
-            fig = getattr(obj, rest, None) if obj is not None else None
-        else:
-            fig = self.figures.get(name)
+        fig = self.figures.get(name) if "." not in name else dict(self._walk_figures()).get(name)
         if not isinstance(fig, Figure):
             raise KeyError(f"{self.id}: no figure {name!r}; has {', '.join(self.figure_names())}")
         return fig
@@ -309,14 +320,21 @@ class _ItemBase(_Frozen):
     def is_inverted(self, name: str) -> bool:
         return self.INVERTS and name in INVERTED_FIGURES
 
-    def pick(self, name: str, figure_set: str = "nominal") -> float:
-        """Raw value (in the unit of the field name) for a figure set, honouring inversion."""
+    def pick(self, name: str, figure_set: str | Figures = "nominal") -> float:
+        """Raw value (in the unit of the field name) for a figure set, honouring inversion.
+
+        ``figure_set`` may be a :class:`~iadsim.scenario.figures.Figures`: its value of
+        ``"<id>.<name>"`` (overrides included).
+        """
+        if not isinstance(figure_set, str):
+            return float(figure_set[f"{self.id}.{name}"])
         return self.figure(name).pick(figure_set, inverted=self.is_inverted(name))
 
-    def si(self, name: str, figure_set: str = "nominal") -> float:
+    def si(self, name: str, figure_set: str | Figures = "nominal") -> float:
         """Value converted to SI from the unit suffix of the (last part of the) name.
 
         Mach figures convert with the sea-level ISA speed of sound (see :mod:`iadsim.units`).
+        ``figure_set``: a figure set or a :class:`~iadsim.scenario.figures.Figures`.
         """
         _, suffix = split_suffix(name.rsplit(".", 1)[-1])
         return float(suffix_to_si(self.pick(name, figure_set), suffix))
@@ -383,24 +401,24 @@ class Radar(_ItemBase):
         if self.known_limitation is not None:
             yield "known_limitation", self.known_limitation
 
-    def detector(self) -> tuple[float, float, int, int]:
-        """``(pd, pfa, n_pulses, swerling)`` of the reference detection (nominal values)."""
-        rd = self.reference_detection
+    def detector(self, figure_set: str | Figures = "nominal") -> tuple[float, float, int, int]:
+        """``(pd, pfa, n_pulses, swerling)`` of the reference detection for a figure set (or
+        :class:`~iadsim.scenario.figures.Figures`); see :class:`ReferenceDetection`."""
         return (
-            float(rd.pd_ratio.nominal),
-            float(rd.pfa_ratio.nominal),
-            int(rd.n_pulses_count.nominal),
-            int(rd.swerling.nominal),
+            self.pick("reference_detection.pd_ratio", figure_set),
+            self.pick("reference_detection.pfa_ratio", figure_set),
+            int(self.pick("reference_detection.n_pulses_count", figure_set)),
+            int(self.pick("reference_detection.swerling", figure_set)),
         )
 
-    def loop_gain(self, figure_set: str = "nominal") -> float:
+    def loop_gain(self, figure_set: str | Figures = "nominal") -> float:
         """Radar-equation constant C (SNR = C*sigma/R^4, SI) derived from the reference detection.
 
         Uses :func:`iadsim.sensors.radar.derive_loop_gain` (imported lazily).
         """
         from iadsim.sensors.radar import derive_loop_gain
 
-        pd, pfa, n_pulses, swerling = self.detector()
+        pd, pfa, n_pulses, swerling = self.detector(figure_set)
         return float(
             derive_loop_gain(
                 self.si("reference_detection.range_km", figure_set),
@@ -412,18 +430,18 @@ class Radar(_ItemBase):
             )
         )
 
-    def loop_gain_db(self, figure_set: str = "nominal") -> float:
+    def loop_gain_db(self, figure_set: str | Figures = "nominal") -> float:
         return 10.0 * math.log10(self.loop_gain(figure_set))
 
     def recorded_loop_gain_db(self, figure_set: str = "nominal") -> float:
         """The loop gain recorded in the data file (``derived.loop_gain_db``)."""
         return float(self.derived.loop_gain_db[figure_set])  # type: ignore[index]
 
-    def model(self, figure_set: str = "nominal") -> Any:
+    def model(self, figure_set: str | Figures = "nominal") -> Any:
         """An :class:`iadsim.sensors.radar.RadarModel` for the figure set (SI throughout)."""
         from iadsim.sensors import radar as radar_mod
 
-        _, pfa, n_pulses, swerling = self.detector()
+        _, pfa, n_pulses, swerling = self.detector(figure_set)
         values = {
             "name": self.id,
             "loop_gain_m4": self.loop_gain(figure_set),
@@ -474,7 +492,7 @@ class Missile(_ItemBase):
         yield from super()._walk_facts()
         yield "guidance", self.guidance
 
-    def max_speed_m_s(self, figure_set: str = "nominal") -> float:
+    def max_speed_m_s(self, figure_set: str | Figures = "nominal") -> float:
         name = next(n for n in self.figures if n.startswith("max_speed_"))
         return self.si(name, figure_set)
 
@@ -490,10 +508,10 @@ class Launcher(_ItemBase):
         for load in self.loads:
             yield f"loads.{load.missile}.missiles_count", load.missiles_count
 
-    def missiles_per_launcher(self, missile: str, figure_set: str = "nominal") -> int:
+    def missiles_per_launcher(self, missile: str, figure_set: str | Figures = "nominal") -> int:
         for load in self.loads:
             if load.missile == missile:
-                return int(load.missiles_count.pick(figure_set))
+                return int(self.pick(f"loads.{missile}.missiles_count", figure_set))
         raise KeyError(f"{self.id} carries no {missile!r}; carries {[l.missile for l in self.loads]}")
 
 
@@ -524,7 +542,7 @@ class Threat(_ItemBase):
             raise ValueError(f"threat {self.id!r} needs a max_speed_<unit> figure")
         return self
 
-    def max_speed_m_s(self, figure_set: str = "nominal") -> float:
+    def max_speed_m_s(self, figure_set: str | Figures = "nominal") -> float:
         name = next(n for n in self.figures if n.startswith("max_speed_") and "low_altitude" not in n)
         return self.si(name, figure_set)
 
