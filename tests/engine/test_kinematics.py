@@ -1,10 +1,15 @@
 """Route-following kinematics against independent references: pyproj Geod distances and times,
-turn radius v^2/(g sqrt(n^2-1)) from the sampled curvature, constant speed, terrain following on a
-synthetic DEM, deterministic raid expansion and spread statistics."""
+turn radius v^2/(g sqrt(n^2-1)) from the sampled curvature and from least-squares circle fits,
+the horizontal acceleration normal to the path from second differences of the sampled positions
+(pyproj ECEF, independent of the planner) never beyond sqrt(n^2-1) g -- also for turns the legs
+are too short for, wide-spread raids and random routes --, the closed-form length of a reversal
+(teardrop of 2 pi R), constant speed, terrain following on a synthetic DEM, deterministic raid
+expansion and spread statistics."""
 
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -130,14 +135,226 @@ def test_turn_radius_matches_load_factor(v, n, turn_deg):
     np.testing.assert_allclose(vel[1:-1, 1], vn[1:-1], atol=0.02 * v)
 
 
-def test_short_legs_reduce_the_radius_with_a_warning():
-    route = Route("s", "F-16C", 0.0, (Waypoint(53.0, 25.0, 3000.0),
-                                      Waypoint(53.0, 25.02, 3000.0, speed_m_s=300.0),
-                                      Waypoint(53.02, 25.02, 3000.0, speed_m_s=300.0)),
-                  max_load_factor_g=2.0)
-    with pytest.warns(RouteWarning, match="waypoint 1"):
-        traj = fly([route], None, dt_s=0.5)
-    assert traj.active[:, 0].any()
+# ---------------------------------------------------------------------------------------------
+# Turns the legs are too short for: flown over, at the load factor
+# ---------------------------------------------------------------------------------------------
+
+_ECEF = pyproj.Transformer.from_crs("EPSG:4979", "EPSG:4978", always_xy=True)
+
+
+def _lateral_g(traj, j=0):
+    """Horizontal acceleration normal to the path (g) at each interior sample of object j.
+
+    From second differences of the sampled positions only (pyproj ECEF on the ellipsoid surface,
+    the local vertical removed): independent of the planner's radii. A level coordinated turn at
+    load factor n has ``sqrt(n^2 - 1) g`` of it (the lift n m g tilted by the bank angle).
+    Chords under-read a steady turn, so sampling cannot inflate it.
+    """
+    i = np.flatnonzero(traj.active[:, j])
+    dt = np.diff(traj.time_s[i])
+    assert np.allclose(dt, dt[0])
+    lat, lon = traj.lat_deg[i, j], traj.lon_deg[i, j]
+    x = np.stack(_ECEF.transform(lon, lat, np.zeros(i.size)), axis=-1)
+    la, lo = np.radians(lat[1:-1]), np.radians(lon[1:-1])
+    up = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+    a = (x[2:] - 2.0 * x[1:-1] + x[:-2]) / dt[0] ** 2
+    a -= np.sum(a * up, axis=-1, keepdims=True) * up
+    t = x[2:] - x[:-2]
+    t /= np.linalg.norm(t, axis=-1, keepdims=True)
+    a -= np.sum(a * t, axis=-1, keepdims=True) * t
+    return np.linalg.norm(a, axis=-1) / G0
+
+
+def _limit_g(route):
+    return math.sqrt(route.max_load_factor_g**2 - 1.0)
+
+
+def _corner_route(turns_deg, legs_m, v=250.0, n=2.0, rid="c"):
+    """North-east from (53, 25) for legs_m[0], then turn by each turns_deg (positive: right)."""
+    lat, lon, heading = 53.0, 25.0, 45.0
+    wps = [Waypoint(lat, lon, 3000.0)]
+    for k, leg in enumerate(legs_m):
+        if k:
+            heading += turns_deg[k - 1]
+        lon2, lat2, back = GEOD.fwd(lon, lat, heading, leg)
+        wps.append(Waypoint(lat2, lon2, 3000.0, speed_m_s=v))
+        lat, lon, heading = lat2, lon2, back + 180.0
+    return Route(rid, "F-16C", 0.0, tuple(wps), max_load_factor_g=n)
+
+
+@pytest.mark.parametrize("turns,legs", [
+    ((90.0,), (20e3, 1.5e3)),                       # short last leg
+    ((150.0,), (20e3, 2.5e3)),
+    ((179.0,), (20e3, 30e3)),                       # long legs, but a 179 deg fillet needs 420 km
+    ((-179.0,), (2e3, 30e3)),                       # short first leg
+    ((120.0, -150.0), (25e3, 2e3, 2e3)),            # two short legs in a row
+    ((-150.0, 150.0, 90.0), (3e3, 3e3, 2e3, 10e3)),  # zig-zag tighter than the turn circle
+    ((150.0, 0.0), (20e3, 1e3, 20e3)),              # reaches waypoint 2 (straight on) askew
+])
+def test_turns_too_tight_for_the_legs_are_flown_at_the_load_factor(turns, legs):
+    route = _corner_route(turns, legs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RouteWarning)
+        traj = fly([route], None, dt_s=0.2)
+    g = _lateral_g(traj)
+    assert g.max() <= _limit_g(route) * 1.002       # before fly-overs: 4.3 to 158 g here
+    assert g.max() >= _limit_g(route) * 0.99        # ... and it does turn at the limit
+    [note] = [w for w in caught if issubclass(w.category, RouteWarning)]
+    assert "route 'c' waypoint 1: " in str(note.message)
+    t, lat, lon, alt, vel = _samples(traj)
+    e, nn, _ = geodetic2enu(lat, lon, np.zeros_like(lat), 53.0, 25.0, 0.0)
+    # constant speed, no jump: every chord of 0.2 s is v dt (to the chord/arc difference)
+    np.testing.assert_allclose(np.hypot(np.diff(e), np.diff(nn)), 250.0 * 0.2, rtol=1e-4)
+    np.testing.assert_allclose(np.hypot(vel[:, 0], vel[:, 1]), 250.0, rtol=1e-9)
+    # passes over waypoint 1 (a fly-over) and ends on the last waypoint
+    w1, w_end = route.waypoints[1], route.waypoints[-1]
+    _, _, d1 = GEOD.inv(np.full(t.size, w1.lon_deg), np.full(t.size, w1.lat_deg), lon, lat)
+    assert d1.min() <= 250.0 * 0.2 / 2 + 1e-3
+    assert GEOD.inv(w_end.lon_deg, w_end.lat_deg, lon[-1], lat[-1])[2] <= 250.0 * 0.2
+
+
+def test_random_routes_never_turn_beyond_the_load_factor():
+    # 40 random routes: 2-6 waypoints anywhere within +-60 deg latitude, legs from 0.03 to 30
+    # turn radii in random directions (some straight on), load factors 1.2-6, speeds 40-400
+    # m/s. Whatever the geometry: curvature v^2/R within the limit, no jump, and the route ends
+    # on its last waypoint. (Constant speed per route: a speed step between legs is
+    # instantaneous, a longitudinal simplification, not a turn.)
+    rng = np.random.default_rng(20240611)
+    for i in range(40):
+        n, v = rng.uniform(1.2, 6.0), rng.uniform(40.0, 400.0)
+        r = v**2 / (G0 * math.sqrt(n * n - 1.0))
+        lat, lon = rng.uniform(-60.0, 60.0), rng.uniform(-179.0, 179.0)
+        wps, az = [Waypoint(lat, lon, 1000.0)], rng.uniform(0.0, 360.0)
+        for _ in range(rng.integers(1, 6)):
+            lon, lat, back = GEOD.fwd(lon, lat, az, r * 10 ** rng.uniform(-1.5, 1.5))
+            wps.append(Waypoint(lat, lon, 1000.0, speed_m_s=v))
+            # next leg: straight on (30 %) or in any direction
+            az = back + 180.0 if rng.uniform() < 0.3 else rng.uniform(0.0, 360.0)
+        route = Route(f"r{i}", "x", 0.0, tuple(wps), max_load_factor_g=n)
+        dt = 0.1 * r / v
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RouteWarning)
+            traj = fly([route], None, dt_s=dt)
+        t, lat_s, lon_s, *_ = _samples(traj)
+        if t.size >= 3:
+            assert _lateral_g(traj).max() <= _limit_g(route) * 1.002, route
+            x = np.stack(_ECEF.transform(lon_s, lat_s, np.zeros_like(lat_s)), axis=-1)
+            np.testing.assert_allclose(np.linalg.norm(np.diff(x, axis=0), axis=1), v * dt,
+                                       rtol=1e-3)
+        end = route.waypoints[-1]
+        assert GEOD.inv(end.lon_deg, end.lat_deg, lon_s[-1], lat_s[-1])[2] <= v * dt + 1.0
+
+
+def _circle_fit(x, y):
+    """Least-squares circle (Kasa 1976): centre and radius."""
+    a = np.column_stack([x, y, np.ones_like(x)])
+    c, *_ = np.linalg.lstsq(a, x**2 + y**2, rcond=None)
+    xc, yc = c[0] / 2, c[1] / 2
+    return xc, yc, math.sqrt(c[2] + xc**2 + yc**2)
+
+
+@pytest.mark.parametrize("v,n,turn", [(250.0, 3.0, 150.0), (240.0, 2.0, -120.0),
+                                      (50.0, 1.5, 170.0)])
+def test_fly_over_turns_have_the_load_factor_radius(v, n, turn):
+    r = v**2 / (G0 * math.sqrt(n**2 - 1.0))
+    route = _corner_route((turn,), (40 * r, 1.0 * r), v=v, n=n)
+    with pytest.warns(RouteWarning):
+        traj = fly([route], None, dt_s=0.1 * r / v)          # 0.1 rad of turn per step
+    t, lat, lon, alt, vel = _samples(traj)
+    w1 = route.waypoints[1]
+    e, nn, _ = geodetic2enu(lat, lon, np.zeros_like(lat), w1.lat_deg, w1.lon_deg, 0.0)
+    # heading change per step from the positions; runs of turning samples are the arcs
+    h = np.unwrap(np.arctan2(np.diff(e), np.diff(nn)))
+    turning = np.abs(np.diff(h)) > 0.05
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], turning.astype(int), [0]])))
+    assert math.hypot(e[edges[0]], nn[edges[0]]) <= 2.0 * v * (t[1] - t[0])  # from waypoint 1
+    runs = [(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= 8]
+    assert runs, "no turn found"
+    for a, b in runs:
+        sl = slice(a + 2, b)                     # samples strictly inside the arc
+        *_, radius = _circle_fit(e[sl], nn[sl])
+        assert radius == pytest.approx(r, rel=2e-3)
+
+
+def test_reversal_is_a_teardrop_of_two_pi_r():
+    # Out 20 km and straight back: fly over, turn 270 deg one way and 90 deg the other (the
+    # shortest way back onto the reversed leg, rejoining it 2 R past the waypoint), 2 pi R of
+    # turning instead of the straight legs' 2 R: the route is 2 R (pi - 1) longer.
+    v, n = 250.0, 3.0
+    r = v**2 / (G0 * math.sqrt(n**2 - 1.0))
+    lon1, lat1, back = GEOD.fwd(25.0, 53.0, 45.0, 20_000.0)
+    lon2, lat2, _ = GEOD.fwd(lon1, lat1, back, 20_000.0)
+    route = Route("rev", "F-16C", 0.0, (Waypoint(53.0, 25.0, 3000.0),
+                                        Waypoint(lat1, lon1, 3000.0, speed_m_s=v),
+                                        Waypoint(lat2, lon2, 3000.0, speed_m_s=v)),
+                  max_load_factor_g=n)
+    with pytest.warns(RouteWarning, match="180 deg turn"):
+        traj = fly([route], None, dt_s=0.05)
+    t, lat, lon, *_ = _samples(traj)
+    assert t[-1] == pytest.approx((40_000.0 + 2 * r * (math.pi - 1.0)) / v, abs=0.05 + 1e-3)
+    assert _lateral_g(traj).max() <= _limit_g(route) * 1.002
+
+
+def test_timed_waypoint_after_a_fly_over_arrives_later_at_the_same_speed():
+    # Reversal at waypoint 1, 20 km legs timed at 100 s each: the speeds are set on the straight
+    # legs through the fly-over waypoint (200 m/s); the object is over waypoint 1 on time, and
+    # the teardrop makes it arrive at the end 2 R (pi - 1) / v later than asked, not faster.
+    lon1, lat1, back = GEOD.fwd(25.0, 53.0, 45.0, 20_000.0)
+    lon2, lat2, _ = GEOD.fwd(lon1, lat1, back, 20_000.0)
+    text = (EXAMPLES / "minimal.yaml").read_text() + f"""
+threats:
+  - id: jet
+    type: F-16C
+    start_time_s: 10
+    max_load_factor_g: 3
+    route:
+      - {{lat_deg: 53.0, lon_deg: 25.0, alt_m: 3000}}
+      - {{lat_deg: {lat1!r}, lon_deg: {lon1!r}, alt_m: 3000, time_s: 110}}
+      - {{lat_deg: {lat2!r}, lon_deg: {lon2!r}, alt_m: 3000, time_s: 210}}
+"""
+    [route] = routes_from_scenario(load_scenario_text(text))
+    with pytest.warns(RouteWarning, match=r"threats\[0\]\.route\[1\] \(route 'jet'\)"):
+        traj = fly([route], None, dt_s=0.05)
+    v = 20_000.0 / 100.0
+    assert [w.speed_m_s for w in route.waypoints[1:]] == pytest.approx([v, v], rel=1e-6)
+    t, lat, lon, alt, vel = _samples(traj)
+    np.testing.assert_allclose(np.hypot(vel[:, 0], vel[:, 1]), v, rtol=1e-6)
+    _, _, d1 = GEOD.inv(np.full(t.size, lon1), np.full(t.size, lat1), lon, lat)
+    assert t[np.argmin(d1)] == pytest.approx(110.0, abs=0.05)
+    r = v**2 / (G0 * math.sqrt(8.0))
+    assert t[-1] == pytest.approx(210.0 + 2 * r * (math.pi - 1.0) / v, abs=0.05 + 1e-3)
+
+
+@pytest.mark.parametrize("source,match", [("", r"route 'r' waypoint 2: at the same place"),
+                                          ("threats[3]", r"threats\[3\]\.route\[2\]")])
+def test_coincident_waypoints_are_an_input_error_naming_the_waypoint(source, match):
+    wps = (Waypoint(53.0, 25.0, 100.0), Waypoint(53.0, 25.1, 100.0, speed_m_s=200.0),
+           Waypoint(53.0, 25.1, 500.0, speed_m_s=200.0), Waypoint(53.1, 25.1, 500.0,
+                                                                 speed_m_s=200.0))
+    with pytest.raises(InputError, match=match):
+        fly([Route("r", "F-16C", 0.0, wps, source=source)], None)
+
+
+def test_velocity_is_the_path_tangent_on_arcs():
+    # The chord between the neighbours of a sample on a circle is parallel to the tangent there:
+    # the velocity's heading must match it (on a geodesic circle, at the object's own north).
+    route = _corner_route((100.0,), (30e3, 30e3), v=250.0, n=2.0)
+    traj = fly([route], None, dt_s=0.5)
+    t, lat, lon, alt, vel = _samples(traj)
+    x = np.stack(_ECEF.transform(lon, lat, np.zeros_like(lat)), axis=-1)
+    chord = x[2:] - x[:-2]
+    la, lo = np.radians(lat[1:-1]), np.radians(lon[1:-1])
+    east = np.stack([-np.sin(lo), np.cos(lo), np.zeros_like(lo)], axis=-1)
+    north = np.stack([-np.sin(la) * np.cos(lo), -np.sin(la) * np.sin(lo), np.cos(la)], axis=-1)
+    h_chord = np.arctan2(np.sum(chord * east, -1), np.sum(chord * north, -1))
+    h_vel = np.arctan2(vel[1:-1, 0], vel[1:-1, 1])
+    diff = np.abs(np.angle(np.exp(1j * (h_vel - h_chord))))
+    on_arc = _lateral_g(traj) > 0.5
+    inner = on_arc & np.roll(on_arc, 1) & np.roll(on_arc, -1)     # chord within the arc
+    assert inner.sum() > 40
+    assert diff[inner].max() < 2e-6   # the bearing at the arc centre was off by up to 4e-4 rad
+    straight = ~(on_arc | np.roll(on_arc, 1) | np.roll(on_arc, -1))
+    assert diff[straight].max() < 2e-6
 
 
 def test_waypoint_time_is_met_abeam_the_waypoint():
@@ -295,10 +512,51 @@ def test_raid_example_flies():
                         relief_m=120.0, base_m=160.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RouteWarning)
-        traj = fly(routes, dem, dt_s=2.0)
-    minutes = traj.active.sum(axis=0) * 2.0 / 60.0
+        traj = fly(routes, dem, dt_s=0.5)
+    minutes = traj.active.sum(axis=0) * 0.5 / 60.0
     assert 8.0 < minutes.min() and minutes.max() < 20.0
+    for j, route in enumerate(routes):
+        assert _lateral_g(traj, j).max() <= _limit_g(route) * 1.002, route.id
     # the Trajectories interpolation works on the result
     j = np.arange(traj.n_objects)
     lat, lon, alt, vel, active = traj.at(np.full(j.size, 301.0), j)
     assert active.any() and np.isfinite(lat[active]).all()
+
+
+WIDE_RAID = """
+seed: {seed}
+raids:
+  - id: wide
+    type: F-16C
+    count: 40
+    start_time_s: 60
+    route:                      # the demo's fighter axis: a 145 deg right turn at route[2]
+      - {{lat_deg: 53.70, lon_deg: 23.50, alt_m: 9000}}
+      - {{lat_deg: 53.40, lon_deg: 25.00, alt_m: 9000}}
+      - {{lat_deg: 53.30, lon_deg: 25.80, alt_m: 9000}}
+      - {{lat_deg: 53.00, lon_deg: 24.80, alt_m: 9000}}
+    spread: {{time_s: 30, lateral_m: {lateral_m}}}
+"""
+
+
+@pytest.mark.parametrize("seed,lateral_m", [(3, 20_000.0), (4, 30_000.0), (5, 50_000.0)])
+def test_wide_raid_members_turn_within_their_load_factor(seed, lateral_m):
+    text = (EXAMPLES / "minimal.yaml").read_text() + WIDE_RAID.format(seed=seed,
+                                                                      lateral_m=lateral_m)
+    routes = routes_from_scenario(load_scenario_text(text))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RouteWarning)
+        traj = fly(routes, None, dt_s=0.25)
+    for j, route in enumerate(routes):          # before fly-overs: up to 6.9 g here, 137 g in
+        assert _lateral_g(traj, j).max() <= _limit_g(route) * 1.002, route.id  # other draws
+    for w in caught:                            # fly-overs are named as written in the file
+        assert re.search(r"raids\[0\]\.route\[\d\] \(route 'wide-\d{3}'\)", str(w.message))
+    # the offset never reverses a leg: each member leg keeps the axis leg's direction
+    axis = [(53.70, 23.50), (53.40, 25.00), (53.30, 25.80), (53.00, 24.80)]
+    az_axis = [GEOD.inv(a[1], a[0], b[1], b[0])[0] for a, b in zip(axis[:-1], axis[1:], strict=True)]
+    for route in routes:
+        w = route.waypoints
+        for k in range(3):
+            az = GEOD.inv(w[k].lon_deg, w[k].lat_deg, w[k + 1].lon_deg, w[k + 1].lat_deg)[0]
+            assert abs((az - az_axis[k] + 180.0) % 360.0 - 180.0) < 90.0, (route.id, k)
+

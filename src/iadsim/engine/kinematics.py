@@ -5,26 +5,48 @@ Method
 Horizontal path (per route, precomputed per leg in Python -- routes have few legs):
 
 - Legs are **geodesics** on the WGS84 ellipsoid between waypoints (``pyproj.Geod``, Karney 2013).
-- At each interior waypoint the corner is cut by a **fillet**: a circular arc of radius
-  ``R = v^2 / (g sqrt(n^2 - 1))`` (level coordinated turn at load factor ``n``; e.g. Anderson,
-  *Introduction to Flight*, 8th ed., sec. 6.17, eq. 6.118) tangent to both legs. It starts a
-  distance ``T = R tan(|theta|/2)`` before the waypoint on the incoming leg and ends ``T`` after
-  it on the outgoing one (``theta`` = heading change), so the object passes inside the waypoint
-  at ``R (1/cos(theta/2) - 1)`` from it. The arc is a geodesic circle: points at geodesic
-  distance ``R`` from a centre found ``R`` abeam the tangent point. ``v`` is the faster of the
-  two legs' speeds, so the load factor holds on both halves of the turn. When the legs are too
-  short for ``T`` (share of a leg: half when both its ends turn), ``R`` is reduced to fit and a
-  `RouteWarning` says that the load factor is exceeded there.
-- Speed is constant per leg and changes at the middle of the arc ("abeam the waypoint").
+- At each interior waypoint the corner is cut by a **fillet** (a *fly-by* turn): a circular
+  arc of radius ``R = v^2 / (g sqrt(n^2 - 1))`` (level coordinated turn at load factor ``n``;
+  e.g. Anderson, *Introduction to Flight*, 8th ed., sec. 6.17, eq. 6.118) tangent to both legs.
+  It starts a distance ``T = R tan(|theta|/2)`` before the waypoint on the incoming leg and ends
+  ``T`` after it on the outgoing one (``theta`` = heading change), so the object passes inside
+  the waypoint at ``R (1/cos(theta/2) - 1)`` from it. The arc is a geodesic circle: points at
+  geodesic distance ``R`` from a centre found ``R`` abeam the tangent point. ``v`` is the faster
+  of the two legs' speeds, so the load factor holds on both halves of the turn. Each fillet
+  may use what is left of the incoming leg and the outgoing leg less what the next waypoint's
+  fillet needs (at most half of it).
+- **Turns never exceed the load factor.** Where the legs are too short for ``T`` the waypoint
+  is flown as a **fly-over** (the fly-over waypoint of ARINC 424 / ICAO PANS-OPS Doc 8168):
+  the object flies over the waypoint on its inbound heading, then along the shortest path of
+  turn radius ``R`` (at leg ``k``'s speed) back onto the outgoing leg -- a Dubins path
+  (Dubins 1957; `iadsim.engine.dubins`), turn-straight-turn or turn-turn-turn, to the point of
+  the leg that makes it shortest (planned in the tangent plane at the waypoint, where the
+  geodesic leg is a straight line, then laid on the ellipsoid piece by piece). If it cannot
+  rejoin before the next waypoint it flies the shortest such path to that waypoint (any
+  arrival heading) and flies over it too. The object overshoots and comes back: the path is
+  longer than the fly-by one and arrives later, at the same speeds. `fly` reports fly-overs
+  in one `RouteWarning` (a note: nothing unphysical is flown). Two consecutive waypoints less
+  than 1 m apart (undefined heading) are an `InputError` naming the waypoint.
+- Arrival times (``time_s``) set the leg speeds on the path flown less the fly-overs' extra
+  path (fly-by corners cut by their fillets, the straight legs through fly-over waypoints: never
+  longer than the straight legs that the scenario check compares with the type's maximum
+  speed). A fly-over does not raise the speed: it arrives later than asked, by its extra path
+  over the speed, and the sampled trajectory is what is flown.
+- Every piece (straight, arc) starts where the previous one ends, with its heading: position
+  and heading are continuous by construction, so the only lateral acceleration is that of the
+  arcs, ``v^2 / R <= g sqrt(n^2 - 1)``. Straights run to the point abeam their target.
+- Speed is constant per leg and changes at the middle of the arc ("abeam the waypoint") or
+  over a fly-over waypoint (a step: longitudinal acceleration is not modelled).
   ``speed_m_s`` is the **ground speed along the path on the ellipsoid** (horizontal); the
   vertical rate adds to it (3-D speed exceeds it by at most 1/cos(climb limit) - 1, 6 % at 20 deg).
 
 Vertical profile along the path distance ``s``:
 
 - Without terrain following: altitudes at the waypoints (``agl`` converted to MSL with the DEM
-  height *at the waypoint*), linear in ``s`` between the abeam points, with the change limited
-  to the climb angle (a waypoint altitude that cannot be reached at that angle is not reached;
-  the next leg starts from where the object got).
+  height *at the waypoint*), linear in ``s`` between the points abeam (fly-by) or over
+  (fly-over) the waypoints, with the change limited to the climb angle (a waypoint altitude
+  that cannot be reached at that angle is not reached; the next leg starts from where the
+  object got).
 - Terrain following: target ``h*(s) = terrain(s) + agl(s)`` (``agl`` linear between waypoints),
   the terrain sampled along the path every ``min(DEM cell / 2, 250 m)``. The flown profile is
   the lowest one that never goes below ``h*`` with climb and dive slopes within the climb angle:
@@ -36,8 +58,9 @@ Sampling at all times and objects is vectorised: one searchsorted over the conca
 tables of every route (offset per object), one ``Geod.fwd`` for all straight samples, one for
 all arc samples, one interpolation of the concatenated altitude profiles. No per-time-step loop.
 
-Velocity (ENU at the object) = path tangent x speed (heading from ``Geod.fwd``'s back azimuth on
-straight pieces, from the arc geometry on arcs) + vertical rate ``v dh/ds``.
+Velocity (ENU at the object) = path tangent x speed (heading from ``Geod.fwd``'s back azimuth:
+along the geodesic on straight pieces, perpendicular to the radial geodesic from the centre at
+the object on arcs) + vertical rate ``v dh/ds``.
 
 Objects are inactive (NaN positions and velocities) before their start time and after the end of
 their route.
@@ -47,16 +70,23 @@ Raids
 `expand_raids` turns a raid into ``count`` routes. Each member draws uniform offsets in
 ``[-w, +w]`` (``spread``: half-widths, see `iadsim.scenario.schema.RaidSpread`): start time (the
 whole schedule shifts), lateral (the axis polyline offset sideways, constant: at interior
-waypoints along the bisector by ``d / cos(theta/2)``, capped at ``3 d``) and altitude (all
-waypoints). Streams: `routes_from_scenario` uses the first child of
-``SeedSequence(scenario.seed)`` (the same stream `iadsim.engine.air_picture` passes), and one
-child of it per raid, so same seed -> identical routes, and adding a raid does not change the
-others.
+waypoints along the bisector by ``d / cos(theta/2)``, capped at ``3 d`` and, on the inside of a
+turn, so that the corner comes back along each adjacent leg by at most half of it: a member
+whose offset is too wide for a sharp turn converges toward the axis there instead of flying a
+reversed leg) and altitude (all waypoints). Members' routes are flown like any route: turns
+their legs are too short for are fly-overs at the load factor. Streams: `routes_from_scenario`
+uses the first child of ``SeedSequence(scenario.seed)`` (the same stream
+`iadsim.engine.air_picture` passes), and one child of it per raid, so same seed -> identical
+routes, and adding a raid does not change the others.
 
 References
 ----------
 Karney, C. F. F. (2013), "Algorithms for geodesics", J. Geodesy 87, 43-55.
 Anderson, J. D., *Introduction to Flight*, 8th ed., McGraw-Hill 2016, sec. 6.17 (turn radius).
+Dubins, L. E. (1957), "On curves of minimal length with a constraint on average curvature...",
+Amer. J. Math. 79(3), 497-516 (shortest paths at bounded turn radius).
+ICAO Doc 8168 (PANS-OPS), Vol. II, Construction of Visual and Instrument Flight Procedures
+(fly-by and fly-over waypoints); ARINC Specification 424, Navigation System Data Base.
 Soille, P., *Morphological Image Analysis*, 2nd ed., Springer 2003, ch. 3 (dilation by a cone).
 """
 
@@ -71,9 +101,10 @@ from typing import Any
 import numpy as np
 import pyproj
 
+from iadsim.engine.dubins import WORDS, dubins_shortest
 from iadsim.engine.trajectory import Trajectories
 from iadsim.errors import InputError, TerrainError
-from iadsim.geo.frames import geodesic_direct
+from iadsim.geo.frames import geodesic_direct, geodetic2enu
 from iadsim.geo.terrain import Dem
 from iadsim.scenario.schema import Raid, Scenario, Threat, threat_limits
 
@@ -97,7 +128,8 @@ _TWO_PI = 2.0 * np.pi
 
 
 class RouteWarning(UserWarning):
-    """A route could not be flown exactly as asked (e.g. a turn tighter than the load factor)."""
+    """A note on how a route is flown: waypoints flown over because the legs are too short for
+    a fly-by turn at the load factor (the path stays within it; it arrives later)."""
 
 
 def turn_radius_m(speed_m_s: float, load_factor_g: float) -> float:
@@ -144,6 +176,9 @@ class Route:
         Load factor of the turns at waypoints (> 1).
     max_climb_angle_rad : float
         Steepest climb/dive of the altitude profile.
+    source : str
+        Where the route comes from in the scenario (``"threats[0]"``, ``"raids[1]"``), so that
+        messages name the waypoint as written (``raids[1].route[2]``); empty if not from a file.
     """
 
     id: str
@@ -153,6 +188,7 @@ class Route:
     terrain_following: bool = False
     max_load_factor_g: float = 2.0
     max_climb_angle_rad: float = math.radians(10.0)
+    source: str = ""
 
     def __post_init__(self) -> None:
         wps = tuple(self.waypoints)
@@ -186,6 +222,20 @@ class Route:
 
 _LINE, _ARC = 0, 1
 
+#: Consecutive waypoints closer than this have no defined heading between them (as the
+#: scenario check, `iadsim.scenario.schema`).
+_MIN_LEG_M = 1.0
+#: Share of the budget a fillet may use (leaves a straight of at least 0.1 % between fillets).
+_FILLET_SHARE = 0.999
+#: Fly-over rejoin: the rejoin point is searched on the outgoing leg up to this many turn radii
+#: from the waypoint (the shortest rejoin is within about 4 R), on this many grid points, then
+#: refined by golden section.
+_REJOIN_SPAN_R = 8.0
+_REJOIN_GRID = 256
+#: A rejoin closer than this (in turn radii) to the next waypoint ends exactly at it instead
+#: (no sliver of straight flight before the next waypoint).
+_REJOIN_SNAP_R = 0.05
+
 
 @dataclass
 class _Plan:
@@ -197,7 +247,18 @@ class _Plan:
     az0: list[float] = field(default_factory=list)       # line azimuth / arc start bearing, rad
     sweep: list[float] = field(default_factory=list)     # arc: +1 right (clockwise), -1 left
     radius_m: list[float] = field(default_factory=list)
-    node_s_m: list[float] = field(default_factory=list)  # path distance abeam each waypoint
+    node_s_m: list[float] = field(default_factory=list)  # path distance abeam/over each waypoint
+    #: The same, less the fly-overs' extra path (their Dubins path minus the leg it covers): the
+    #: distances of the straight-leg plan through fly-over waypoints, which set timed speeds.
+    node_ref_m: list[float] = field(default_factory=list)
+    excess_m: float = 0.0
+    #: Fly-over waypoints: (index, turn deg, radius m at the load factor, tangent needed m,
+    #: tangent available m).
+    fly_overs: list[tuple[int, float, float, float, float]] = field(default_factory=list)
+
+    def node(self, s: float) -> None:
+        self.node_s_m.append(float(s))
+        self.node_ref_m.append(float(s) - self.excess_m)
 
     def add(self, kind: int, length: float, speed: float, lat0: float, lon0: float, az0: float,
             sweep: float = 0.0, radius: float = 0.0) -> None:
@@ -233,66 +294,186 @@ def _inv(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> tuple[np.ndarray, np.nda
     return np.mod(az1, _TWO_PI), np.mod(az2, _TWO_PI), np.asarray(dist, dtype=float)
 
 
+def _fwd(lat: float, lon: float, az: float, dist: float) -> tuple[float, float, float]:
+    """End point of a geodesic and the direction of travel there (rad)."""
+    lo, la, baz = _GEOD.fwd(lon, lat, math.degrees(az), dist)
+    return float(la), float(lo), float(np.mod(math.radians(baz) + np.pi, _TWO_PI))
+
+
+def _where(route_id: str, source: str, k: int) -> str:
+    """A waypoint as the user wrote it: ``raids[1].route[2] (route 'viper-003')``."""
+    if source:
+        return f"{source}.route[{k}] (route {route_id!r})"
+    return f"route {route_id!r} waypoint {k}"
+
+
+def _add_line(plan: _Plan, lat: float, lon: float, az: float, length: float,
+              speed: float) -> tuple[float, float, float]:
+    """Straight piece from a point along an azimuth; returns its end and the heading there."""
+    plan.add(_LINE, length, speed, lat, lon, az)
+    return _fwd(lat, lon, az, length) if length > 0.0 else (lat, lon, az)
+
+
+def _add_arc(plan: _Plan, lat: float, lon: float, heading: float, sign: float, radius: float,
+             angle: float, speed: float) -> tuple[float, float, float]:
+    """Arc at ``radius`` turning by ``angle`` (rad >= 0; ``sign`` +1 right, -1 left) from a
+    point and heading; returns its end and the heading there (tangent to the geodesic circle)."""
+    c_lat, c_lon = geodesic_direct(lat, lon, heading + sign * np.pi / 2, radius)
+    c_lat, c_lon = float(c_lat), float(c_lon)
+    alpha = float(_inv(c_lat, c_lon, lat, lon)[0][0])
+    plan.add(_ARC, radius * angle, speed, c_lat, c_lon, alpha, sign, radius)
+    e_lat, e_lon, outward = _fwd(c_lat, c_lon, alpha + sign * angle, radius)
+    return e_lat, e_lon, float(np.mod(outward + sign * np.pi / 2, _TWO_PI))
+
+
+def _argmin_1d(f: Any, grid: np.ndarray) -> float:
+    """Minimiser of ``f`` (vectorised) over ``grid``, refined by golden section between the
+    grid neighbours of the best point (deterministic; the better of the two is returned)."""
+    i = int(np.argmin(f(grid)))
+    lo = float(grid[max(i - 1, 0)])
+    hi = float(grid[min(i + 1, grid.size - 1)])
+    g = (math.sqrt(5.0) - 1.0) / 2.0
+    a, b = hi - g * (hi - lo), lo + g * (hi - lo)
+    fa, fb = (float(v) for v in f(np.array([a, b])))
+    for _ in range(40):
+        if fa <= fb:
+            hi, b, fb = b, a, fa
+            a = hi - g * (hi - lo)
+            fa = float(f(np.array([a]))[0])
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + g * (hi - lo)
+            fb = float(f(np.array([b]))[0])
+    mid = (a + b) / 2.0
+    return mid if float(f(np.array([mid]))[0]) <= float(f(grid[i:i + 1])[0]) else float(grid[i])
+
+
+def _rejoin(lat_k: float, lon_k: float, az_out: float, lat: float, lon: float, heading: float,
+            lat_next: float, lon_next: float, radius: float
+            ) -> tuple[int, np.ndarray, float, bool]:
+    """Shortest path at turn radius ``radius`` from (lat, lon, heading) onto the leg from
+    waypoint k to the next one (Dubins).
+
+    Planar problem in the local tangent plane at waypoint k (orthographic: a geodesic through
+    the origin is a straight line there, to ~1e-5 relative over tens of km), axes along the leg
+    (``X``) and to its left (``Y``). The goal is ``(X, 0)`` with the leg's heading, ``X``
+    minimising the path length, searched on ``(0, min(leg, 8 R)]``. If that rejoin is at the
+    next waypoint (within ``0.05 R``), the goal is the next waypoint itself with the heading
+    that minimises the length (the object cannot rejoin the leg before its end and flies over
+    the next waypoint too). Returns the word, its pieces (m), the rejoin distance along the leg
+    and whether the path ends on the next waypoint.
+    """
+    e, n, _ = geodetic2enu(np.array([lat, lat_next]), np.array([lon, lon_next]), 0.0,
+                           lat_k, lon_k, 0.0)
+    ux, uy = math.sin(az_out), math.cos(az_out)              # leg direction (east, north)
+    xs = e * ux + n * uy
+    ys = -e * uy + n * ux                                    # left of the leg
+    x0, y0, x1, y1 = float(xs[0]), float(ys[0]), float(xs[1]), float(ys[1])
+    th0 = float(_wrap_pi(az_out - heading))                  # counter-clockwise from the leg
+
+    def to_line(x: np.ndarray) -> np.ndarray:
+        return dubins_shortest(x0, y0, th0, x, 0.0, 0.0, radius)[2]
+
+    span = min(x1, _REJOIN_SPAN_R * radius)
+    x = _argmin_1d(to_line, span * np.arange(1, _REJOIN_GRID + 1) / _REJOIN_GRID)
+    if x1 - x >= _REJOIN_SNAP_R * radius:
+        word, pieces, _ = dubins_shortest(x0, y0, th0, x, 0.0, 0.0, radius)
+        return int(word), np.asarray(pieces, dtype=float), x, False
+
+    def to_point(th1: np.ndarray) -> np.ndarray:
+        return dubins_shortest(x0, y0, th0, x1, y1, th1, radius)[2]
+
+    th1 = _argmin_1d(to_point, _TWO_PI * np.arange(_REJOIN_GRID) / _REJOIN_GRID - np.pi)
+    word, pieces, _ = dubins_shortest(x0, y0, th0, x1, y1, th1, radius)
+    return int(word), np.asarray(pieces, dtype=float), x1, True
+
+
 def _plan(route_id: str, lat: np.ndarray, lon: np.ndarray, leg_speed: np.ndarray,
-          load_factor: float, warn: bool = True) -> _Plan:
-    """Pieces of the filleted path. ``leg_speed[j]`` is the speed from waypoint j to j+1."""
+          load_factor: float, source: str = "") -> _Plan:
+    """Pieces of the path flown. ``leg_speed[j]`` is the speed from waypoint j to j+1."""
     nleg = lat.size - 1
     az1, az2, length = _inv(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    # Corner geometry at interior waypoints k = 1..nleg-1.
-    tangent = np.zeros(nleg + 1)
-    radius = np.zeros(nleg + 1)
+    short = np.flatnonzero(length < _MIN_LEG_M)
+    if short.size:
+        k = int(short[0]) + 1
+        raise InputError(
+            f"{_where(route_id, source, k)}: at the same place as waypoint {k - 1} "
+            f"({length[k - 1]:.3g} m apart), so the heading between them is undefined; "
+            f"allowed: consecutive waypoints at least {_MIN_LEG_M:g} m apart")
+    # Fly-by fillet at every interior waypoint k at the load factor: radius, tangent length.
     theta = np.zeros(nleg + 1)
+    radius = np.zeros(nleg + 1)
+    tangent = np.zeros(nleg + 1)
     for k in range(1, nleg):
         th = float(_wrap_pi(az1[k] - az2[k - 1]))
-        if abs(th) < 1e-7 or length[k - 1] < 1e-3 or length[k] < 1e-3:
+        if abs(th) < 1e-7:
             continue
-        v = max(leg_speed[k - 1], leg_speed[k])
-        r = turn_radius_m(v, load_factor)
-        t = r * math.tan(abs(th) / 2.0)
-        budget_in = length[k - 1] * (0.5 if k - 1 >= 1 else 1.0)
-        budget_out = length[k] * (0.5 if k + 1 <= nleg - 1 else 1.0)
-        t_max = 0.999 * min(budget_in, budget_out)
-        if t > t_max:
-            r_fit = t_max / math.tan(abs(th) / 2.0)
-            if warn:
-                n_needed = math.sqrt(1.0 + (v**2 / (G0_M_S2 * r_fit)) ** 2)
-                warnings.warn(
-                    f"route {route_id!r}: the {math.degrees(abs(th)):.0f} deg turn at waypoint "
-                    f"{k} needs a {r:.0f} m radius at {load_factor:g} g but the legs allow "
-                    f"{r_fit:.0f} m; flown at {n_needed:.1f} g", RouteWarning, stacklevel=3)
-            r, t = r_fit, t_max
-        tangent[k], radius[k], theta[k] = t, r, th
+        r = turn_radius_m(max(leg_speed[k - 1], leg_speed[k]), load_factor)
+        theta[k], radius[k], tangent[k] = th, r, r * math.tan(abs(th) / 2.0)
 
     plan = _Plan()
-    plan.node_s_m.append(0.0)
-    start_lat, start_lon = float(lat[0]), float(lon[0])
+    plan.node(0.0)
+    # Every piece starts where the previous one ends, with its heading (position and heading
+    # continuous by construction); straights run to the point abeam their target (the drift
+    # from the geodesic legs stays at centimetres: a 50 km wide raid's routes end <= 6 cm off).
+    cur_lat, cur_lon, cur_heading = float(lat[0]), float(lon[0]), float(az1[0])
+    consumed = 0.0               # distance along leg j already flown by the previous turn
+    at_waypoint = False          # the previous fly-over's path ended on waypoint k = j + 1
     s = 0.0
     for j in range(nleg):
-        # Straight piece of leg j: from the end of the fillet at waypoint j (or the start) to
-        # the start of the fillet at waypoint j+1 (or the end).
         k = j + 1
-        if tangent[k] > 0.0:
-            a_lat, a_lon = geodesic_direct(lat[k], lon[k], az2[j] + np.pi, tangent[k])
-            a_lat, a_lon = float(a_lat), float(a_lon)
-        else:
-            a_lat, a_lon = float(lat[k]), float(lon[k])
-        s_az, heading_a, s_len = _inv(start_lat, start_lon, a_lat, a_lon)
-        line_az = float(s_az[0]) if s_len[0] > 1e-6 else float(az1[j])
-        plan.add(_LINE, float(s_len[0]), leg_speed[j], start_lat, start_lon, line_az)
-        s += float(s_len[0])
-        if k == nleg:
-            plan.node_s_m.append(s)
-            break
-        if tangent[k] == 0.0:
-            plan.node_s_m.append(s)
-            start_lat, start_lon = float(lat[k]), float(lon[k])
+        fillet = tangent[k] > 0.0
+        if fillet:
+            reserve = min(tangent[k + 1], 0.5 * length[k + 1]) if k + 1 < nleg else 0.0
+            avail_in = 0.0 if at_waypoint else length[j] - consumed
+            fillet = tangent[k] <= _FILLET_SHARE * min(avail_in, length[k] - reserve)
+            if not fillet:
+                plan.fly_overs.append((k, math.degrees(abs(theta[k])), radius[k], tangent[k],
+                                       max(min(avail_in, length[k] - reserve), 0.0)))
+        # Straight piece of leg j up to the fillet start A at waypoint k, or to waypoint k.
+        if not at_waypoint:
+            if fillet:
+                t_lat, t_lon = geodesic_direct(lat[k], lon[k], az2[j] + np.pi, tangent[k])
+            else:
+                t_lat, t_lon = lat[k], lon[k]
+            az_t, _, d_t = _inv(cur_lat, cur_lon, t_lat, t_lon)
+            dist = max(float(d_t[0]) * math.cos(float(az_t[0]) - cur_heading), 0.0)
+            cur_lat, cur_lon, cur_heading = _add_line(plan, cur_lat, cur_lon, cur_heading, dist,
+                                                      leg_speed[j])
+            s += dist
+        arrived, consumed, at_waypoint = at_waypoint, 0.0, False
+        if k == nleg or (tangent[k] == 0.0 and not arrived):
+            plan.node(s)
             continue
-        # Fillet at waypoint k: centre abeam A on the inside of the turn.
+        if not fillet:   # (also a straight-through waypoint reached on another heading)
+            # Fly-over: over waypoint k on the inbound heading, then the shortest path at the
+            # load factor's radius (Dubins) back onto leg k, flown at leg k's speed.
+            plan.node(s)
+            r = turn_radius_m(leg_speed[k], load_factor)
+            word, pieces, x, at_waypoint = _rejoin(float(lat[k]), float(lon[k]), float(az1[k]),
+                                                    cur_lat, cur_lon, cur_heading,
+                                                    float(lat[k + 1]), float(lon[k + 1]), r)
+            for kind, piece in zip(WORDS[word], pieces, strict=True):
+                if piece <= 0.0:
+                    continue
+                if kind == "S":
+                    cur_lat, cur_lon, cur_heading = _add_line(plan, cur_lat, cur_lon, cur_heading,
+                                                              piece, leg_speed[k])
+                else:
+                    cur_lat, cur_lon, cur_heading = _add_arc(
+                        plan, cur_lat, cur_lon, cur_heading, -1.0 if kind == "L" else 1.0, r,
+                        piece / r, leg_speed[k])
+                s += piece
+            plan.excess_m += float(np.sum(pieces)) - x
+            consumed = x
+            continue
+        # Fillet at waypoint k from A (here), centre abeam, to the tangent point B on leg k;
+        # the speed changes abeam the waypoint (middle of the arc).
         sign = 1.0 if theta[k] > 0 else -1.0
-        h_a = float(heading_a[0]) if s_len[0] > 1e-6 else float(az2[j])
-        c_lat, c_lon = geodesic_direct(a_lat, a_lon, h_a + sign * np.pi / 2, radius[k])
+        c_lat, c_lon = geodesic_direct(cur_lat, cur_lon, cur_heading + sign * np.pi / 2,
+                                       radius[k])
         b_lat, b_lon = geodesic_direct(lat[k], lon[k], az1[k], tangent[k])
-        alpha_a = float(_inv(c_lat, c_lon, a_lat, a_lon)[0][0])
+        alpha_a = float(_inv(c_lat, c_lon, cur_lat, cur_lon)[0][0])
         alpha_b = float(_inv(c_lat, c_lon, b_lat, b_lon)[0][0])
         sweep = float(_wrap_pi(alpha_b - alpha_a))
         if sweep * sign <= 0.0:  # numerically degenerate (tiny turn): use the heading change
@@ -301,21 +482,29 @@ def _plan(route_id: str, lat: np.ndarray, lon: np.ndarray, leg_speed: np.ndarray
         plan.add(_ARC, radius[k] * half, leg_speed[k - 1], float(c_lat), float(c_lon), alpha_a,
                  sign, radius[k])
         s += radius[k] * half
-        plan.node_s_m.append(s)
+        plan.node(s)
         plan.add(_ARC, radius[k] * half, leg_speed[k], float(c_lat), float(c_lon),
                  alpha_a + sign * half, sign, radius[k])
         s += radius[k] * half
-        start_lat, start_lon = float(b_lat), float(b_lon)
+        cur_lat, cur_lon, outward = _fwd(float(c_lat), float(c_lon), alpha_a + sign * 2.0 * half,
+                                         radius[k])
+        cur_heading = float(np.mod(outward + sign * np.pi / 2, _TWO_PI))
+        consumed = tangent[k]
     return plan
 
 
 def _leg_speeds(route_id: str, lat: np.ndarray, lon: np.ndarray, speed: np.ndarray,
-                time_s: np.ndarray, start_time_s: float, load_factor: float) -> np.ndarray:
+                time_s: np.ndarray, start_time_s: float, load_factor: float,
+                source: str = "") -> np.ndarray:
     """Leg speeds meeting the waypoint arrival times (NaN in ``time_s`` where not given).
 
-    The arrival time at a waypoint is when the object is abeam it (middle of the fillet arc).
-    Fillet radii depend on the speeds, so the speeds are refined by fixed-point iteration
-    (converges in a few steps: the corner cut changes a leg by a small fraction).
+    The arrival time at a waypoint is when the object is abeam it (middle of the fillet arc) or
+    over it (fly-over) on the path flown **less the fly-overs' extra path** (`_Plan.node_ref_m`:
+    through a fly-over waypoint, the straight legs), so a fly-over does not raise the speed to
+    make up for the overshoot: the object arrives later than ``time_s`` by the extra path over
+    the speed. Fillet radii and fly-over decisions depend on the speeds, so the speeds are
+    refined by fixed-point iteration (converges in a few steps: the corner cut changes a leg by
+    a small fraction).
     """
     legs = speed.copy()
     timed = np.flatnonzero(np.isfinite(time_s[1:]))
@@ -331,8 +520,8 @@ def _leg_speeds(route_id: str, lat: np.ndarray, lon: np.ndarray, speed: np.ndarr
                 t = time_s[j + 1]
             else:
                 t += path[j] / legs[j]
-        plan = _plan(route_id, lat, lon, legs, load_factor, warn=False)
-        path = np.diff(np.asarray(plan.node_s_m))
+        plan = _plan(route_id, lat, lon, legs, load_factor, source=source)
+        path = np.diff(np.asarray(plan.node_ref_m))
     return legs
 
 
@@ -342,13 +531,15 @@ def _leg_speeds(route_id: str, lat: np.ndarray, lon: np.ndarray, speed: np.ndarr
 
 def _route(entry_id: str, type_id: str, start_time_s: float, lat: np.ndarray, lon: np.ndarray,
            alt: np.ndarray, alt_ref: list[str], speed: np.ndarray, time_s: np.ndarray,
-           terrain_following: bool, load_factor: float, climb_rad: float) -> Route:
-    legs = _leg_speeds(entry_id, lat, lon, speed[1:].copy(), time_s, start_time_s, load_factor)
+           terrain_following: bool, load_factor: float, climb_rad: float,
+           source: str = "") -> Route:
+    legs = _leg_speeds(entry_id, lat, lon, speed[1:].copy(), time_s, start_time_s, load_factor,
+                       source)
     v = np.concatenate([[legs[0]], legs])
     wps = tuple(Waypoint(float(a), float(b), float(c), r, float(s))
                 for a, b, c, r, s in zip(lat, lon, alt, alt_ref, v, strict=True))
     return Route(entry_id, type_id, float(start_time_s), wps, terrain_following,
-                 float(load_factor), float(climb_rad))
+                 float(load_factor), float(climb_rad), source)
 
 
 def _entry_arrays(entry: Threat | Raid, cruise_m_s: float
@@ -369,32 +560,46 @@ def _entry_arrays(entry: Threat | Raid, cruise_m_s: float
     return lat, lon, alt, ref, speed, time_s
 
 
-def route_from_threat(threat: Threat, library: Any) -> Route:
-    """The `Route` of one scenario threat (defaults from the library type)."""
+def route_from_threat(threat: Threat, library: Any, source: str = "") -> Route:
+    """The `Route` of one scenario threat (defaults from the library type).
+
+    ``source`` names the entry in the scenario (``"threats[0]"``) for messages.
+    """
     limits = threat_limits(library.get(threat.type, kind="threat"))
     lat, lon, alt, ref, speed, time_s = _entry_arrays(threat, limits.cruise_speed_m_s)
     n = threat.max_load_factor_g or limits.turn_load_factor_g
     return _route(threat.id, limits.id, threat.start_time_s, lat, lon, alt, ref, speed, time_s,
-                  threat.terrain_following, n, limits.max_climb_angle_rad)
+                  threat.terrain_following, n, limits.max_climb_angle_rad, source)
 
 
 def _lateral_offsets(lat: np.ndarray, lon: np.ndarray, offset_m: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Waypoints of the polyline offset sideways by ``offset_m (m,)`` (positive: right).
 
-    Returns lat, lon of shape (m, k).
+    Interior corners move along the bisector by ``d / cos(theta/2)`` (where the offset legs
+    meet), at most ``3 d``; on the inside of a turn also at most ``0.5 min(adjacent legs) /
+    sin(|theta|/2)``, so that the corner comes back along each leg by at most half of it and the
+    member's legs never reverse (a wide spread inside a sharp turn converges toward the axis
+    there instead). Returns lat, lon of shape (m, k).
     """
-    az1, az2, _ = _inv(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    az1, az2, length = _inv(lat[:-1], lon[:-1], lat[1:], lon[1:])
     k = lat.size
     normal = np.empty(k)
     scale = np.ones(k)
+    turn = np.zeros(k)
+    inside_max = np.full(k, np.inf)
     normal[0] = az1[0] + np.pi / 2
     normal[-1] = az2[-1] + np.pi / 2
     for i in range(1, k - 1):
         th = float(_wrap_pi(az1[i] - az2[i - 1]))
         normal[i] = az2[i - 1] + th / 2.0 + np.pi / 2
         scale[i] = min(1.0 / max(math.cos(th / 2.0), 1e-9), 3.0)
+        turn[i] = th
+        if abs(th) > 1e-9:
+            inside_max[i] = 0.5 * min(length[i - 1], length[i]) / math.sin(abs(th) / 2.0)
     d = offset_m[:, None] * scale[None, :]
+    inside = offset_m[:, None] * turn[None, :] > 0.0   # right of a right turn, left of a left
+    d = np.where(inside, np.sign(d) * np.minimum(np.abs(d), inside_max[None, :]), d)
     out_lat, out_lon = geodesic_direct(np.broadcast_to(lat, d.shape), np.broadcast_to(lon, d.shape),
                                        np.broadcast_to(normal, d.shape), d)
     return np.asarray(out_lat).reshape(d.shape), np.asarray(out_lon).reshape(d.shape)
@@ -409,10 +614,12 @@ def expand_raids(raids: Sequence[Raid], library: Any, rng: np.random.Generator) 
     library : iadsim.scenario.library.Library
     rng : numpy.random.Generator
         Parent stream; raid ``i`` draws from its ``i``-th spawned child.
+
+    Each member's `Route.source` is ``raids[i]`` (``i``: position in ``raids``).
     """
     routes: list[Route] = []
     children = rng.spawn(len(raids)) if raids else []
-    for raid, sub in zip(raids, children, strict=True):
+    for r_index, (raid, sub) in enumerate(zip(raids, children, strict=True)):
         limits = threat_limits(library.get(raid.type, kind="threat"))
         lat, lon, alt, ref, speed, time_s = _entry_arrays(raid, limits.cruise_speed_m_s)
         n = raid.max_load_factor_g or limits.turn_load_factor_g
@@ -429,7 +636,7 @@ def expand_raids(raids: Sequence[Raid], library: Any, rng: np.random.Generator) 
             start = max(raid.start_time_s + dt[i], 0.0)
             routes.append(_route(member, limits.id, start, mlat[i], mlon[i], alt + dz[i], ref,
                                  speed, time_s + dt[i], raid.terrain_following, n,
-                                 limits.max_climb_angle_rad))
+                                 limits.max_climb_angle_rad, f"raids[{r_index}]"))
     return routes
 
 
@@ -452,7 +659,8 @@ def routes_from_scenario(scenario: Scenario, library: Any = None,
         library = load_library()
     if rng is None:
         rng = np.random.default_rng(np.random.SeedSequence(scenario.seed).spawn(1)[0])
-    routes = [route_from_threat(t, library) for t in scenario.threats]
+    routes = [route_from_threat(t, library, f"threats[{i}]")
+              for i, t in enumerate(scenario.threats)]
     routes += expand_raids(scenario.raids, library, rng)
     return routes
 
@@ -532,9 +740,12 @@ class _Sampler:
         arc = ~line
         if arc.any():
             alpha = az0[arc] + sweep[arc] * local_s[arc] / radius[arc]
-            lo, la, _ = _GEOD.fwd(lon0[arc], lat0[arc], np.degrees(alpha), radius[arc])
+            lo, la, baz = _GEOD.fwd(lon0[arc], lat0[arc], np.degrees(alpha), radius[arc])
             lat[arc], lon[arc] = la, lo
-            heading[arc] = alpha + sweep[arc] * np.pi / 2
+            # tangent to the geodesic circle: the outward radial direction *at the point*
+            # (back azimuth + pi; the bearing at the centre differs by the meridian convergence)
+            outward = np.radians(np.asarray(baz, dtype=float)) + np.pi
+            heading[arc] = outward + sweep[arc] * np.pi / 2
         return lat, lon, np.mod(heading, _TWO_PI)
 
     def at_distance(self, plan: _Plan, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -550,6 +761,21 @@ class _Sampler:
 # ---------------------------------------------------------------------------------------------
 # fly
 # ---------------------------------------------------------------------------------------------
+
+def _warn_fly_overs(overs: list[tuple[Route, tuple[int, float, float, float, float]]]) -> None:
+    """One `RouteWarning` listing the waypoints flown over (a note: the path stays physical)."""
+    shown = [f"{_where(r.id, r.source, k)}: {turn:.0f} deg turn at {r.max_load_factor_g:g} g "
+             f"needs a {radius:.0f} m radius, {need:.0f} m of leg, {avail:.0f} m available"
+             for r, (k, turn, radius, need, avail) in overs[:5]]
+    more = f"; and {len(overs) - 5} more" if len(overs) > 5 else ""
+    n_routes = len({r.id for r, _ in overs})
+    warnings.warn(
+        f"{len(overs)} waypoint(s) on {n_routes} route(s) are flown over, not cut by a fly-by "
+        "turn, because the legs are too short for the turn radius at the load factor: the object "
+        "passes over the waypoint, turns at its load factor and rejoins the next leg by the "
+        "shortest such path (later arrival): " + "; ".join(shown) + more,
+        RouteWarning, stacklevel=3)
+
 
 def fly(routes: Sequence[Route], dem: Dem | None = None, dt_s: float = 1.0,
         t_end_s: float | None = None) -> Trajectories:
@@ -590,15 +816,19 @@ def fly(routes: Sequence[Route], dem: Dem | None = None, dt_s: float = 1.0,
 
     sampler = _Sampler()
     plans: list[_Plan] = []
+    overs: list[tuple[Route, tuple[int, float, float, float, float]]] = []
     profiles: list[tuple[np.ndarray, np.ndarray]] = []
     for r in routes:
         lat = np.array([w.lat_deg for w in r.waypoints])
         lon = np.array([w.lon_deg for w in r.waypoints])
         legs = np.array([w.speed_m_s for w in r.waypoints[1:]])
-        plan = _plan(r.id, lat, lon, legs, r.max_load_factor_g)
+        plan = _plan(r.id, lat, lon, legs, r.max_load_factor_g, source=r.source)
         plans.append(plan)
+        overs += [(r, f) for f in plan.fly_overs]
         profiles.append(_terrain_profile(r, plan, dem, sampler) if r.terrain_following
                         else _node_profile(r, plan, dem))
+    if overs:
+        _warn_fly_overs(overs)
 
     ends = np.array([r.start_time_s + p.duration_s for r, p in zip(routes, plans, strict=True)])
     if t_end_s is None:
