@@ -29,6 +29,7 @@ from iadsim.analysis.kinematic_envelope import (
 from iadsim.analysis.reach import check_reach, missile_rings, with_reach_provenance
 from iadsim.engine.air_picture import FUSED, AirPicture, AirPictureConfig, simulate_air_picture
 from iadsim.engine.engagement import EngagementConfig, EngagementResult, run_engagement
+from iadsim.engine.outcome import metric_columns
 from iadsim.io.acmi import write_acmi
 from iadsim.io.czml import write_czml
 from iadsim.io.replay_kml import write_replay_kml
@@ -355,6 +356,8 @@ _MISSILE_EVENTS = ("launch", "guidance_mode", "intercept", "miss", "gun_burst")
 #: exhausted) have no replay object and are messages only.
 _THREAT_EVENTS = ("first_detection", "track_confirmed", "track_start", "track_drop", "assign",
                   "kill", "leak")
+#: Replay events drawn at the radar they are about (its id is the event's ``object_id``).
+_RADAR_EVENTS = ("radar_off", "radar_on")
 
 
 def replay_tables(result: EngagementResult) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -394,7 +397,7 @@ def replay_tables(result: EngagementResult) -> tuple[pd.DataFrame, pd.DataFrame]
     replay = pd.concat([threats, missiles, radars], ignore_index=True)
     ev = result.events
     about_missile = ev["event"].isin(_MISSILE_EVENTS).to_numpy()
-    about_threat = ev["event"].isin(_THREAT_EVENTS).to_numpy()
+    about_threat = ev["event"].isin(_THREAT_EVENTS + _RADAR_EVENTS).to_numpy()
     missile = ev["missile_id"].where(ev["missile_id"] != "", None)
     threat = ev["object_id"].where(ev["object_id"] != "", None)
     events = pd.DataFrame({
@@ -413,9 +416,9 @@ def engagement_products(scenario: Scenario, out_dir: str | Path, seed: int | Non
                         config: EngagementConfig | None = None,
                         dem_path: str | Path | None = None,
                         progress: Progress | None = None) -> tuple[EngagementResult, list[Path]]:
-    """Run the engagement chain; write the event log, summaries, timelines and replays, and the
-    air picture it fought on (truth with the destroyed threats cut at their kill, detections,
-    tracks, metrics, map)."""
+    """Run the engagement chain; write the event log, the outcome row (``run_metrics.parquet``),
+    summaries, timelines and replays, and the air picture it fought on (truth with the destroyed
+    threats cut at their kill, detections, tracks, tracking metrics, map)."""
     out_dir = Path(out_dir)
     with staged_directory(out_dir) as tmp:
         res = run_engagement(scenario, seed, figure_set, config, dem_path, progress)
@@ -423,7 +426,9 @@ def engagement_products(scenario: Scenario, out_dir: str | Path, seed: int | Non
         files = _air_picture_files(scenario, res.picture, tmp)
         files += [write_parquet(tmp / "events.parquet", res.events, meta),
                  write_parquet(tmp / "engagements.parquet", res.engagements, meta),
-                 write_parquet(tmp / "magazine.parquet", res.magazine, meta)]
+                 write_parquet(tmp / "magazine.parquet", res.magazine, meta),
+                 write_parquet(tmp / "run_metrics.parquet", res.metrics, meta,
+                               columns=metric_columns(res.metrics.columns))]
         summary = {"summary": res.summary, "fates": res.fates.to_dict("records")}
         files.append(write_text_atomic(tmp / "summary.json", json.dumps(
             summary, indent=2, ensure_ascii=False, sort_keys=True, default=_json_default) + "\n"))

@@ -56,6 +56,23 @@ Model (each step documented where it is coded):
   most threatening target whose predicted position at the end of its reaction time is inside
   the gun's effective range and altitude and that one of its own radars tracks; kill drawn from
   :func:`iadsim.weapons.kill.gun_burst_pk` (Poisson hits, Ball 2003).
+- **Emission control** (scenario ``emcon``, :func:`iadsim.sensors.scan.radar_emitting`): a
+  radar that is off detects nothing (its tracks coast and drop by the tracker's own logic) and
+  guides nothing; ``radar_off`` / ``radar_on`` events (``unit_id``: its battalion, ``object_id``:
+  the radar) mark the switches. A **command-guided or semi-active (TVM)** missile needs one of
+  its battalion's radars that can guide it (``guided_by``) emitting at the decision, at its
+  launch and to the end of its flight: it is not assigned while they are all off (a silent
+  radar holds no usable track: "no engagement-radar track"), a committed round is not launched
+  if they are all off at its launch time (``hold_fire``, the round stays aboard), and a missile
+  in flight when the last of them goes off loses guidance: it ends then as a ``miss`` ("guidance
+  lost"), no intercept and no kill (the simplest honest outcome: an unguided missile does not
+  fuze on its target; a ballistic fly-on is not modelled). The decision looks at the emission
+  state now, not at the schedule ahead. An **active-seeker** missile (40N6E, 9M96E2) follows the
+  cooperative rule above: it may be launched on the fused track of the other radars while its
+  own battalion's radars are off, and flies to its seeker's acquisition on the network's
+  midcourse updates, not on its own radars; an autonomous battalion (command post lost) has only
+  its own radars' tracks, which drop while they are off. Guns need a track of one of their
+  battalion's radars (no optical sight modelled), so they too fall silent once the tracks drop.
 - Threats do not react (no evasion, no jamming); radars are not destroyed (no ARM effect yet);
   false tracks are not engaged.
 
@@ -124,6 +141,17 @@ TARGET_HARDNESS = {"aircraft": 1.0, "helicopter": 1.0, "cruise_missile": 1.5, "a
 REFERENCE_LETHAL_RADIUS_M = 20.0
 REFERENCE_WARHEAD_KG = 180.0
 
+#: What emission control does to an engagement (listed in a run's assumptions when a radar of a
+#: fire unit is switched off; module notes, "Emission control").
+EMCON_DOCTRINE = (
+    "Emission control: a radar that is off detects nothing and guides nothing. Command-guided "
+    "and semi-active (track-via-missile) missiles are assigned and launched only while one of "
+    "their battalion's radars that can guide them emits; one in flight when the last of them "
+    "goes off loses guidance and ends then as a miss (no intercept, no kill). Active-seeker "
+    "missiles may be launched on the command post's fused track of the other radars while their "
+    "own battalion's radars are off (cooperative engagement) and fly out on the network's "
+    "midcourse updates. Decisions see the emission state now, not the schedule ahead.")
+
 #: Kill-chain links before engagement, in order, as (event that marks the link, label of a
 #: threat that got no further); beyond them a threat is "engaged (missiles / guns)". A threat's
 #: ``furthest_link`` tells an analyst where the chain broke for a leaker.
@@ -141,7 +169,8 @@ _OUT_OF_REACH, _NO_TRACK, _FEASIBLE, _NO_SOLUTION = 1, 2, 3, 4     # indices in 
 
 #: Event kinds in the log, with their order at equal times (lower first): state changes, what
 #: the picture shows, outcomes known at that time, then the decisions taken on them.
-EVENT_PRIORITY = {"command_post_lost": 0, "autonomous": 1, "first_detection": 2,
+EVENT_PRIORITY = {"command_post_lost": 0, "radar_off": 0, "radar_on": 0, "autonomous": 1,
+                  "first_detection": 2,
                   "track_start": 3, "track_confirmed": 3, "track_drop": 6, "reload": 4,
                   "intercept": 5, "miss": 5, "kill": 6,
                   "assign": 7, "gun_burst": 8, "launch": 9, "hold_fire": 9, "guidance_mode": 10,
@@ -220,6 +249,13 @@ class EngagementResult:
     magazine: pd.DataFrame
     summary: dict
 
+    @functools.cached_property
+    def metrics(self) -> pd.DataFrame:
+        """One row of outcome measures (:func:`iadsim.engine.outcome.run_metrics`)."""
+        from iadsim.engine.outcome import result_metrics
+
+        return result_metrics(self)
+
 
 def run_engagement(scenario: Scenario, seed: int | None = None,
                    figure_set: str | Figures = "nominal", config: EngagementConfig | None = None,
@@ -256,6 +292,7 @@ def run_engagement(scenario: Scenario, seed: int | None = None,
                    else pd.DataFrame(columns=["time_s", "missile_id", "missile_type", "unit_id",
                                               "lat_deg", "lon_deg", "alt_msl_m"]))
     summary = _summary(units, events, fates, config, pic, notes)
+    summary["defended_assets"] = fight.assets["asset_id"].tolist()
     engagements = pd.DataFrame([e for e in fight.engagements
                                 if e["weapon"] != "missile" or e["missiles"] > 0])
     return EngagementResult(fought, events, missiles_df, fates, _timeline(engagements),
@@ -308,6 +345,7 @@ class _Fight:
                              unit_id=u.id, detail="no fused picture, no cooperative engagement")
                 self.log.add(time_s=u.command_post_lost_s, event="autonomous", unit_id=u.id,
                              detail="engaging on own radars: " + ", ".join(u.radar_ids))
+        _emcon_events(pic, self.log)
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> None:
@@ -410,7 +448,7 @@ class _Fight:
         choice, pk, closest = _feasibility(units, aboard,
                                            [(pos[rows], vel[rows]) for pos, vel in frames],
                                            truth, self.radar, recent, self.config,
-                                           self.pic.deployment.figures)
+                                           self.pic.deployment.figures, t=t)
         cap = self.config.doctrine.engagement_cap
         if cap is not None:
             pk[self.n_engaged[members][:, np.maximum(truth, 0)] >= cap] = 0.0
@@ -495,7 +533,7 @@ class _Fight:
         t_launch, end = float(out["launch_s"][i]), float(out["end_s"][i])
         key = (u.id, missile)
         self.reserved[key] -= 1
-        why = self._target_gone(salvo.truth, t_launch)
+        why = self._target_gone(salvo.truth, t_launch) or _guidance_off(u, missile, t_launch)
         if why:
             self._hold(salvo, i, t_launch, why)
             return
@@ -512,7 +550,8 @@ class _Fight:
                                 "detail": detail, **common})
         ev = dict(time_s=end, missile_id=mid, miss_m=float(out["miss_m"][i]),
                   pk=float(out["pk"][i]), **common)
-        self._schedule({**ev, "event": "intercept" if out["intercept"][i] else "miss"})
+        self._schedule({**ev, "event": "intercept" if out["intercept"][i] else "miss",
+                        "detail": out["lost"][i]})
         if out["killed"][i]:
             self._schedule({**ev, "event": "kill", "row": salvo.row})
         self.missiles.append(out["trajectories"][i])
@@ -814,7 +853,7 @@ def _track_events(pic: AirPicture, kill_time: np.ndarray, log: _Log) -> None:
 def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
                  frames: list[tuple[np.ndarray, np.ndarray]],
                  truth: np.ndarray, radar: _Reports, recent: np.ndarray, config: EngagementConfig,
-                 figures: str | Figures = "nominal"
+                 figures: str | Figures = "nominal", *, t: float
                  ) -> tuple[list[list[str | None]], np.ndarray]:
     """Per (unit, threat): the missile to use (shortest-ranged feasible, saving long-range rounds)
     and the planning Pk (``expected_pk`` if feasible, else 0).
@@ -828,7 +867,9 @@ def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
     guidance is possible — an active-seeker missile needs only the track it is given
     (cooperative engagement on the fused picture), a command-guided or semi-active one a
     confirmed track of the same target held by one of the battalion's engagement radars in the
-    last 2 report periods (``recent``, rows of the ``radar`` reports).
+    last 2 report periods (``recent``, rows of the ``radar`` reports), and one of those radars
+    emitting at the decision time ``t`` (emission control; a silent radar's coasting tracks do
+    not count).
 
     ``aboard``: per unit, its rounds aboard by missile type (:attr:`FireUnit.rounds`);
     ``frames``: per unit, the threats' positions (m) and velocities (m/s) in its launcher's
@@ -856,7 +897,8 @@ def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
                   & (height >= m.min_altitude_m) & (height <= m.max_altitude_m))
             closest = np.maximum(closest, np.where(ok, _NO_TRACK, _OUT_OF_REACH))
             if not _active_seeker(m_id):
-                ok &= np.isin(truth, radar.truth_held(recent, m.guided_by))
+                ok &= np.isin(truth, radar.truth_held(recent, m.guided_by)) & u.emitting(
+                    m.guided_by, t)
             closest = np.maximum(closest, np.where(ok, _FEASIBLE, 0))
             for k in np.flatnonzero(ok):
                 if row[k] is None:
@@ -879,6 +921,32 @@ def _active_seeker(missile_id: str) -> bool:
     item = load_library().get(missile_id)
     text = " ".join(str(f.value) for name, f in item.facts() if name == "guidance")
     return re.search(r"(?<!semi-)(?<!semi )\bactive", text.lower()) is not None
+
+
+def _guidance_off(u: FireUnit, missile: str, t: float) -> str:
+    """Why ``missile`` of ``u`` cannot be guided at ``t`` (``''``: it can): a command-guided or
+    semi-active missile needs one of its guiding radars emitting (emission control)."""
+    guides = u.missiles[missile].guided_by
+    if _active_seeker(missile) or u.emitting(guides, t):
+        return ""
+    return f"engagement radar {', '.join(guides) or '(none)'} off (emission control)"
+
+
+def _emcon_events(pic: AirPicture, log: _Log) -> None:
+    """Log each radar's switches off and on (scenario ``emcon``) that fall within the run:
+    ``unit_id`` its battalion, ``object_id`` the radar."""
+    t_end = float(pic.trajectories.time_s[-1])
+    for r in pic.deployment.radars:
+        for off, on in r.off_windows_s:
+            common = {"unit_id": r.battalion_id, "object_id": r.id}
+            if off <= t_end:
+                until = f"until {on:g} s" if np.isfinite(on) else "to the end of the run"
+                log.add(time_s=float(off), event="radar_off",
+                        detail=f"emission control: {r.id} off {until}", **common)
+            if on <= t_end:
+                log.add(time_s=float(on), event="radar_on",
+                        detail=f"emission control: {r.id} on again (off since {off:g} s)",
+                        **common)
 
 
 def _reframe(pos_enu_m: np.ndarray, from_origin: tuple[float, float, float],
@@ -966,7 +1034,13 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
     ``guidance_error_m``), and its own kill draw from the Carleton Pk of that miss (``rng``:
     two normals per missile, then one uniform per missile, in plan order).
 
-    Returns the per-missile arrays ``miss_m``, ``end_s`` (intercept or end of flight),
+    A command-guided or semi-active missile whose guiding radars (``guided_by``) all go off
+    before its end loses guidance then: its ``end_s`` is that time, no intercept, NaN miss, Pk
+    0, its trajectory cut there and ``lost`` says why (emission control, module notes); the
+    random draws are the same as without it.
+
+    Returns the per-missile arrays ``miss_m``, ``end_s`` (intercept, end of flight or loss of
+    guidance), ``lost`` (why guidance was lost, ``''``: it was not),
     ``command_s``, ``terminal_s``, ``intercept``, ``launch_s``, ``pk``, ``killed``,
     ``release_s`` (guidance channel), the ``plan``, the missile ``ids`` and per missile its
     recorded ``trajectories`` (ending with its end point at ``end_s``). ``None`` if nothing is
@@ -975,6 +1049,7 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
     if not plan:
         return None
     aero = load_aero(missile)
+    guides = u.missiles[missile].guided_by
     origin = (u.lat_deg, u.lon_deg, u.ground_msl_m)
     target = _target(pic, truth, origin)                # once per salvo, shared by every flight
     lofts = {when: _launch_loft(aero, target, when, config)
@@ -996,12 +1071,20 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
                   dt=config.flyout_dt_s, launch_el_rad=np.full(k, el + loft),
                   launch_az_rad=np.full(k, az), loft_rad=np.full(k, loft), record_every=record)
         end = np.where(res.intercept, res.intercept_time_s, res.end_time_s)
-        parts.append((sel, res, end))
+        # emission control: a command-guided / TVM missile loses guidance (and its flight ends
+        # as a miss) when the last radar that can guide it goes off (module notes)
+        lost = (np.full(k, np.inf) if _active_seeker(missile) else
+                np.array([u.silent_from_s(guides, float(t0), float(e)) for e in end]))
+        cut = lost < end
+        end = np.where(cut, lost, end)
+        parts.append((sel, res, end, cut))
         for j, i in enumerate(sel):
             # recorded points up to the end, then the end point itself (the intercept or the
             # end of flight falls between recorded steps)
             keep = res.time_s < end[j] - 1e-9
-            pos = np.vstack([res.pos_enu_m[keep, j], res.end_pos_enu_m[j][None]])
+            last = (np.array([np.interp(end[j], res.time_s, res.pos_enu_m[:, j, a])
+                              for a in range(3)]) if cut[j] else res.end_pos_enu_m[j])
+            pos = np.vstack([res.pos_enu_m[keep, j], last[None]])
             lat, lon, alt = enu2geodetic(pos[:, 0], pos[:, 1], pos[:, 2], *origin)
             frames[i] = pd.DataFrame({
                 "time_s": np.append(res.time_s[keep], end[j]), "missile_id": ids[i],
@@ -1010,12 +1093,16 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
     out = {name: np.full(len(plan), np.nan) for name in
            ("miss_m", "end_s", "command_s", "terminal_s")}
     out["intercept"] = np.zeros(len(plan), dtype=bool)
-    for sel, res, end in parts:
-        out["miss_m"][sel] = res.miss_m
+    lost_why = [""] * len(plan)
+    for sel, res, end, cut in parts:
+        out["miss_m"][sel] = np.where(cut, np.nan, res.miss_m)
         out["end_s"][sel] = end
         out["command_s"][sel] = res.guidance_start_s
         out["terminal_s"][sel] = res.terminal_time_s
-        out["intercept"][sel] = res.intercept
+        out["intercept"][sel] = res.intercept & ~cut
+        for j in np.flatnonzero(cut):
+            lost_why[sel[j]] = (f"guidance lost: {', '.join(guides)} off at {end[j]:.1f} s "
+                                "(emission control)")
     out["miss_m"] = miss = miss_with_guidance_error(out["miss_m"], aero.guidance_error_m, rng)
     kind = load_library().get(pic.trajectories.types[truth]).threat_class
     pk = np.where(out["intercept"], carleton_pk(np.where(np.isfinite(miss), miss, 0.0),
@@ -1025,7 +1112,7 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
     acquired = np.isfinite(out["terminal_s"]) & (out["terminal_s"] <= out["end_s"])
     release = (np.where(acquired, out["terminal_s"], out["end_s"]) if _active_seeker(missile)
                else out["end_s"])
-    return {**out, "plan": plan, "ids": ids, "launch_s": launch, "pk": pk,
+    return {**out, "plan": plan, "ids": ids, "launch_s": launch, "pk": pk, "lost": lost_why,
             "killed": rng.random(len(plan)) < pk, "release_s": release,
             "trajectories": [frames[i] for i in range(len(plan))]}
 
@@ -1124,6 +1211,9 @@ def _summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
             "guidance_channels": u.missile_channels,
             "autonomous_from_s": (None if not np.isfinite(u.command_post_lost_s)
                                   else u.command_post_lost_s),
+            "emcon": [{"radar": r, "off_s": float(off),
+                       "on_s": float(on) if np.isfinite(on) else None}
+                      for r, w in u.radar_off_windows_s.items() for off, on in w],
         }
     counts = fates["fate"].value_counts().to_dict()
     reload = ("Launchers reload only where the scenario gives spare_rounds and reload_time_s "
@@ -1186,6 +1276,8 @@ def _summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
             + " (ASSUMED).",
             "Threats neither evade nor jam; radars are not attacked; false tracks are not "
             "engaged.",
+            *([EMCON_DOCTRINE] if any(len(w) for u in units
+                                       for w in u.radar_off_windows_s.values()) else []),
             *notes,
             *_gun_assumptions(units),
             *pic.provenance["assumptions"],

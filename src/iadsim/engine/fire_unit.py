@@ -22,6 +22,10 @@ A fire unit is a battalion (:class:`FireUnit`). What it can do at a decision tim
   (launcher) of the battalion, e.g. the 2A38M of Pantsir-S1 (the library names no vehicle-gun
   link, so a gun item of the same ``system`` is taken to be mounted on each launcher vehicle).
   The unit fires one burst at a time from the pooled ammunition.
+- **Emission control**: the off windows of each of its radars (scenario ``emcon``,
+  :attr:`FireUnit.radar_off_windows_s`); :meth:`FireUnit.emitting` and
+  :meth:`FireUnit.silent_from_s` answer whether a set of its radars (those that can guide a
+  missile) has one emitting (:func:`iadsim.sensors.scan.radar_emitting`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from iadsim.scenario.build import MissileSite, RadarSite
 from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import Library
 from iadsim.scenario.schema import Battalion
+from iadsim.sensors.scan import radar_emitting, silent_from_s
 
 #: Reaction time used when neither the command post nor a launcher has one in the library, s.
 DEFAULT_REACTION_S = 10.0
@@ -94,6 +99,18 @@ class FireUnit:
     guidance_busy: list[float] = field(default_factory=list)
     #: Reloads under way: (completion time, launcher index, rounds it receives).
     reloads: list[tuple[float, int, dict[str, int]]] = field(default_factory=list)
+    #: Emission control: ``(k, 2)`` off windows ``[off_s, on_s)`` (s) of each of its radars by id.
+    radar_off_windows_s: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def emitting(self, radar_ids: tuple[str, ...], t: float) -> bool:
+        """Whether one of ``radar_ids`` (of this unit) emits at ``t``; ``False`` for none."""
+        return any(bool(radar_emitting(self.radar_off_windows_s.get(r, np.empty((0, 2))), t))
+                   for r in radar_ids)
+
+    def silent_from_s(self, radar_ids: tuple[str, ...], t0_s: float, t1_s: float) -> float:
+        """First time in ``[t0_s, t1_s)`` at which none of ``radar_ids`` emits (``inf``: never)."""
+        return silent_from_s([self.radar_off_windows_s.get(r, np.empty((0, 2)))
+                              for r in radar_ids], t0_s, t1_s)
 
     @property
     def rounds(self) -> dict[str, int]:
@@ -227,7 +244,8 @@ def build_fire_units(battalions: list[Battalion], sites: list[MissileSite],
         lost = np.inf if bn.command_post_lost_at_s is None else float(bn.command_post_lost_at_s)
         units.append(FireUnit(bn.id, lat, lon, float(ground), reaction, max(targets, default=1),
                               max(guided) if guided else None, mine, launchers, spares, reload_s,
-                              tuple(r.id for r in own), lost, gun))
+                              tuple(r.id for r in own), lost, gun,
+                              radar_off_windows_s={r.id: r.off_windows_s for r in own}))
     return units, notes
 
 

@@ -1,4 +1,5 @@
-"""Parquet tables (truth, detections, tracks, events, engagements, magazine), self-describing.
+"""Parquet tables (truth, detections, tracks, events, engagements, magazine, metrics),
+self-describing.
 
 Every column of every table we write is documented in one place, :data:`COLUMNS` (with
 per-table meanings in :data:`TABLE_COLUMNS`): its unit, a description and its type. The writer
@@ -31,6 +32,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -176,19 +178,30 @@ TABLE_COLUMNS: dict[str, dict[str, Column]] = {
         "truth_id": _id("true object of the detections that updated the track (latest); null: "
                         "a false track (no detection of a true object yet)"),
     },
-    "events": {"time_s": Column("s", "time of the event")},
+    "events": {"time_s": Column("s", "time of the event"),
+               "object_id": _label("scenario id of the object the event is about: the threat, "
+                                   "or the radar of a radar_off / radar_on event; null: none")},
     "magazine": {"time_s": Column("s", "time the magazine count changed")},
 }
 
 
-def column_spec(table: str, column: str) -> Column:
+def column_spec(table: str, column: str, columns: Mapping[str, Any] | None = None) -> Column:
     """The documented :class:`Column` of ``column`` in ``table`` (the file stem).
+
+    ``columns``: further documented columns of this table, taking precedence over
+    :data:`TABLE_COLUMNS` and :data:`COLUMNS` -- :class:`Column`, or any spec with ``unit``,
+    ``description`` and ``kind`` (e.g. the metrics row's,
+    :func:`iadsim.engine.outcome.metric_columns`).
 
     Raises
     ------
     IadsimError
         The column is not documented.
     """
+    given = (columns or {}).get(column)
+    if given is not None:
+        return given if isinstance(given, Column) else Column(given.unit, given.description,
+                                                              given.kind)
     spec = TABLE_COLUMNS.get(table, {}).get(column) or COLUMNS.get(column)
     if spec is None:
         raise IadsimError(f"table {table!r}: column {column!r} is not documented; add its unit "
@@ -197,17 +210,18 @@ def column_spec(table: str, column: str) -> Column:
     return spec
 
 
-def to_arrow(df: pd.DataFrame, table: str) -> pa.Table:
-    """``df`` (index dropped) as an Arrow table with documented fields and nulls for "no value"."""
+def to_arrow(df: pd.DataFrame, table: str, columns: Mapping[str, Any] | None = None) -> pa.Table:
+    """``df`` (index dropped) as an Arrow table with documented fields and nulls for "no value"
+    (``columns``: see :func:`column_spec`)."""
     df = df.reset_index(drop=True)
     out = {}
     for name in df.columns:
-        spec = column_spec(table, str(name))
+        spec = column_spec(table, str(name), columns)
         out[name] = _convert(df[name], spec, table, str(name))
     arrow = pa.Table.from_pandas(pd.DataFrame(out, index=df.index), preserve_index=False)
     fields = []
     for fld in arrow.schema:
-        spec = column_spec(table, fld.name)
+        spec = column_spec(table, fld.name, columns)
         meta = {"unit": spec.unit, "description": spec.description, **spec.extra}
         fields.append(fld.with_metadata({k: str(v) for k, v in meta.items()}))
     return arrow.cast(pa.schema(fields, metadata=arrow.schema.metadata))
@@ -237,14 +251,15 @@ def _convert(col: pd.Series, spec: Column, table: str, name: str) -> pd.Series:
 
 
 def write_parquet(path: str | os.PathLike[str], df: pd.DataFrame, metadata: Mapping,
-                  table: str | None = None) -> Path:
+                  table: str | None = None, columns: Mapping[str, Any] | None = None) -> Path:
     """Write ``df`` (index dropped) with ``metadata`` as JSON under the ``iadsim`` key.
 
     ``table`` (default: the file stem, e.g. ``tracks``) selects the per-table column meanings;
-    every column must be documented (:func:`column_spec`).
+    every column must be documented (:func:`column_spec`; ``columns``: further documented
+    columns of this table, e.g. those of a metrics row).
     """
     path = Path(path)
-    arrow = to_arrow(df, table or path.stem)
+    arrow = to_arrow(df, table or path.stem, columns)
     meta = dict(arrow.schema.metadata or {})
     meta[b"iadsim"] = json.dumps(metadata, ensure_ascii=False, sort_keys=True).encode()
     arrow = arrow.replace_schema_metadata(meta)

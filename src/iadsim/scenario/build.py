@@ -21,7 +21,7 @@ from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import Library, load_library
 from iadsim.scenario.schema import RadarPlacement, Scenario
 from iadsim.sensors.radar import RadarModel
-from iadsim.sensors.scan import RadarSensor, full_circle, sector_offset
+from iadsim.sensors.scan import RadarSensor, full_circle, off_windows_array, sector_offset
 
 FIGURE_SETS = ("low", "nominal", "high")
 
@@ -57,6 +57,10 @@ class RadarSite:
     sector_width_rad: float = 2.0 * np.pi
     #: sector centre given by the scenario, rad clockwise from north (None: not given)
     facing_rad: float | None = None
+    #: emission control (scenario ``emcon``): ``(k, 2)`` windows ``[off_s, on_s)`` in which the
+    #: radar is silent, s, sorted; ``on_s = inf``: off to the end
+    #: (:func:`iadsim.sensors.scan.radar_emitting`)
+    off_windows_s: np.ndarray = field(default_factory=off_windows_array)
 
     def in_sector(self, az_rad: np.ndarray) -> np.ndarray:
         """Whether azimuths (rad from north) lie in the scanned sector; everywhere when the
@@ -174,7 +178,8 @@ def build_deployment(scenario: Scenario, figure_set: str | Figures = "nominal",
             sector = float(item.si("sector_deg", figures))
             site = RadarSite(r.id, bn.id, item.id, lat, lon, ground, ground + float(mast),
                              item.model(figures), sector,
-                             _facing_rad(r, item.id, sector, figures.label))
+                             _facing_rad(r, item.id, sector, figures.label),
+                             _off_windows(bn, r.id))
             bn_radars.append(site)
         radars += bn_radars
         for launcher in bn.launchers:
@@ -213,6 +218,15 @@ def build_deployment(scenario: Scenario, figure_set: str | Figures = "nominal",
             if r.facing.assumed:
                 assumptions.append(f"Facing of {r.id} ({r.facing.bearing_deg:g}°): "
                                    f"{r.facing.reasoning}")
+    silent = [f"{r.id} " + ", ".join(f"{off:g}-{on:g} s" if np.isfinite(on) else
+                                     f"from {off:g} s to the end"
+                                     for off, on in r.off_windows_s)
+              for r in radars if len(r.off_windows_s)]
+    if silent:
+        assumptions.append(
+            "Emission control (scenario emcon): radars off " + "; ".join(silent) + ". An off "
+            "radar detects nothing and guides no command-guided missile; coverage maps draw "
+            "every radar as emitting.")
     unfaced = [r.id for r in radars if r.facing_rad is None and not full_circle(r.sector_width_rad)]
     if unfaced:
         assumptions.append(
@@ -245,6 +259,13 @@ def _facing_rad(radar: RadarPlacement, type_id: str, sector_width_rad: float,
                          f"({figure_set} figures), so a facing has no meaning; allowed: facing "
                          "only on sector-scanning radars, or remove it")
     return float(np.radians(radar.facing.bearing_deg))
+
+
+def _off_windows(bn, radar_id: str) -> np.ndarray:
+    """The battalion's emcon windows of one radar, ``(k, 2)`` ``[off_s, on_s)`` in s, sorted by
+    ``off_s`` (``on_s`` omitted: ``inf``); the scenario check has refused overlaps."""
+    return off_windows_array(sorted((w.off_s, np.inf if w.on_s is None else w.on_s)
+                                    for w in bn.emcon if w.radar == radar_id))
 
 
 def _dem_covers(dem: Dem, lat_deg: float, lon_deg: float, range_m: float) -> bool:
@@ -322,5 +343,6 @@ def radar_sensors(deployment: Deployment, los_resolution_m: float = 1000.0,
             figures["sector_centre_rad"] = r.facing_rad
         sensors.append(RadarSensor(id=r.id, model=r.model, lat_deg=r.lat_deg, lon_deg=r.lon_deg,
                                    antenna_msl_m=r.antenna_msl_m, los=los,
-                                   k_factor=deployment.k_factor, **figures))
+                                   k_factor=deployment.k_factor, off_windows_s=r.off_windows_s,
+                                   **figures))
     return sensors

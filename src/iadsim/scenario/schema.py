@@ -63,6 +63,7 @@ __all__ = [
     "Area",
     "Battalion",
     "DefendedAsset",
+    "EmconWindow",
     "LauncherGroup",
     "Offset",
     "Raid",
@@ -273,8 +274,39 @@ class LauncherGroup(_Model):
         return value
 
 
+class EmconWindow(_Model):
+    """Emission control: one radar of the battalion is switched off for a while.
+
+    The radar ``radar`` (an id among the battalion's ``radars``) is off from ``off_s`` (included)
+    until ``on_s`` (s from scenario start), on again from ``on_s``; without ``on_s`` it stays off
+    to the end of the run. While off a radar emits nothing and detects nothing (its tracks coast
+    and drop), and command-guided missiles that need it are neither launched nor guided
+    (`iadsim.engine.engagement`, "Emission control"). A radar may have several windows; they may
+    not overlap (checked with the cross-references).
+    """
+
+    radar: Id
+    off_s: Annotated[StrictFloat, Field(ge=0.0, le=604_800.0)]
+    on_s: Annotated[StrictFloat, Field(ge=0.0, le=604_800.0)] | None = None
+
+    @field_validator("on_s")
+    @classmethod
+    def _after_off(cls, value: float | None, info: ValidationInfo) -> float | None:
+        off = info.data.get("off_s")
+        if value is not None and off is not None and value <= off:
+            raise PydanticCustomError(
+                "emcon_order", "the radar must come back on after it goes off (on_s <= off_s)",
+                {"allowed": f"on_s > off_s ({_num(float(off))} s), or no on_s (off to the end "
+                            "of the run)"})
+        return value
+
+
 class Battalion(_Model):
-    """A fire unit (Russian *divizion*): its site, radars, launchers and command post."""
+    """A fire unit (Russian *divizion*): its site, radars, launchers and command post.
+
+    ``emcon``: emission-control windows of its radars (:class:`EmconWindow`), e.g.
+    ``emcon: [{radar: s400-1-92n6e, off_s: 300, on_s: 900}]``.
+    """
 
     id: Id
     system: System
@@ -288,6 +320,7 @@ class Battalion(_Model):
     command_post_lost_at_s: Annotated[StrictFloat, Field(ge=0.0, le=604_800.0)] | None = None
     radars: tuple[RadarPlacement, ...]
     launchers: tuple[LauncherGroup, ...] = ()
+    emcon: tuple[EmconWindow, ...] = ()
 
     @field_validator("radars")
     @classmethod
@@ -411,7 +444,8 @@ class RaidSpread(_Model):
 
     Each member draws, independently and uniformly in ``[-w, +w]``: a start-time offset
     (``time_s``; the whole schedule, waypoint times included, shifts with it), a lateral offset
-    (``lateral_m``, positive to the right of the direction of flight, constant along the route)
+    (``lateral_m``, positive to the right of the direction of flight, constant along the route
+    except inside sharp turns, where it narrows so that a member's legs never reverse)
     and an altitude offset (``altitude_m``, added to every waypoint). Uniform rather than normal
     so that every member is inside the stated bounds, which the validation checks (ceiling,
     ground, start time); the standard deviation of each offset is ``w / sqrt(3)``.
@@ -535,6 +569,7 @@ class Scenario(_Model):
             library = _default_library()
         problems += _check_equipment(self, library)
         problems += _check_threats(self, library)
+        problems += _check_emcon(self)
         return problems
 
     def _check_ids(self) -> list[InputProblem]:
@@ -808,6 +843,46 @@ def _check_equipment(sc: Scenario, library: Any) -> list[InputProblem]:
                     f"({fraction:.0%} of its capacity)", dict(lg.load),
                     "sum over missiles of rounds / capacity <= 1; capacities: " + ", ".join(
                         f"{k}: {v}" for k, v in (_capacity_table(launcher) or {}).items())))
+    return problems
+
+
+def _check_emcon(sc: Scenario) -> list[InputProblem]:
+    """Emission-control windows name a radar of their own battalion and do not overlap."""
+    problems: list[InputProblem] = []
+    owner = {r.id: bn.id for bn, r in sc.radars()}
+    for i, bn in enumerate(sc.battalions):
+        ids = [r.id for r in bn.radars]
+        windows: dict[str, list[tuple[float, float, int]]] = {}
+        for j, w in enumerate(bn.emcon):
+            field = f"battalions[{i}].emcon[{j}]"
+            if w.radar not in ids:
+                close = difflib.get_close_matches(w.radar, ids, n=1, cutoff=0.5)
+                where = (f"{w.radar} is a radar of battalion {owner[w.radar]}, not of {bn.id}"
+                         if w.radar in owner else f"unknown radar {w.radar!r} in battalion {bn.id}")
+                problems.append(InputProblem(
+                    f"{field}.radar", where, w.radar,
+                    (f"closest: {close[0]}; " if close else "")
+                    + f"radar ids of {bn.id}: {', '.join(ids)}"))
+                continue
+            on = math.inf if w.on_s is None else w.on_s
+            windows.setdefault(w.radar, []).append((w.off_s, on, j))
+        for radar, spans in windows.items():
+            spans.sort()
+            off0, on0, j0 = spans[0]               # the window reaching furthest so far
+            for off1, on1, j1 in spans[1:]:
+                if off1 < on0:
+                    until = "the end of the run" if math.isinf(on0) else f"{_num(on0)} s"
+                    allowed = (f"off_s >= {_num(on0)} s (after that window ends), or one window "
+                               "covering both" if not math.isinf(on0) else
+                               f"remove this window, or give emcon[{j0}] an on_s <= "
+                               f"{_num(off1)} s")
+                    problems.append(InputProblem(
+                        f"battalions[{i}].emcon[{j1}].off_s",
+                        f"overlaps battalions[{i}].emcon[{j0}] of the same radar {radar} (off "
+                        f"from {_num(off0)} s to {until})", off1,
+                        "windows of one radar that do not overlap: " + allowed))
+                if on1 > on0:
+                    off0, on0, j0 = off1, on1, j1
     return problems
 
 

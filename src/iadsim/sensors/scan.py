@@ -56,6 +56,16 @@ coverage volume (uniform over the cells), ``truth_id = -1``, time = when the bea
 azimuth. Their ``snr_db`` is drawn from the noise-only detection statistic conditioned on crossing
 the threshold (``Z ~ Gamma(N, 1)`` tail beyond ``T = Q^-1(N, pfa)``), reported as ``Z / N - 1``.
 
+*Emission control.* A radar is silent (it neither emits nor detects) inside its off windows
+``RadarSensor.off_windows_s`` (scenario ``emcon``), each ``[off_s, on_s)``: off from ``off_s``
+included, on again at ``on_s`` (``inf``: off to the end of the run); :func:`radar_emitting` is
+the one definition of that state. A look (target or false alarm) whose beam time falls inside an
+off window gives no detection. Every draw is made as if the radar emitted and the silent
+detections are dropped afterwards, so the random stream is consumed exactly as without off
+windows: the detections of a radar with off windows are those of the same radar without them,
+bit for bit, minus the ones inside the windows (a silent radar costs as much to simulate as an
+emitting one).
+
 Randomness: only the ``rng`` argument, always in this order: look uniforms (whole look grid),
 range/az/el normals of the detections, false-alarm counts, false-alarm (range, az, el, statistic)
 uniforms. Same seed -> identical DataFrame.
@@ -75,7 +85,8 @@ References
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -90,7 +101,7 @@ from iadsim.units import linear_to_db
 
 __all__ = [
     "BEAM_TIME_REFINEMENTS", "DETECTION_COLUMNS", "RadarSensor", "TruthSampler", "scan_detections",
-    "full_circle", "sector_offset",
+    "full_circle", "off_windows_array", "radar_emitting", "sector_offset", "silent_from_s",
 ]
 
 
@@ -121,6 +132,87 @@ BEAM_TIME_REFINEMENTS = 3
 _TWO_PI = 2.0 * math.pi
 # Central-difference steps of the conversion Jacobian, as fractions of the 1-sigma errors.
 _JACOBIAN_STEP = 1e-2
+
+
+# ------------------------------------------------------------------------------ emission state
+def off_windows_array(windows: Sequence[Sequence[float]] | np.ndarray = ()) -> np.ndarray:
+    """Off windows of one radar as a read-only float64 array ``(k, 2)`` of ``[off_s, on_s)``.
+
+    Each row: off from ``off_s`` (finite, s) included, on again at ``on_s`` (> ``off_s``;
+    ``inf``: off to the end of the run). Rows sorted by ``off_s`` and not overlapping
+    (``off_s[i + 1] >= on_s[i]``); ``ValueError`` otherwise (the scenario check reports a user's
+    overlapping windows with file and line before a build gets here).
+
+    Examples
+    --------
+    >>> off_windows_array([(300.0, 900.0), (1200.0, float("inf"))]).shape
+    (2, 2)
+    """
+    out = np.array(windows, dtype=float).reshape(-1, 2)
+    off, on = out[:, 0], out[:, 1]
+    if not (np.isfinite(off).all() and (on > off).all()):
+        raise ValueError(f"off windows must have finite off_s < on_s; got {out.tolist()}")
+    if (np.diff(off) < 0).any() or (off[1:] < on[:-1]).any():
+        raise ValueError(f"off windows must be sorted and not overlap; got {out.tolist()}")
+    out.flags.writeable = False
+    return out
+
+
+def radar_emitting(off_windows_s: np.ndarray, time_s: np.ndarray | float) -> np.ndarray:
+    """Whether a radar emits (and so can detect and guide) at ``time_s``: outside every off window.
+
+    The one definition of a radar's emission state (scenario ``emcon``); a radar is off on
+    ``off_s <= t < on_s`` of each window.
+
+    Parameters
+    ----------
+    off_windows_s : ndarray (k, 2)
+        ``[off_s, on_s)`` rows (:func:`off_windows_array`); ``k = 0``: always emitting.
+    time_s : float or ndarray
+        Times, s (any shape).
+
+    Returns
+    -------
+    ndarray of bool, the shape of ``time_s``
+
+    Examples
+    --------
+    >>> radar_emitting(off_windows_array([(300.0, 900.0)]), [0.0, 300.0, 899.9, 900.0]).tolist()
+    [True, False, False, True]
+    """
+    t = np.asarray(time_s, dtype=float)
+    w = np.asarray(off_windows_s, dtype=float).reshape(-1, 2)
+    if not w.shape[0]:
+        return np.ones(t.shape, dtype=bool)
+    off = (t[..., None] >= w[:, 0]) & (t[..., None] < w[:, 1])
+    return ~off.any(axis=-1)
+
+
+def silent_from_s(off_windows_s: Sequence[np.ndarray], t0_s: float, t1_s: float) -> float:
+    """First time in ``[t0_s, t1_s)`` at which none of several radars emits; ``inf`` if never.
+
+    ``off_windows_s``: the off windows ``(k_i, 2)`` of each radar (e.g. every radar that can
+    guide a missile; no radar at all: silent from ``t0_s``). The set where all are off is an
+    intersection of unions of ``[off, on)`` windows, so it starts at ``t0_s`` or at some window's
+    ``off_s``: those are the only candidates.
+
+    Examples
+    --------
+    >>> a, b = off_windows_array([(10.0, 50.0)]), off_windows_array([(30.0, 40.0)])
+    >>> silent_from_s([a, b], 0.0, 100.0), silent_from_s([a], 0.0, 100.0), silent_from_s([b], 0.0, 20.0)
+    (30.0, 10.0, inf)
+    """
+    if not t1_s > t0_s:
+        return math.inf
+    if not off_windows_s:
+        return float(t0_s)
+    starts = {float(w[i, 0]) for w in off_windows_s for i in range(len(w))}
+    candidates = np.array(sorted({float(t0_s), *(s for s in starts if t0_s < s < t1_s)}))
+    silent = np.ones(candidates.size, dtype=bool)
+    for w in off_windows_s:
+        silent &= ~radar_emitting(w, candidates)
+    hit = np.flatnonzero(silent)
+    return float(candidates[hit[0]]) if hit.size else math.inf
 
 
 @dataclass(frozen=True)
@@ -155,6 +247,10 @@ class RadarSensor:
     k_factor : float
         Effective-Earth-radius factor of the geometry (4/3 standard atmosphere); should equal
         ``los.k`` when ``los`` is given.
+    off_windows_s : ndarray (k, 2)
+        Emission control: ``[off_s, on_s)`` windows in which the radar is silent (no detection,
+        no false alarm), s; ``on_s = inf``: off to the end (:func:`off_windows_array`,
+        :func:`radar_emitting`). Default: none, always emitting.
     """
 
     id: str
@@ -173,8 +269,10 @@ class RadarSensor:
     beamwidth_el_rad: float
     los: MinHeightField | None = None
     k_factor: float = 4.0 / 3.0
+    off_windows_s: np.ndarray = field(default_factory=off_windows_array)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "off_windows_s", off_windows_array(self.off_windows_s))
         positive = (
             "scan_period_s", "sigma_range_m", "sigma_az_rad", "sigma_el_rad",
             "range_resolution_m", "beamwidth_az_rad", "beamwidth_el_rad", "k_factor",
@@ -213,6 +311,10 @@ class RadarSensor:
     def mean_false_alarms_per_scan(self) -> float:
         """Poisson mean of the false alarms per scan, ``pfa * false_alarm_cells()``."""
         return self.model.pfa * self.false_alarm_cells()
+
+    def emitting(self, time_s: np.ndarray | float) -> np.ndarray:
+        """Whether the radar emits at ``time_s`` (:func:`radar_emitting` of its off windows)."""
+        return radar_emitting(self.off_windows_s, time_s)
 
     def beam_time_s(self, scan: np.ndarray, az_rad: np.ndarray, scan_phase_s: float = 0.0
                     ) -> tuple[np.ndarray, np.ndarray]:
@@ -307,7 +409,8 @@ def scan_detections(
     rng: np.random.Generator,
     scan_phase_s: float = 0.0,
 ) -> pd.DataFrame:
-    """Detections (targets and false alarms) of one radar over ``[t_start_s, t_end_s)``.
+    """Detections (targets and false alarms) of one radar over ``[t_start_s, t_end_s)``; none
+    while the radar is off (``sensor.off_windows_s``, module notes).
 
     Parameters
     ----------
@@ -431,6 +534,9 @@ def _target_detections(
     az_meas = np.mod(az[det] + noise[:, 1], 2.0 * np.pi)
     el_meas = np.clip(el[det] + noise[:, 2], -np.pi / 2, np.pi / 2)
     snr = sensor.model.snr_db(safe[det], rcs[det])
+    # Emission control: a silent radar's detections are dropped after the draws (module notes).
+    on = sensor.emitting(t_look[d])
+    d, r_meas, az_meas, el_meas, snr = (a[on] for a in (d, r_meas, az_meas, el_meas, snr))
     xyz, cov = _converted(sensor, r_meas, az_meas, el_meas, origin)
     polar = np.stack([r_meas, az_meas, el_meas], axis=-1)
     return _frame(sensor, t_look[d], scan_g[d], obj_g[d], polar, snr, xyz, cov)
@@ -469,7 +575,7 @@ def _false_alarms(
     z = special.gammainccinv(n_p, np.maximum(u[:, 3], 1e-300) * model.pfa)
     snr = linear_to_db(np.maximum(z / n_p - 1.0, 1e-12))
     t, _ = sensor.beam_time_s(scan_fa, az, scan_phase_s)
-    keep = (t >= t_start_s) & (t < t_end_s)
+    keep = (t >= t_start_s) & (t < t_end_s) & sensor.emitting(t)
     xyz, cov = _converted(sensor, r[keep], az[keep], el[keep], origin)
     polar = np.stack([r[keep], az[keep], el[keep]], axis=-1)
     return _frame(sensor, t[keep], scan_fa[keep], np.full(int(keep.sum()), -1, np.int64), polar,
