@@ -105,6 +105,7 @@ from iadsim.errors import InputError
 from iadsim.geo.frames import ecef2enu, enu2ecef, enu2geodetic, geodetic2enu
 from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import load_library
+from iadsim.scenario.model_figures import EngagementModel, engagement_model
 from iadsim.scenario.schema import Scenario
 from iadsim.weapons.calibration import LOFTS_DEG, aero_ids, load_aero
 from iadsim.weapons.flyout import SampledTarget, altitude_m, fly, ground_range_m
@@ -120,26 +121,14 @@ SOLUTION_RETRY_S = 5.0
 #: Integration step of the launch-solution search (coarser than the flown salvo), s.
 SOLUTION_DT_S = 0.2
 
-#: Presented area of a threat to a gun burst, m², by threat class. ASSUMED: area normal to the
-#: line of fire of a target seen from the front quarter -- a fighter's frontal/planform mix
-#: ~10 m², a helicopter (rotor disc excluded) ~15 m², a cruise missile or ARM body and wings
-#: ~0.5 / 0.2 m², a tactical drone ~1 m², a ballistic missile body ~1 m²; Ball (2003) uses the
-#: presented area of the vulnerable target in exactly this role.
-GUN_TARGET_AREA_M2 = {"aircraft": 10.0, "helicopter": 15.0, "cruise_missile": 0.5, "drone": 1.0,
-                      "arm": 0.2, "ballistic_missile": 1.0}
-
-#: Carleton hardness (R_eff = R50 / h, :func:`iadsim.weapons.kill.carleton_pk`) of a threat to a
-#: SAM warhead, by threat class. ASSUMED (no public vulnerability data): 1 for aircraft (the
-#: target a lethal radius is quoted against); 1.5 for cruise missiles and ARMs (small presented
-#: area, few vulnerable components, a dense warhead section that must be hit); 0.8 for light
-#: drones (thin airframes, fragment damage anywhere disables them); 3 for ballistic-missile
-#: re-entry vehicles (hardened bodies, closing speeds that shorten the fragment window).
-TARGET_HARDNESS = {"aircraft": 1.0, "helicopter": 1.0, "cruise_missile": 1.5, "arm": 1.5,
-                   "drone": 0.8, "ballistic_missile": 3.0}
-#: Reference of the lethal-radius scaling: R50 of a 180 kg (48N6-class) warhead, m (ASSUMED:
-#: secondary literature credits 48N6-class warheads with ~20-30 m against aircraft).
-REFERENCE_LETHAL_RADIUS_M = 20.0
-REFERENCE_WARHEAD_KG = 180.0
+#: Model figures of the engagement (presented area to a gun burst and Carleton hardness by threat
+#: class, the reference of the lethal-radius scaling, the planning Pk and speed) come from the
+#: cited data file ``iadsim/data/engagement_model.yaml`` (:mod:`iadsim.scenario.model_figures`),
+#: each with its sources or assumption; :attr:`EngagementConfig.model` holds them for a run.
+#: Presented area of a threat to a gun burst by threat class, m² (the packaged file's values).
+GUN_TARGET_AREA_M2 = dict(engagement_model().gun_target_area_m2)
+#: Carleton hardness (R_eff = R50 / h) by threat class (the packaged file's values).
+TARGET_HARDNESS = dict(engagement_model().target_hardness)
 
 #: What emission control does to an engagement (listed in a run's assumptions when a radar of a
 #: fire unit is switched off; module notes, "Emission control").
@@ -193,19 +182,28 @@ class EngagementConfig:
     lethal_radius_m : float or None
         Carleton lethal radius (Pk 0.5 miss distance against an aircraft) of every warhead, m;
         ``None`` (default): per missile from its warhead mass in the run's figures by cube-root
-        (Hopkinson-Cranz) scaling, :func:`lethal_radius_m` (ASSUMED, listed in every report).
-    target_hardness : dict
-        Carleton hardness by threat class (ASSUMED, :data:`TARGET_HARDNESS`).
-    expected_pk : float
-        Single-shot Pk the command post plans with for a feasible pair (ASSUMED; planning value,
-        not the outcome, which the flyout and damage function decide).
+        (Hopkinson-Cranz) scaling from the model's reference, :func:`lethal_radius_m` (ASSUMED,
+        listed in every report).
+    target_hardness : dict or None
+        Carleton hardness by threat class; ``None``: the model's ``target_hardness_ratio``.
+    expected_pk : float or None
+        Single-shot Pk the command post plans with for a feasible pair (planning value, not the
+        outcome, which the flyout and damage function decide); ``None``: the model's
+        ``planning_pk_ratio``.
     leak_radius_m : float
         A threat ending its route within this distance of a defended asset has leaked to it.
     flyout_dt_s : float
         Inner integration step of the missile flyout, s.
-    gun_target_area_m2 : dict
-        Presented area of a threat to a gun burst by threat class, m² (ASSUMED,
-        :data:`GUN_TARGET_AREA_M2`).
+    gun_target_area_m2 : dict or None
+        Presented area of a threat to a gun burst by threat class, m²; ``None``: the model's
+        ``gun_target_area_m2``.
+    model : EngagementModel
+        The model figures with their provenance (default: the packaged
+        ``iadsim/data/engagement_model.yaml``, :func:`iadsim.scenario.model_figures.engagement_model`).
+        ``target_hardness``, ``expected_pk`` and ``gun_target_area_m2`` left ``None`` take its
+        values when the configuration is made (a ``dataclasses.replace`` of ``model`` alone keeps
+        the values already taken); a run's assumptions cite the model's metadata for every model
+        figure it used, and call a value that differs from the model's a run option.
     """
 
     air_picture: AirPictureConfig = field(
@@ -215,12 +213,19 @@ class EngagementConfig:
     assignment: str = "optimal"
     link_latency_s: float = 2.0
     lethal_radius_m: float | None = None
-    target_hardness: dict = field(default_factory=lambda: dict(TARGET_HARDNESS))
-    expected_pk: float = 0.7
+    target_hardness: dict | None = None
+    expected_pk: float | None = None
     leak_radius_m: float = 5000.0
     flyout_dt_s: float = 0.1
-    gun_target_area_m2: dict = field(default_factory=lambda: dict(GUN_TARGET_AREA_M2),
-                                     hash=False)
+    gun_target_area_m2: dict | None = field(default=None, hash=False)
+    model: EngagementModel = field(default_factory=engagement_model, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name, value in (("target_hardness", dict(self.model.target_hardness)),
+                            ("expected_pk", self.model.planning_pk),
+                            ("gun_target_area_m2", dict(self.model.gun_target_area_m2))):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True)
@@ -278,7 +283,7 @@ def run_engagement(scenario: Scenario, seed: int | None = None,
     dep = pic.deployment
     units, notes = build_fire_units([b for b in scenario.battalions if b.active],
                                     list(dep.missiles), list(dep.radars), set(aero_ids()),
-                                    load_library(), dep.figures)
+                                    load_library(), dep.figures, model=config.model)
     fight = _Fight(pic, units, _assets(scenario, pic), config)
     fight.run()
     fates = _fates(pic, fight.kill_time, fight.fired_at, fight.assets, config, fight.log)
@@ -886,7 +891,7 @@ def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
         for m_id, m in sorted(u.missiles.items(), key=lambda kv: kv[1].max_range_m):
             if rounds[m_id] <= 0:
                 continue
-            speed = _planning_speed(m_id, figures)
+            speed = _planning_speed(m_id, figures, config.model.planning_speed_ratio)
             tof = np.linalg.norm(rel, axis=1) / speed
             for _ in range(2):
                 aim = rel + vel_u * (u.reaction_time_s + tof)[:, None]
@@ -909,10 +914,13 @@ def _feasibility(units: list[FireUnit], aboard: list[dict[str, int]],
 
 
 @functools.lru_cache(maxsize=1024)
-def _planning_speed(missile_id: str, figures: str | Figures = "nominal") -> float:
-    """Mean speed the command post plans time of flight with: half the missile's max speed in
+def _planning_speed(missile_id: str, figures: str | Figures = "nominal",
+                    ratio: float | None = None) -> float:
+    """Mean speed the command post plans time of flight with: ``ratio`` (the model's
+    ``planning_speed_ratio``; ``None``: the packaged model's) times the missile's max speed in
     ``figures`` (a figure set or :class:`~iadsim.scenario.figures.Figures`), m/s (cached)."""
-    return 0.5 * load_library().get(missile_id).max_speed_m_s(figures)
+    ratio = engagement_model().planning_speed_ratio if ratio is None else ratio
+    return ratio * load_library().get(missile_id).max_speed_m_s(figures)
 
 
 @functools.cache
@@ -1004,19 +1012,20 @@ def lethal_radius_m(missile_id: str, config: EngagementConfig,
                     figures: str | Figures = "nominal") -> float:
     """Carleton R50 of a missile's warhead against an aircraft, m.
 
-    ``config.lethal_radius_m`` if set, else :data:`REFERENCE_LETHAL_RADIUS_M` scaled by
-    ``(warhead mass / REFERENCE_WARHEAD_KG) ** (1/3)`` (Hopkinson-Cranz cube-root scaling of
+    ``config.lethal_radius_m`` if set, else the model's ``reference_lethal_radius_m`` scaled by
+    ``(warhead mass / reference_warhead_mass_kg) ** (1/3)`` (Hopkinson-Cranz cube-root scaling of
     blast distances; Kinney & Graham, *Explosive Shocks in Air*, 2nd ed., 1985, ch. 5), with the
     ``warhead_mass_kg`` of ``figures`` (a figure set or
     :class:`~iadsim.scenario.figures.Figures`; the reference radius when the missile has none).
     """
     if config.lethal_radius_m is not None:
         return float(config.lethal_radius_m)
+    model = config.model
     item = load_library().get(missile_id)
     if "warhead_mass_kg" not in item.figures:
-        return REFERENCE_LETHAL_RADIUS_M
+        return model.reference_lethal_radius_m
     mass = float(item.si("warhead_mass_kg", figures))
-    return REFERENCE_LETHAL_RADIUS_M * (mass / REFERENCE_WARHEAD_KG) ** (1.0 / 3.0)
+    return model.reference_lethal_radius_m * (mass / model.reference_warhead_mass_kg) ** (1.0 / 3.0)
 
 
 def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: int,
@@ -1230,19 +1239,7 @@ def _summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
         "leakers": fates[fates["fate"] == "leaked"][["object_id", "type", "time_s", "asset_id",
                                                      "furthest_link"]].to_dict("records"),
         "assumptions": [
-            ("Warhead lethal radius (Carleton damage function, Pk 0.5 miss distance against an "
-             + (f"aircraft) {config.lethal_radius_m:g} m for every missile (ASSUMED)."
-                if config.lethal_radius_m is not None else
-                f"aircraft) scaled from {REFERENCE_LETHAL_RADIUS_M:g} m for a "
-                f"{REFERENCE_WARHEAD_KG:g} kg 48N6-class warhead by the cube root of the warhead "
-                "mass (Hopkinson-Cranz blast scaling; ASSUMED, secondary literature credits "
-                "48N6-class warheads with ~20-30 m): " + ", ".join(
-                    f"{m} {lethal_radius_m(m, config, pic.deployment.figures):.1f} m"
-                    for m in sorted(
-                        {m for u in units for m in u.missiles})) + ".")),
-            "Target hardness (lethal radius divided by it) by threat class, ASSUMED: "
-            + ", ".join(f"{k} {v:g}" for k, v in config.target_hardness.items()) + ".",
-            f"Planning single-shot Pk {config.expected_pk:g} for every feasible pair (ASSUMED).",
+            *_model_assumptions(units, config, pic),
             "Each missile's miss distance is the noise-free flyout's closest approach plus its own "
             "circular-normal guidance error (ASSUMED sigma per axis, missile_aero.yaml "
             "guidance_error_m: " + ", ".join(
@@ -1271,9 +1268,7 @@ def _summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
             "of the other units' engagements).",
             "Guns: one burst at a time per battalion from the pooled ammunition of its combat "
             "vehicles, only at a target one of its own radars tracks; burst Pk from Poisson hits "
-            "with presented areas by threat class "
-            + ", ".join(f"{k} {v:g} m²" for k, v in config.gun_target_area_m2.items())
-            + " (ASSUMED).",
+            "on the target's presented area (listed with the model figures).",
             "Threats neither evade nor jam; radars are not attacked; false tracks are not "
             "engaged.",
             *([EMCON_DOCTRINE] if any(len(w) for u in units
@@ -1284,6 +1279,52 @@ def _summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
         ],
         "provenance": {k: v for k, v in pic.provenance.items() if k != "assumptions"},
     }
+
+
+def _model_assumptions(units: list[FireUnit], config: EngagementConfig,
+                       pic: AirPicture) -> list[str]:
+    """The model figures this run used (:attr:`EngagementConfig.model`), each described once from
+    its metadata in the cited data file (value, unit, reasoning, sources); per threat class only
+    the classes in the raid, the gun figures only when a unit has guns. A value the
+    configuration sets apart from the model's is listed as a run option instead."""
+    model = config.model
+    lib = load_library()
+    classes = list(dict.fromkeys(lib.get(t).threat_class for t in pic.trajectories.types))
+    missiles = sorted({m for u in units for m in u.missiles})
+    used: list[str] = []
+    extra: list[str] = []
+
+    def take(table: str, value: float, in_model: float, what: str) -> None:
+        if value == in_model:
+            used.append(table)
+        else:
+            extra.append(f"{what} {value:g} (run option, ASSUMED; the model's {table} is "
+                           f"{in_model:g}).")
+
+    if missiles:
+        if config.lethal_radius_m is None:
+            used += ["reference_lethal_radius_m", "reference_warhead_mass_kg"]
+            extra.append(
+                "Warhead lethal radius (Carleton damage function, Pk 0.5 miss distance against "
+                "an aircraft) per missile, scaled from the reference warhead by the cube root of "
+                "the warhead mass (Hopkinson-Cranz blast scaling): " + ", ".join(
+                    f"{m} {lethal_radius_m(m, config, pic.deployment.figures):.1f} m"
+                    for m in missiles) + ".")
+        else:
+            extra.append(f"Warhead lethal radius (Carleton damage function, Pk 0.5 miss "
+                           f"distance against an aircraft) {config.lethal_radius_m:g} m for every "
+                           "missile (run option, ASSUMED).")
+        for cls in classes:
+            take(f"target_hardness_ratio.{cls}", config.target_hardness[cls],
+                 model.target_hardness[cls], f"Target hardness {cls}")
+        take("planning_pk_ratio", float(config.expected_pk), model.planning_pk,
+             "Planning single-shot Pk for every feasible pair")
+        used.append("planning_speed_ratio")
+    if any(u.gun is not None for u in units):
+        for cls in classes:
+            take(f"gun_target_area_m2.{cls}", config.gun_target_area_m2[cls],
+                 model.gun_target_area_m2[cls], f"Presented area to a gun burst, m², {cls}")
+    return [*model.describe(used), *extra]
 
 
 def _gun_assumptions(units: list[FireUnit]) -> list[str]:

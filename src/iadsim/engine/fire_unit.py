@@ -37,11 +37,9 @@ import numpy as np
 from iadsim.scenario.build import MissileSite, RadarSite
 from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import Library
+from iadsim.scenario.model_figures import EngagementModel, engagement_model
 from iadsim.scenario.schema import Battalion
 from iadsim.sensors.scan import radar_emitting, silent_from_s
-
-#: Reaction time used when neither the command post nor a launcher has one in the library, s.
-DEFAULT_REACTION_S = 10.0
 
 
 @dataclass
@@ -192,7 +190,8 @@ class FireUnit:
 
 def build_fire_units(battalions: list[Battalion], sites: list[MissileSite],
                      radars: list[RadarSite], flyable: set[str], lib: Library,
-                     figure_set: str | Figures) -> tuple[list[FireUnit], list[str]]:
+                     figure_set: str | Figures, *, model: EngagementModel | None = None
+                     ) -> tuple[list[FireUnit], list[str]]:
     """Fire units of the active battalions, and notes on what is not modelled or assumed.
 
     Parameters
@@ -204,7 +203,12 @@ def build_fire_units(battalions: list[Battalion], sites: list[MissileSite],
     lib : equipment library.
     figure_set : {'low', 'nominal', 'high'} or Figures
         The equipment figures (a figure set name means ``Figures.of(name)``).
+    model : EngagementModel, optional
+        Model figures (default: the packaged file): the reaction time and target channels of a
+        battalion the library gives none (``default_reaction_time_s``,
+        ``default_target_channels_count``), noted from their metadata when used.
     """
+    model = model or engagement_model()
     units, notes = [], []
     for bn in battalions:
         mine = {m.missile_id: m for m in sites if m.battalion_id == bn.id}
@@ -224,7 +228,7 @@ def build_fire_units(battalions: list[Battalion], sites: list[MissileSite],
                           for _ in range(group.count)]
             spares.append({lib.get(m).id: int(n) for m, n in group.spare_rounds.items()})
             reload_s.append(group.reload_time_s)
-        reaction, note = _reaction_time(bn, lib, figure_set)
+        reaction, note = _reaction_time(bn, lib, figure_set, model)
         notes += note
         own = [r for r in radars if r.battalion_id == bn.id]
         types = {r.type_id for r in own}
@@ -233,8 +237,9 @@ def build_fire_units(battalions: list[Battalion], sites: list[MissileSite],
         guided = [int(lib.get(t).pick("simultaneous_missiles_guided_count", figure_set))
                   for t in types if "simultaneous_missiles_guided_count" in lib.get(t).figures]
         if not targets:
-            notes.append(f"{bn.id}: no radar with simultaneous_targets_count; 1 target channel "
-                         "ASSUMED.")
+            targets = [model.default_target_channels]
+            notes += [f"{bn.id}: no radar with simultaneous_targets_count. {text}"
+                      for text in model.describe(["default_target_channels_count"])]
         if mine and not guided:
             notes.append(f"{bn.id}: no radar with simultaneous_missiles_guided_count in the "
                          "library; only its target channels limit the missiles in flight.")
@@ -242,24 +247,26 @@ def build_fire_units(battalions: list[Battalion], sites: list[MissileSite],
         lat, lon, ground = ((first.lat_deg, first.lon_deg, first.ground_msl_m) if first else
                             (bn.site.lat_deg, bn.site.lon_deg, own[0].ground_msl_m))
         lost = np.inf if bn.command_post_lost_at_s is None else float(bn.command_post_lost_at_s)
-        units.append(FireUnit(bn.id, lat, lon, float(ground), reaction, max(targets, default=1),
+        units.append(FireUnit(bn.id, lat, lon, float(ground), reaction, max(targets),
                               max(guided) if guided else None, mine, launchers, spares, reload_s,
                               tuple(r.id for r in own), lost, gun,
                               radar_off_windows_s={r.id: r.off_windows_s for r in own}))
     return units, notes
 
 
-def _reaction_time(bn: Battalion, lib: Library, figure_set: str | Figures
-                   ) -> tuple[float, list[str]]:
-    """The command post's reaction time, else the slowest launcher vehicle's, else the default."""
+def _reaction_time(bn: Battalion, lib: Library, figure_set: str | Figures,
+                   model: EngagementModel) -> tuple[float, list[str]]:
+    """The command post's reaction time, else the slowest launcher vehicle's, else the model's
+    ``default_reaction_time_s`` (and a note on it from its metadata)."""
     if bn.command_post and "reaction_time_s" in lib.get(bn.command_post).figures:
         return float(lib.get(bn.command_post).si("reaction_time_s", figure_set)), []
     own = [lib.get(g.type).si("reaction_time_s", figure_set) for g in bn.launchers
            if "reaction_time_s" in lib.get(g.type).figures]
     if own:
         return float(max(own)), []
-    return DEFAULT_REACTION_S, [f"{bn.id}: no reaction time in the library; "
-                                f"{DEFAULT_REACTION_S:g} s ASSUMED (the 55K6E figure)."]
+    return model.default_reaction_time_s, [
+        f"{bn.id}: no reaction time in the library. {text}"
+        for text in model.describe(["default_reaction_time_s"])]
 
 
 def _gun(bn: Battalion, lib: Library, figure_set: str | Figures) -> Gun | None:

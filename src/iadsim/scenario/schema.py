@@ -56,6 +56,7 @@ from pydantic_core import PydanticCustomError
 
 from iadsim.errors import InputProblem
 from iadsim.geo.frames import geodesic_inverse
+from iadsim.scenario.model_figures import engagement_model
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -891,18 +892,13 @@ def _check_emcon(sc: Scenario) -> list[InputProblem]:
 # ---------------------------------------------------------------------------------------------
 
 #: Load factor (g) flown in turns at route waypoints when the scenario gives none, by threat class;
-#: capped by the type's ``max_load_factor_ratio``. ASSUMED: routes are flown at a transit turn
-#: load factor, not the structural limit (a fighter can pull 9 g but does not at a waypoint).
-TURN_LOAD_FACTOR_G: dict[str, float] = {
-    "aircraft": 4.0, "helicopter": 2.0, "cruise_missile": 2.0, "drone": 2.0, "arm": 4.0,
-    "ballistic_missile": 4.0,
-}
-#: Steepest climb or descent of the altitude profile, degrees, by threat class. ASSUMED (no
-#: public figure used): fighters' transit climbs ~20 deg; cruise missiles and drones climb gently.
+#: capped by the type's ``max_load_factor_ratio``. Model figure ``turn_load_factor_ratio`` of the
+#: cited data file ``iadsim/data/engagement_model.yaml`` (ASSUMED there, with its reasoning).
+TURN_LOAD_FACTOR_G: dict[str, float] = dict(engagement_model().turn_load_factor)
+#: Steepest climb or descent of the altitude profile, degrees, by threat class: model figure
+#: ``max_climb_angle_deg`` of ``iadsim/data/engagement_model.yaml`` (ASSUMED there).
 MAX_CLIMB_ANGLE_DEG: dict[str, float] = {
-    "aircraft": 20.0, "helicopter": 10.0, "cruise_missile": 10.0, "drone": 8.0, "arm": 30.0,
-    "ballistic_missile": 45.0,
-}
+    k: math.degrees(v) for k, v in engagement_model().max_climb_angle_rad.items()}
 #: Route speeds may exceed a type's (high) maximum speed by at most this factor. Generous on
 #: purpose: it catches unit mistakes (km/h typed as m/s), not optimistic performance.
 SPEED_MARGIN = 3.0
@@ -933,28 +929,29 @@ def threat_limits(item: Any) -> ThreatLimits:
     - ``cruise_speed_m_s``: nominal ``cruise_speed_*`` (else nominal maximum speed) -- the
       default leg speed;
     - ``ceiling_m``: ``high`` of ``ceiling_*``, else of ``apogee_*``, else of
-      ``cruise_altitude_*``;
+      ``cruise_altitude_*``, else the model figure ``default_ceiling_m``;
     - ``max_load_factor_g``: ``high`` of ``max_load_factor_ratio``, else the class turn load
       factor; ``turn_load_factor_g``: min(class value of `TURN_LOAD_FACTOR_G`, that maximum);
     - ``max_climb_angle_rad``: `MAX_CLIMB_ANGLE_DEG` of the class.
     """
     cls = str(getattr(item, "threat_class", "aircraft"))
+    model = engagement_model()
     max_speed = float(item.max_speed_m_s("high"))
     name = _first_figure(item, "cruise_speed_")
     cruise = float(item.si(name, "nominal")) if name else float(item.max_speed_m_s("nominal"))
-    ceiling = 20_000.0
+    ceiling = model.default_ceiling_m
     for prefix in ("ceiling_", "apogee_", "cruise_altitude_"):
         name = _first_figure(item, prefix)
         if name:
             ceiling = float(item.si(name, "high"))
             break
-    turn = TURN_LOAD_FACTOR_G.get(cls, 2.0)
+    turn = model.turn_load_factor[cls]
     n_max = float(item.pick("max_load_factor_ratio", "high")) \
         if "max_load_factor_ratio" in item.figures else turn
     return ThreatLimits(
         id=str(item.id), threat_class=cls, max_speed_m_s=max_speed, cruise_speed_m_s=cruise,
         ceiling_m=ceiling, max_load_factor_g=n_max, turn_load_factor_g=min(turn, n_max),
-        max_climb_angle_rad=math.radians(MAX_CLIMB_ANGLE_DEG.get(cls, 10.0)))
+        max_climb_angle_rad=model.max_climb_angle_rad[cls])
 
 
 def _check_threats(sc: Scenario, library: Any) -> list[InputProblem]:

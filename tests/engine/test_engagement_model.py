@@ -1,0 +1,207 @@
+"""Model figures of the engagement (iadsim/data/engagement_model.yaml) reach the engine.
+
+References: the data file itself read with plain ``yaml`` (not the loader); the cube-root
+lethal-radius scaling and Ball's (2003) Poisson gun-burst closed form, written out here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from iadsim.c2.doctrine import Doctrine
+from iadsim.engine import engagement
+from iadsim.engine.air_picture import AirPictureConfig
+from iadsim.engine.engagement import EngagementConfig, lethal_radius_m, run_engagement
+from iadsim.errors import EquipmentError
+from iadsim.scenario.library import load_library
+from iadsim.scenario.model_figures import THREAT_CLASSES, engagement_model
+from iadsim.scenario.schema import Scenario, threat_limits
+
+RAW_TEXT = (resources.files("iadsim") / "data" / "engagement_model.yaml").read_text("utf-8")
+RAW = yaml.safe_load(RAW_TEXT)["figures"]
+
+
+def copy_with(tmp_path: Path, old: str, new: str) -> Path:
+    """The packaged file with one text replacement (which must occur exactly once)."""
+    assert RAW_TEXT.count(old) == 1, old
+    path = tmp_path / "engagement_model.yaml"
+    path.write_text(RAW_TEXT.replace(old, new), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(RAW))
+def test_every_figure_is_cited_or_assumed_with_reasoning(name):
+    entry = RAW[name]
+    assert str(entry.get("description", "")).strip(), name
+    sources = entry.get("sources") or []
+    for s in sources:
+        assert s["url"].startswith("http") and s["title"].strip(), name
+    assert sources or (entry.get("assumed") is True and str(entry.get("reasoning", "")).strip())
+    if "by_threat_class" in entry:
+        assert set(entry["by_threat_class"]) == set(THREAT_CLASSES), name
+
+
+def test_loader_values_are_the_file_values_in_si():
+    m = engagement_model()
+    assert m.target_hardness == RAW["target_hardness_ratio"]["by_threat_class"]
+    assert m.gun_target_area_m2 == RAW["gun_target_area_m2"]["by_threat_class"]
+    assert m.reference_lethal_radius_m == RAW["reference_lethal_radius_m"]["nominal"]
+    assert m.planning_pk == RAW["planning_pk_ratio"]["nominal"]
+    assert m.default_reaction_time_s == RAW["default_reaction_time_s"]["nominal"]
+    for cls, deg in RAW["max_climb_angle_deg"]["by_threat_class"].items():
+        assert m.max_climb_angle_rad[cls] == pytest.approx(deg * math.pi / 180.0, rel=1e-15)
+    names = {f.name for f in m.figures}
+    assert {n for n, *_ in m.assumptions()} == {f.name for f in m.figures if f.assumed}
+    assert "target_hardness_ratio.drone" in names and "planning_pk_ratio" in names
+    urls = {u for u, _ in m.citations()}
+    assert "https://arc.aiaa.org/doi/book/10.2514/4.862519" in urls        # Ball (2003), method
+
+
+def test_engine_defaults_are_the_file_values():
+    cfg = EngagementConfig()
+    assert cfg.target_hardness == RAW["target_hardness_ratio"]["by_threat_class"]
+    assert cfg.gun_target_area_m2 == RAW["gun_target_area_m2"]["by_threat_class"]
+    assert cfg.expected_pk == RAW["planning_pk_ratio"]["nominal"]
+    assert engagement.GUN_TARGET_AREA_M2 == RAW["gun_target_area_m2"]["by_threat_class"]
+    # cube-root scaling from the file's reference, with the library's 57E6E warhead mass
+    mass = load_library().get("57E6E").si("warhead_mass_kg")
+    ref_r, ref_m = (RAW[k]["nominal"] for k in ("reference_lethal_radius_m",
+                                                 "reference_warhead_mass_kg"))
+    assert lethal_radius_m("57E6E", cfg) == pytest.approx(ref_r * (mass / ref_m) ** (1 / 3))
+
+
+def test_route_limits_use_the_file_turn_load_factor():
+    turn = RAW["turn_load_factor_ratio"]["by_threat_class"]
+    for item in load_library().items("threat"):
+        lim = threat_limits(item)
+        n_max = (item.pick("max_load_factor_ratio", "high")
+                 if "max_load_factor_ratio" in item.figures else turn[item.threat_class])
+        assert lim.turn_load_factor_g == min(turn[item.threat_class], n_max), item.id
+
+
+def test_a_changed_file_changes_the_lethal_radius(tmp_path):
+    path = copy_with(tmp_path, "  reference_lethal_radius_m:\n", "  reference_lethal_radius_m:\n")
+    text = path.read_text("utf-8").replace("    nominal: 20.0\n", "    nominal: 40.0\n", 1)
+    path.write_text(text, encoding="utf-8")
+    model = engagement_model(path)
+    assert model.reference_lethal_radius_m == 40.0
+    base = lethal_radius_m("48N6E3", EngagementConfig())
+    assert lethal_radius_m("48N6E3", EngagementConfig(model=model)) == pytest.approx(2 * base)
+
+
+@pytest.mark.parametrize("old,new,field", [
+    ("    nominal: 0.7\n", "    nominal: 1.7\n", "figures.planning_pk_ratio"),
+    ("      aircraft: 10.0\n", "      aircraft: ten\n", "figures.gun_target_area_m2.by_threat_class"),
+    ("      helicopter: 15.0\n", "", "figures.gun_target_area_m2.by_threat_class"),
+    ("      drone: 2.0\n      arm: 4.0\n", "      drone: 2.0\n      arm: 0.9\n",
+     "figures.turn_load_factor_ratio.by_threat_class.arm"),
+    ("""      The most conservative choice: every fire unit can engage at least one target.\n""",
+     "", "figures.default_target_channels_count"),
+])
+def test_a_broken_file_names_file_line_and_figure(tmp_path, old, new, field):
+    path = copy_with(tmp_path, old, new)
+    if not new and "conservative" in old:       # drop the reasoning of an assumed figure
+        text = path.read_text("utf-8").replace(
+            "    nominal: 1\n    assumed: true\n    reasoning: >-\n", "    nominal: 1\n"
+            "    assumed: true\n")
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(EquipmentError) as err:
+        engagement_model(path)
+    message = str(err.value)
+    assert str(path) in message and field in message, message
+    assert any(p.line for p in err.value.problems)
+
+
+# --------------------------------------------------------------- a run reads the model's figures
+def pantsir_scenario(load: str = "") -> Scenario:
+    """One Pantsir-S1 (2A38M guns; ``load`` e.g. ``", load: {57E6E: 12}"`` adds missiles) at
+    (53.0 N, 26.0 E); one F-16C at 500 m flying due south at 250 m/s through the gun envelope."""
+    return Scenario.from_yaml(f"""
+iadsim: 1
+name: pantsir guns, one jet
+seed: 4
+terrain: {{synthetic: {{seed: 1, relief_m: 0, base_m: 0}}}}
+battalions:
+  - id: pantsir-1
+    system: Pantsir-S1
+    site: {{lat_deg: 53.0, lon_deg: 26.0, ground_alt_m: 0, location_note: test, assumed: true,
+           reasoning: test}}
+    radars: [{{id: p-search, type: 2RL80E}}, {{id: p-track, type: 1RS2-1E}}]
+    launchers: [{{type: 96K6, count: 1{load}}}]
+threats:
+  - id: jet
+    type: F-16C
+    route:
+      - {{lat_deg: 53.08, lon_deg: 26.0, alt_m: 500, alt_ref: msl, speed_m_s: 250}}
+      - {{lat_deg: 52.9, lon_deg: 26.0, alt_m: 500, alt_ref: msl, speed_m_s: 250}}
+""")
+
+
+def run_with(model=None):
+    kw = {} if model is None else {"model": model}
+    cfg = EngagementConfig(air_picture=AirPictureConfig(report_interval_s=1.0),
+                           doctrine=Doctrine(salvo_size=2), **kw)
+    return run_engagement(pantsir_scenario(), seed=4, config=cfg)
+
+
+def test_gun_target_area_from_the_file_sets_the_burst_pk(tmp_path):
+    """Doubling the aircraft's presented area in the file raises the first burst's Pk exactly as
+    Ball's Poisson closed form says: with p_h = 1 - exp(-A / (2 pi sigma^2)) and
+    P = 1 - exp(-n p_h P_k|h), the first run's P gives 2 pi sigma^2 for the same burst (same
+    time, same rounds), hence the second run's P."""
+    big = engagement_model(copy_with(tmp_path, "      aircraft: 10.0\n      helicopter: 15.0\n",
+                                     "      aircraft: 20.0\n      helicopter: 15.0\n"))
+    assert big.gun_target_area_m2["aircraft"] == 20.0
+    first = [r.events[r.events["event"] == "gun_burst"].iloc[0] for r in (run_with(),
+                                                                          run_with(big))]
+    assert first[0]["time_s"] == first[1]["time_s"]
+    n = int(re.match(r"(\d+) rounds", first[0]["detail"]).group(1))
+    assert first[1]["detail"].startswith(f"{n} rounds")
+    pkh = load_library().get("2A38M").pick("pk_per_hit_ratio")
+    p_hit = -math.log(1.0 - first[0]["pk"]) / (n * pkh)
+    two_pi_sigma2 = -10.0 / math.log(1.0 - p_hit)
+    expected = 1.0 - math.exp(-n * pkh * (1.0 - math.exp(-20.0 / two_pi_sigma2)))
+    assert first[1]["pk"] > first[0]["pk"]
+    assert first[1]["pk"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_summary_lists_each_used_model_figure_once_from_its_metadata():
+    res = run_with()
+    notes = res.summary["assumptions"]
+    m = engagement_model()
+    for table, values in (("gun_target_area_m2", "aircraft 10 m2"),):
+        lines = [a for a in notes if f"[{table}]" in a]
+        assert len(lines) == 1, table
+        assert f"[{table}]: {values}." in lines[0]          # only the class in the raid
+        assert m.figure(f"{table}.aircraft").reasoning in lines[0]
+        assert "Ball" in lines[0]
+    # guns only: no missile figure (hardness, lethal radius, planning) is listed
+    assert not any("[target_hardness_ratio]" in a or "[planning_pk_ratio]" in a for a in notes)
+    assert not any("helicopter 15" in a for a in notes)
+
+
+def test_summary_of_a_missile_run_lists_hardness_and_planning_figures():
+    res = run_engagement(pantsir_scenario(", load: {57E6E: 12}"), seed=4,
+        config=EngagementConfig(air_picture=AirPictureConfig(report_interval_s=1.0,
+                                                             t_end_s=30.0),
+                                expected_pk=0.6))
+    notes = res.summary["assumptions"]
+    m = engagement_model()
+    for table in ("target_hardness_ratio", "reference_lethal_radius_m",
+                  "reference_warhead_mass_kg", "planning_speed_ratio", "gun_target_area_m2"):
+        lines = [a for a in notes if f"[{table}]" in a]
+        assert len(lines) == 1, table
+        name = table if table in {f.name for f in m.figures} else f"{table}.aircraft"
+        assert m.figure(name).reasoning in lines[0]
+    # a planning Pk given as a run option is named so, not cited as the file's figure
+    assert not any("[planning_pk_ratio]" in a for a in notes)
+    assert any(a.startswith("Planning single-shot Pk for every feasible pair 0.6 (run option")
+               for a in notes)
+    np.testing.assert_equal(len([a for a in notes if "57E6E" in a and "lethal radius" in a]), 1)
