@@ -129,6 +129,22 @@ def test_nothing_happens_to_a_threat_after_its_death(demo):
 
 
 @pytest.mark.slow
+def test_every_missile_has_its_own_id_and_one_target(demo_scenario):
+    """Two salvos of one unit in the same second once shared ids (a launch-time id), so one
+    missile seemed to fly at two threats and the replay had two rows per (object, time): seen
+    with the command line's `iadsim run` settings (1 s reports) on the demo raid, seed 7."""
+    demo = run_engagement(demo_scenario, seed=DEMO_SEED, config=EngagementConfig(
+        air_picture=AirPictureConfig(t_end_s=900.0, report_interval_s=1.0)))
+    ev = demo.events
+    launches = ev[ev["event"] == "launch"]
+    assert launches["missile_id"].is_unique, launches[launches["missile_id"].duplicated(keep=False)]
+    about = ev[ev["missile_id"].isin(launches["missile_id"]) & (ev["object_id"] != "")]
+    targets = about.groupby("missile_id")["object_id"].nunique()
+    assert (targets == 1).all(), targets[targets > 1]
+    assert len(demo.missiles.drop_duplicates(["missile_id", "time_s"])) == len(demo.missiles)
+
+
+@pytest.mark.slow
 def test_missiles_of_a_salvo_have_different_miss_distances(demo):
     ev = demo.events
     ends = ev[ev["event"].isin(["intercept", "miss"]) & np.isfinite(ev["miss_m"])].copy()

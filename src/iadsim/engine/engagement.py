@@ -312,6 +312,7 @@ class _Fight:
         self.pic, self.units, self.assets, self.config = pic, units, assets, config
         self.rng = np.random.default_rng(np.random.SeedSequence([pic.provenance["seed"], 0xE1]))
         self.log = _Log()
+        self.salvos: dict[str, int] = {}  # salvos fired per fire unit (numbers missile ids)
         self.first_det, self.confirmed_at = _picture_events(pic, self.log)
         n_obj, n_units = pic.trajectories.n_objects, len(units)
         self.kill_time = np.full(n_obj, np.inf)
@@ -498,10 +499,12 @@ class _Fight:
         if n <= 0 or self.no_solution_until.get((u.id, truth), -np.inf) > t:
             return False
         plan = u.plan_salvo(missile, n, t + u.reaction_time_s)
-        outcome = _fly_salvo(u, missile, plan, truth, self.pic, self.config, self.rng)
+        salvo_no = self.salvos.get(u.id, 0) + 1
+        outcome = _fly_salvo(u, missile, plan, truth, self.pic, self.config, self.rng, salvo_no)
         if outcome is None:
             self.no_solution_until[(u.id, truth)] = t + SOLUTION_RETRY_S
             return False
+        self.salvos[u.id] = salvo_no
         plan = outcome["plan"]
         u.commit_salvo(missile, plan)
         n = len(plan)
@@ -1029,8 +1032,8 @@ def lethal_radius_m(missile_id: str, config: EngagementConfig,
 
 
 def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: int,
-               pic: AirPicture, config: EngagementConfig, rng: np.random.Generator
-               ) -> dict | None:
+               pic: AirPicture, config: EngagementConfig, rng: np.random.Generator,
+               salvo_no: int = 1) -> dict | None:
     """Fly a planned salvo (launch times from :meth:`FireUnit.plan_salvo`) at a threat and draw
     each missile's guidance error and kill (launcher-centred ENU); one flyout per distinct
     launch time, each with its own launch solution (a ripple's later missile meets a closer
@@ -1066,10 +1069,11 @@ def _fly_salvo(u: FireUnit, missile: str, plan: list[tuple[float, int]], truth: 
     plan = [(when, i) for when, i in plan if lofts[when] is not None]
     if not plan or plan[0][0] != min(lofts):
         return None
-    first = plan[0][0]
     record = max(1, int(round(1.0 / config.flyout_dt_s)))
     launch = np.array([when for when, _ in plan])
-    ids = [f"{u.id}-{missile}-{first:.0f}-{i + 1}" for i in range(len(plan))]
+    # '<unit>-<missile>-<salvo of the unit>-<missile of the salvo>': unique even when one unit
+    # fires two salvos in the same second (a launch-time id was not).
+    ids = [f"{u.id}-{missile}-{salvo_no}-{i + 1}" for i in range(len(plan))]
     parts, frames = [], {}
     for t0 in np.unique(launch):
         sel = np.flatnonzero(launch == t0)
