@@ -9,9 +9,14 @@ there a missing validator fails the suite instead of silently skipping the check
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+
+# Shared test data and hand-built scenarios (tests/reference/*.py) import by module name.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
 
 REQUIRE_ENV = "IADSIM_REQUIRE_VALIDATORS"
 

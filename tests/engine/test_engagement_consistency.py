@@ -26,6 +26,7 @@ import pandas as pd
 import pytest
 
 import iadsim
+from vignettes import pantsir_one_jet
 from iadsim.c2.doctrine import Doctrine
 from iadsim.engine import engagement
 from iadsim.engine.air_picture import AirPictureConfig
@@ -253,28 +254,8 @@ def test_a_salvo_of_two_kills_more_often_than_one_missile():
 
 # ----------------------------------------------------------- scripted: hold fire, late missile
 def pantsir(start_lat: float, end_lat: float = 52.9, missiles: bool = True) -> Scenario:
-    """One Pantsir-S1 (96K6 with 12 57E6E, or no missiles; 2A38M guns) at (53.0 N, 26.0 E); one
-    F-16C at 500 m flying due south at 250 m/s from ``start_lat`` to ``end_lat`` along 26 E."""
-    load = ", load: {57E6E: 12}" if missiles else ""
-    return Scenario.from_yaml(f"""
-iadsim: 1
-name: pantsir, one jet
-seed: 4
-terrain: {{synthetic: {{seed: 1, relief_m: 0, base_m: 0}}}}
-battalions:
-  - id: pantsir-1
-    system: Pantsir-S1
-    site: {{lat_deg: 53.0, lon_deg: 26.0, ground_alt_m: 0, location_note: test, assumed: true,
-           reasoning: test}}
-    radars: [{{id: p-search, type: 2RL80E}}, {{id: p-track, type: 1RS2-1E}}]
-    launchers: [{{type: 96K6, count: 1{load}}}]
-threats:
-  - id: jet
-    type: F-16C
-    route:
-      - {{lat_deg: {start_lat}, lon_deg: 26.0, alt_m: 500, alt_ref: msl, speed_m_s: 250}}
-      - {{lat_deg: {end_lat}, lon_deg: 26.0, alt_m: 500, alt_ref: msl, speed_m_s: 250}}
-""")
+    """One Pantsir-S1 and one F-16C flying south over it (:func:`vignettes.pantsir_one_jet`)."""
+    return pantsir_one_jet(start_lat, end_lat, missiles)
 
 
 def pantsir_config(**kw) -> EngagementConfig:

@@ -23,6 +23,7 @@ from iadsim.errors import EquipmentError
 from iadsim.scenario.library import load_library
 from iadsim.scenario.model_figures import THREAT_CLASSES, engagement_model
 from iadsim.scenario.schema import Scenario, threat_limits
+from vignettes import pantsir_one_jet
 
 RAW_TEXT = (resources.files("iadsim") / "data" / "engagement_model.yaml").read_text("utf-8")
 RAW = yaml.safe_load(RAW_TEXT)["figures"]
@@ -120,28 +121,10 @@ def test_a_broken_file_names_file_line_and_figure(tmp_path, old, new, field):
 
 
 # --------------------------------------------------------------- a run reads the model's figures
-def pantsir_scenario(load: str = "") -> Scenario:
-    """One Pantsir-S1 (2A38M guns; ``load`` e.g. ``", load: {57E6E: 12}"`` adds missiles) at
-    (53.0 N, 26.0 E); one F-16C at 500 m flying due south at 250 m/s through the gun envelope."""
-    return Scenario.from_yaml(f"""
-iadsim: 1
-name: pantsir guns, one jet
-seed: 4
-terrain: {{synthetic: {{seed: 1, relief_m: 0, base_m: 0}}}}
-battalions:
-  - id: pantsir-1
-    system: Pantsir-S1
-    site: {{lat_deg: 53.0, lon_deg: 26.0, ground_alt_m: 0, location_note: test, assumed: true,
-           reasoning: test}}
-    radars: [{{id: p-search, type: 2RL80E}}, {{id: p-track, type: 1RS2-1E}}]
-    launchers: [{{type: 96K6, count: 1{load}}}]
-threats:
-  - id: jet
-    type: F-16C
-    route:
-      - {{lat_deg: 53.08, lon_deg: 26.0, alt_m: 500, alt_ref: msl, speed_m_s: 250}}
-      - {{lat_deg: 52.9, lon_deg: 26.0, alt_m: 500, alt_ref: msl, speed_m_s: 250}}
-""")
+def pantsir_scenario(missiles: bool = False) -> Scenario:
+    """One Pantsir-S1 (2A38M guns; 57E6E missiles with ``missiles``) and one F-16C flying south
+    over it through the gun envelope (:func:`vignettes.pantsir_one_jet`)."""
+    return pantsir_one_jet(missiles=missiles, name="pantsir guns, one jet")
 
 
 def run_with(model=None):
@@ -188,7 +171,7 @@ def test_summary_lists_each_used_model_figure_once_from_its_metadata():
 
 
 def test_summary_of_a_missile_run_lists_hardness_and_planning_figures():
-    res = run_engagement(pantsir_scenario(", load: {57E6E: 12}"), seed=4,
+    res = run_engagement(pantsir_scenario(missiles=True), seed=4,
         config=EngagementConfig(air_picture=AirPictureConfig(report_interval_s=1.0,
                                                              t_end_s=30.0),
                                 expected_pk=0.6))

@@ -22,8 +22,8 @@ from iadsim.c2.doctrine import Doctrine
 from iadsim.engine.air_picture import AirPictureConfig
 from iadsim.engine.engagement import GUN_TARGET_AREA_M2, EngagementConfig, run_engagement
 from iadsim.io.acmi import acmi_object_ids, build_acmi, write_acmi
-from iadsim.scenario.schema import Scenario
 from iadsim.workflows import replay_tables
+from vignettes import pantsir_one_jet
 
 COLUMNS = [
     "time_s",
@@ -500,27 +500,7 @@ def pantsir_run(end_lat: float, missiles: bool, **config):
     tests/engine/test_engagement_consistency.py): with ``missiles`` and a 1 km lethal radius,
     the first 57E6E of a salvo kills and the second arrives after the kill; without, the guns
     fire until the jet's route ends near the site (its track is lost after that)."""
-    load = ", load: {57E6E: 12}" if missiles else ""
-    start = 53.06 if missiles else 53.18
-    sc = Scenario.from_yaml(f"""
-iadsim: 1
-name: pantsir, one jet
-seed: 4
-terrain: {{synthetic: {{seed: 1, relief_m: 0, base_m: 0}}}}
-battalions:
-  - id: pantsir-1
-    system: Pantsir-S1
-    site: {{lat_deg: 53.0, lon_deg: 26.0, ground_alt_m: 0, location_note: test, assumed: true,
-           reasoning: test}}
-    radars: [{{id: p-search, type: 2RL80E}}, {{id: p-track, type: 1RS2-1E}}]
-    launchers: [{{type: 96K6, count: 1{load}}}]
-threats:
-  - id: jet
-    type: F-16C
-    route:
-      - {{lat_deg: {start}, lon_deg: 26.0, alt_m: 500, alt_ref: msl, speed_m_s: 250}}
-      - {{lat_deg: {end_lat}, lon_deg: 26.0, alt_m: 500, alt_ref: msl, speed_m_s: 250}}
-""")
+    sc = pantsir_one_jet(53.06 if missiles else 53.18, end_lat, missiles)
     return run_engagement(sc, seed=4, config=EngagementConfig(
         air_picture=AirPictureConfig(report_interval_s=1.0), doctrine=Doctrine(salvo_size=2),
         **config))
