@@ -188,3 +188,25 @@ def test_summary_of_a_missile_run_lists_hardness_and_planning_figures():
     assert any(a.startswith("Planning single-shot Pk for every feasible pair 0.6 (run option")
                for a in notes)
     np.testing.assert_equal(len([a for a in notes if "57E6E" in a and "lethal radius" in a]), 1)
+
+
+def test_threat_evaluation_uses_the_file_figures_and_lists_them(tmp_path, monkeypatch):
+    """The command post's threat model is made with the file's defended radius and time scale
+    (a changed copy reaches it), and the run lists both with their reasoning."""
+    from iadsim.c2 import threat
+
+    seen = []
+    real = threat.ThreatModel.of.__func__
+
+    def spy(cls, assets, *args, **kw):
+        seen.append(kw)
+        return real(cls, assets, *args, **kw)
+
+    monkeypatch.setattr(threat.ThreatModel, "of", classmethod(spy))
+    path = copy_with(tmp_path, "nominal: 60.0", "nominal: 45.0")
+    res = run_with(engagement_model(path))
+    assert seen[-1] == {"defended_radius_m": 10_000.0, "time_scale_s": 45.0}
+    notes = " ".join(res.summary["assumptions"])
+    m = engagement_model()
+    for name in ("defended_radius_m", "threat_time_scale_s"):
+        assert notes.count(f"[{name}]") == 1 and m.figure(name).reasoning in notes

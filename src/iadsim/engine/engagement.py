@@ -341,7 +341,8 @@ class _Fight:
         self.radar = _Reports.of(tracks[~is_fused], pic.frame_origin)
         self.own = {u.id: self.radar.of_trackers(np.arange(self.radar.time_s.size), u.radar_ids)
                     for u in units}
-        self.threat_model = ThreatModel.of(assets)
+        self.threat_model = ThreatModel.of(assets, defended_radius_m=config.model.defended_radius_m,
+                                           time_scale_s=config.model.threat_time_scale_s)
         self.gun_site = {u.id: np.array(geodetic2enu(u.lat_deg, u.lon_deg, u.ground_msl_m,
                                                      *pic.frame_origin))
                          for u in units if u.gun is not None}
@@ -1295,7 +1296,7 @@ def _model_assumptions(units: list[FireUnit], config: EngagementConfig,
     lib = load_library()
     classes = list(dict.fromkeys(lib.get(t).threat_class for t in pic.trajectories.types))
     missiles = sorted({m for u in units for m in u.missiles})
-    used: list[str] = []
+    used: list[str] = ["defended_radius_m", "threat_time_scale_s"]  # threat evaluation
     extra: list[str] = []
 
     def take(table: str, value: float, in_model: float, what: str) -> None:

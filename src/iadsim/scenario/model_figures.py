@@ -67,6 +67,8 @@ _FIELDS: dict[str, tuple[str, bool, typing.Callable[[float], bool], str]] = {
     "turn_load_factor_ratio": ("turn_load_factor", True, lambda x: x > 1.0,
                                "> 1 (a level turn needs more than 1 g)"),
     "max_climb_angle_deg": ("max_climb_angle_rad", True, lambda x: 0.0 < x < 90.0, "(0, 90)"),
+    "defended_radius_m": ("defended_radius_m", False, _positive, "> 0"),
+    "threat_time_scale_s": ("threat_time_scale_s", False, _positive, "> 0"),
     "default_ceiling_m": ("default_ceiling_m", False, _positive, "> 0"),
 }
 _TOP_KEYS = {"schema", "figures"}
@@ -120,6 +122,11 @@ class EngagementModel:
         Load factor of route turns by threat class (dimensionless, in g).
     max_climb_angle_rad : dict of str to float
         Steepest climb or descent of a route by threat class, rad.
+    defended_radius_m : float
+        Threat evaluation: radius around a defended asset that a threat's predicted closest
+        approach must reach, m (:class:`iadsim.c2.threat.ThreatModel`).
+    threat_time_scale_s : float
+        Threat evaluation: time-to-go at which a threat's urgency halves, s.
     default_ceiling_m : float
         Route ceiling of a threat type without a ceiling figure, m.
     figures : tuple of ModelFigure
@@ -138,6 +145,8 @@ class EngagementModel:
     default_target_channels: int
     turn_load_factor: dict[str, float]
     max_climb_angle_rad: dict[str, float]
+    defended_radius_m: float
+    threat_time_scale_s: float
     default_ceiling_m: float
     figures: tuple[ModelFigure, ...] = field(repr=False)
     path: str = ""
