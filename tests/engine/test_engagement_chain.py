@@ -23,6 +23,7 @@ from iadsim.geo.frames import geodetic2enu
 from iadsim.scenario.schema import Scenario
 from iadsim.weapons.calibration import load_aero
 from iadsim.workflows import engagement_products
+from vignettes import pantsir_one_jet
 
 SITE_LAT, SITE_LON = 53.0, 26.0
 START_LAT = 53.9
@@ -294,29 +295,13 @@ def test_command_post_lost_autonomous_engagement():
     assert res.summary["fire_units"]["s400-1"]["autonomous_from_s"] == 0.0
 
 
-PANTSIR = """
-iadsim: 1
-name: pantsir guns
-seed: 4
-terrain: {synthetic: {seed: 1, relief_m: 0, base_m: 0}}
-battalions:
-  - id: pantsir-1
-    system: Pantsir-S1
-    site: {lat_deg: 53.0, lon_deg: 26.0, ground_alt_m: 0, location_note: test, assumed: true,
-           reasoning: test}
-    radars: [{id: p-search, type: 2RL80E}, {id: p-track, type: 1RS2-1E}]
-    launchers: [{type: 96K6, count: 1}]
-threats:
-  - id: jet
-    type: F-16C
-    route:
-      - {lat_deg: 53.18, lon_deg: 26.0, alt_m: 500, alt_ref: msl, speed_m_s: 250}
-      - {lat_deg: 52.9, lon_deg: 26.0, alt_m: 500, alt_ref: msl, speed_m_s: 250}
-"""
+def pantsir(missiles: bool = False) -> Scenario:
+    """One Pantsir-S1 and one F-16C flying south over it (:func:`vignettes.pantsir_one_jet`)."""
+    return pantsir_one_jet(53.18, 52.9, missiles, name="pantsir guns")
 
 
 def test_pantsir_gun_bursts():
-    res = run_engagement(Scenario.from_yaml(PANTSIR), seed=4, config=config())
+    res = run_engagement(pantsir(), seed=4, config=config())
     ev = res.events
     bursts = ev[ev["event"] == "gun_burst"]
     assert len(bursts) >= 1
@@ -353,7 +338,7 @@ def test_pantsir_gun_bursts():
 
 
 def test_same_seed_same_log_with_guns_and_replays(tmp_path):
-    sc = Scenario.from_yaml(PANTSIR)
+    sc = pantsir()
     a = run_engagement(sc, seed=4, config=config())
     b, files = engagement_products(sc, tmp_path / "run", seed=4, config=config())
     pd.testing.assert_frame_equal(a.events, b.events)
@@ -372,8 +357,7 @@ def test_each_ripple_launch_needs_its_own_launch_solution(monkeypatch):
         return math.radians(10.0) if len(calls) == 1 else None
 
     monkeypatch.setattr(engagement, "_launch_loft", first_only)
-    sc = Scenario.from_yaml(PANTSIR.replace("launchers: [{type: 96K6, count: 1}]",
-                                            "launchers: [{type: 96K6, count: 1, load: {57E6E: 12}}]"))
+    sc = pantsir(missiles=True)
     res = run_engagement(sc, seed=4, config=config(doctrine=Doctrine(salvo_size=2)))
     launches = res.events[res.events["event"] == "launch"]
     assert calls[:2] == [calls[0], calls[0] + 3.0]                  # 96K6 interval, pantsir_s1
