@@ -1,4 +1,5 @@
-"""Track management and the multi-target tracker loop: :class:`TrackerConfig`, :func:`run_tracker`.
+"""Track management and the multi-target tracker: :class:`TrackerConfig`, :class:`Tracker`,
+:func:`run_tracker`.
 
 One run tracks every detection it is given in one Cartesian frame (e.g. the command-post ENU
 frame), so measurement-level fusion of several radars is simply feeding all their detections in.
@@ -40,7 +41,12 @@ Every frame (distinct time) predicts all tracks to that exact time.
 Reports (``report_interval_s`` set): instead of one output row per live track at every frame,
 the tracker reports every live track at multiples of ``report_interval_s`` (tracks predicted,
 without being altered, from the last frame to the report time), which bounds the output of long
-asynchronous runs and gives metrics a regular clock.
+asynchronous runs and gives metrics a regular clock. A scan exactly at a report time is
+included in that report.
+
+Streaming: :class:`Tracker` is the same tracker fed window by window (``feed`` complete scans in
+time order, ``report`` at chosen times, both also on plain arrays); :func:`run_tracker` is one
+such run over a whole table.
 
 Outputs combine the IMM modes by moment matching. Track ids are consecutive integers in order of
 creation (scan time, then sensor, then detection row order), never reused.
@@ -56,9 +62,9 @@ References
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -67,7 +73,7 @@ from iadsim.errors import InputError
 from iadsim.tracking import association as assoc
 from iadsim.tracking import filters, kernels
 
-__all__ = ["TrackerConfig", "run_tracker"]
+__all__ = ["TrackReport", "Tracker", "TrackerConfig", "run_tracker"]
 
 _COV_2D = ("r_xx_m2", "r_xy_m2", "r_yy_m2")
 _COV_3D = ("r_xx_m2", "r_xy_m2", "r_xz_m2", "r_yy_m2", "r_yz_m2", "r_zz_m2")
@@ -336,99 +342,404 @@ def _read_detections(detections: pd.DataFrame) -> _Detections:
         raise _column_error("no measurement noise: missing column 'sigma_m' or r_*_m2", allowed)
     if "sensor_id" in detections.columns:
         codes, names = pd.factorize(detections["sensor_id"], sort=True)
+        if (codes < 0).any():
+            row = int(np.flatnonzero(codes < 0)[0])
+            raise _column_error(f"column 'sensor_id' has a missing value at row {row}", allowed)
         sensor, sensor_names = codes.astype(np.int64), tuple(str(n) for n in names)
     else:
         sensor, sensor_names = np.zeros(k, dtype=np.int64), ("",)
     return _Detections(z, r, time_s, sensor, sensor_names)
 
 
-class _Tracker:
-    """Per-run state and the per-scan steps; :func:`run_tracker` drives it scan by scan."""
+class TrackReport(NamedTuple):
+    """The tracks at one report time as arrays (:meth:`Tracker.report_arrays`); ``d = 2 n_dim``.
 
-    def __init__(self, config: TrackerConfig, n_dim: int,
+    Attributes
+    ----------
+    time_s : float
+        Report time, s.
+    track_id : array of int (n,)
+        Track ids, ascending.
+    confirmed : array of bool (n,)
+        Confirmed (else tentative).
+    state : array (n, d)
+        ``[x_m, y_m, (z_m), vx_m_s, vy_m_s, (vz_m_s)]`` (IMM modes combined).
+    cov : array (n, d, d)
+        Covariance of ``state``, SI.
+    detection_index : array of int (n,)
+        Index of the detection that last updated the track since the previous report, -1 if
+        none.
+    """
+
+    time_s: float
+    track_id: np.ndarray
+    confirmed: np.ndarray
+    state: np.ndarray
+    cov: np.ndarray
+    detection_index: np.ndarray
+
+
+def _sorted_sensor_names(sensor_names: object) -> tuple[str, ...]:
+    """``sensor_names`` as distinct strings in processing order: sorted as values (numbers
+    numerically, as pandas sorts a ``sensor_id`` column), then compared as ``str``."""
+    if isinstance(sensor_names, str) or not isinstance(sensor_names, Iterable):
+        raise InputError(f"Tracker.sensor_names: got {sensor_names!r}; allowed: a tuple of "
+                         "sensor_id values, e.g. ('radar_a', 'radar_b')")
+    values = set(sensor_names)
+    if not values:
+        raise InputError("Tracker.sensor_names: got (); allowed: one or more sensor_id values "
+                         "('' when the detections have no sensor_id column)")
+    try:
+        ordered = sorted(values)
+    except TypeError:                              # mixed types: sort by their text
+        ordered = sorted(values, key=str)
+    names = tuple(str(v) for v in ordered)
+    if len(set(names)) != len(names):
+        raise InputError(f"Tracker.sensor_names: got {ordered!r}, two of which are the same "
+                         "text; allowed: values distinct as strings (sensor_id is compared as str)")
+    return names
+
+
+class Tracker:
+    """Stateful multi-target tracker: detections are fed in time order, reports asked for at will.
+
+    This is the tracker of :func:`run_tracker` (module notes) with its loop opened up for a
+    caller that senses the world window by window (the closed-loop engine): :meth:`feed` a
+    window of detections, then :meth:`report` the tracks at the window's end, and so on.
+    Feeding the detections of :func:`run_tracker` window by window and reporting at its report
+    times gives exactly (bit for bit) its output.
+
+    Parameters
+    ----------
+    config : TrackerConfig
+        Tracker parameters. ``report_interval_s`` is not used here: the caller chooses the
+        report times (``report_tentative`` is).
+    n_dim : {2, 3}
+        Tracking dimension; the detections must have ``z_m`` exactly when it is 3.
+    sensor_names : tuple of str
+        Every ``sensor_id`` value the tracker may be fed (``("",)`` for detections without a
+        ``sensor_id`` column). Within a scan, sensors are processed in sorted order, as by
+        :func:`run_tracker`; their revisit intervals come from ``config.sensor_revisit_s``.
+
+    Notes
+    -----
+    **Complete scans per feed.** Rows with equal ``time_s`` form one scan, processed when fed
+    (track logic included), so a scan cannot be continued by a later call: every detection fed
+    must be later than the last processed time, which is the later of the last scan (see
+    :attr:`time_s`) and the last report. A caller feeding report windows should feed the
+    detections with ``R_prev < time_s <= R``, then report at ``R`` (a scan exactly at a report
+    time belongs to that report, as in :func:`run_tracker`).
+
+    **Detection indices.** Each fed detection has a global index, reported in
+    ``detection_index``; by default its position in the concatenation of every table fed so far
+    (rows of empty tables not counted), or the caller's own through ``feed(..., index=)``.
+
+    **Cost.** Per call, the work is proportional to the rows fed and the live tracks, never to
+    the history. :meth:`feed_arrays` and :meth:`report_arrays` do the same as :meth:`feed` and
+    :meth:`report` on plain arrays, without the per-call cost of building or reading a table
+    (the larger part of a call on a small window).
+
+    Examples
+    --------
+    >>> det = pd.DataFrame({"time_s": [0.0, 1.0, 2.0], "x_m": [0.0, 100.0, 200.0],
+    ...                     "y_m": [0.0, 0.0, 0.0], "sigma_m": [10.0, 10.0, 10.0]})
+    >>> tracker = Tracker(TrackerConfig(), n_dim=2)
+    >>> tracker.feed(det.iloc[:2])
+    >>> tracker.feed(det.iloc[2:])
+    >>> out = tracker.report(2.5)          # predicted half a second past the last scan
+    >>> out[["time_s", "track_id", "status", "detection_index"]].values.tolist()
+    [[2.5, 0, 'confirmed', 2]]
+    >>> tracker.time_s
+    2.0
+    """
+
+    def __init__(self, config: TrackerConfig, n_dim: int = 3,
                  sensor_names: tuple[str, ...] = ("",)) -> None:
+        if not isinstance(config, TrackerConfig):
+            raise InputError(f"config: expected a TrackerConfig, got {type(config).__name__}")
+        if isinstance(n_dim, bool) or n_dim not in (2, 3):
+            raise InputError(f"Tracker.n_dim: got {n_dim!r}; allowed: 2 or 3")
         self.config = config
+        #: tracking dimension (2 or 3)
+        self.n_dim = int(n_dim)
+        #: the sensor_id values accepted, in processing order
+        self.sensor_names = _sorted_sensor_names(sensor_names)
+        self._code = {name: k for k, name in enumerate(self.sensor_names)}
         default = np.nan if config.revisit_s is None else float(config.revisit_s)
         per_sensor = config.sensor_revisit_s or {}
-        #: revisit interval (s) per sensor code
-        self.sensor_revisit = np.array([float(per_sensor.get(n, default)) for n in sensor_names])
-        self.n_dim = n_dim
-        self.motion = _Motion.from_config(config, n_dim)
-        self.gamma = assoc.gate_threshold(config.gate_probability, n_dim)
-        d = 2 * n_dim
-        self.tracks = _Tracks(len(self.motion.omegas), d)
+        #: revisit interval (s) per sensor code (NaN: unset)
+        self._sensor_revisit = np.array([float(per_sensor.get(n, default))
+                                         for n in self.sensor_names])
+        self._motion = _Motion.from_config(config, self.n_dim)
+        self._gamma = assoc.gate_threshold(config.gate_probability, self.n_dim)
+        self._tracks = _Tracks(len(self._motion.omegas), 2 * self.n_dim)
         #: variance of each velocity component of a new track, m^2/s^2 (module notes)
-        self.velocity_var = (config.max_speed_m_s / 2.0) ** 2
-        self.next_id = 0
-        self.time_s = 0.0
+        self._velocity_var = (config.max_speed_m_s / 2.0) ** 2
+        self._next_id = 0
+        self._scan_time: float | None = None       # time of the last scan, s (as given)
+        # the filter clock: first scan time plus the scan-to-scan steps (kept as run_tracker
+        # has always summed it; it can differ from _scan_time in the last bits)
+        self._clock = 0.0
+        self._processed: float | None = None      # last scan or report time, s
+        self._n_fed = 0
 
-    def begin_scan(self, dt_s: float) -> None:
+    @property
+    def time_s(self) -> float | None:
+        """Time of the last processed scan, s (``None`` before the first)."""
+        return self._scan_time
+
+    # -- public streaming API ------------------------------------------------------------
+
+    def feed(self, detections: pd.DataFrame, index: np.ndarray | None = None) -> None:
+        """Process detections: every scan in them, in time order (see the class notes).
+
+        Parameters
+        ----------
+        detections : pandas.DataFrame
+            Columns as for :func:`run_tracker` (``z_m`` exactly when ``n_dim`` is 3,
+            ``sensor_id`` among ``sensor_names``, or absent when they are ``("",)``), in any
+            row order, every ``time_s`` later than the last processed time. An empty table
+            does nothing.
+        index : array of int, optional
+            Global index of each row (``>= 0``), reported as ``detection_index``; default the
+            running count of rows fed.
+
+        Raises
+        ------
+        iadsim.errors.InputError
+            A column is invalid (as :func:`run_tracker`), the dimension or a ``sensor_id`` is
+            not this tracker's, ``index`` does not fit, or a ``time_s`` is not after the last
+            processed time. Nothing is processed then.
+        """
+        k = len(detections) if isinstance(detections, pd.DataFrame) else None
+        if k is not None:
+            index = self._index(index, k)
+        if k == 0:
+            return
+        det = _read_detections(detections)
+        m = det.z.shape[1]
+        if m != self.n_dim:
+            raise _column_error(f"{m}-D detections ({'with' if m == 3 else 'no'} column z_m) "
+                                f"fed to a {self.n_dim}-D tracker",
+                                f"columns x_m, y_m{', z_m' if self.n_dim == 3 else ''}")
+        if "sensor_id" not in detections.columns and "" not in self._code:
+            raise _column_error("no column sensor_id", "column sensor_id with values in "
+                                f"{list(self.sensor_names)}")
+        unknown = [n for n in det.sensor_names if n not in self._code]
+        if unknown:
+            raise _column_error(f"sensor_id {unknown[0]!r} is not one of this tracker's sensors",
+                                f"{list(self.sensor_names)} (Tracker sensor_names)")
+        codes = np.array([self._code[n] for n in det.sensor_names], np.int64)[det.sensor]
+        self._feed_checked(det, codes, index, "detections: time_s")
+
+    def feed_arrays(self, time_s: np.ndarray, position_m: np.ndarray, cov_m2: np.ndarray,
+                    sensor: np.ndarray | None = None, index: np.ndarray | None = None) -> None:
+        """:meth:`feed` without a table (no pandas work per call, for a simulation loop).
+
+        Parameters
+        ----------
+        time_s : array (k,)
+            Detection times, s, all later than the last processed time.
+        position_m : array (k, n_dim)
+            Measured positions, m.
+        cov_m2 : array (k, n_dim, n_dim)
+            Measurement covariances, m^2 (symmetric positive definite).
+        sensor : array of int (k,), optional
+            Position of each detection's sensor in :attr:`sensor_names`; may be omitted when
+            there is one sensor.
+        index : array of int (k,), optional
+            As for :meth:`feed`.
+
+        Raises
+        ------
+        iadsim.errors.InputError
+            A shape, value or time is not allowed (nothing is processed then).
+        """
+        z, r, t = (np.asarray(a, dtype=float) for a in (position_m, cov_m2, time_s))
+        k, m = len(t), self.n_dim
+        if t.shape != (k,) or z.shape != (k, m) or r.shape != (k, m, m):
+            raise InputError(f"Tracker.feed_arrays: shapes time_s {t.shape}, position_m "
+                             f"{z.shape}, cov_m2 {r.shape}; allowed: (k,), (k, {m}), "
+                             f"(k, {m}, {m})")
+        index = self._index(index, k)
+        n_sensors = len(self.sensor_names)
+        if sensor is None and n_sensors > 1:
+            raise InputError(f"Tracker.feed_arrays: sensor missing; allowed: positions in "
+                             f"{list(self.sensor_names)}, one per detection")
+        codes = np.zeros(k, np.int64) if sensor is None else np.asarray(sensor)
+        if codes.shape != (k,) or not np.issubdtype(codes.dtype, np.integer) or (
+                k and not 0 <= codes.min() <= codes.max() < n_sensors):
+            raise InputError(f"Tracker.feed_arrays: sensor of shape {codes.shape} and dtype "
+                             f"{codes.dtype}; allowed: {k} integers in [0, {n_sensors}), "
+                             f"positions in {list(self.sensor_names)}")
+        if k == 0:
+            return
+        if not (np.isfinite(t).all() and np.isfinite(z).all() and np.isfinite(r).all()):
+            raise InputError("Tracker.feed_arrays: a non-finite time_s, position_m or cov_m2; "
+                             "allowed: finite values")
+        try:
+            if not np.array_equal(r, r.swapaxes(1, 2)):
+                raise np.linalg.LinAlgError
+            np.linalg.cholesky(r)
+        except np.linalg.LinAlgError:
+            raise InputError("Tracker.feed_arrays: a cov_m2 matrix is not symmetric positive "
+                             "definite; allowed: covariance matrices") from None
+        det = _Detections(z, r, t, codes.astype(np.int64), self.sensor_names)
+        self._feed_checked(det, det.sensor, index, "Tracker.feed_arrays: time_s")
+
+    def _feed_checked(self, det: _Detections, codes: np.ndarray, index: np.ndarray,
+                      what: str) -> None:
+        """Check the times of validated detections, then process them (``codes``: sensor
+        positions in :attr:`sensor_names`)."""
+        first = float(det.time_s.min())
+        if self._processed is not None and not first > self._processed:
+            raise InputError(f"{what} {first!r} is not after the last processed time "
+                             f"{self._processed!r} (last scan or report); allowed: times > "
+                             f"{self._processed!r}: feed complete scans in time order")
+        self._process(det, codes, np.lexsort((codes, det.time_s)), index)
+        self._n_fed += len(index)
+
+    def report(self, time_s: float) -> pd.DataFrame:
+        """The live tracks at ``time_s``, predicted from the last scan without being altered.
+
+        Parameters
+        ----------
+        time_s : float
+            Report time, s, not before the last processed time. Tracks that have timed out by
+            then (time-based logic, ``config.revisit_s`` set) are deleted first.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows of :func:`run_tracker`'s output at one report time (same columns, dtypes
+            and order; tentative tracks only if ``config.report_tentative``);
+            ``detection_index`` is the index of the detection that last updated the track
+            since the previous report, ``-1`` if none.
+
+        Raises
+        ------
+        iadsim.errors.InputError
+            ``time_s`` is not finite or is before the last processed time.
+        """
+        return _output_frame([self.report_arrays(time_s)], self.n_dim)
+
+    def report_arrays(self, time_s: float) -> TrackReport:
+        """:meth:`report` without a table: the same rows as a :class:`TrackReport`.
+
+        Raises
+        ------
+        iadsim.errors.InputError
+            ``time_s`` is not finite or is before the last processed time.
+        """
+        try:
+            t = float(time_s)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"Tracker.report: time_s {time_s!r} is not a number") from exc
+        if not np.isfinite(t) or (self._processed is not None and t < self._processed):
+            raise InputError(f"Tracker.report: time_s {time_s!r} is before the last processed "
+                             f"time {self._processed!r} (last scan or report) or not finite; "
+                             f"allowed: a time >= {self._processed!r}")
+        self._processed = t
+        return TrackReport(*_chunk(t, self._report(t), self.config))
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _index(self, index: np.ndarray | None, k: int) -> np.ndarray:
+        if index is None:
+            return np.arange(self._n_fed, self._n_fed + k, dtype=np.int64)
+        a = np.asarray(index)
+        if a.shape != (k,) or not (np.issubdtype(a.dtype, np.integer) and (a >= 0).all()):
+            raise InputError(f"Tracker.feed: index of shape {a.shape} and dtype {a.dtype}; "
+                             f"allowed: {k} integers >= 0, one per detection row")
+        return a.astype(np.int64)
+
+    def _process(self, det: _Detections, codes: np.ndarray, rows: np.ndarray,
+                 index: np.ndarray, on_scan: Callable[[float], None] | None = None) -> None:
+        """Process detection rows ``rows`` of ``det`` (sorted by time, then sensor ``codes``;
+        starting a new scan); ``index``: global index of every row of ``det``. ``on_scan(t)``
+        is called after each scan."""
+        if not len(rows):
+            return
+        times, sensors = det.time_s[rows], codes[rows]
+        change = np.flatnonzero((np.diff(times) != 0) | (np.diff(sensors) != 0))
+        starts = np.concatenate([[0], change + 1])
+        ends = np.append(starts[1:], len(rows))
+        for a, b in zip(starts, ends, strict=True):
+            t = float(times[a])
+            if t != self._scan_time:
+                if self._scan_time is None:
+                    self._clock = t
+                self._begin_scan(0.0 if self._scan_time is None else t - self._scan_time)
+                self._scan_time = t
+            idx = rows[a:b]
+            self._associate_and_update(det.z[idx], det.r[idx], index[idx], int(sensors[a]))
+            if b == len(rows) or times[b] != t:
+                self._prune(self._clock, end_of_scan=True)
+                if on_scan is not None:
+                    on_scan(t)
+        self._processed = self._scan_time
+
+    def _begin_scan(self, dt_s: float) -> None:
         """IMM mixing and prediction of every track by ``dt_s`` (s, >= 0); reset scan flags."""
-        self.time_s += dt_s
-        t = self.tracks
+        self._clock += dt_s
+        t = self._tracks
         if dt_s > 0.0 and len(t.ids):
-            kernels.imm_predict(t.x, t.p, t.mu, self.motion.transition,
-                                *self.motion.matrices(dt_s))
+            kernels.imm_predict(t.x, t.p, t.mu, self._motion.transition,
+                                *self._motion.matrices(dt_s))
         t.hit[:] = False
         t.detection[:] = -1
 
-    def associate_and_update(self, z: np.ndarray, r: np.ndarray, index: np.ndarray,
-                             sensor: int = 0) -> None:
-        """Use one sensor's detections ``z (k, m)``, ``r (k, m, m)`` (input rows ``index``):
+    def _associate_and_update(self, z: np.ndarray, r: np.ndarray, index: np.ndarray,
+                              sensor: int) -> None:
+        """Use one sensor's detections ``z (k, m)``, ``r (k, m, m)`` (global indices ``index``):
         GNN association of confirmed then tentative tracks, updates, and a tentative track per
         detection left over (one compiled call; the assignment solver only on conflicts)."""
-        t = self.tracks
+        t = self._tracks
         t.reserve(len(z))
         free = np.ones(len(z), bool)
         fixed = (z, r, index, free)
         first_pass = 0
         while True:
-            status, t.n, self.next_id, rows, cols, *pairs = kernels.associate_scan(
-                *t.buffers, t.n, self.next_id, *fixed, first_pass, self.gamma, self.time_s,
-                self.motion.mu0, self.velocity_var, self.sensor_revisit[sensor])
+            status, t.n, self._next_id, rows, cols, *pairs = kernels.associate_scan(
+                *t.buffers, t.n, self._next_id, *fixed, first_pass, self._gamma, self._clock,
+                self._motion.mu0, self._velocity_var, self._sensor_revisit[sensor])
             if status == 0:
                 return
             # pass status - 1 gated a track or detection twice: GNN, then the next pass
-            track, det = assoc.assign_pairs(*pairs, True, len(rows), self.gamma)
+            track, det = assoc.assign_pairs(*pairs, True, len(rows), self._gamma)
             kernels.apply_pairs(t.x, t.p, t.mu, t.hit, t.detection, t.reported, t.t_hit,
-                                rows[track], z, r, cols[det], index, self.time_s)
+                                rows[track], z, r, cols[det], index, self._clock)
             free[cols[det]] = False
             first_pass = status
 
-    def end_scan(self) -> None:
-        """Update counters, confirm and delete (M-of-N, consecutive misses or time-based)."""
-        self._prune(self.time_s, end_of_scan=True)
-
-    def _expire(self, now_s: float) -> None:
-        """Time-based deletion (``revisit_s`` set): see the module notes."""
-        if self.config.revisit_s is not None:
-            self._prune(now_s, end_of_scan=False)
-
     def _prune(self, now_s: float, end_of_scan: bool) -> None:
-        cfg, t = self.config, self.tracks
+        """Track logic at ``now_s`` (count the scan first when ``end_of_scan``): confirm and
+        delete (M-of-N, consecutive misses or time-based)."""
+        cfg, t = self.config, self._tracks
         revisit_s = np.nan if cfg.revisit_s is None else float(cfg.revisit_s)
         t.n = kernels.prune(*t.buffers, t.n, now_s, cfg.confirm_m, cfg.confirm_n,
                             cfg.delete_misses, revisit_s, end_of_scan)
 
-    def snapshot(self) -> tuple[np.ndarray, ...]:
+    def _snapshot(self) -> tuple[np.ndarray, ...]:
         """``ids, confirmed, x (n, d), p (n, d, d), detection`` of the live tracks."""
-        t = self.tracks
+        t = self._tracks
         x, p = kernels.imm_combine(t.x, t.p, t.mu, 2 * self.n_dim)
         return t.ids.copy(), t.confirmed.copy(), x, p, t.detection.copy()
 
-    def report(self, time_s: float) -> tuple[np.ndarray, ...]:
-        """Like :meth:`snapshot` at ``time_s`` >= the current time, tracks predicted (not altered).
+    def _report(self, time_s: float) -> tuple[np.ndarray, ...]:
+        """Like :meth:`_snapshot` at ``time_s`` >= the clock, tracks predicted (not altered).
 
-        ``detection`` is the last detection row that updated each track since its last report.
+        ``detection`` is the last detection that updated each track since its last report.
         Tracks that have timed out by ``time_s`` are deleted first.
         """
-        self._expire(time_s)
-        t = self.tracks
+        if self.config.revisit_s is not None:
+            self._prune(time_s, end_of_scan=False)
+        t = self._tracks
         x, p, mu = t.x, t.p, t.mu
-        dt = time_s - self.time_s
+        dt = time_s - self._clock
         if dt > 0.0 and len(t.ids):
             x, p, mu = x.copy(), p.copy(), mu.copy()
-            kernels.imm_predict(x, p, mu, self.motion.transition, *self.motion.matrices(dt))
+            kernels.imm_predict(x, p, mu, self._motion.transition, *self._motion.matrices(dt))
         xc, pc = kernels.imm_combine(x, p, mu, 2 * self.n_dim)
         detection = t.reported.copy()
         t.reported[:] = -1
@@ -500,6 +811,10 @@ def run_tracker(detections: pd.DataFrame, config: TrackerConfig) -> pd.DataFrame
     iadsim.errors.InputError
         A column is missing, non-numeric, non-finite, or a covariance is not positive definite.
 
+    See Also
+    --------
+    Tracker : the same tracker fed window by window.
+
     Examples
     --------
     >>> det = pd.DataFrame({"time_s": [0.0, 1.0, 2.0], "x_m": [0.0, 100.0, 200.0],
@@ -511,34 +826,28 @@ def run_tracker(detections: pd.DataFrame, config: TrackerConfig) -> pd.DataFrame
     if not isinstance(config, TrackerConfig):
         raise InputError(f"config: expected a TrackerConfig, got {type(config).__name__}")
     det = _read_detections(detections)
-    n_dim = det.z.shape[1]
-    tracker = _Tracker(config, n_dim, det.sensor_names)
-    order = np.lexsort((det.sensor, det.time_s))
-    time_sorted = det.time_s[order]
-    key_change = np.flatnonzero((np.diff(time_sorted) != 0) | (np.diff(det.sensor[order]) != 0))
-    starts = np.concatenate([[0], key_change + 1])[: len(order)]
-    ends = np.append(starts[1:], len(order))[: len(order)]
+    values = tuple(pd.unique(detections["sensor_id"])) if "sensor_id" in detections else ("",)
+    tracker = Tracker(config, det.z.shape[1], values)
+    codes = np.array([tracker._code[n] for n in det.sensor_names], np.int64)[det.sensor]
+    order = np.lexsort((codes, det.time_s))
+    index = np.arange(len(order), dtype=np.int64)
     chunks: list[tuple[np.ndarray, ...]] = []
-    t_prev: float | None = None
     step = config.report_interval_s
-    next_report = None
-    if step is not None and len(order):
-        next_report = np.ceil(time_sorted[0] / step) * step
-    for a, b in zip(starts, ends, strict=True):
-        t = float(time_sorted[a])
-        if t != t_prev:
-            while next_report is not None and t_prev is not None and next_report < t:
-                chunks.append(_chunk(next_report, tracker.report(next_report), config))
-                next_report += step
-            tracker.time_s = t if t_prev is None else tracker.time_s
-            tracker.begin_scan(0.0 if t_prev is None else t - t_prev)
-            t_prev = t
-        idx = order[a:b]
-        tracker.associate_and_update(det.z[idx], det.r[idx], idx, int(det.sensor[order[a]]))
-        if b == len(order) or time_sorted[b] != t:
-            tracker.end_scan()
-            if step is None:
-                chunks.append(_chunk(t, tracker.snapshot(), config))
-    if next_report is not None and t_prev is not None and next_report <= t_prev:
-        chunks.append(_chunk(next_report, tracker.report(next_report), config))
-    return _output_frame(chunks, n_dim)
+    if step is None:                               # a snapshot after every scan
+        tracker._process(det, codes, order, index,
+                         lambda t: chunks.append(_chunk(t, tracker._snapshot(), config)))
+        return _output_frame(chunks, tracker.n_dim)
+    times = det.time_s[order]
+    start = 0
+    if len(order):
+        # reports at R0 = ceil(t0 / step) step, R0 + step, ... up to the last scan; each after
+        # the scans at times <= R (the clock is summed, as it always has been)
+        report_s = np.ceil(times[0] / step) * step
+        while report_s <= times[-1]:
+            end = int(np.searchsorted(times, report_s, side="right"))
+            tracker._process(det, codes, order[start:end], index)
+            chunks.append(_chunk(report_s, tracker._report(report_s), config))
+            start = end
+            report_s += step
+    tracker._process(det, codes, order[start:], index)
+    return _output_frame(chunks, tracker.n_dim)
