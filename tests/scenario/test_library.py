@@ -161,6 +161,7 @@ items:
   - id: X1
     kind: missile
     name: test missile
+    seeker: command
     guidance: {value: command, assumed: true, reasoning: r}
     guided_by: [R1]
     launched_from: [L1]
@@ -191,7 +192,7 @@ def test_malformed_file_reports_file_item_field(tmp_path):
     tank = [p for p in err.problems if "(X2)" in p.field]
     assert tank and "radar" in tank[0].allowed and tank[0].value == "tank"
     mr = next(p for p in err.problems if "max_range_km" in p.field)
-    assert mr.line == 9
+    assert mr.line == 10
     assert "Traceback" not in text and "pydantic" not in text
 
 

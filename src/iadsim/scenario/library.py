@@ -466,9 +466,16 @@ class Radar(_ItemBase):
 
 
 class Missile(_ItemBase):
-    """A surface-to-air missile; ``guided_by`` radars and ``launched_from`` launchers by id."""
+    """A surface-to-air missile; ``guided_by`` radars and ``launched_from`` launchers by id.
+
+    ``seeker`` is the kind of terminal guidance, stated by the cited ``guidance`` fact:
+    ``active`` (own radar seeker: the ground radar is needed only until it acquires),
+    ``semi_active`` (semi-active / track-via-missile: the ground radar illuminates or tracks to
+    the end) or ``command`` (radio command guidance to the end).
+    """
 
     kind: Literal["missile"]
+    seeker: Literal["active", "semi_active", "command"]
     guidance: TextFact
     guided_by: tuple[str, ...] = Field(min_length=1)
     launched_from: tuple[str, ...] = Field(min_length=1)
