@@ -70,6 +70,7 @@ _FIELDS: dict[str, tuple[str, bool, typing.Callable[[float], bool], str]] = {
     "defended_radius_m": ("defended_radius_m", False, _positive, "> 0"),
     "threat_time_scale_s": ("threat_time_scale_s", False, _positive, "> 0"),
     "default_ceiling_m": ("default_ceiling_m", False, _positive, "> 0"),
+    "kill_assessment_delay_s": ("kill_assessment_delay_s", False, _positive, "> 0"),
 }
 _TOP_KEYS = {"schema", "figures"}
 _ENTRY_KEYS = {"description", "by_threat_class"}
@@ -127,6 +128,9 @@ class EngagementModel:
         approach must reach, m (:class:`iadsim.c2.threat.ThreatModel`).
     threat_time_scale_s : float
         Threat evaluation: time-to-go at which a threat's urgency halves, s.
+    kill_assessment_delay_s : float
+        Kill assessment: time after an intercept without a detection of the target after which
+        the command post judges it destroyed, s.
     default_ceiling_m : float
         Route ceiling of a threat type without a ceiling figure, m.
     figures : tuple of ModelFigure
@@ -148,6 +152,7 @@ class EngagementModel:
     defended_radius_m: float
     threat_time_scale_s: float
     default_ceiling_m: float
+    kill_assessment_delay_s: float
     figures: tuple[ModelFigure, ...] = field(repr=False)
     path: str = ""
 
