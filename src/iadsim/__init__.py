@@ -8,13 +8,17 @@ The notebook surface::
     what_if = iadsim.Figures.of("nominal", {"48N6E3.max_range_km": 230})
     ds2 = iadsim.coverage(sc, [500], 0.0, resolution_m=3000, figure_set=what_if)
 
+    world = iadsim.build(iadsim.load_scenario("examples/raid_2022.yaml"), figures=what_if)
+    runs = [iadsim.run(world, seed=s, keep=("events",)) for s in range(10)]   # build once
+    rows = pandas.concat([r.metrics for r in runs])                           # one row a run
+    iadsim.write_products(iadsim.run(world, seed=7), "out/raid")
+
 Simulation and analysis only: iadsim has no interface to real sensors, launchers or weapons.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,26 +27,33 @@ from iadsim.version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
-    from iadsim.c2.doctrine import Doctrine
-    from iadsim.engine.air_picture import AirPicture
-    from iadsim.engine.engagement import EngagementResult
+    from iadsim.engine.air_picture import AirPicture, AirPictureConfig
+    from iadsim.engine.engagement import EngagementConfig, EngagementResult
+    from iadsim.engine.world import World
+    from iadsim.geo.terrain import Dem
     from iadsim.scenario.figures import Figures
+    from iadsim.scenario.library import Library
     from iadsim.scenario.schema import Scenario
 
-__all__ = ["Figures", "__version__", "coverage", "load_scenario", "run", "simulate_air_picture"]
+__all__ = ["AirPictureConfig", "EngagementConfig", "Figures", "__version__", "build", "coverage",
+           "load_library", "load_scenario", "run", "simulate_air_picture", "write_products"]
+
+#: Lazy exports (``iadsim.Figures`` ...): name -> module.
+_LAZY = {"Figures": "iadsim.scenario.figures", "EngagementConfig": "iadsim.engine.engagement",
+         "AirPictureConfig": "iadsim.engine.air_picture"}
 
 
 def __getattr__(name: str) -> Any:
-    """Lazy exports: ``iadsim.Figures`` (:class:`iadsim.scenario.figures.Figures`)."""
-    if name == "Figures":
-        from iadsim.scenario.figures import Figures
+    """Lazy exports: the configuration and figure classes (:data:`_LAZY`)."""
+    if name in _LAZY:
+        import importlib
 
-        return Figures
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'iadsim' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "Figures"})
+    return sorted({*globals(), *_LAZY})
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -54,7 +65,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
              resolution_m: float = 2000.0, altitude_reference: str = "agl",
-             figure_set: str | Figures = "nominal", dem: str | Path | None = None,
+             figure_set: str | Figures = "nominal", dem: Dem | str | Path | None = None,
              reach: str = "published", reach_target_speed_m_s: float = 250.0) -> xr.Dataset:
     """Radar Pd, combined Pd and missile reach over terrain; dims ``(altitude, lat, lon)``.
 
@@ -71,8 +82,9 @@ def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
     figure_set : {'low', 'nominal', 'high'} or Figures
         Equipment figure set (low: least capable air defence), or :class:`Figures` with
         overrides (``Figures.of("nominal", {"48N6E3.max_range_km": 230})``).
-    dem : path, optional
-        GeoTIFF DEM overriding the scenario's terrain.
+    dem : Dem, path or None
+        Terrain overriding the scenario's: a loaded :class:`~iadsim.geo.terrain.Dem` or a
+        GeoTIFF path (the same rule as :func:`build`).
     reach : {'published', 'kinematic'}
         Missile reach ring: the published max range, or the kinematic engagement-zone edges from
         the calibrated flyout (:func:`iadsim.analysis.kinematic_envelope.kinematic_reach`).
@@ -93,41 +105,74 @@ def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
                      reach_target_speed_m_s=reach_target_speed_m_s)
 
 
-def simulate_air_picture(scenario: Scenario, seed: int | None = None,
-                         figure_set: str | Figures = "nominal", **config) -> AirPicture:
-    """Fly the scenario's threats past its radars, detect and track them.
+def load_library(paths: Sequence[str | Path] | None = None) -> Library:
+    """The equipment library: the packaged cited files, or the YAML files ``paths``."""
+    from iadsim.scenario.library import load_library as _load
 
-    ``figure_set``: ``'low'``, ``'nominal'``, ``'high'`` or :class:`Figures` (overrides).
+    return _load(paths) if paths is not None else _load()
 
-    Returns an object with ``.truth``, ``.detections``, ``.tracks`` (pandas DataFrames) and
-    ``.metrics`` (OSPA, GOSPA, completeness, breaks, false tracks, ID swaps per tracker).
-    ``config`` keywords go to :class:`iadsim.engine.air_picture.AirPictureConfig`.
+
+def build(scenario: Scenario, figures: str | Figures = "nominal", dem: Dem | str | Path | None = None,
+          *, library: Library | None = None) -> World:
+    """Build a scenario once for one set of figures: a frozen, picklable World in SI.
+
+    ``figures``: ``'low'``, ``'nominal'``, ``'high'`` or :class:`Figures` (overrides); ``dem``:
+    a :class:`~iadsim.geo.terrain.Dem`, a GeoTIFF path or ``None`` (the scenario's terrain);
+    ``library``: a (perturbed) equipment library. See :func:`iadsim.scenario.world.build`.
     """
-    from iadsim.engine.air_picture import AirPictureConfig
+    from iadsim.scenario.world import build as _build
+
+    return _build(scenario, figures, dem, library=library)
+
+
+def _world(scenario_or_world: Scenario | World, figure_set: str | Figures,
+           dem: Dem | str | Path | None) -> World:
+    from iadsim.engine.world import World
+
+    if isinstance(scenario_or_world, World):
+        return scenario_or_world
+    return build(scenario_or_world, figure_set, dem)
+
+
+def simulate_air_picture(scenario: Scenario | World, seed: int | None = None,
+                         figure_set: str | Figures = "nominal",
+                         config: AirPictureConfig | None = None,
+                         dem: Dem | str | Path | None = None,
+                         keep: Sequence[str] = ("truth", "detections", "tracks")) -> AirPicture:
+    """Fly the threats past the radars, detect and track them.
+
+    ``scenario``: a World from :func:`build`, or a scenario (built on the fly with
+    ``figure_set`` and ``dem``). Returns an object with ``.truth``, ``.detections``,
+    ``.tracks`` (pandas DataFrames, those named in ``keep``) and ``.metrics`` (OSPA, GOSPA,
+    completeness, breaks, false tracks, ID swaps per tracker).
+    """
     from iadsim.engine.air_picture import simulate_air_picture as _simulate
 
-    return _simulate(scenario, seed, figure_set, AirPictureConfig(**config))
+    return _simulate(_world(scenario, figure_set, dem), seed, config, keep=keep)
 
 
-def run(scenario: Scenario, seed: int | None = None, figure_set: str | Figures = "nominal",
-        doctrine: Doctrine | None = None, assignment: str = "optimal",
-        link_latency_s: float = 2.0, **air_picture) -> EngagementResult:
-    """Fight the scenario's raid through the full engagement chain.
+def run(scenario: Scenario | World, seed: int | None = None, figure_set: str | Figures = "nominal",
+        config: EngagementConfig | None = None, dem: Dem | str | Path | None = None,
+        keep: Sequence[str] = ("truth", "detections", "tracks", "missiles")) -> EngagementResult:
+    """Fight the raid through the full engagement chain (closed loop).
 
-    Returns an object with ``.events`` (the event log, a DataFrame), ``.summary`` (dict),
-    ``.fates``, ``.engagements`` (kill-chain timeline), ``.magazine`` and ``.picture``.
-    ``figure_set``: ``'low'``, ``'nominal'``, ``'high'`` or :class:`Figures` (overrides).
-    ``doctrine``: :class:`iadsim.c2.doctrine.Doctrine` (default: salvo of 2,
-    shoot-shoot-look); ``assignment``: ``'optimal'`` or ``'greedy'``; ``link_latency_s``: delay
-    of the fused picture at the command posts, s. ``air_picture`` keywords go to
-    :class:`iadsim.engine.air_picture.AirPictureConfig`.
+    ``scenario``: a World from :func:`build` (build once, run many), or a scenario (built on
+    the fly with ``figure_set`` and ``dem``). ``config``: :class:`EngagementConfig` (doctrine,
+    assignment, link latency, report interval, model-figure overrides). ``keep``: the heavy
+    tables to keep (``'truth'``, ``'detections'``, ``'tracks'``, ``'missiles'``; ``'events'`` is
+    always kept). Returns an object with ``.metrics`` (one row of outcome measures),
+    ``.events`` (the event log), ``.summary``, ``.fates``, ``.engagements`` (kill-chain
+    timeline), ``.magazine``, ``.missiles`` and ``.picture``. Same World + seed → identical
+    results.
     """
-    from iadsim.engine.air_picture import AirPictureConfig
-    from iadsim.engine.engagement import EngagementConfig, run_engagement
+    from iadsim.engine.engagement import run_engagement
 
-    config = EngagementConfig(air_picture=AirPictureConfig(**{"report_interval_s": 1.0,
-                                                              **air_picture}),
-                              assignment=assignment, link_latency_s=link_latency_s)
-    if doctrine is not None:
-        config = replace(config, doctrine=doctrine)
-    return run_engagement(scenario, seed, figure_set, config)
+    return run_engagement(_world(scenario, figure_set, dem), seed, config, keep=keep)
+
+
+def write_products(result: AirPicture | EngagementResult, out_dir: str | Path) -> list[Path]:
+    """Write the files of a run (tables, summaries, plots, replays) into ``out_dir``; see
+    :func:`iadsim.workflows.write_products`."""
+    from iadsim.workflows import write_products as _write
+
+    return _write(result, out_dir)

@@ -448,8 +448,7 @@ def run(
 
     doctrine = _run(Doctrine, salvo_size=salvo, policy=policy.value, min_pk=min_pk,
                     max_engagements_per_threat=max_engagements)
-    config = _run(EngagementConfig, air_picture=AirPictureConfig(t_end_s=duration_s,
-                                                                report_interval_s=1.0),
+    config = _run(EngagementConfig, air_picture=_run(AirPictureConfig, t_end_s=duration_s),
                   doctrine=doctrine, assignment=assignment.value, link_latency_s=link_latency_s)
     _engagement_report(out, *_simulate(engagement_products, scenario, out, seed, assume, config,
                                        dem, figure))

@@ -53,6 +53,7 @@ from iadsim.scenario.build import (
 from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import load_library
 from iadsim.scenario.schema import Scenario
+from iadsim.scenario.world import build
 from iadsim.weapons.calibration import aero_ids, load_aero
 from iadsim.errors import InputError
 
@@ -307,33 +308,95 @@ def air_picture_products(scenario: Scenario, out_dir: str | Path, seed: int | No
                          config: AirPictureConfig | None = None,
                          dem_path: str | Path | None = None,
                          progress: Progress | None = None) -> tuple[AirPicture, list[Path]]:
-    """Run sensing + tracking and write truth/detections/tracks Parquet, metrics.json and plots."""
+    """Build the World, run sensing + tracking, and write its products (:func:`write_products`)."""
+    config = config or AirPictureConfig()
+    world = build(scenario, figure_set, dem_path)
+    pic = simulate_air_picture(world, seed, config, progress)
+    return pic, write_products(pic, out_dir)
+
+
+def engagement_products(scenario: Scenario, out_dir: str | Path, seed: int | None = None,
+                        figure_set: str | Figures = "nominal",
+                        config: EngagementConfig | None = None,
+                        dem_path: str | Path | None = None,
+                        progress: Progress | None = None) -> tuple[EngagementResult, list[Path]]:
+    """Build the World, run the engagement chain, and write its products
+    (:func:`write_products`)."""
+    config = config or EngagementConfig()
+    world = build(scenario, figure_set, dem_path)
+    res = run_engagement(world, seed, config, progress)
+    return res, write_products(res, out_dir)
+
+
+def write_products(result: AirPicture | EngagementResult, out_dir: str | Path) -> list[Path]:
+    """Write the files of a run into ``out_dir`` (all at once: nothing half-written).
+
+    An air picture (:func:`iadsim.simulate_air_picture`): truth, detections and tracks Parquet,
+    tracking metrics (``metrics.json``), truth-vs-tracks map and OSPA plot. An engagement run
+    (:func:`iadsim.run`): the same for the picture it fought on (truth with the destroyed threats
+    cut at their kill), plus the event log, the outcome row (``run_metrics.parquet``), the
+    engagement timeline, the magazine, summaries (JSON, Markdown), kill-chain and magazine
+    plots, and the replays (ACMI, CZML, KML). Tables a run did not keep are written empty.
+    """
     out_dir = Path(out_dir)
     with staged_directory(out_dir) as tmp:
-        pic = simulate_air_picture(scenario, seed, figure_set, config, dem_path, progress)
-        files = _air_picture_files(scenario, pic, tmp)
-    return pic, [out_dir / f.name for f in files]
+        if isinstance(result, AirPicture):
+            files = _air_picture_files(result, tmp)
+        else:
+            files = _engagement_files(result, tmp)
+    return [out_dir / Path(f).name for f in files]
 
 
-def _air_picture_files(scenario: Scenario, pic: AirPicture, tmp: Path) -> list[Path]:
+def _air_picture_files(pic: AirPicture, tmp: Path) -> list[Path]:
     """Write an air picture's tables, metrics and plots into ``tmp``; return the files."""
     meta = pic.provenance
+    name = pic.world.name
     files = [write_parquet(tmp / "truth.parquet", pic.truth, meta),
              write_parquet(tmp / "detections.parquet", pic.detections, meta),
              write_parquet(tmp / "tracks.parquet", pic.tracks, meta)]
     metrics = {"provenance": meta, "trackers": pic.metrics}
     files.append(write_text_atomic(tmp / "metrics.json", json.dumps(
         metrics, indent=2, ensure_ascii=False, sort_keys=True, default=_json_default) + "\n"))
-    fused = pic.tracks[pic.tracks["tracker"] == FUSED]
-    lats, lons = pic.truth["lat_deg"], pic.truth["lon_deg"]
-    borders = load_borders(float(lons.min()) - 1, float(lons.max()) + 1,
-                           float(lats.min()) - 1, float(lats.max()) + 1)
-    files.append(truth_vs_tracks_map(
-        pic.truth, fused, pic.detections, tmp / "truth_vs_tracks.png",
-        f"{scenario.name}\ntruth (lines) and fused command-post tracks, seed {meta['seed']}",
-        meta, borders=borders, frame_origin=pic.frame_origin))
-    files.append(ospa_plot(pic.ospa, tmp / "ospa.png",
-                           f"{scenario.name}: OSPA / GOSPA over time, seed {meta['seed']}", meta))
+    if len(pic.truth):
+        fused = pic.tracks[pic.tracks["tracker"] == FUSED]
+        lats, lons = pic.truth["lat_deg"], pic.truth["lon_deg"]
+        borders = load_borders(float(lons.min()) - 1, float(lons.max()) + 1,
+                               float(lats.min()) - 1, float(lats.max()) + 1)
+        files.append(truth_vs_tracks_map(
+            pic.truth, fused, pic.detections, tmp / "truth_vs_tracks.png",
+            f"{name}\ntruth (lines) and fused command-post tracks, seed {meta['seed']}",
+            meta, borders=borders, frame_origin=pic.frame_origin))
+    if len(pic.ospa):
+        files.append(ospa_plot(pic.ospa, tmp / "ospa.png",
+                               f"{name}: OSPA / GOSPA over time, seed {meta['seed']}", meta))
+    return [Path(f) for f in files]
+
+
+def _engagement_files(res: EngagementResult, tmp: Path) -> list[Path]:
+    """Write an engagement run's files into ``tmp``; return them."""
+    meta = res.picture.provenance
+    name = res.picture.world.name
+    files = _air_picture_files(res.picture, tmp)
+    files += [write_parquet(tmp / "events.parquet", res.events, meta),
+              write_parquet(tmp / "engagements.parquet", res.engagements, meta),
+              write_parquet(tmp / "magazine.parquet", res.magazine, meta),
+              write_parquet(tmp / "run_metrics.parquet", res.metrics, meta,
+                            columns=metric_columns(res.metrics.columns))]
+    summary = {"summary": res.summary, "fates": res.fates.to_dict("records")}
+    files.append(write_text_atomic(tmp / "summary.json", json.dumps(
+        summary, indent=2, ensure_ascii=False, sort_keys=True, default=_json_default) + "\n"))
+    files.append(write_text_atomic(tmp / "summary.md", engagement_summary_md(
+        name, res.summary, res.fates, res.engagements)))
+    title = f"{name}, seed {meta['seed']}"
+    files.append(kill_chain_plot(res.engagements, tmp / "kill_chain.png",
+                                 f"{title}\nkill chain per engagement", meta))
+    files.append(magazine_plot(res.magazine, tmp / "magazine.png",
+                               f"{title}\nmagazine depletion per fire unit", meta))
+    if len(res.picture.truth):
+        replay, events = replay_tables(res)
+        files.append(write_acmi(tmp / "replay.acmi", replay, events, title=name))
+        files.append(write_czml(tmp / "replay.czml", replay, events, name=name))
+        files.append(write_replay_kml(tmp / "replay.kml", replay, events, name=name))
     return [Path(f) for f in files]
 
 
@@ -355,9 +418,10 @@ _MISSILE_EVENTS = ("launch", "guidance_mode", "intercept", "miss", "gun_burst")
 #: Replay events drawn at the threat; fire-unit events (reload, command-post loss, magazine
 #: exhausted) have no replay object and are messages only.
 _THREAT_EVENTS = ("first_detection", "track_confirmed", "track_start", "track_drop", "assign",
+                  "kill_assessed", "kill_assessment_withdrawn",
                   "kill", "leak")
 #: Replay events drawn at the radar they are about (its id is the event's ``object_id``).
-_RADAR_EVENTS = ("radar_off", "radar_on")
+_RADAR_EVENTS = ("radar_off", "radar_on", "radar_destroyed")
 
 
 def replay_tables(result: EngagementResult) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -393,7 +457,7 @@ def replay_tables(result: EngagementResult) -> tuple[pd.DataFrame, pd.DataFrame]
         {"time_s": t, "object_id": r.id, "name": r.type_id, "kind": "radar", "coalition": "red",
          "lat_deg": r.lat_deg, "lon_deg": r.lon_deg, "alt_msl_m": r.antenna_msl_m,
          "radar_range_m": r.model.instrumented_range_m}
-        for r in pic.deployment.radars for t in (t0, t1)])
+        for r in pic.world.radars for t in (t0, t1)])
     replay = pd.concat([threats, missiles, radars], ignore_index=True)
     ev = result.events
     about_missile = ev["event"].isin(_MISSILE_EVENTS).to_numpy()
@@ -409,41 +473,6 @@ def replay_tables(result: EngagementResult) -> tuple[pd.DataFrame, pd.DataFrame]
                  + ev["object_id"] + " " + ev["detail"]).str.replace(r"\s+", " ", regex=True)
         .str.strip(" →")})
     return replay, events.reset_index(drop=True)
-
-
-def engagement_products(scenario: Scenario, out_dir: str | Path, seed: int | None = None,
-                        figure_set: str | Figures = "nominal",
-                        config: EngagementConfig | None = None,
-                        dem_path: str | Path | None = None,
-                        progress: Progress | None = None) -> tuple[EngagementResult, list[Path]]:
-    """Run the engagement chain; write the event log, the outcome row (``run_metrics.parquet``),
-    summaries, timelines and replays, and the air picture it fought on (truth with the destroyed
-    threats cut at their kill, detections, tracks, tracking metrics, map)."""
-    out_dir = Path(out_dir)
-    with staged_directory(out_dir) as tmp:
-        res = run_engagement(scenario, seed, figure_set, config, dem_path, progress)
-        meta = res.picture.provenance
-        files = _air_picture_files(scenario, res.picture, tmp)
-        files += [write_parquet(tmp / "events.parquet", res.events, meta),
-                 write_parquet(tmp / "engagements.parquet", res.engagements, meta),
-                 write_parquet(tmp / "magazine.parquet", res.magazine, meta),
-                 write_parquet(tmp / "run_metrics.parquet", res.metrics, meta,
-                               columns=metric_columns(res.metrics.columns))]
-        summary = {"summary": res.summary, "fates": res.fates.to_dict("records")}
-        files.append(write_text_atomic(tmp / "summary.json", json.dumps(
-            summary, indent=2, ensure_ascii=False, sort_keys=True, default=_json_default) + "\n"))
-        files.append(write_text_atomic(tmp / "summary.md", engagement_summary_md(
-            scenario.name, res.summary, res.fates, res.engagements)))
-        title = f"{scenario.name}, seed {meta['seed']}"
-        files.append(kill_chain_plot(res.engagements, tmp / "kill_chain.png",
-                                     f"{title}\nkill chain per engagement", meta))
-        files.append(magazine_plot(res.magazine, tmp / "magazine.png",
-                                   f"{title}\nmagazine depletion per fire unit", meta))
-        replay, events = replay_tables(res)
-        files.append(write_acmi(tmp / "replay.acmi", replay, events, title=scenario.name))
-        files.append(write_czml(tmp / "replay.czml", replay, events, name=scenario.name))
-        files.append(write_replay_kml(tmp / "replay.kml", replay, events, name=scenario.name))
-    return res, [out_dir / Path(f).name for f in files]
 
 
 def envelope_products(missile: str, target_alt_m: Sequence[float], target_speed_m_s: float,

@@ -42,7 +42,7 @@ def scenario(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def picture(scenario):
-    return iadsim.simulate_air_picture(scenario, seed=3, t_end_s=300.0)
+    return iadsim.simulate_air_picture(scenario, seed=3, config=AirPictureConfig(t_end_s=300.0))
 
 
 def test_tables_have_the_documented_columns(picture):
@@ -90,8 +90,8 @@ def test_same_seed_same_bytes(scenario, tmp_path):
 
 
 def test_different_seed_different_detections(scenario):
-    a = iadsim.simulate_air_picture(scenario, seed=1, t_end_s=120.0).detections
-    b = iadsim.simulate_air_picture(scenario, seed=2, t_end_s=120.0).detections
+    a = iadsim.simulate_air_picture(scenario, seed=1, config=AirPictureConfig(t_end_s=120.0)).detections
+    b = iadsim.simulate_air_picture(scenario, seed=2, config=AirPictureConfig(t_end_s=120.0)).detections
     assert not a.equals(b)
 
 

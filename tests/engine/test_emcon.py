@@ -26,11 +26,13 @@ import math
 from pathlib import Path
 
 import numpy as np
+
+import iadsim
 import pandas as pd
 import pytest
 
 from iadsim.engine.air_picture import AirPictureConfig
-from iadsim.engine.engagement import EngagementConfig, run_engagement
+from iadsim.engine.engagement import EngagementConfig
 from iadsim.engine.trajectory import Trajectories
 from iadsim.scenario.build import build_deployment
 from iadsim.scenario.load import load_scenario_text
@@ -179,7 +181,7 @@ def demo_emcon_text() -> str:
 def demo_run(seed: int, emcon: bool):
     """The demo raid (400 s) with or without the emcon block (each run once per session)."""
     text, name = (demo_emcon_text(), "raid_2022_emcon.yaml") if emcon else (DEMO, "raid_2022.yaml")
-    return run_engagement(load_scenario_text(text, path=name), seed=seed, config=DEMO_CONFIG)
+    return iadsim.run(load_scenario_text(text, path=name), seed=seed, config=DEMO_CONFIG)
 
 
 @pytest.fixture(params=[7, 11, 23])
@@ -251,16 +253,30 @@ def test_demo_switch_events(demo_emcon):
 @pytest.mark.slow
 def test_demo_against_the_run_without_emcon():
     """Seed 7: the radars without emcon detect exactly what they did without it, the silenced
-    ones exactly that minus their windows; and the battalion whose radar is silenced did fire
-    without emcon (the no-launch check above is not vacuous)."""
-    baseline = demo_run(7, False)
-    base, det = baseline.picture.detections, demo_run(7, True).picture.detections
+    ones exactly that minus their windows -- up to the death of each threat, which differs
+    between the two runs (closed loop: a destroyed threat is not detected after its kill); and
+    the battalion whose radar is silenced did fire without emcon (the no-launch check above is
+    not vacuous)."""
+    baseline, emcon = demo_run(7, False), demo_run(7, True)
+    base, det = baseline.picture.detections, emcon.picture.detections
     assert (launches(baseline)["unit_id"] == "s400-luninets").sum() >= 5
+
+    def death(res):
+        f = res.fates
+        return np.where(f["fate"] == "killed", f["time_s"], np.inf)
+
+    first_death = np.minimum(death(baseline), death(emcon))
+
+    def alive_in_both(d):
+        truth = d["truth_id"].to_numpy()
+        return d[(truth < 0) | (d["time_s"].to_numpy() <= first_death[np.maximum(truth, 0)])]
+
+    assert (death(baseline) != death(emcon)).any()       # the runs differ in their kills
     for radar in base["radar_id"].unique():
-        b = base[base["radar_id"] == radar]
+        b = alive_in_both(base[base["radar_id"] == radar])
         b = b[~in_windows(b["time_s"].to_numpy(), DEMO_EMCON.get(radar, []))]
-        pd.testing.assert_frame_equal(det[det["radar_id"] == radar].reset_index(drop=True),
-                                      b.reset_index(drop=True))
+        pd.testing.assert_frame_equal(alive_in_both(det[det["radar_id"] == radar])
+                                      .reset_index(drop=True), b.reset_index(drop=True))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,7 +301,7 @@ def vignette_text(windows=VIGNETTE_WINDOWS, radar="s400-1-92n6e", launchers=None
 
 @pytest.fixture(scope="module")
 def vignette():
-    return run_engagement(load_scenario_text(vignette_text(), path="vignette.yaml"), seed=5,
+    return iadsim.run(load_scenario_text(vignette_text(), path="vignette.yaml"), seed=5,
                           config=VIGNETTE_CONFIG)
 
 
@@ -333,7 +349,7 @@ def test_vignette_replay_draws_the_switches_at_the_radar(vignette):
 
 
 def test_vignette_same_seed_same_run(vignette):
-    again = run_engagement(load_scenario_text(vignette_text(), path="vignette.yaml"), seed=5,
+    again = iadsim.run(load_scenario_text(vignette_text(), path="vignette.yaml"), seed=5,
                            config=VIGNETTE_CONFIG)
     pd.testing.assert_frame_equal(vignette.events, again.events)
     pd.testing.assert_frame_equal(vignette.picture.detections, again.picture.detections)
@@ -345,7 +361,7 @@ def test_active_seeker_missiles_fly_while_the_guiding_radar_is_off():
     mixed = ("      - {type: 5P85TE2, count: 4, load: {48N6E3: 4}}\n"
              "      - {type: 5P85TE2, count: 4, load: {40N6E: 2}}\n")
     sc = load_scenario_text(vignette_text([(0.0, None)], launchers=mixed), path="mixed.yaml")
-    res = run_engagement(sc, seed=5, config=VIGNETTE_CONFIG)
+    res = iadsim.run(sc, seed=5, config=VIGNETTE_CONFIG)
     assert (res.picture.detections["radar_id"] == "s400-1-92n6e").sum() == 0
     fired = res.events[res.events["event"] == "launch"]
     assert set(fired["missile_type"]) == {"40N6E"}

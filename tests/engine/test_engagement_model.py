@@ -1,7 +1,11 @@
 """Model figures of the engagement (iadsim/data/engagement_model.yaml) reach the engine.
 
-References: the data file itself read with plain ``yaml`` (not the loader); the cube-root
-lethal-radius scaling and Ball's (2003) Poisson gun-burst closed form, written out here.
+The figures reach a run through the World (``build(scenario, model=...)``: ``world.model``,
+``world.missile_types``); ``EngagementConfig`` only overrides them for one run.
+
+References: the data file and the equipment files themselves read with plain ``yaml`` (not the
+loaders); the cube-root lethal-radius scaling and Ball's (2003) Poisson gun-burst closed form,
+written out here.
 """
 
 from __future__ import annotations
@@ -14,19 +18,35 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from vignettes import pantsir_one_jet
 
+import iadsim
 from iadsim.c2.doctrine import Doctrine
-from iadsim.engine import engagement
 from iadsim.engine.air_picture import AirPictureConfig
-from iadsim.engine.engagement import EngagementConfig, lethal_radius_m, run_engagement
+from iadsim.engine.engagement import EngagementConfig
 from iadsim.errors import EquipmentError
 from iadsim.scenario.library import load_library
+from iadsim.scenario.load import example_scenarios, load_scenario
 from iadsim.scenario.model_figures import THREAT_CLASSES, engagement_model
 from iadsim.scenario.schema import Scenario, threat_limits
-from vignettes import pantsir_one_jet
+from iadsim.scenario.world import build, lethal_radius_m
 
 RAW_TEXT = (resources.files("iadsim") / "data" / "engagement_model.yaml").read_text("utf-8")
 RAW = yaml.safe_load(RAW_TEXT)["figures"]
+
+
+def equipment_figure(file: str, item_id: str, name: str) -> dict:
+    """A figure of an equipment item as written in the packaged file (plain ``yaml``)."""
+    text = (resources.files("iadsim") / "data" / "equipment" / file).read_text("utf-8")
+    item = next(i for i in yaml.safe_load(text)["items"] if i["id"] == item_id)
+    return item[name]
+
+
+@pytest.fixture(scope="module")
+def minimal_world():
+    """The minimal scenario (one S-400 battalion, 48N6E3) built with the packaged model file
+    (coarse line-of-sight fields: only figures are looked at)."""
+    return build(load_scenario(example_scenarios()["minimal"]), los_resolution_m=5000.0)
 
 
 def copy_with(tmp_path: Path, old: str, new: str) -> Path:
@@ -65,17 +85,29 @@ def test_loader_values_are_the_file_values_in_si():
     assert "https://arc.aiaa.org/doi/book/10.2514/4.862519" in urls        # Ball (2003), method
 
 
-def test_engine_defaults_are_the_file_values():
+def test_engine_defaults_are_the_file_values(minimal_world):
+    """A World built without a model carries the file's figures; a default run configuration
+    overrides none of them (``None``: the World's)."""
+    m = minimal_world.model
+    assert m.target_hardness == RAW["target_hardness_ratio"]["by_threat_class"]
+    assert m.gun_target_area_m2 == RAW["gun_target_area_m2"]["by_threat_class"]
+    assert m.planning_pk == RAW["planning_pk_ratio"]["nominal"]
+    assert m.defended_radius_m == RAW["defended_radius_m"]["nominal"]
+    assert m.threat_time_scale_s == RAW["threat_time_scale_s"]["nominal"]
+    assert m.kill_assessment_delay_s == RAW["kill_assessment_delay_s"]["nominal"]
     cfg = EngagementConfig()
-    assert cfg.target_hardness == RAW["target_hardness_ratio"]["by_threat_class"]
-    assert cfg.gun_target_area_m2 == RAW["gun_target_area_m2"]["by_threat_class"]
-    assert cfg.expected_pk == RAW["planning_pk_ratio"]["nominal"]
-    assert engagement.GUN_TARGET_AREA_M2 == RAW["gun_target_area_m2"]["by_threat_class"]
-    # cube-root scaling from the file's reference, with the library's 57E6E warhead mass
-    mass = load_library().get("57E6E").si("warhead_mass_kg")
+    assert (cfg.lethal_radius_m, cfg.target_hardness, cfg.expected_pk, cfg.gun_target_area_m2,
+            cfg.kill_assessment_delay_s) == (None, None, None, None, None)
+    # cube-root scaling from the file's reference, with the 57E6E's warhead mass as written in
+    # pantsir_s1.yaml, and the 48N6E3's in s400.yaml (the built missile type)
     ref_r, ref_m = (RAW[k]["nominal"] for k in ("reference_lethal_radius_m",
                                                  "reference_warhead_mass_kg"))
-    assert lethal_radius_m("57E6E", cfg) == pytest.approx(ref_r * (mass / ref_m) ** (1 / 3))
+    mass = equipment_figure("pantsir_s1.yaml", "57E6E", "warhead_mass_kg")["nominal"]
+    assert lethal_radius_m(load_library().get("57E6E"), "nominal", engagement_model()) == \
+        pytest.approx(ref_r * (mass / ref_m) ** (1 / 3), rel=1e-12)
+    mass = equipment_figure("s400.yaml", "48N6E3", "warhead_mass_kg")["nominal"]
+    assert minimal_world.missile_types["48N6E3"].lethal_radius_m == pytest.approx(
+        ref_r * (mass / ref_m) ** (1 / 3), rel=1e-12)
 
 
 def test_route_limits_use_the_file_turn_load_factor():
@@ -87,14 +119,20 @@ def test_route_limits_use_the_file_turn_load_factor():
         assert lim.turn_load_factor_g == min(turn[item.threat_class], n_max), item.id
 
 
-def test_a_changed_file_changes_the_lethal_radius(tmp_path):
+def test_a_changed_file_changes_the_lethal_radius(tmp_path, minimal_world):
     path = copy_with(tmp_path, "  reference_lethal_radius_m:\n", "  reference_lethal_radius_m:\n")
     text = path.read_text("utf-8").replace("    nominal: 20.0\n", "    nominal: 40.0\n", 1)
     path.write_text(text, encoding="utf-8")
     model = engagement_model(path)
     assert model.reference_lethal_radius_m == 40.0
-    base = lethal_radius_m("48N6E3", EngagementConfig())
-    assert lethal_radius_m("48N6E3", EngagementConfig(model=model)) == pytest.approx(2 * base)
+    item = load_library().get("48N6E3")
+    base = lethal_radius_m(item, "nominal", engagement_model())
+    assert lethal_radius_m(item, "nominal", model) == pytest.approx(2 * base, rel=1e-12)
+    # and the World built with the changed file carries it
+    world = build(load_scenario(example_scenarios()["minimal"]), model=model,
+                  los_resolution_m=5000.0)
+    assert world.missile_types["48N6E3"].lethal_radius_m == pytest.approx(
+        2 * minimal_world.missile_types["48N6E3"].lethal_radius_m, rel=1e-12)
 
 
 @pytest.mark.parametrize("old,new,field", [
@@ -128,10 +166,10 @@ def pantsir_scenario(missiles: bool = False) -> Scenario:
 
 
 def run_with(model=None):
-    kw = {} if model is None else {"model": model}
+    """The guns-only vignette built with ``model`` (default: the packaged file) and run."""
     cfg = EngagementConfig(air_picture=AirPictureConfig(report_interval_s=1.0),
-                           doctrine=Doctrine(salvo_size=2), **kw)
-    return run_engagement(pantsir_scenario(), seed=4, config=cfg)
+                           doctrine=Doctrine(salvo_size=2))
+    return iadsim.run(build(pantsir_scenario(), model=model), seed=4, config=cfg)
 
 
 def test_gun_target_area_from_the_file_sets_the_burst_pk(tmp_path):
@@ -171,7 +209,7 @@ def test_summary_lists_each_used_model_figure_once_from_its_metadata():
 
 
 def test_summary_of_a_missile_run_lists_hardness_and_planning_figures():
-    res = run_engagement(pantsir_scenario(missiles=True), seed=4,
+    res = iadsim.run(pantsir_scenario(missiles=True), seed=4,
         config=EngagementConfig(air_picture=AirPictureConfig(report_interval_s=1.0,
                                                              t_end_s=30.0),
                                 expected_pk=0.6))
@@ -183,10 +221,10 @@ def test_summary_of_a_missile_run_lists_hardness_and_planning_figures():
         assert len(lines) == 1, table
         name = table if table in {f.name for f in m.figures} else f"{table}.aircraft"
         assert m.figure(name).reasoning in lines[0]
-    # a planning Pk given as a run option is named so, not cited as the file's figure
-    assert not any("[planning_pk_ratio]" in a for a in notes)
-    assert any(a.startswith("Planning single-shot Pk for every feasible pair 0.6 (run option")
-               for a in notes)
+    # a planning Pk given as a run option is named so, with the model's value it replaces
+    nominal = RAW["planning_pk_ratio"]["nominal"]
+    assert any(a.startswith("Planning single-shot Pk 0.6 for every feasible pair (run option")
+               and f"the model's value is {nominal:g}" in a for a in notes), notes
     np.testing.assert_equal(len([a for a in notes if "57E6E" in a and "lethal radius" in a]), 1)
 
 

@@ -22,13 +22,13 @@ from iadsim.engine.kinematics import (
     RouteWarning,
     Waypoint,
     fly,
-    routes_from_scenario,
     turn_radius_m,
 )
 from iadsim.errors import InputError
 from iadsim.geo.frames import geodetic2enu
 from iadsim.geo.terrain import Dem
 from iadsim.scenario.load import load_scenario, load_scenario_text
+from iadsim.scenario.routes import routes_from_scenario
 
 GEOD = pyproj.Geod(ellps="WGS84")
 G0 = 9.80665

@@ -18,7 +18,7 @@ import pytest
 
 import iadsim
 from iadsim.engine.air_picture import AirPictureConfig
-from iadsim.engine.engagement import EngagementConfig, run_engagement
+from iadsim.engine.engagement import EngagementConfig
 from iadsim.engine.outcome import METRICS, metric_columns, run_metrics
 from iadsim.errors import IadsimError
 from iadsim.io.tables import read_parquet, write_parquet
@@ -58,12 +58,13 @@ def products(scenario, tmp_path_factory):
 @pytest.fixture(scope="module")
 def notebook(scenario):
     """The same raid from the notebook API, another seed."""
-    return iadsim.run(scenario, seed=6, t_end_s=420.0)
+    return iadsim.run(scenario, seed=6, config=iadsim.EngagementConfig(
+        air_picture=iadsim.AirPictureConfig(t_end_s=420.0)))
 
 
 @pytest.fixture(scope="module")
 def one_salvo(tmp_path_factory):
-    return run_engagement(_scenario(tmp_path_factory, ONE_SALVO), seed=5, config=CONFIG)
+    return iadsim.run(_scenario(tmp_path_factory, ONE_SALVO), seed=5, config=CONFIG)
 
 
 def _by_hand(events: pd.DataFrame) -> dict:
@@ -144,7 +145,8 @@ def test_metrics_is_cached_on_the_result(products):
 
 def test_hand_made_event_log():
     """Five threats: 0 killed by the first of two missiles (the second arrives after the kill:
-    wasted; a third committed missile is held), 1 killed by a gun burst of 160 rounds, 2 and 3
+    wasted; a third is launched after the kill, before its assessment: wasted and fired after
+    the kill; a fourth committed missile is held), 1 killed by a gun burst of 160 rounds, 2 and 3
     leak to 'north' (250 s) and 'south' (300 s) after a missed shot at 2, 4 never detected."""
     rows = [
         (5.0, "first_detection", 0), (6.0, "first_detection", 1), (7.0, "first_detection", 2),
@@ -153,6 +155,8 @@ def test_hand_made_event_log():
         (40.0, "intercept", 0, "48N6E3", "m1"), (40.0, "kill", 0, "48N6E3", "m1"),
         (41.0, "miss", 0, "48N6E3", "m2", "target already destroyed at 40.0 s"),
         (42.0, "hold_fire", 0, "48N6E3", "", "m3 not launched: target known destroyed"),
+        (44.0, "launch", 0, "48N6E3", "m5"),
+        (70.0, "miss", 0, "48N6E3", "m5", "target already destroyed at 40.0 s"),
         (50.0, "gun_burst", 1, "2A38M", "g1", "160 rounds at 2.00 km"),
         (53.0, "kill", 1, "2A38M", "g1"),
         (60.0, "launch", 2, "48N6E3", "m4"), (90.0, "miss", 2, "48N6E3", "m4"),
@@ -178,16 +182,18 @@ def test_hand_made_event_log():
         "killed_fraction", "leaked_fraction", "leaked_north_count", "leaked_south_count",
         "leaked_east_count", "first_leak_time_s", "missiles_fired_count",
         "missiles_fired_48N6E3_count", "missiles_fired_9M96E2_count",
-        "wasted_interceptors_count", "hold_fire_count", "interceptors_per_kill",
+        "wasted_interceptors_count", "fired_after_kill_count", "hold_fire_count",
+        "interceptors_per_kill",
         "gun_bursts_count", "gun_rounds_count"]
     _assert_row_matches(row, {
         "seed": 11, "threats_count": 5, "detected_count": 4, "engaged_count": 3,
         "killed_count": 2, "killed_by_missile_count": 1, "killed_by_gun_count": 1,
         "leaked_count": 2, "survived_count": 1, "killed_fraction": 0.4, "leaked_fraction": 0.4,
         "leaked_north_count": 1, "leaked_south_count": 1, "leaked_east_count": 0,
-        "first_leak_time_s": 250.0, "missiles_fired_count": 3, "missiles_fired_48N6E3_count": 3,
-        "missiles_fired_9M96E2_count": 0, "wasted_interceptors_count": 1, "hold_fire_count": 1,
-        "interceptors_per_kill": 1.5, "gun_bursts_count": 1, "gun_rounds_count": 160})
+        "first_leak_time_s": 250.0, "missiles_fired_count": 4, "missiles_fired_48N6E3_count": 4,
+        "missiles_fired_9M96E2_count": 0, "wasted_interceptors_count": 2,
+        "fired_after_kill_count": 1, "hold_fire_count": 1,
+        "interceptors_per_kill": 2.0, "gun_bursts_count": 1, "gun_rounds_count": 160})
     assert row["figure_set"].iloc[0] == "low"
 
 

@@ -17,13 +17,15 @@ import numpy as np
 import pandas as pd
 import pyacmi
 import pytest
+from vignettes import pantsir_one_jet
 
+import iadsim
 from iadsim.c2.doctrine import Doctrine
 from iadsim.engine.air_picture import AirPictureConfig
-from iadsim.engine.engagement import GUN_TARGET_AREA_M2, EngagementConfig, run_engagement
+from iadsim.engine.engagement import EngagementConfig
 from iadsim.io.acmi import acmi_object_ids, build_acmi, write_acmi
+from iadsim.scenario.model_figures import engagement_model
 from iadsim.workflows import replay_tables
-from vignettes import pantsir_one_jet
 
 COLUMNS = [
     "time_s",
@@ -501,7 +503,7 @@ def pantsir_run(end_lat: float, missiles: bool, **config):
     the first 57E6E of a salvo kills and the second arrives after the kill; without, the guns
     fire until the jet's route ends near the site (its track is lost after that)."""
     sc = pantsir_one_jet(53.06 if missiles else 53.18, end_lat, missiles)
-    return run_engagement(sc, seed=4, config=EngagementConfig(
+    return iadsim.run(sc, seed=4, config=EngagementConfig(
         air_picture=AirPictureConfig(report_interval_s=1.0), doctrine=Doctrine(salvo_size=2),
         **config))
 
@@ -511,7 +513,8 @@ def engagement_run(request):
     """(result, whether an event names the jet after its removal)."""
     if request.param == "late missile":
         return pantsir_run(52.9, True, lethal_radius_m=1000.0), True
-    return pantsir_run(53.02, False, gun_target_area_m2={k: 1e-9 for k in GUN_TARGET_AREA_M2}), False
+    no_area = {k: 1e-9 for k in engagement_model().gun_target_area_m2}
+    return pantsir_run(53.02, False, gun_target_area_m2=no_area), False
 
 
 def test_engagement_replay_is_valid_acmi(engagement_run, tmp_path, capsys):

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from iadsim.engine.air_picture import face_threat_axis
-from iadsim.engine.kinematics import Route, Waypoint
 from iadsim.errors import InputError
 from iadsim.scenario.build import build_deployment, radar_sensors
 from iadsim.scenario.load import load_scenario_text
@@ -36,11 +35,10 @@ def test_facing_sets_the_sector_centre_and_is_not_turned_to_the_threat_axis():
     fcr = next(s for s in sensors if s.id == "s400-1-92n6e")
     assert fcr.sector_centre_rad == pytest.approx(math.radians(250.0))
     # A raid from due north would turn an unfaced sector radar to bearing 0; this one stays.
-    north = Route("jet", "F-16C", 0.0, (Waypoint(54.5, 26.0458, 8000.0),
-                                        Waypoint(53.2, 26.0458, 8000.0, speed_m_s=250.0)))
-    kept, notes = face_threat_axis(sensors, [north], frozenset({"s400-1-92n6e"}))
+    north = ([54.5], [26.0458])                     # entry point of a raid from due north
+    kept, notes = face_threat_axis(sensors, *north, frozenset({"s400-1-92n6e"}))
     assert kept == sensors and notes == []
-    turned, notes = face_threat_axis(sensors, [north])
+    turned, notes = face_threat_axis(sensors, *north)
     turned_fcr = next(s for s in turned if s.id == "s400-1-92n6e")
     assert math.cos(turned_fcr.sector_centre_rad) == pytest.approx(1.0, abs=1e-6)
     assert len(notes) == 1 and "threat axis" in notes[0]

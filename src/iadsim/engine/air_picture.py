@@ -1,7 +1,9 @@
 """Sensing and tracking run: threats fly their routes, radars scan, trackers build the air picture.
 
-Data flow: scenario → routes → :class:`~iadsim.engine.trajectory.Trajectories` (truth) → per-radar
-scans (detections) → one tracker per radar and a fused tracker at the command post → metrics.
+Data flow: a built :class:`~iadsim.engine.world.World` → routes (its fixed threats, and its raids
+expanded by the run's seed) → :class:`~iadsim.engine.trajectory.Trajectories` (truth) →
+per-radar scans (detections) → one tracker per radar and a fused tracker at the command post,
+one report interval at a time (:class:`~iadsim.engine.sensing.Sensing`) → metrics.
 
 Fusion at the command post is **measurement-level**: every radar's detections, already in the
 command post's ENU frame with their converted-measurement covariances, feed one tracker. It is the
@@ -14,30 +16,34 @@ radar (radars in scenario order), so adding a radar does not change the others' 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from iadsim.version import __version__
-from iadsim.engine.kinematics import Route, fly, routes_from_scenario
+from iadsim.engine.events import EventLog
+from iadsim.engine.kinematics import Route, expand_raids, fly
+from iadsim.engine.sensing import FUSED, Sensing
 from iadsim.engine.trajectory import Trajectories
+from iadsim.engine.world import World
 from iadsim.errors import InputError
 from iadsim.geo.frames import geodesic_inverse, geodetic2enu
-from iadsim.scenario.build import Deployment, build_deployment, load_terrain, radar_sensors
-from iadsim.scenario.figures import Figures
-from iadsim.scenario.library import load_library
-from iadsim.scenario.schema import Scenario
-from iadsim.sensors.scan import RadarSensor, full_circle, scan_detections
-from iadsim.tracking import TrackerConfig, run_tracker
+from iadsim.sensors.scan import RadarSensor, full_circle
+from iadsim.tracking import TrackerConfig
 from iadsim.tracking.metrics import evaluate_tracking
+from iadsim.version import __version__
+
+__all__ = ["FUSED", "PICTURE_TABLES", "AirPicture", "AirPictureConfig", "face_threat_axis",
+           "simulate_air_picture", "start_run", "truth_table"]
 
 Progress = Callable[[str, int, int], None]
 
-#: Name of the fused (command post) tracker in the tracks table.
-FUSED = "fused"
-
+#: Columns of the truth table (:func:`truth_table`).
+TRUTH_COLUMNS = ("time_s", "truth_id", "object_id", "type", "lat_deg", "lon_deg", "alt_msl_m",
+                 "x_m", "y_m", "z_m", "vx_m_s", "vy_m_s", "vz_m_s")
+#: The heavy tables of a run, kept only when ``keep`` names them.
+PICTURE_TABLES = ("truth", "detections", "tracks")
 
 @dataclass(frozen=True)
 class AirPictureConfig:
@@ -52,15 +58,17 @@ class AirPictureConfig:
     ospa_cutoff_m, ospa_order : float
         OSPA/GOSPA cut-off c (m) and order p.
     report_interval_s : float
-        Clock of the track reports (tracks.parquet rows and OSPA times), s.
+        Clock of the track reports (tracks.parquet rows and OSPA times) and of the command
+        posts' decisions, s; a multiple of ``frame_s``. One default for every kind of run.
     frame_s : float
         Detections are handed to the trackers in frames of this length, s: each detection's time
         is rounded to the frame and its covariance widened by the variance of the position
         error this can cause, (v_max · frame_s / 2)² / 3 per axis (uniform time error). Rotating
         radars stamp every detection with its own beam time; without frames each false alarm is
         a tracker step of its own. ``detections`` keeps the exact times.
-    los_resolution_m : float
-        Cell size of the per-radar terrain-masking viewshed, m.
+    scan_batch_s : float
+        How far ahead the radars' looks are drawn at once, s (speed only: a look drawn ahead is
+        dropped if its target dies or its radar is lost before it; :mod:`iadsim.engine.sensing`).
     tracker : TrackerConfig
         Base tracker settings. Each radar's tracker gets ``revisit_s`` = its scan period, the
         fused tracker the longest scan period; ``max_speed_m_s`` defaults to 1.25 × the fastest
@@ -71,11 +79,25 @@ class AirPictureConfig:
     t_end_s: float | None = None
     ospa_cutoff_m: float = 5000.0
     ospa_order: float = 1.0
-    report_interval_s: float = 2.0
+    report_interval_s: float = 1.0
     frame_s: float = 0.5
-    los_resolution_m: float = 1000.0
+    scan_batch_s: float = 10.0
     tracker: TrackerConfig = field(
         default_factory=lambda: TrackerConfig(confirm_m=3, confirm_n=4, delete_misses=3))
+
+    def __post_init__(self) -> None:
+        for name in ("dt_s", "report_interval_s", "frame_s", "scan_batch_s", "ospa_cutoff_m",
+                     "ospa_order"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
+                raise InputError(f"{name} {value!r}: allowed values are finite numbers > 0")
+        ratio = self.report_interval_s / self.frame_s
+        if abs(ratio - round(ratio)) > 1e-9:
+            raise InputError(f"report_interval_s {self.report_interval_s:g}: allowed values are "
+                             f"multiples of frame_s ({self.frame_s:g} s)")
+        if self.t_end_s is not None and not (np.isfinite(self.t_end_s) and self.t_end_s > 0):
+            raise InputError(f"t_end_s {self.t_end_s!r}: allowed values are numbers > 0 s, or "
+                             "None (until the last threat ends its route)")
 
 
 @dataclass(frozen=True)
@@ -83,14 +105,15 @@ class AirPicture:
     """Result of :func:`simulate_air_picture` (pandas DataFrames; positions in the CP ENU frame).
 
     ``truth``: time_s, truth_id, object_id, type, lat_deg, lon_deg, alt_msl_m, x_m, y_m, z_m,
-    vx_m_s, vy_m_s, vz_m_s. ``detections``: see :func:`iadsim.sensors.scan.scan_detections`.
-    ``tracks``: confirmed tracks only (tentative tracks are mostly false alarms and would swamp
-    the table), reported every ``report_interval_s``: tracker (radar id or 'fused'), the columns
-    of :func:`iadsim.tracking.run_tracker` and truth_id (from the detections that updated the
-    track; -1 if none yet).
-    ``ospa``: tracker, time_s and the OSPA/GOSPA columns. ``metrics``: per tracker.
-    ``trajectories`` and ``deployment`` are the truth and the resolved sites the run used (for
-    the engagement engine; not written to files).
+    vx_m_s, vy_m_s, vz_m_s (a destroyed threat's samples end at its kill). ``detections``: see
+    :func:`iadsim.sensors.scan.scan_detections`. ``tracks``: confirmed tracks only (tentative
+    tracks are mostly false alarms and would swamp the table), reported every
+    ``report_interval_s``: tracker (radar id or 'fused'), the columns of
+    :func:`iadsim.tracking.run_tracker` and truth_id (from the detections that updated the
+    track; -1 if none yet). These three are empty unless the run's ``keep`` named them.
+    ``ospa``: tracker, time_s and the OSPA/GOSPA columns; ``metrics``: per tracker (both only
+    when truth and tracks are kept). ``trajectories`` and ``world`` are the truth and the World
+    the run used (not written to files).
     """
 
     truth: pd.DataFrame
@@ -101,99 +124,124 @@ class AirPicture:
     frame_origin: tuple[float, float, float]
     provenance: dict
     trajectories: Trajectories
-    deployment: Deployment
+    world: World
 
 
-def simulate_air_picture(scenario: Scenario, seed: int | None = None,
-                         figure_set: str | Figures = "nominal",
-                         config: AirPictureConfig | None = None, dem_path: str | None = None,
-                         progress: Progress | None = None) -> AirPicture:
-    """Fly the scenario's threats past its radars; detect, track and score the air picture.
+def check_keep(keep: Iterable[str], allowed: tuple[str, ...]) -> frozenset[str]:
+    """``keep`` as a set, or a clear error naming the unknown table and the allowed ones."""
+    if isinstance(keep, str):
+        keep = (keep,)
+    out = frozenset(keep)
+    bad = sorted(out - set(allowed))
+    if bad:
+        raise InputError(f"keep: {', '.join(map(repr, bad))}: allowed values are "
+                         f"{', '.join(allowed)}")
+    return out
+
+
+def start_run(world: World, seed: int | None, config: AirPictureConfig,
+              keep: frozenset[str], log: EventLog | None = None
+              ) -> tuple[int, list[Route], Trajectories, Sensing]:
+    """The start of every run of a World: its seed (default the scenario's), the routes (raids
+    expanded by the seed's first stream), the truth flown over the World's terrain, and the
+    sensing state (one stream per radar)."""
+    seed = world.seed if seed is None else seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed {seed!r}: allowed values are integers >= 0")
+    seed = int(seed)
+    if world.n_threats == 0:
+        raise InputError("the scenario has no threats or raids: nothing flies, nothing to track")
+    streams = np.random.SeedSequence(seed).spawn(1 + len(world.sensors))
+    routes = [*world.routes, *expand_raids(world.raids, np.random.default_rng(streams[0]))]
+    traj = fly(routes, world.dem, config.dt_s, config.t_end_s)
+    rcs = np.array([world.threat_types[t].rcs_dbsm for t in traj.types]).reshape(-1, 3)
+    fastest = max((w.speed_m_s for r in routes for w in r.waypoints
+                   if np.isfinite(w.speed_m_s)), default=300.0)
+    sensing = Sensing(world.sensors, traj, rcs, world.frame_origin, list(streams[1:]),
+                      replace(config.tracker, max_speed_m_s=1.25 * fastest),
+                      report_interval_s=config.report_interval_s, frame_s=config.frame_s,
+                      scan_batch_s=config.scan_batch_s, keep=keep, log=log)
+    return seed, routes, traj, sensing
+
+
+def report_times(traj: Trajectories, interval_s: float) -> np.ndarray:
+    """The report clock of a run: multiples of ``interval_s`` over the truth's time span."""
+    k0 = int(np.ceil(traj.time_s[0] / interval_s - 1e-9))
+    k1 = int(np.floor(traj.time_s[-1] / interval_s + 1e-9))
+    return np.arange(k0, k1 + 1) * interval_s
+
+
+def simulate_air_picture(world: World, seed: int | None = None,
+                         config: AirPictureConfig | None = None,
+                         progress: Progress | None = None,
+                         keep: Iterable[str] = PICTURE_TABLES) -> AirPicture:
+    """Fly the World's threats past its radars; detect, track and score the air picture.
 
     Parameters
     ----------
-    scenario : Scenario
-        With ``threats`` and/or ``raids``.
+    world : World
+        From :func:`iadsim.build` (``iadsim.simulate_air_picture`` also takes a scenario).
     seed : int, optional
-        Run seed; default the scenario's ``seed``. Same scenario + seed → identical tables.
-    figure_set : {'low', 'nominal', 'high'} or Figures
-        Equipment figures (a figure set, or :class:`~iadsim.scenario.figures.Figures` with
-        overrides); the provenance's ``figure_set`` is its label.
+        Run seed; default the scenario's ``seed``. Same World + seed → identical tables.
     config : AirPictureConfig, optional
-    dem_path : path, optional
-        GeoTIFF DEM overriding the scenario terrain.
+    progress : callable(label, done, total), optional
+    keep : iterable of {'truth', 'detections', 'tracks'}
+        The heavy tables to keep (default all); the others are empty.
     """
     config = config or AirPictureConfig()
-    figures = Figures.of(figure_set)
-    seed = scenario.seed if seed is None else int(seed)
-    if seed < 0:
-        raise InputError(f"seed {seed}: allowed values are integers >= 0")
-    if not (scenario.threats or scenario.raids):
-        raise InputError("the scenario has no threats or raids: nothing flies, nothing to track")
+    keep = check_keep(keep, PICTURE_TABLES)
     step = _stepper(progress)
-    step("terrain and deployment", 0, 5)
-    dem = load_terrain(scenario, dem_path, resolution_m=config.los_resolution_m)
-    deployment = build_deployment(scenario, figures, dem)
-    library = load_library()
-    streams = np.random.SeedSequence(seed).spawn(1 + len(deployment.radars))
-    routes = routes_from_scenario(scenario, library, np.random.default_rng(streams[0]))
-    step("threat kinematics", 1, 5)
-    traj = fly(routes, dem, config.dt_s, config.t_end_s)
-    origin = _frame_origin(deployment)
-    step("radar scans", 2, 5)
-    faced = frozenset(r.id for r in deployment.radars if r.facing_rad is not None)
-    sensors, facing_notes = face_threat_axis(radar_sensors(deployment, config.los_resolution_m),
-                                             routes, faced)
-    rcs = np.array([[library.get(t).pick(f"rcs_{a}_dbsm", figures)
-                     for a in ("nose", "side", "tail")] for t in traj.types])
-    t0, t1 = float(traj.time_s[0]), float(traj.time_s[-1])
-    detections = pd.concat(
-        [scan_detections(s, traj, rcs, t0, t1, origin, np.random.default_rng(stream))
-         for s, stream in zip(sensors, streams[1:], strict=True)],
-        ignore_index=True)
-    detections = detections.sort_values(["time_s", "radar_id"], kind="stable",
-                                        ignore_index=True)
-    step("tracking", 3, 5)
-    fastest = max((w.speed_m_s for r in routes for w in r.waypoints
-                   if np.isfinite(w.speed_m_s)), default=300.0)
-    base = replace(config.tracker, report_interval_s=config.report_interval_s,
-                   max_speed_m_s=1.25 * fastest)
-    tracks = _track_all(detections, {s.id: s.scan_period_s for s in sensors}, base,
-                        config.frame_s)
-    truth = truth_table(traj, origin)
-    step("metrics", 4, 5)
+    seed, _, traj, sensing = start_run(world, seed, config, keep)
+    clock = report_times(traj, config.report_interval_s)
+    for k, t in enumerate(clock):
+        if k % 60 == 0:
+            step("sensing and tracking", k, clock.size)
+        sensing.step(float(t))
+    step("metrics", clock.size, clock.size)
+    return picture(world, seed, traj, sensing, config)
+
+
+def picture(world: World, seed: int, traj: Trajectories, sensing: Sensing,
+            config: AirPictureConfig) -> AirPicture:
+    """The :class:`AirPicture` of a finished run: the kept tables, the tracking metrics (when
+    truth and tracks are kept) and the provenance."""
+    detections, tracks = sensing.tables()
+    truth = (truth_table(traj, world.frame_origin, sensing.death_s) if "truth" in sensing.keep
+             else pd.DataFrame(columns=list(TRUTH_COLUMNS)))
     ospa_frames, metrics = [], {}
-    for name, group in tracks.groupby("tracker", sort=False):
-        o, metrics[name] = evaluate_tracking(truth, group, config.ospa_cutoff_m, config.ospa_order)
-        ospa_frames.append(o.assign(tracker=name))
-    step("done", 5, 5)
+    if "truth" in sensing.keep and "tracks" in sensing.keep:
+        for name, group in tracks.groupby("tracker", sort=False):
+            o, metrics[name] = evaluate_tracking(truth, group, config.ospa_cutoff_m,
+                                                 config.ospa_order)
+            ospa_frames.append(o.assign(tracker=name))
+    origin = world.frame_origin
     provenance = {
-        "iadsim_version": __version__, "seed": seed, "figure_set": figures.label,
+        "iadsim_version": __version__, "seed": seed, "figure_set": world.figure_set,
         "frame": {"type": "local ENU (tangent plane)", "origin_lat_deg": origin[0],
                   "origin_lon_deg": origin[1], "origin_alt_m": origin[2]},
         "fusion": "measurement-level: all radars' detections feed the command-post tracker",
-        "sources": deployment.citations, "assumptions": deployment.assumptions + facing_notes,
-        "terrain": dem.source,
+        "sources": list(world.provenance.sources),
+        "assumptions": list(world.provenance.assumptions),
+        "terrain": world.provenance.terrain,
     }
     ospa = (pd.concat(ospa_frames, ignore_index=True) if ospa_frames
             else pd.DataFrame(columns=["tracker", "time_s"]))
-    return AirPicture(truth, detections, tracks, ospa, metrics, origin, provenance, traj,
-                      deployment)
+    return AirPicture(truth, detections, tracks, ospa, metrics, origin, provenance, traj, world)
 
 
-def face_threat_axis(sensors: list[RadarSensor], routes: list[Route],
-                     faced: frozenset[str] = frozenset()) -> tuple[list[RadarSensor], list[str]]:
+def face_threat_axis(sensors: list[RadarSensor], entry_lat_deg: np.ndarray,
+                     entry_lon_deg: np.ndarray, faced: frozenset[str] = frozenset()
+                     ) -> tuple[list[RadarSensor], list[str]]:
     """Point every sector-scanning radar without a scenario facing (ids in ``faced`` have one)
-    at the mean bearing of the threats' entry points.
+    at the mean bearing of the threats' entry points (``entry_lat_deg``, ``entry_lon_deg``).
 
     Facings are rarely public; such a fire-control radar is assumed to face the threat axis,
     which each returned note states.
     """
     out, notes = [], []
-    lats = np.array([r.waypoints[0].lat_deg for r in routes])
-    lons = np.array([r.waypoints[0].lon_deg for r in routes])
+    lats, lons = np.asarray(entry_lat_deg, float), np.asarray(entry_lon_deg, float)
     for s in sensors:
-        if full_circle(s.sector_width_rad) or not routes or s.id in faced:
+        if full_circle(s.sector_width_rad) or not lats.size or s.id in faced:
             out.append(s)
             continue
         _, az = geodesic_inverse(s.lat_deg, s.lon_deg, lats, lons)
@@ -209,19 +257,19 @@ def _stepper(progress: Progress | None) -> Callable[[str, int, int], None]:
     return progress or (lambda label, done, total: None)
 
 
-def _frame_origin(deployment: Deployment) -> tuple[float, float, float]:
-    """Command-post frame origin: the first radar's site at its ground height (m MSL)."""
-    r = deployment.radars[0]
-    return (r.lat_deg, r.lon_deg, r.ground_msl_m)
+def truth_table(traj: Trajectories, origin: tuple[float, float, float],
+                death_s: np.ndarray | None = None) -> pd.DataFrame:
+    """Active truth samples in the CP ENU frame; velocity by central differences of position.
 
-
-def truth_table(traj: Trajectories, origin: tuple[float, float, float]) -> pd.DataFrame:
-    """Active truth samples in the CP ENU frame; velocity by central differences of position."""
+    ``death_s``: kill time per object; its samples after it are left out."""
     nt, n = traj.active.shape
     e, nn, u = geodetic2enu(traj.lat_deg, traj.lon_deg, traj.alt_msl_m, *origin)
     pos = np.stack([e, nn, u], axis=-1)                       # (nt, n, 3)
     vel = np.gradient(pos, traj.time_s, axis=0) if nt > 1 else np.zeros_like(pos)
-    t_idx, o_idx = np.nonzero(traj.active)
+    alive = traj.active
+    if death_s is not None:
+        alive = alive & (traj.time_s[:, None] <= death_s[None, :])
+    t_idx, o_idx = np.nonzero(alive)
     return pd.DataFrame({
         "time_s": traj.time_s[t_idx],
         "truth_id": o_idx.astype(np.int64),
@@ -234,46 +282,3 @@ def truth_table(traj: Trajectories, origin: tuple[float, float, float]) -> pd.Da
         "vx_m_s": vel[t_idx, o_idx, 0], "vy_m_s": vel[t_idx, o_idx, 1],
         "vz_m_s": vel[t_idx, o_idx, 2],
     })
-
-
-def _tracker_input(detections: pd.DataFrame, frame_s: float, v_max_m_s: float) -> pd.DataFrame:
-    """Detections with times rounded to frames and covariances widened accordingly."""
-    out = detections.rename(columns={"radar_id": "sensor_id"})
-    out["time_s"] = np.round(out["time_s"].to_numpy() / frame_s) * frame_s
-    extra = (v_max_m_s * frame_s / 2.0) ** 2 / 3.0
-    for axis in ("r_xx_m2", "r_yy_m2", "r_zz_m2"):
-        out[axis] = out[axis] + extra
-    return out
-
-
-def _track_all(detections: pd.DataFrame, periods_s: dict[str, float],
-               config: TrackerConfig, frame_s: float) -> pd.DataFrame:
-    """One tracker per radar on its own detections, and the fused tracker on all of them.
-
-    ``periods_s`` maps radar id → scan period (the tracker's revisit interval).
-    ``detection_index`` in the result always refers to rows of ``detections``.
-    """
-    inputs = _tracker_input(detections, frame_s, config.max_speed_m_s)
-    frames = []
-    longest = max(periods_s.values())
-    for name in [*periods_s, FUSED]:
-        subset = inputs if name == FUSED else inputs[inputs["sensor_id"] == name]
-        if subset.empty:
-            continue
-        cfg = (replace(config, revisit_s=longest, sensor_revisit_s=periods_s) if name == FUSED
-               else replace(config, revisit_s=periods_s[name]))
-        out = run_tracker(subset.reset_index(drop=True), replace(cfg, report_tentative=False))
-        rows = subset.index.to_numpy()
-        local = out["detection_index"].to_numpy()
-        out["detection_index"] = np.where(local >= 0, rows[np.maximum(local, 0)], -1)
-        frames.append(out.assign(tracker=name))
-    if not frames:
-        return pd.DataFrame(columns=["tracker", "time_s", "track_id", "truth_id"])
-    tracks = pd.concat(frames, ignore_index=True)
-    idx = tracks["detection_index"].to_numpy()
-    truth = np.where(idx >= 0, detections["truth_id"].to_numpy()[np.maximum(idx, 0)], -1)
-    tracks["truth_id"] = pd.Series(np.where(truth >= 0, truth, np.nan))
-    tracks["truth_id"] = (tracks.groupby(["tracker", "track_id"], sort=False)["truth_id"].ffill()
-                          .fillna(-1).astype(np.int64))
-    cols = ["tracker", *[c for c in tracks.columns if c != "tracker"]]
-    return tracks[cols]

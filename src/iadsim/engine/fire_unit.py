@@ -34,11 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from iadsim.scenario.build import MissileSite, RadarSite
-from iadsim.scenario.figures import Figures
-from iadsim.scenario.library import Library
-from iadsim.scenario.model_figures import EngagementModel, engagement_model
-from iadsim.scenario.schema import Battalion
+from iadsim.engine.world import FireUnitSpec, MissileSite
 from iadsim.sensors.scan import radar_emitting, silent_from_s
 
 
@@ -99,6 +95,21 @@ class FireUnit:
     reloads: list[tuple[float, int, dict[str, int]]] = field(default_factory=list)
     #: Emission control: ``(k, 2)`` off windows ``[off_s, on_s)`` (s) of each of its radars by id.
     radar_off_windows_s: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def from_spec(cls, spec: FireUnitSpec) -> FireUnit:
+        """The run state of a built fire unit: launchers loaded, spares in store, guns full,
+        no channel busy (the spec is not changed by the run)."""
+        launchers = [Launcher(g, dict(group.load), dict(group.load), group.interval_s)
+                     for g, group in enumerate(spec.launchers) for _ in range(group.count)]
+        gun = None if spec.gun is None else Gun(**{
+            f: getattr(spec.gun, f) for f in spec.gun.__dataclass_fields__})
+        return cls(spec.id, spec.lat_deg, spec.lon_deg, spec.ground_msl_m, spec.reaction_time_s,
+                   spec.target_channels, spec.missile_channels, dict(spec.missiles), launchers,
+                   [dict(group.spare_rounds) for group in spec.launchers],
+                   [group.reload_time_s for group in spec.launchers], spec.radar_ids,
+                   spec.command_post_lost_s, gun,
+                   radar_off_windows_s=dict(spec.radar_off_windows_s))
 
     def emitting(self, radar_ids: tuple[str, ...], t: float) -> bool:
         """Whether one of ``radar_ids`` (of this unit) emits at ``t``; ``False`` for none."""
@@ -186,102 +197,3 @@ class FireUnit:
             for m, n in refill.items():
                 self.launchers[i].rounds[m] = self.launchers[i].rounds.get(m, 0) + n
         return done
-
-
-def build_fire_units(battalions: list[Battalion], sites: list[MissileSite],
-                     radars: list[RadarSite], flyable: set[str], lib: Library,
-                     figure_set: str | Figures, *, model: EngagementModel | None = None
-                     ) -> tuple[list[FireUnit], list[str]]:
-    """Fire units of the active battalions, and notes on what is not modelled or assumed.
-
-    Parameters
-    ----------
-    battalions : active battalions of the scenario, in order.
-    sites : the deployment's missile sites (published limits, SI).
-    radars : the deployment's radars.
-    flyable : missile ids with a calibrated flyout model.
-    lib : equipment library.
-    figure_set : {'low', 'nominal', 'high'} or Figures
-        The equipment figures (a figure set name means ``Figures.of(name)``).
-    model : EngagementModel, optional
-        Model figures (default: the packaged file): the reaction time and target channels of a
-        battalion the library gives none (``default_reaction_time_s``,
-        ``default_target_channels_count``), noted from their metadata when used.
-    """
-    model = model or engagement_model()
-    units, notes = [], []
-    for bn in battalions:
-        mine = {m.missile_id: m for m in sites if m.battalion_id == bn.id}
-        for m_id in sorted(set(mine) - flyable):
-            notes.append(f"{bn.id}: {m_id} is not fired (no calibrated flyout model yet).")
-            mine.pop(m_id)
-        gun = _gun(bn, lib, figure_set)
-        if not mine and gun is None:
-            continue
-        launchers, spares, reload_s = [], [], []
-        for g, group in enumerate(bn.launchers):
-            item = lib.get(group.type)
-            load = {lib.get(m).id: int(n) for m, n in group.load.items() if lib.get(m).id in mine}
-            interval = (item.si("min_launch_interval_s", figure_set)
-                        if "min_launch_interval_s" in item.figures else 0.0)
-            launchers += [Launcher(g, dict(load), dict(load), float(interval))
-                          for _ in range(group.count)]
-            spares.append({lib.get(m).id: int(n) for m, n in group.spare_rounds.items()})
-            reload_s.append(group.reload_time_s)
-        reaction, note = _reaction_time(bn, lib, figure_set, model)
-        notes += note
-        own = [r for r in radars if r.battalion_id == bn.id]
-        types = {r.type_id for r in own}
-        targets = [int(lib.get(t).pick("simultaneous_targets_count", figure_set))
-                   for t in types if "simultaneous_targets_count" in lib.get(t).figures]
-        guided = [int(lib.get(t).pick("simultaneous_missiles_guided_count", figure_set))
-                  for t in types if "simultaneous_missiles_guided_count" in lib.get(t).figures]
-        if not targets:
-            targets = [model.default_target_channels]
-            notes += [f"{bn.id}: no radar with simultaneous_targets_count. {text}"
-                      for text in model.describe(["default_target_channels_count"])]
-        if mine and not guided:
-            notes.append(f"{bn.id}: no radar with simultaneous_missiles_guided_count in the "
-                         "library; only its target channels limit the missiles in flight.")
-        first = next(iter(mine.values()), None)
-        lat, lon, ground = ((first.lat_deg, first.lon_deg, first.ground_msl_m) if first else
-                            (bn.site.lat_deg, bn.site.lon_deg, own[0].ground_msl_m))
-        lost = np.inf if bn.command_post_lost_at_s is None else float(bn.command_post_lost_at_s)
-        units.append(FireUnit(bn.id, lat, lon, float(ground), reaction, max(targets),
-                              max(guided) if guided else None, mine, launchers, spares, reload_s,
-                              tuple(r.id for r in own), lost, gun,
-                              radar_off_windows_s={r.id: r.off_windows_s for r in own}))
-    return units, notes
-
-
-def _reaction_time(bn: Battalion, lib: Library, figure_set: str | Figures,
-                   model: EngagementModel) -> tuple[float, list[str]]:
-    """The command post's reaction time, else the slowest launcher vehicle's, else the model's
-    ``default_reaction_time_s`` (and a note on it from its metadata)."""
-    if bn.command_post and "reaction_time_s" in lib.get(bn.command_post).figures:
-        return float(lib.get(bn.command_post).si("reaction_time_s", figure_set)), []
-    own = [lib.get(g.type).si("reaction_time_s", figure_set) for g in bn.launchers
-           if "reaction_time_s" in lib.get(g.type).figures]
-    if own:
-        return float(max(own)), []
-    return model.default_reaction_time_s, [
-        f"{bn.id}: no reaction time in the library. {text}"
-        for text in model.describe(["default_reaction_time_s"])]
-
-
-def _gun(bn: Battalion, lib: Library, figure_set: str | Figures) -> Gun | None:
-    """The battalion's guns: the library gun of its system on each of its launcher vehicles."""
-    items = [g for g in lib.items("gun") if g.system == bn.system]
-    vehicles = sum(g.count for g in bn.launchers)
-    if not items or not vehicles:
-        return None
-    g = items[0]
-    per_second = g.si("rate_of_fire_rpm", figure_set) * g.pick("guns_per_vehicle_count", figure_set)
-    burst_s = g.si("burst_duration_s", figure_set)
-    return Gun(id=g.id, rounds=int(g.pick("rounds_per_vehicle_count", figure_set)) * vehicles,
-               rounds_per_burst=int(round(per_second * burst_s)), burst_s=float(burst_s),
-               max_range_m=g.si("max_range_km", figure_set),
-               min_altitude_m=g.si("min_altitude_km", figure_set),
-               max_altitude_m=g.si("max_altitude_km", figure_set),
-               dispersion_rad=g.si("dispersion_rad", figure_set),
-               pk_per_hit=g.pick("pk_per_hit_ratio", figure_set))

@@ -67,17 +67,18 @@ their route.
 
 Raids
 -----
-`expand_raids` turns a raid into ``count`` routes. Each member draws uniform offsets in
-``[-w, +w]`` (``spread``: half-widths, see `iadsim.scenario.schema.RaidSpread`): start time (the
-whole schedule shifts), lateral (the axis polyline offset sideways, constant: at interior
-waypoints along the bisector by ``d / cos(theta/2)``, capped at ``3 d`` and, on the inside of a
-turn, so that the corner comes back along each adjacent leg by at most half of it: a member
-whose offset is too wide for a sharp turn converges toward the axis there instead of flying a
-reversed leg) and altitude (all waypoints). Members' routes are flown like any route: turns
-their legs are too short for are fly-overs at the load factor. Streams: `routes_from_scenario`
-uses the first child of ``SeedSequence(scenario.seed)`` (the same stream
-`iadsim.engine.air_picture` passes), and one child of it per raid, so same seed -> identical
-routes, and adding a raid does not change the others.
+A raid arrives as a `RaidSpec` (SI: the axis route as arrays, member ids, type limits, spread
+half-widths), built by the scenario layer (`iadsim.scenario.routes.raid_spec`). `expand_raids`
+turns each spec into ``count`` routes. Each member draws uniform offsets in ``[-w, +w]``
+(``spread_*``: half-widths): start time (the whole schedule shifts), lateral (the axis polyline
+offset sideways, constant: at interior waypoints along the bisector by ``d / cos(theta/2)``,
+capped at ``3 d`` and, on the inside of a turn, so that the corner comes back along each adjacent
+leg by at most half of it: a member whose offset is too wide for a sharp turn converges toward
+the axis there instead of flying a reversed leg) and altitude (all waypoints). Members' routes
+are flown like any route: turns their legs are too short for are fly-overs at the load factor.
+Streams: spec ``i`` draws from the ``i``-th child spawned from the generator given (the scenario
+layer passes the first child of ``SeedSequence(seed)``), in the order time, lateral, altitude,
+so same seed -> identical routes, and adding a raid does not change the others.
 
 References
 ----------
@@ -95,7 +96,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -106,17 +107,16 @@ from iadsim.engine.trajectory import Trajectories
 from iadsim.errors import InputError, TerrainError
 from iadsim.geo.frames import geodesic_direct, geodetic2enu
 from iadsim.geo.terrain import Dem
-from iadsim.scenario.schema import Raid, Scenario, Threat, threat_limits
 
 __all__ = [
     "G0_M_S2",
+    "RaidSpec",
     "Route",
     "RouteWarning",
     "Waypoint",
     "expand_raids",
     "fly",
-    "route_from_threat",
-    "routes_from_scenario",
+    "route_from_arrays",
     "turn_radius_m",
 ]
 
@@ -526,13 +526,37 @@ def _leg_speeds(route_id: str, lat: np.ndarray, lon: np.ndarray, speed: np.ndarr
 
 
 # ---------------------------------------------------------------------------------------------
-# Routes from the scenario
+# Routes from arrays; raids
 # ---------------------------------------------------------------------------------------------
 
-def _route(entry_id: str, type_id: str, start_time_s: float, lat: np.ndarray, lon: np.ndarray,
-           alt: np.ndarray, alt_ref: list[str], speed: np.ndarray, time_s: np.ndarray,
-           terrain_following: bool, load_factor: float, climb_rad: float,
-           source: str = "") -> Route:
+def route_from_arrays(entry_id: str, type_id: str, start_time_s: float, lat: np.ndarray,
+                      lon: np.ndarray, alt: np.ndarray, alt_ref: Sequence[str], speed: np.ndarray,
+                      time_s: np.ndarray, terrain_following: bool, load_factor: float,
+                      climb_rad: float, source: str = "") -> Route:
+    """A `Route` from waypoint arrays, with leg speeds that meet the arrival times.
+
+    Parameters
+    ----------
+    entry_id, type_id : str
+        Object id and library threat id.
+    start_time_s : float
+        When the object appears at the first waypoint, s.
+    lat, lon, alt : ndarray, shape (k,)
+        Waypoints, deg and m (``alt`` above MSL or ground per ``alt_ref``).
+    alt_ref : sequence of str, length k
+        ``'msl'`` or ``'agl'`` per waypoint.
+    speed : ndarray, shape (k,)
+        Speed on the leg ending at each waypoint, m/s (entry 0 unused), used where no time is given.
+    time_s : ndarray, shape (k,)
+        Arrival time at each waypoint, s, NaN where not given (see `_leg_speeds`).
+    terrain_following : bool
+    load_factor : float
+        Turn load factor at waypoints, g (> 1).
+    climb_rad : float
+        Steepest climb/dive, rad.
+    source : str
+        Entry in the scenario (``"threats[0]"``) for messages.
+    """
     legs = _leg_speeds(entry_id, lat, lon, speed[1:].copy(), time_s, start_time_s, load_factor,
                        source)
     v = np.concatenate([[legs[0]], legs])
@@ -542,34 +566,99 @@ def _route(entry_id: str, type_id: str, start_time_s: float, lat: np.ndarray, lo
                  float(load_factor), float(climb_rad), source)
 
 
-def _entry_arrays(entry: Threat | Raid, cruise_m_s: float
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray, np.ndarray]:
-    lat = np.array([w.lat_deg for w in entry.route], dtype=float)
-    lon = np.array([w.lon_deg for w in entry.route], dtype=float)
-    alt = np.array([w.alt_m for w in entry.route], dtype=float)
-    ref = [w.alt_ref for w in entry.route]
-    time_s = np.array([np.nan if w.time_s is None else w.time_s for w in entry.route])
-    # A leg without speed or time keeps the last speed given (the first waypoint's is the
-    # initial speed), else the cruise speed. Timed legs do not change the carried speed.
-    speed = np.empty(lat.size)
-    carried = cruise_m_s if entry.route[0].speed_m_s is None else entry.route[0].speed_m_s
-    for k, w in enumerate(entry.route):
-        if w.speed_m_s is not None:
-            carried = w.speed_m_s
-        speed[k] = carried
-    return lat, lon, alt, ref, speed, time_s
+_NAN = float("nan")
 
 
-def route_from_threat(threat: Threat, library: Any, source: str = "") -> Route:
-    """The `Route` of one scenario threat (defaults from the library type).
+def _floats(values: Any) -> tuple[float, ...]:
+    """Floats as a tuple, every NaN the same object (so that equal specs compare equal)."""
+    return tuple(_NAN if math.isnan(x) else x for x in (float(v) for v in values))
 
-    ``source`` names the entry in the scenario (``"threats[0]"``) for messages.
+
+@dataclass(frozen=True)
+class RaidSpec:
+    """One raid, SI: ``count`` objects of one type flying one axis route, spread about it.
+
+    Built by the scenario layer (`iadsim.scenario.routes.raid_spec`); `expand_raids` turns it into
+    one `Route` per member. Frozen and picklable; the arrays are tuples of float.
+
+    Attributes
+    ----------
+    id : str
+        Raid id.
+    member_ids : tuple of str
+        Member (route) ids, in order; ``count`` is their number.
+    type : str
+        Library threat id.
+    start_time_s : float
+        When the axis route starts at its first waypoint, s (members shift by their time offset,
+        not before 0).
+    lat_deg, lon_deg, alt_m : tuple of float, length k >= 2
+        Axis waypoints (``alt_m`` above MSL or ground per ``alt_ref``).
+    alt_ref : tuple of str, length k
+        ``'msl'`` or ``'agl'`` per waypoint.
+    speed_m_s : tuple of float, length k
+        Speed on the leg ending at each waypoint (entry 0 unused), used where no time is given.
+    time_s : tuple of float, length k
+        Arrival time at each waypoint, s, NaN where not given.
+    terrain_following : bool
+    load_factor_g : float
+        Turn load factor at waypoints (> 1).
+    climb_rad : float
+        Steepest climb/dive of the altitude profile, rad.
+    spread_time_s, spread_lateral_m, spread_altitude_m : float
+        Uniform half-widths (>= 0) of the members' start-time, lateral and altitude offsets.
+    source : str
+        Entry in the scenario (``"raids[1]"``) for messages; empty if not from a file.
     """
-    limits = threat_limits(library.get(threat.type, kind="threat"))
-    lat, lon, alt, ref, speed, time_s = _entry_arrays(threat, limits.cruise_speed_m_s)
-    n = threat.max_load_factor_g or limits.turn_load_factor_g
-    return _route(threat.id, limits.id, threat.start_time_s, lat, lon, alt, ref, speed, time_s,
-                  threat.terrain_following, n, limits.max_climb_angle_rad, source)
+
+    id: str
+    member_ids: tuple[str, ...]
+    type: str
+    start_time_s: float
+    lat_deg: tuple[float, ...]
+    lon_deg: tuple[float, ...]
+    alt_m: tuple[float, ...]
+    alt_ref: tuple[str, ...]
+    speed_m_s: tuple[float, ...]
+    time_s: tuple[float, ...]
+    terrain_following: bool = False
+    load_factor_g: float = 2.0
+    climb_rad: float = math.radians(10.0)
+    spread_time_s: float = 0.0
+    spread_lateral_m: float = 0.0
+    spread_altitude_m: float = 0.0
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "member_ids", tuple(str(m) for m in self.member_ids))
+        set_(self, "alt_ref", tuple(str(r) for r in self.alt_ref))
+        for name in ("lat_deg", "lon_deg", "alt_m", "speed_m_s", "time_s"):
+            set_(self, name, _floats(getattr(self, name)))
+        k = len(self.lat_deg)
+        if k < 2:
+            raise InputError(f"raid {self.id!r}: needs at least 2 waypoints, got {k}")
+        lengths = {n: len(getattr(self, n)) for n in ("lon_deg", "alt_m", "alt_ref", "speed_m_s",
+                                                       "time_s")}
+        if any(n != k for n in lengths.values()):
+            raise InputError(f"raid {self.id!r}: waypoint arrays of lengths {lengths}; allowed "
+                             f"values are {k} (the length of lat_deg)")
+        if not self.member_ids:
+            raise InputError(f"raid {self.id!r}: no member ids; allowed values are 1 or more ids")
+        for name in ("spread_time_s", "spread_lateral_m", "spread_altitude_m"):
+            w = getattr(self, name)
+            if not (math.isfinite(w) and w >= 0.0):
+                raise InputError(f"raid {self.id!r}: {name} {w}; allowed values are finite "
+                                 "numbers >= 0")
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # through the constructor, so that an unpickled spec is checked and equals the original
+        return (self.__class__, tuple(getattr(self, f.name) for f in fields(self)))
+
+    @property
+    def count(self) -> int:
+        """Number of members."""
+        return len(self.member_ids)
 
 
 def _lateral_offsets(lat: np.ndarray, lon: np.ndarray, offset_m: np.ndarray
@@ -605,63 +694,44 @@ def _lateral_offsets(lat: np.ndarray, lon: np.ndarray, offset_m: np.ndarray
     return np.asarray(out_lat).reshape(d.shape), np.asarray(out_lon).reshape(d.shape)
 
 
-def expand_raids(raids: Sequence[Raid], library: Any, rng: np.random.Generator) -> list[Route]:
+def expand_raids(specs: Sequence[RaidSpec], rng: np.random.Generator) -> list[Route]:
     """Routes of every raid member (see module docstring, "Raids").
 
     Parameters
     ----------
-    raids : sequence of `iadsim.scenario.schema.Raid`
-    library : iadsim.scenario.library.Library
+    specs : sequence of RaidSpec
     rng : numpy.random.Generator
-        Parent stream; raid ``i`` draws from its ``i``-th spawned child.
+        Parent stream; spec ``i`` draws from its ``i``-th spawned child.
 
-    Each member's `Route.source` is ``raids[i]`` (``i``: position in ``raids``).
+    Returns
+    -------
+    list of Route
+        The members of each spec in turn, in ``member_ids`` order; `Route.source` is the spec's.
     """
     routes: list[Route] = []
-    children = rng.spawn(len(raids)) if raids else []
-    for r_index, (raid, sub) in enumerate(zip(raids, children, strict=True)):
-        limits = threat_limits(library.get(raid.type, kind="threat"))
-        lat, lon, alt, ref, speed, time_s = _entry_arrays(raid, limits.cruise_speed_m_s)
-        n = raid.max_load_factor_g or limits.turn_load_factor_g
-        sp = raid.spread
-        m = raid.count
-        dt = sub.uniform(-sp.time_s, sp.time_s, m) if sp.time_s > 0 else np.zeros(m)
-        dy = sub.uniform(-sp.lateral_m, sp.lateral_m, m) if sp.lateral_m > 0 else np.zeros(m)
-        dz = sub.uniform(-sp.altitude_m, sp.altitude_m, m) if sp.altitude_m > 0 else np.zeros(m)
-        if sp.lateral_m > 0:
+    children = rng.spawn(len(specs)) if specs else []
+    for spec, sub in zip(specs, children, strict=True):
+        lat = np.array(spec.lat_deg, dtype=float)
+        lon = np.array(spec.lon_deg, dtype=float)
+        alt = np.array(spec.alt_m, dtype=float)
+        speed = np.array(spec.speed_m_s, dtype=float)
+        time_s = np.array(spec.time_s, dtype=float)
+        ref = list(spec.alt_ref)
+        m = spec.count
+        wt, wy, wz = spec.spread_time_s, spec.spread_lateral_m, spec.spread_altitude_m
+        dt = sub.uniform(-wt, wt, m) if wt > 0 else np.zeros(m)
+        dy = sub.uniform(-wy, wy, m) if wy > 0 else np.zeros(m)
+        dz = sub.uniform(-wz, wz, m) if wz > 0 else np.zeros(m)
+        if wy > 0:
             mlat, mlon = _lateral_offsets(lat, lon, dy)
         else:
             mlat, mlon = np.broadcast_to(lat, (m, lat.size)), np.broadcast_to(lon, (m, lon.size))
-        for i, member in enumerate(raid.member_ids()):
-            start = max(raid.start_time_s + dt[i], 0.0)
-            routes.append(_route(member, limits.id, start, mlat[i], mlon[i], alt + dz[i], ref,
-                                 speed, time_s + dt[i], raid.terrain_following, n,
-                                 limits.max_climb_angle_rad, f"raids[{r_index}]"))
-    return routes
-
-
-def routes_from_scenario(scenario: Scenario, library: Any = None,
-                         rng: np.random.Generator | None = None) -> list[Route]:
-    """Routes of the scenario's threats, then of its raid members (in file order).
-
-    Parameters
-    ----------
-    scenario : Scenario
-    library : Library, optional
-        Equipment library (the packaged one by default).
-    rng : numpy.random.Generator, optional
-        Raid expansion stream. Default: ``default_rng(SeedSequence(scenario.seed).spawn(1)[0])``
-        -- the stream `iadsim.engine.air_picture` uses. Same seed -> identical routes.
-    """
-    if library is None:
-        from iadsim.scenario.library import load_library
-
-        library = load_library()
-    if rng is None:
-        rng = np.random.default_rng(np.random.SeedSequence(scenario.seed).spawn(1)[0])
-    routes = [route_from_threat(t, library, f"threats[{i}]")
-              for i, t in enumerate(scenario.threats)]
-    routes += expand_raids(scenario.raids, library, rng)
+        for i, member in enumerate(spec.member_ids):
+            start = max(spec.start_time_s + dt[i], 0.0)
+            routes.append(route_from_arrays(member, spec.type, start, mlat[i], mlon[i],
+                                            alt + dz[i], ref, speed, time_s + dt[i],
+                                            spec.terrain_following, spec.load_factor_g,
+                                            spec.climb_rad, spec.source))
     return routes
 
 

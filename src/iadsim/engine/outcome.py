@@ -1,5 +1,11 @@
-"""The outcome of one engagement run as one row of measures: what a campaign stacks, run by run.
+"""The analysis of an engagement run, read from its event log: fates, kill chain, summary, metrics.
 
+:func:`fates_table` says what became of each threat (killed, leaked, survived),
+:func:`furthest_link` how far along the kill chain (:data:`KILL_CHAIN`) each got,
+:func:`timeline` the durations of each engagement's links, :func:`summary` the per-unit
+figures and the run's assumptions.
+
+The outcome of one run as one row of measures -- what a campaign stacks, run by run:
 :func:`run_metrics` reads the result tables of :func:`iadsim.engine.engagement.run_engagement`
 -- the event log, the threats' fates and the engagement timeline -- and returns a one-row
 DataFrame (``EngagementResult.metrics``). Every column is documented in :data:`METRICS` (unit,
@@ -25,10 +31,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from iadsim.engine.decisions import NOT_ENGAGED
+from iadsim.engine.events import EventLog
+from iadsim.engine.fire_unit import FireUnit
+from iadsim.engine.trajectory import Trajectories
+from iadsim.engine.world import World
 from iadsim.errors import IadsimError
+from iadsim.geo.frames import geodetic2enu
 
 if TYPE_CHECKING:  # pragma: no cover
-    from iadsim.engine.engagement import EngagementResult
+    from iadsim.engine.engagement import EngagementConfig, EngagementResult
+
+#: Kill-chain links before engagement, in order, as (event that marks the link, label of a
+#: threat that got no further); beyond them a threat is "engaged (missiles / guns)". A threat's
+#: ``furthest_link`` tells an analyst where the chain broke for a leaker.
+KILL_CHAIN = (("first_detection", "detected, no confirmed track"),
+              ("track_confirmed", "tracked, never assigned"),
+              ("assign", "assigned, nothing fired"))
 
 #: Start of the ``detail`` of a ``miss`` event of a missile that flew at a threat already
 #: destroyed (by another missile or a gun burst): a wasted interceptor.
@@ -84,6 +103,9 @@ METRICS: dict[str, Metric] = {
     "wasted_interceptors_count": Metric("", "missiles launched that flew at a threat already "
                                             "destroyed when they arrived (a 'miss' with detail "
                                             f"'{WASTED_DETAIL}')"),
+    "fired_after_kill_count": Metric("", "missiles launched at a threat already destroyed at "
+                                         "launch (the command post had not yet assessed the "
+                                         "kill); part of wasted_interceptors_count"),
     "hold_fire_count": Metric("", "committed missiles and gun bursts not fired because their "
                                   "target was known destroyed or its flight had ended"),
     "interceptors_per_kill": Metric("1", "missiles_fired_count / killed_count (gun bursts are "
@@ -187,6 +209,7 @@ def run_metrics(events: pd.DataFrame, fates: pd.DataFrame, engagements: pd.DataF
             m: int((launches["missile_type"] == m).sum()) for m in types},
         "wasted_interceptors_count": int(((kind == "miss")
                                           & detail.str.startswith(WASTED_DETAIL).to_numpy()).sum()),
+        "fired_after_kill_count": _fired_after_kill(launches, fates),
         "hold_fire_count": int((kind == "hold_fire").sum()),
         "interceptors_per_kill": fired / n_killed if n_killed else np.nan,
         "gun_bursts_count": len(bursts),
@@ -207,6 +230,14 @@ def run_metrics(events: pd.DataFrame, fates: pd.DataFrame, engagements: pd.DataF
     return out
 
 
+def _fired_after_kill(launches: pd.DataFrame, fates: pd.DataFrame) -> int:
+    """Launches later than their target's kill time."""
+    killed = fates[fates["fate"] == "killed"]
+    when = dict(zip(killed["truth_id"], killed["time_s"], strict=True))
+    t_kill = launches["truth_id"].map(when).to_numpy(dtype=float)
+    return int((launches["time_s"].to_numpy() > t_kill).sum())
+
+
 def result_metrics(result: EngagementResult) -> pd.DataFrame:
     """:func:`run_metrics` of an engagement result (its defended assets and the missile types
     aboard its fire units from the summary; seed and figure set from the provenance)."""
@@ -215,3 +246,167 @@ def result_metrics(result: EngagementResult) -> pd.DataFrame:
     return run_metrics(result.events, result.fates, result.engagements,
                        asset_ids=summary["defended_assets"], missile_types=types,
                        seed=prov.get("seed"), figure_set=str(prov.get("figure_set", "")))
+
+
+def fates_table(traj: Trajectories, kill_time: np.ndarray, fired_at: np.ndarray,
+                asset_ids: Sequence[str], asset_enu_m: np.ndarray,
+                frame_origin: tuple[float, float, float], leak_radius_m: float,
+                log: EventLog) -> pd.DataFrame:
+    """One row per threat: killed / leaked (route ended within ``leak_radius_m`` of a defended
+    asset, alive) / survived; a ``leak`` event is logged for each leaker."""
+    rows = []
+    for j, obj in enumerate(traj.ids):
+        active = np.flatnonzero(traj.active[:, j])
+        t_end = float(traj.time_s[active[-1]]) if active.size else np.nan
+        fate, when, where = "survived", t_end, ""
+        if np.isfinite(kill_time[j]):
+            fate, when = "killed", float(kill_time[j])
+        elif active.size:
+            e, n, _ = geodetic2enu(traj.lat_deg[active[-1], j], traj.lon_deg[active[-1], j],
+                                   traj.alt_msl_m[active[-1], j], *frame_origin)
+            d = np.hypot(asset_enu_m[:, 0] - e, asset_enu_m[:, 1] - n)
+            if d.size and d.min() <= leak_radius_m:
+                fate, where = "leaked", str(asset_ids[int(d.argmin())])
+                log.add(time_s=t_end, event="leak", truth_id=j, object_id=obj,
+                        detail=f"reached {where}")
+        rows.append({"truth_id": j, "object_id": obj, "type": traj.types[j], "fate": fate,
+                     "time_s": when, "asset_id": where, "missiles_fired": int(fired_at[j])})
+    return pd.DataFrame(rows)
+
+
+def furthest_link(events: pd.DataFrame, not_engaged: np.ndarray) -> np.ndarray:
+    """Per threat (truth_id order) the label of the last :data:`KILL_CHAIN` link in ``events``,
+    or "engaged (missiles)", "engaged (guns)", "engaged (missiles and guns)". A tracked threat
+    never assigned gets the closest :data:`~iadsim.engine.decisions.NOT_ENGAGED` reason over its
+    decisions (``not_engaged``: index per threat, -1 if no decision considered it)."""
+    n_threats = not_engaged.size
+
+    def reached(event: str) -> np.ndarray:
+        tid = events.loc[events["event"] == event, "truth_id"].to_numpy()
+        hit = np.zeros(n_threats, bool)
+        hit[tid[tid >= 0]] = True
+        return hit
+
+    out = np.full(n_threats, "not detected", dtype=object)
+    for event, label in KILL_CHAIN:
+        out[reached(event)] = label
+    why = (out == KILL_CHAIN[1][1]) & (not_engaged >= 0)
+    out[why] = [f"{KILL_CHAIN[1][1]}: {NOT_ENGAGED[k]}" for k in not_engaged[why]]
+    missiles, guns = reached("launch"), reached("gun_burst")
+    out[missiles] = "engaged (missiles)"
+    out[guns] = "engaged (guns)"
+    out[missiles & guns] = "engaged (missiles and guns)"
+    return out
+
+
+def timeline(engagements: pd.DataFrame) -> pd.DataFrame:
+    """Kill-chain durations per engagement: detect → track → assign → launch → intercept."""
+    if engagements.empty:
+        return engagements
+    e = engagements.copy()
+    e["detect_to_track_s"] = e["track_confirmed_s"] - e["first_detection_s"]
+    e["track_to_assign_s"] = e["assign_s"] - e["track_confirmed_s"]
+    e["reaction_s"] = e["launch_s"] - e["assign_s"]
+    e["flight_s"] = e["intercept_s"] - e["launch_s"]
+    return e
+
+
+def summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
+            config: EngagementConfig, provenance: dict, run_options: list[str],
+            world: World) -> dict:
+    """Per threat fate, per fire unit missiles fired by type, kills and achieved Pk; leakers;
+    every assumption of the run (its own, then the World's: ``provenance['assumptions']``)."""
+    per_unit = {}
+    for u in units:
+        mine = events[events["unit_id"] == u.id]
+        launched = mine[mine["event"] == "launch"]
+        bursts = mine[mine["event"] == "gun_burst"]
+        kills = mine[mine["event"] == "kill"]
+        per_unit[u.id] = {
+            "missiles_fired": launched.groupby("missile_type").size().to_dict(),
+            "gun_bursts": int(len(bursts)),
+            "kills": int(len(kills)),
+            "pk_achieved": (float(len(kills) / (len(launched) + len(bursts)))
+                            if len(launched) + len(bursts) else None),
+            "rounds_left": dict(u.rounds),
+            "spare_rounds_left": {m: u.spare(m) for m in u.missiles},
+            "gun_rounds_left": None if u.gun is None else u.gun.rounds,
+            "reaction_time_s": u.reaction_time_s, "fire_channels": u.target_channels,
+            "guidance_channels": u.missile_channels,
+            "autonomous_from_s": (None if not np.isfinite(u.command_post_lost_s)
+                                  else u.command_post_lost_s),
+            "emcon": [{"radar": r.id, "off_s": float(off),
+                       "on_s": float(on) if np.isfinite(on) else None}
+                      for r in world.radars if r.battalion_id == u.id
+                      for off, on in r.off_windows_s if off != r.destroyed_s],
+            "radars_destroyed": {r.id: float(r.destroyed_s) for r in world.radars
+                                 if r.battalion_id == u.id and np.isfinite(r.destroyed_s)},
+        }
+    counts = fates["fate"].value_counts().to_dict()
+    reload = ("Launchers reload only where the scenario gives spare_rounds and reload_time_s "
+              "(an emptied launcher is refilled to its load that long after its last launch); "
+              "elsewhere launchers do not reload."
+              if any(s for u in units for s in u.spares) else
+              "Launchers do not reload (the scenario gives no spare rounds and reload times).")
+    silent = any(len(r.off_windows_s) for r in world.radars)
+    return {
+        "threats": int(len(fates)), "killed": int(counts.get("killed", 0)),
+        "leaked": int(counts.get("leaked", 0)), "survived": int(counts.get("survived", 0)),
+        "missiles_fired": int((events["event"] == "launch").sum()),
+        "gun_bursts": int((events["event"] == "gun_burst").sum()),
+        "fire_units": per_unit,
+        "defended_assets": list(world.asset_ids),
+        "leakers": fates[fates["fate"] == "leaked"][["object_id", "type", "time_s", "asset_id",
+                                                     "furthest_link"]].to_dict("records"),
+        "assumptions": [
+            *run_options,
+            "Closed loop: the radars scan and the trackers run one report interval at a time "
+            f"({config.air_picture.report_interval_s:g} s); a destroyed threat is detected no "
+            "more after its kill (its tracks coast and drop), an off or destroyed radar detects "
+            "nothing.",
+            "Kill assessment from the sensors: after an intercept or a gun burst the command "
+            "posts judge the target destroyed when it has not been detected for the "
+            "kill-assessment delay (model figure), and withdraw the judgement if it is detected "
+            "again; until then a dead target may be engaged again (a wasted interceptor, "
+            "counted). They know when a threat's flight has ended. A committed missile or gun "
+            "burst whose target is judged destroyed, or whose flight has ended, by its launch "
+            "time is not fired (hold_fire, the round stays aboard); a missile in flight when "
+            "its target is destroyed ends as a miss.",
+            f"Link latency {config.link_latency_s:g} s between the fused picture and the command "
+            "posts (ASSUMED).",
+            "Each launcher fires again only after the min_launch_interval_s of its type "
+            "(library); a salvo takes each missile from the launcher that can fire it earliest "
+            "(ties: most rounds aboard, then the first launcher).",
+            reload,
+            "An engagement holds a target channel of the engagement radar until its last missile "
+            "releases its guidance channel; a missile holds a missile-guidance channel from the "
+            "decision to fire until its active seeker acquires, or to the end of its flight for "
+            "command and semi-active (track-via-missile) guidance.",
+            "A fire unit opens at most Doctrine.engagement_cap engagements at one threat "
+            f"({config.doctrine.engagement_cap or 'no cap'}; shoot-look-shoot default: "
+            "salvo_size looks).",
+            "A battalion that loses its command post fights on its own radars' tracks only "
+            "(no link latency, own threat evaluation, no cooperative engagement, no knowledge "
+            "of the other units' engagements).",
+            "Guns: one burst at a time per battalion from the pooled ammunition of its combat "
+            "vehicles, only at a target one of its own radars tracks; burst Pk from Poisson hits "
+            "on the target's presented area (listed with the model figures).",
+            "Threats neither evade nor jam; false tracks are not engaged.",
+            *([EMCON_DOCTRINE] if silent else []),
+            *provenance["assumptions"],
+        ],
+        "provenance": {k: v for k, v in provenance.items() if k != "assumptions"},
+    }
+
+
+#: What emission control and radar losses do to an engagement (listed in a run's assumptions
+#: when a radar of a fire unit is switched off or lost).
+EMCON_DOCTRINE = (
+    "Emission control: a radar that is off (or destroyed) detects nothing and guides nothing. "
+    "Command-guided and semi-active (track-via-missile) missiles are assigned and launched only "
+    "while one of their battalion's radars that can guide them emits; one in flight when the "
+    "last of them goes off loses guidance and ends then as a miss (no intercept, no kill). "
+    "Active-seeker missiles may be launched on the command post's fused track of the other "
+    "radars while their own battalion's radars are off (cooperative engagement) and fly out on "
+    "the network's midcourse updates. Decisions see the emission state now, not the schedule "
+    "ahead.")

@@ -20,8 +20,8 @@ from iadsim.geo.terrain import Dem
 from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import Library, load_library
 from iadsim.scenario.schema import RadarPlacement, Scenario
-from iadsim.sensors.radar import RadarModel
-from iadsim.sensors.scan import RadarSensor, full_circle, off_windows_array, sector_offset
+from iadsim.engine.world import MissileSite, RadarSite
+from iadsim.sensors.scan import RadarSensor, full_circle, off_windows_array
 
 FIGURE_SETS = ("low", "nominal", "high")
 
@@ -39,53 +39,6 @@ MODEL_ASSUMPTIONS = (
     "flyout envelope; 'engageable' additionally requires a radar of the same battalion that can "
     "guide the missile to see the target with the stated Pd.",
 )
-
-
-@dataclass(frozen=True)
-class RadarSite:
-    """A radar at a site. Positions WGS84 degrees; heights MSL, m."""
-
-    id: str
-    battalion_id: str
-    type_id: str
-    lat_deg: float
-    lon_deg: float
-    ground_msl_m: float
-    antenna_msl_m: float
-    model: RadarModel
-    #: width of the scanned sector, rad (2 pi: rotating radar; library ``sector_deg``)
-    sector_width_rad: float = 2.0 * np.pi
-    #: sector centre given by the scenario, rad clockwise from north (None: not given)
-    facing_rad: float | None = None
-    #: emission control (scenario ``emcon``): ``(k, 2)`` windows ``[off_s, on_s)`` in which the
-    #: radar is silent, s, sorted; ``on_s = inf``: off to the end
-    #: (:func:`iadsim.sensors.scan.radar_emitting`)
-    off_windows_s: np.ndarray = field(default_factory=off_windows_array)
-
-    def in_sector(self, az_rad: np.ndarray) -> np.ndarray:
-        """Whether azimuths (rad from north) lie in the scanned sector; everywhere when the
-        radar rotates or its facing is not given (coverage then draws it over 360°)."""
-        if self.facing_rad is None:
-            return np.ones(np.shape(az_rad), dtype=bool)
-        start = self.facing_rad - self.sector_width_rad / 2.0
-        return sector_offset(az_rad, start, self.sector_width_rad)[1]
-
-
-@dataclass(frozen=True)
-class MissileSite:
-    """Where one missile type can be launched from, with its published limits (SI)."""
-
-    battalion_id: str
-    missile_id: str
-    lat_deg: float
-    lon_deg: float
-    ground_msl_m: float
-    rounds: int
-    min_range_m: float
-    max_range_m: float
-    min_altitude_m: float
-    max_altitude_m: float
-    guided_by: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -113,13 +66,16 @@ class Deployment:
             object.__setattr__(self, "figures", Figures.of(self.figure_set))
 
 
-def load_terrain(scenario: Scenario, dem_path: str | Path | None = None,
+def load_terrain(scenario: Scenario, dem_path: Dem | str | Path | None = None,
                  resolution_m: float = 1000.0, margin_deg: float = 7.0) -> Dem:
-    """The scenario's DEM: ``dem_path`` if given, else the scenario's GeoTIFF or synthetic relief.
+    """The scenario's DEM: ``dem_path`` if given (a loaded :class:`Dem` or a GeoTIFF path), else
+    the scenario's GeoTIFF or synthetic relief -- the one rule of every command and function.
 
     Synthetic relief covers the scenario sites ± ``margin_deg`` at ``resolution_m`` clipped to
     500..1000 m (finer relief adds nothing the analyses can resolve over hundreds of km).
     """
+    if isinstance(dem_path, Dem):
+        return dem_path
     path = dem_path or scenario.dem_path()
     if path is not None:
         return Dem.from_geotiff(path)
@@ -179,7 +135,8 @@ def build_deployment(scenario: Scenario, figure_set: str | Figures = "nominal",
             site = RadarSite(r.id, bn.id, item.id, lat, lon, ground, ground + float(mast),
                              item.model(figures), sector,
                              _facing_rad(r, item.id, sector, figures.label),
-                             _off_windows(bn, r.id))
+                             _off_windows(bn, r.id, r.destroyed_at_s),
+                             np.inf if r.destroyed_at_s is None else float(r.destroyed_at_s))
             bn_radars.append(site)
         radars += bn_radars
         for launcher in bn.launchers:
@@ -218,10 +175,18 @@ def build_deployment(scenario: Scenario, figure_set: str | Figures = "nominal",
             if r.facing.assumed:
                 assumptions.append(f"Facing of {r.id} ({r.facing.bearing_deg:g}°): "
                                    f"{r.facing.reasoning}")
+    emcon = {r.id: [(off, on) for off, on in r.off_windows_s if off != r.destroyed_s]
+             for r in radars}
     silent = [f"{r.id} " + ", ".join(f"{off:g}-{on:g} s" if np.isfinite(on) else
                                      f"from {off:g} s to the end"
-                                     for off, on in r.off_windows_s)
-              for r in radars if len(r.off_windows_s)]
+                                     for off, on in emcon[r.id])
+              for r in radars if emcon[r.id]]
+    lost = [f"{r.id} at {r.destroyed_s:g} s" for r in radars if np.isfinite(r.destroyed_s)]
+    if lost:
+        assumptions.append(
+            "Scripted radar losses (scenario destroyed_at_s): " + "; ".join(lost) + ". A "
+            "destroyed radar emits, detects and guides nothing from then on; coverage maps draw "
+            "every radar as alive.")
     if silent:
         assumptions.append(
             "Emission control (scenario emcon): radars off " + "; ".join(silent) + ". An off "
@@ -261,11 +226,17 @@ def _facing_rad(radar: RadarPlacement, type_id: str, sector_width_rad: float,
     return float(np.radians(radar.facing.bearing_deg))
 
 
-def _off_windows(bn, radar_id: str) -> np.ndarray:
-    """The battalion's emcon windows of one radar, ``(k, 2)`` ``[off_s, on_s)`` in s, sorted by
-    ``off_s`` (``on_s`` omitted: ``inf``); the scenario check has refused overlaps."""
-    return off_windows_array(sorted((w.off_s, np.inf if w.on_s is None else w.on_s)
-                                    for w in bn.emcon if w.radar == radar_id))
+def _off_windows(bn, radar_id: str, destroyed_s: float | None = None) -> np.ndarray:
+    """When one radar is silent, ``(k, 2)`` ``[off_s, on_s)`` in s, sorted by ``off_s``: the
+    battalion's emcon windows (``on_s`` omitted: ``inf``; the scenario check has refused
+    overlaps), and from its scripted loss ``destroyed_s`` on for ever (a window it is in then
+    runs to the end, the windows after it are dropped)."""
+    windows = sorted((w.off_s, np.inf if w.on_s is None else w.on_s)
+                     for w in bn.emcon if w.radar == radar_id)
+    if destroyed_s is not None:
+        start = min([destroyed_s] + [off for off, on in windows if off < destroyed_s <= on])
+        windows = [(off, on) for off, on in windows if on < destroyed_s] + [(start, np.inf)]
+    return off_windows_array(windows)
 
 
 def _dem_covers(dem: Dem, lat_deg: float, lon_deg: float, range_m: float) -> bool:

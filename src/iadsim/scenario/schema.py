@@ -32,11 +32,12 @@ Example
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 import yaml
@@ -57,6 +58,9 @@ from pydantic_core import PydanticCustomError
 from iadsim.errors import InputProblem
 from iadsim.geo.frames import geodesic_inverse
 from iadsim.scenario.model_figures import engagement_model
+
+if TYPE_CHECKING:  # pragma: no cover
+    from iadsim.scenario.figures import Figures
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -212,6 +216,8 @@ class RadarPlacement(_Model):
     ``mast_height_m``: antenna height above ground; ``None`` uses the equipment default.
     ``facing``: sector centre of a sector-scanning radar; ``None``: it is assumed to face the
     threat axis of the raid (stated in every run's assumptions).
+    ``destroyed_at_s``: a scripted loss (s from the start of the run): from then on the radar
+    is dead -- it emits, detects and guides nothing (``None``: it survives).
     """
 
     id: Id
@@ -220,6 +226,7 @@ class RadarPlacement(_Model):
     site: Site | None = None
     mast_height_m: Annotated[StrictFloat, Field(ge=0.0, le=100.0)] | None = None
     facing: Facing | None = None
+    destroyed_at_s: Annotated[StrictFloat, Field(ge=0.0, le=604_800.0)] | None = None
 
     @model_validator(mode="after")
     def _one_position(self) -> RadarPlacement:
@@ -462,7 +469,7 @@ class Raid(Threat):
 
     A :class:`Threat` entry plus ``count`` and ``spread``. Members are expanded
     deterministically from the scenario ``seed``
-    (`iadsim.engine.kinematics.routes_from_scenario`); their ids are ``<raid id>-001``, ...
+    (`iadsim.scenario.routes.routes_from_scenario`); their ids are ``<raid id>-001``, ...
     """
 
     count: Annotated[StrictInt, Field(ge=1, le=1000)]
@@ -922,7 +929,7 @@ def _first_figure(item: Any, prefix: str) -> str | None:
     return next((n for n in getattr(item, "figures", {}) if n.startswith(prefix)), None)
 
 
-def threat_limits(item: Any) -> ThreatLimits:
+def threat_limits(item: Any, figures: str | Figures | None = None) -> ThreatLimits:
     """Route limits of a library threat item.
 
     - ``max_speed_m_s``: the ``high`` value of its ``max_speed_*`` figure;
@@ -933,20 +940,32 @@ def threat_limits(item: Any) -> ThreatLimits:
     - ``max_load_factor_g``: ``high`` of ``max_load_factor_ratio``, else the class turn load
       factor; ``turn_load_factor_g``: min(class value of `TURN_LOAD_FACTOR_G`, that maximum);
     - ``max_climb_angle_rad``: `MAX_CLIMB_ANGLE_DEG` of the class.
+
+    ``figures`` (a figure set name or a `iadsim.scenario.figures.Figures`, optional) sets the
+    cruise speed (read from it instead of "nominal") and raises the bounds: maximum speed,
+    ceiling and maximum load factor are the larger of the ``high`` value and the figures' value,
+    so an override above ``high`` is flown, not refused. Without ``figures``, as above.
     """
     cls = str(getattr(item, "threat_class", "aircraft"))
     model = engagement_model()
-    max_speed = float(item.max_speed_m_s("high"))
+    chosen = "nominal" if figures is None else figures
+
+    def bound(read: Callable[[str | Figures], float]) -> float:
+        """The 'high' value of a figure, or the figures' value where larger."""
+        high = float(read("high"))
+        return high if figures is None else max(high, float(read(figures)))
+
+    max_speed = bound(item.max_speed_m_s)
     name = _first_figure(item, "cruise_speed_")
-    cruise = float(item.si(name, "nominal")) if name else float(item.max_speed_m_s("nominal"))
+    cruise = float(item.si(name, chosen)) if name else float(item.max_speed_m_s(chosen))
     ceiling = model.default_ceiling_m
     for prefix in ("ceiling_", "apogee_", "cruise_altitude_"):
         name = _first_figure(item, prefix)
         if name:
-            ceiling = float(item.si(name, "high"))
+            ceiling = bound(functools.partial(item.si, name))
             break
     turn = model.turn_load_factor[cls]
-    n_max = float(item.pick("max_load_factor_ratio", "high")) \
+    n_max = bound(functools.partial(item.pick, "max_load_factor_ratio")) \
         if "max_load_factor_ratio" in item.figures else turn
     return ThreatLimits(
         id=str(item.id), threat_class=cls, max_speed_m_s=max_speed, cruise_speed_m_s=cruise,
