@@ -1,6 +1,8 @@
 """Fire units of the engagement chain: launchers, reloads, fire channels and guns (run state).
 
-A fire unit is a battalion (:class:`FireUnit`). What it can do at a decision time:
+A fire unit is a battalion (:class:`FireUnit`), its run state made from the built
+:class:`~iadsim.engine.world.FireUnitSpec` (:meth:`FireUnit.from_spec`). What it can do at a
+decision time:
 
 - **Launchers** (:class:`Launcher`): each holds its own rounds (the scenario's ``load`` per
   launcher) and fires again only ``min_launch_interval_s`` (library figure of the launcher type)
@@ -18,10 +20,9 @@ A fire unit is a battalion (:class:`FireUnit`). What it can do at a decision tim
   once, and ``simultaneous_missiles_guided_count`` missiles guided at once (unlimited when the
   library has no such figure). The engine decides how long each engagement and missile holds
   a channel (:mod:`iadsim.engine.engagement`).
-- **Guns** (:class:`Gun`): the library's gun of the battalion's system on every combat vehicle
-  (launcher) of the battalion, e.g. the 2A38M of Pantsir-S1 (the library names no vehicle-gun
-  link, so a gun item of the same ``system`` is taken to be mounted on each launcher vehicle).
-  The unit fires one burst at a time from the pooled ammunition.
+- **Guns** (:class:`Gun`): the battalion's guns as built (:class:`~iadsim.engine.world.GunType`:
+  the library gun of its system on each combat vehicle, :mod:`iadsim.scenario.world`); the unit
+  fires one burst at a time from the pooled ammunition.
 - **Emission control**: the off windows of each of its radars (scenario ``emcon``,
   :attr:`FireUnit.radar_off_windows_s`); :meth:`FireUnit.emitting` and
   :meth:`FireUnit.silent_from_s` answer whether a set of its radars (those that can guide a
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from iadsim.engine.world import FireUnitSpec, MissileSite
+from iadsim.engine.world import FireUnitSpec, GunType, MissileSite
 from iadsim.sensors.scan import radar_emitting, silent_from_s
 
 
@@ -55,18 +56,18 @@ class Launcher:
 
 @dataclass
 class Gun:
-    """The unit's guns (SI): pooled ammunition, burst, effective envelope, burst-Pk inputs."""
+    """The unit's guns in a run: the built figures (:class:`~iadsim.engine.world.GunType`,
+    read through: ``gun.max_range_m``...) and their state, rounds left (pooled) and when the
+    guns are free again (s)."""
 
-    id: str
+    spec: GunType
     rounds: int
-    rounds_per_burst: int
-    burst_s: float
-    max_range_m: float
-    min_altitude_m: float
-    max_altitude_m: float
-    dispersion_rad: float
-    pk_per_hit: float
     busy_until_s: float = -np.inf
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name == "spec":      # copy/pickle probe before __init__
+            raise AttributeError(name)
+        return getattr(self.spec, name)
 
 
 @dataclass
@@ -102,8 +103,7 @@ class FireUnit:
         no channel busy (the spec is not changed by the run)."""
         launchers = [Launcher(g, dict(group.load), dict(group.load), group.interval_s)
                      for g, group in enumerate(spec.launchers) for _ in range(group.count)]
-        gun = None if spec.gun is None else Gun(**{
-            f: getattr(spec.gun, f) for f in spec.gun.__dataclass_fields__})
+        gun = None if spec.gun is None else Gun(spec.gun, spec.gun.rounds)
         return cls(spec.id, spec.lat_deg, spec.lon_deg, spec.ground_msl_m, spec.reaction_time_s,
                    spec.target_channels, spec.missile_channels, dict(spec.missiles), launchers,
                    [dict(group.spare_rounds) for group in spec.launchers],
