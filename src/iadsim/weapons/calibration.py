@@ -68,7 +68,8 @@ Definitions (spherical Earth, see :mod:`iadsim.weapons.flyout`)
 * **Manoeuvre ceiling**: over unguided shots (thrust along the velocity, drag, gravity) at
   elevations :data:`CEILING_ELEVATIONS_DEG`, the highest altitude (above the sphere) on the
   ascending leg at which the missile still has speed ≥ ``min_speed_m_s`` and can pull
-  :data:`CEILING_LOAD_G` g laterally, i.e. q · S · cn_max / m ≥ CEILING_LOAD_G · g0.
+  :func:`ceiling_load_g` g laterally (the data file's assumed ``manoeuvre_ceiling_load_ratio``),
+  i.e. q · S · cn_max / m ≥ that load · g0.
 
 Layering: this module reads only its own YAML; the published figures it is calibrated to are
 copied into ``calibrated_to:`` and a test checks them against the equipment library, so the data
@@ -101,7 +102,7 @@ from iadsim.weapons.flyout import (
 
 __all__ = [
     "CEILING_ELEVATIONS_DEG",
-    "CEILING_LOAD_G",
+    "ceiling_load_g",
     "GUIDED_T_MAX_S",
     "LOFTS_DEG",
     "RANGE_ALTITUDE_FRACTIONS",
@@ -138,9 +139,6 @@ RANGE_GRID_STEPS = 16
 _FIRST_EXTENT_M = 32_000.0
 #: Launch elevations searched for the manoeuvre ceiling, degrees.
 CEILING_ELEVATIONS_DEG = (45.0, 55.0, 65.0, 75.0, 85.0)
-#: Lateral load the missile must still pull at its ceiling, g (assumed: enough to out-turn a
-#: high-altitude aircraft pulling ~1-2 g with PN N'=4, n_c ≈ N/(N-2) n_T).
-CEILING_LOAD_G = 4.0
 #: Step of the upward scan of the propellant fraction that brackets the range root.
 _PF_SCAN_STEP = 0.025
 #: Largest relative range misfit :func:`calibrate` accepts (a jump, not a root, beyond it).
@@ -159,6 +157,13 @@ def _data_path() -> Path:
 def _load_doc() -> dict[str, Any]:
     with open(_data_path(), encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+def ceiling_load_g(doc: dict[str, Any] | None = None) -> float:
+    """Lateral load a missile must still pull at its manoeuvre ceiling, g: the data file's
+    ``manoeuvre_ceiling_load_ratio`` (assumed, with its reasoning there)."""
+    doc = _load_doc() if doc is None else doc
+    return float(doc["manoeuvre_ceiling_load_ratio"]["value"])
 
 
 def aero_ids() -> list[str]:
@@ -335,9 +340,11 @@ def _ceiling_profiles(aero: MissileAero, dt: float) -> list[tuple[np.ndarray, np
     return out
 
 
-def manoeuvre_ceiling_m(aero: MissileAero, dt: float = CALIBRATION_DT_S) -> float:
-    """Highest ascending-leg altitude with speed ≥ min speed and q S cn_max/m ≥ CEILING_LOAD_G g0."""
-    need = CEILING_LOAD_G * G0_M_S2
+def manoeuvre_ceiling_m(aero: MissileAero, dt: float = CALIBRATION_DT_S,
+                        load_g: float | None = None) -> float:
+    """Highest ascending-leg altitude with speed ≥ min speed and q S cn_max/m ≥ ``load_g`` g0
+    (default :func:`ceiling_load_g`)."""
+    need = (ceiling_load_g() if load_g is None else load_g) * G0_M_S2
     best = 0.0
     for z, cap in _ceiling_profiles(aero, dt):
         good = aero.cn_max * cap >= need
@@ -346,8 +353,8 @@ def manoeuvre_ceiling_m(aero: MissileAero, dt: float = CALIBRATION_DT_S) -> floa
     return best
 
 
-def _cn_for_ceiling(aero: MissileAero, ceiling_m: float, dt: float) -> float:
-    need = CEILING_LOAD_G * G0_M_S2
+def _cn_for_ceiling(aero: MissileAero, ceiling_m: float, dt: float, load_g: float) -> float:
+    need = load_g * G0_M_S2
     best = np.inf
     for z, cap in _ceiling_profiles(aero, dt):
         if z.size < 2 or z.max() < ceiling_m:
@@ -398,7 +405,7 @@ def calibrate(missile_id: str, doc: dict[str, Any] | None = None,
 
     def trial(pf: float) -> MissileAero:
         aero = _build(doc, missile_id, pf, 1.0)
-        return aero.replace(cn_max=_cn_for_ceiling(aero, h_pub, dt))
+        return aero.replace(cn_max=_cn_for_ceiling(aero, h_pub, dt, ceiling_load_g(doc)))
 
     def miss_range(pf: float) -> float:
         try:
@@ -427,8 +434,8 @@ def calibrate(missile_id: str, doc: dict[str, Any] | None = None,
         raise InputError(f"{missile_id}: the guided range jumps across the published "
                          f"{r_pub / 1e3:g} km (reaches {reach.range_m / 1e3:.1f} km at propellant "
                          f"fraction {pf:.4f}); revise the fixed parameters")
-    return CalibrationResult(missile_id, pf, aero.cn_max, reach, manoeuvre_ceiling_m(aero, dt),
-                             r_pub, h_pub)
+    return CalibrationResult(missile_id, pf, aero.cn_max, reach,
+                             manoeuvre_ceiling_m(aero, dt, ceiling_load_g(doc)), r_pub, h_pub)
 
 
 class _NoAliasDumper(yaml.SafeDumper):
