@@ -81,7 +81,7 @@ class AirPictureConfig:
     ospa_order: float = 1.0
     report_interval_s: float = 1.0
     frame_s: float = 0.5
-    scan_batch_s: float = 10.0
+    scan_batch_s: float = 60.0
     tracker: TrackerConfig = field(
         default_factory=lambda: TrackerConfig(confirm_m=3, confirm_n=4, delete_misses=3))
 

@@ -181,7 +181,12 @@ class Sensing:
         self._fused_live: dict[int, int] = {}
         self._t_prev: float | None = None
         self._drawn_until: float | None = None
-        self._pending = _empty_detections()
+        self._pending = {"time_s": np.zeros(0), "truth_id": np.zeros(0, np.int64),
+                         "radar": np.zeros(0, np.int64), "z": np.zeros((0, 3)),
+                         "cov": np.zeros((0, 3, 3)), "row": np.zeros(0, np.int64)}
+        #: every detection drawn, in batches (only when ``keep`` names detections)
+        self._drawn: list[pd.DataFrame] = []
+        self._n_drawn = 0
         self._n_fed = 0
         self._kept: dict[str, list[pd.DataFrame]] = {"detections": [], "tracks": []}
 
@@ -200,51 +205,48 @@ class Sensing:
         while self._drawn_until < t + half:
             self._draw(self._drawn_until, self._drawn_until + self.scan_batch_s)
             self._drawn_until += self.scan_batch_s
-        cut = int(np.searchsorted(self._pending["time_s"].to_numpy(), t + half, side="left"))
-        det = self._alive(self._pending.iloc[:cut])
-        self._pending = self._pending.iloc[cut:]
-        self._note_detections(det)
-        # tracker input (tracker_input, as arrays): frame times, widened covariances
-        when = np.round(det["time_s"].to_numpy() / self.frame_s) * self.frame_s
+        cut = int(np.searchsorted(self._pending["time_s"], t + half, side="left"))
+        now = {k: v[:cut] for k, v in self._pending.items()}
+        self._pending = {k: v[cut:] for k, v in self._pending.items()}
+        truth = now["truth_id"]
+        alive = (truth < 0) | (now["time_s"] <= self.death_s[np.maximum(truth, 0)])
+        now = {k: v[alive] for k, v in now.items()}
+        truth, n_det = now["truth_id"], now["time_s"].size
+        self._note_detections(now["time_s"], truth)
+        # tracker input: frame times, covariances widened by the framing error (module notes)
+        when = np.round(now["time_s"] / self.frame_s) * self.frame_s
         # a look exactly half a frame after the previous report rounds (half to even) onto it
         when = np.maximum(when, t_prev + self.frame_s)
-        z = det[["x_m", "y_m", "z_m"]].to_numpy(float)
-        c = {k: det[k].to_numpy(float) for k in ("r_xx_m2", "r_xy_m2", "r_xz_m2", "r_yy_m2",
-                                                 "r_yz_m2", "r_zz_m2")}
-        extra = (self.v_max * self.frame_s / 2.0) ** 2 / 3.0
-        cov = np.stack([np.stack([c["r_xx_m2"] + extra, c["r_xy_m2"], c["r_xz_m2"]], -1),
-                        np.stack([c["r_xy_m2"], c["r_yy_m2"] + extra, c["r_yz_m2"]], -1),
-                        np.stack([c["r_xz_m2"], c["r_yz_m2"], c["r_zz_m2"] + extra], -1)],
-                       axis=1).reshape(-1, 3, 3)
-        radar = pd.Categorical(det["radar_id"], categories=self.radar_ids).codes.astype(np.int64)
-        index = np.arange(self._n_fed, self._n_fed + len(det), dtype=np.int64)
-        truth = det["truth_id"].to_numpy(np.int64)
+        z, cov = now["z"], now["cov"] + (self.v_max * self.frame_s / 2.0) ** 2 / 3.0 * np.eye(3)
+        radar = now["radar"]
+        index = np.arange(self._n_fed, self._n_fed + n_det, dtype=np.int64)
         parts = []
         for k, (name, tracker) in enumerate(self.trackers.items()):
             mine = radar == k
             if mine.any():
                 tracker.feed_arrays(when[mine], z[mine], cov[mine], None, index[mine])
             parts.append(self._label(name, k, tracker.report_arrays(t), truth))
-        if len(det):
+        if n_det:
             self.fused_tracker.feed_arrays(when, z, cov, self._fused_code[radar], index)
         fused = self._label(FUSED, 0, self.fused_tracker.report_arrays(t), truth)
-        self._n_fed += len(det)
+        self._n_fed += n_det
         self._t_prev = t
         radars = _reports([p[0] for p in parts], self.radar_ids, self.origin, t)
         fused_reports = _reports([fused[0]], (FUSED,), self.origin, t)
         self._fused_events(t, fused_reports)
-        if "detections" in self.keep and len(det):
-            self._kept["detections"].append(det)
+        if "detections" in self.keep and n_det:
+            self._kept["detections"].append(now["row"])
         if "tracks" in self.keep:
             self._kept["tracks"] += [f for _, f in (*parts, fused) if f is not None and len(f)]
-        return SensingStep(t, fused_reports, radars, len(det))
+        return SensingStep(t, fused_reports, radars, n_det)
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The detections and tracks kept over the run (empty unless ``keep`` asked for them):
         detections sorted by (time, radar), tracks by (tracker in radar order then fused, time,
         track id) as the batch tracker wrote them."""
-        det = (pd.concat(self._kept["detections"], ignore_index=True)
-               if self._kept["detections"] else _empty_detections())
+        det = (pd.concat(self._drawn, ignore_index=True).iloc[
+            np.concatenate(self._kept["detections"])].reset_index(drop=True)
+            if self._kept["detections"] else _empty_detections())
         if not self._kept["tracks"]:
             return det, _empty_tracks()
         tracks = pd.concat(self._kept["tracks"], ignore_index=True)
@@ -255,39 +257,46 @@ class Sensing:
 
     # -- internals ----------------------------------------------------------------------------
     def _draw(self, t0: float, t1: float) -> None:
-        """Looks of every radar over ``[t0, t1)`` appended to the pending detections."""
+        """Looks of every radar over ``[t0, t1)`` appended to the pending detections (numpy
+        columns: time, truth id, radar index, position, covariance, and the row in the table of
+        every drawn detection, kept only when ``keep`` names detections)."""
         frames = [scan_detections(s, self.traj, self.rcs, t0, t1, self.origin, rng)
                   for s, rng in zip(self.sensors, self.rngs, strict=True)]
-        frames = [f for f in frames if len(f)]
-        if not frames:
+        codes = [np.full(len(f), k, dtype=np.int64) for k, f in enumerate(frames)]
+        new = pd.concat(frames, ignore_index=True)
+        if not len(new):
             return
-        new = pd.concat(frames, ignore_index=True).sort_values(
-            ["time_s", "radar_id"], kind="stable", ignore_index=True)
-        self._pending = pd.concat([self._pending, new], ignore_index=True) if len(
-            self._pending) else new
+        order = np.lexsort((np.concatenate(codes), new["time_s"].to_numpy()))
+        new = new.iloc[order].reset_index(drop=True)
+        c = {k: new[k].to_numpy(float) for k in ("r_xx_m2", "r_xy_m2", "r_xz_m2", "r_yy_m2",
+                                                 "r_yz_m2", "r_zz_m2")}
+        cov = np.stack([np.stack([c["r_xx_m2"], c["r_xy_m2"], c["r_xz_m2"]], -1),
+                        np.stack([c["r_xy_m2"], c["r_yy_m2"], c["r_yz_m2"]], -1),
+                        np.stack([c["r_xz_m2"], c["r_yz_m2"], c["r_zz_m2"]], -1)], axis=1)
+        rows = np.arange(self._n_drawn, self._n_drawn + len(new), dtype=np.int64)
+        self._n_drawn += len(new)
+        if "detections" in self.keep:
+            self._drawn.append(new)
+        add = {"time_s": new["time_s"].to_numpy(float),
+               "truth_id": new["truth_id"].to_numpy(np.int64),
+               "radar": np.concatenate(codes)[order],
+               "z": new[["x_m", "y_m", "z_m"]].to_numpy(float), "cov": cov.reshape(-1, 3, 3),
+               "row": rows}
+        self._pending = {k: np.concatenate([self._pending[k], add[k]]) for k in add}
 
-    def _alive(self, det: pd.DataFrame) -> pd.DataFrame:
-        """Detections of live objects (module notes); a radar's own losses and silences are in
-        its off windows, applied when its looks are drawn."""
-        t = det["time_s"].to_numpy()
-        truth = det["truth_id"].to_numpy()
-        dead = (truth >= 0) & (t > self.death_s[np.maximum(truth, 0)])
-        return det[~dead].reset_index(drop=True) if dead.any() else det.reset_index(drop=True)
-
-    def _note_detections(self, det: pd.DataFrame) -> None:
-        real = det[det["truth_id"] >= 0]
-        if not len(real):
+    def _note_detections(self, time_s: np.ndarray, truth: np.ndarray) -> None:
+        real = truth >= 0
+        if not real.any():
             return
-        truth = real["truth_id"].to_numpy()
-        t = real["time_s"].to_numpy()
+        truth, t = truth[real], time_s[real]
         np.maximum.at(self.last_detected_s, truth, t)
-        first = real.groupby("truth_id", sort=True)["time_s"].min()
-        for obj, when in first.items():
-            if int(obj) not in self.first_detection_s:
-                self.first_detection_s[int(obj)] = float(when)
+        objs, first = np.unique(truth, return_index=True)     # times are sorted: first = earliest
+        for obj, k in zip(objs.tolist(), first.tolist(), strict=True):
+            if obj not in self.first_detection_s:
+                self.first_detection_s[obj] = float(t[k])
                 if self.log is not None:
-                    self.log.add(time_s=float(when), event="first_detection", truth_id=int(obj),
-                                 object_id=self.traj.ids[int(obj)])
+                    self.log.add(time_s=float(t[k]), event="first_detection", truth_id=obj,
+                                 object_id=self.traj.ids[obj])
 
     def _label(self, name: str, code: int, report: TrackReport, truth: np.ndarray
                ) -> tuple[tuple[np.ndarray, ...], pd.DataFrame | None]:
