@@ -188,7 +188,7 @@ class Sensing:
         self._drawn: list[pd.DataFrame] = []
         self._n_drawn = 0
         self._n_fed = 0
-        self._kept: dict[str, list[pd.DataFrame]] = {"detections": [], "tracks": []}
+        self._kept: dict[str, list] = {"detections": [], "tracks": []}
 
     # -- state changes ------------------------------------------------------------------------
     def destroy(self, truth_id: int, time_s: float) -> None:
@@ -237,7 +237,7 @@ class Sensing:
         if "detections" in self.keep and n_det:
             self._kept["detections"].append(now["row"])
         if "tracks" in self.keep:
-            self._kept["tracks"] += [f for _, f in (*parts, fused) if f is not None and len(f)]
+            self._kept["tracks"] += [f for _, f in (*parts, fused) if f is not None and f[0].size]
         return SensingStep(t, fused_reports, radars, n_det)
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -249,10 +249,18 @@ class Sensing:
             if self._kept["detections"] else _empty_detections())
         if not self._kept["tracks"]:
             return det, _empty_tracks()
-        tracks = pd.concat(self._kept["tracks"], ignore_index=True)
-        order = {name: k for k, name in enumerate((*self.radar_ids, FUSED))}
-        tracks = tracks.assign(_o=tracks["tracker"].map(order)).sort_values(
-            ["_o", "time_s", "track_id"], kind="stable", ignore_index=True).drop(columns="_o")
+        order, time_s, ids, confirmed, x, cov, index, truth = (
+            np.concatenate([block[i] for block in self._kept["tracks"]]) for i in range(8))
+        names = np.array([FUSED, *self.radar_ids], dtype=object)
+        rank = np.where(order == 0, len(names), order)          # radars in order, then fused
+        rows = np.lexsort((ids, time_s, rank))
+        x = x[rows]
+        tracks = pd.DataFrame({
+            "tracker": names[order[rows]], "time_s": time_s[rows], "track_id": ids[rows],
+            "status": np.where(confirmed[rows], "confirmed", "tentative"),
+            "x_m": x[:, 0], "y_m": x[:, 1], "z_m": x[:, 2],
+            "vx_m_s": x[:, 3], "vy_m_s": x[:, 4], "vz_m_s": x[:, 5],
+            "cov": list(cov[rows]), "detection_index": index[rows], "truth_id": truth[rows]})
         return det, tracks
 
     # -- internals ----------------------------------------------------------------------------
@@ -299,9 +307,9 @@ class Sensing:
                                  object_id=self.traj.ids[obj])
 
     def _label(self, name: str, code: int, report: TrackReport, truth: np.ndarray
-               ) -> tuple[tuple[np.ndarray, ...], pd.DataFrame | None]:
+               ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...] | None]:
         """A report's arrays ``(track_id, truth_id, tracker code, state)`` with the truth id of
-        each track (module notes), and its table row block when tracks are kept."""
+        each track (module notes), and its columns for the tracks table when tracks are kept."""
         ids = report.track_id
         memory = self._track_truth[name]
         if ids.size and ids.max() >= memory.size:
@@ -317,14 +325,10 @@ class Sensing:
         arrays = (ids, label, np.full(ids.size, code, dtype=np.int64), report.state)
         if "tracks" not in self.keep:
             return arrays, None
-        x = report.state
-        table = pd.DataFrame({
-            "tracker": name, "time_s": np.full(ids.size, report.time_s), "track_id": ids,
-            "status": np.where(report.confirmed, "confirmed", "tentative"),
-            "x_m": x[:, 0], "y_m": x[:, 1], "z_m": x[:, 2],
-            "vx_m_s": x[:, 3], "vy_m_s": x[:, 4], "vz_m_s": x[:, 5],
-            "cov": list(report.cov.reshape(ids.size, 36)),
-            "detection_index": report.detection_index, "truth_id": label})
+        order = 0 if name == FUSED else 1 + self.radar_ids.index(name)      # fused last below
+        table = (np.full(ids.size, order), np.full(ids.size, report.time_s), ids,
+                 report.confirmed, report.state, report.cov.reshape(ids.size, 36),
+                 report.detection_index, label)
         return arrays, table
 
     def _fused_events(self, t: float, fused: Reports) -> None:
