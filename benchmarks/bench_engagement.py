@@ -8,7 +8,8 @@ F-35A), 30 simulated minutes, seed 7.
 Baseline: the per-object work of the run -- the tracker's IMM prediction, moment matching and
 Kalman update and confirmation/deletion logic of every track, the chi-square gate of every
 (track, detection) pair, the missile flyouts step by step -- is done by compiled kernels
-(:mod:`iadsim.tracking.kernels`, :func:`iadsim.weapons.flyout.fly`). With
+(:mod:`iadsim.tracking.kernels`, :func:`iadsim.weapons.flyout.fly`, looked up by the engine in
+:mod:`iadsim.engine.fire_control`). With
 ``NUMBA_DISABLE_JIT=1`` the very same source runs in CPython as plain-Python loops over tracks,
 pairs, missiles and steps: the plain-Python per-object loop of the same model. Running the whole
 raid that way would take hours, so a second run records every kernel call (count and compiled
@@ -55,7 +56,7 @@ KERNELS = (
      "association (gate, Kalman/IMM update of the paired tracks) and track initiation"),
     ("iadsim.tracking.kernels", "apply_pairs", 100, "Kalman/IMM update after a GNN solve"),
     ("iadsim.tracking.kernels", "prune", 400, "confirmation and deletion of every track"),
-    ("iadsim.engine.engagement", "fly", 10, "missile flyouts (launch solutions and salvos)"),
+    ("iadsim.engine.fire_control", "fly", 10, "missile flyouts (launch solutions and salvos)"),
 )
 
 
@@ -148,11 +149,11 @@ def run() -> list[dict]:
         sc = iadsim.load_scenario(reference_raid(Path(tmp) / "reference_raid.yaml"))
         _warm_up(sc)                                          # compile outside the timed run
         t0 = time.perf_counter()
-        res = iadsim.run(sc, seed=SEED, t_end_s=DURATION_S)
+        res = iadsim.run(sc, seed=SEED, config=config())
         wall = time.perf_counter() - t0
         restore = [r.install() for r in recorders]          # second run: record the kernels
         try:
-            again = iadsim.run(sc, seed=SEED, t_end_s=DURATION_S)
+            again = iadsim.run(sc, seed=SEED, config=config())
         finally:
             for undo in restore:
                 undo()
@@ -192,12 +193,19 @@ def run() -> list[dict]:
     return [whole, *rows]
 
 
+def config(t_end_s: float = DURATION_S):
+    """The engagement configuration of the reference raid: defaults, ``t_end_s`` simulated."""
+    import iadsim
+
+    return iadsim.EngagementConfig(air_picture=iadsim.AirPictureConfig(t_end_s=t_end_s))
+
+
 def _warm_up(scenario) -> None:
     import iadsim
     from iadsim.weapons.calibration import load_aero
     from iadsim.weapons.flyout import fly
 
-    iadsim.run(scenario, seed=SEED, t_end_s=60.0)
+    iadsim.run(scenario, seed=SEED, config=config(60.0))
     fly(load_aero("48N6E3"), np.zeros((1, 3)), None, launch_el_rad=0.5, t_max=5.0)
 
 
