@@ -187,38 +187,40 @@ def _scale_run(n_per_100: int, t_end_s: float) -> dict:
 
 
 def _scale_rows() -> list[dict]:
-    small, large = SCALES
+    small, large = SCALES[0], SCALES[-1]
     runs = {small: _scale_run(small, DURATION_S)}
+    if large == small:                      # one size (IADSIM_BENCH_SCALES): no growth figure
+        return [_scale_row(small, runs[small], "")]
     probe = _scale_run(large, PROBE_S)
     fits = probe["run_s"] / PROBE_S * DURATION_S <= BUDGET_S
     span = DURATION_S if fits else SHORT_SPAN_S
     runs[large] = _scale_run(large, span) if span != PROBE_S else probe
     same_span = runs[small] if span == DURATION_S else _scale_run(small, span)
     exponent = math.log(runs[large]["run_s"] / same_span["run_s"]) / math.log(large / small)
-    rows = []
-    for n, r in runs.items():
-        t = r["t_end_s"]
-        note = (f"{r['threats']} threats over the first {t:.0f} simulated s: build "
-                f"{r['build_s']:.1f} s + run {r['run_s']:.1f} s = "
-                f"{(r['build_s'] + r['run_s']) / t:.3f} s per simulated s (run alone "
-                f"{r['run_s'] / t:.3f}); peak RSS {r['maxrss_gb']:.2f} GB; "
-                f"{r['killed']} destroyed, {r['missiles_fired']} missiles fired; keep=('events',)")
-        if n == large:
-            note += (f"; probe over {PROBE_S:.0f} s: run {probe['run_s']:.1f} s, peak "
-                     f"{probe['maxrss_gb']:.2f} GB; " + (
-                         "full span" if fits else
-                         f"span cut to {span:.0f} s: at the probe's pace the full "
-                         f"{DURATION_S:.0f} s would take over {BUDGET_S / 60:.0f} min") +
-                     f"; growth exponent per simulated s over {span:.0f} s: {exponent:.2f} "
-                     f"(t = {runs[large]['run_s']:.1f} s vs {same_span['run_s']:.1f} s for "
-                     f"{same_span['threats']} threats); goal (issue 11): >= 10x real time, "
-                     f"< 4 GB, exponent <= 1; {PREVIOUS_SCALE}")
-        rows.append({
-            "name": f"scale: reference raid x{n // 100} ({r['threats']} threats), "
+    extra = (f"; probe over {PROBE_S:.0f} s: run {probe['run_s']:.1f} s, peak "
+             f"{probe['maxrss_gb']:.2f} GB; " + (
+                 "full span" if fits else
+                 f"span cut to {span:.0f} s: at the probe's pace the full "
+                 f"{DURATION_S:.0f} s would take over {BUDGET_S / 60:.0f} min") +
+             f"; growth exponent per simulated s over {span:.0f} s: {exponent:.2f} "
+             f"(t = {runs[large]['run_s']:.1f} s vs {same_span['run_s']:.1f} s for "
+             f"{same_span['threats']} threats); goal (issue 11): >= 10x real time, "
+             f"< 4 GB, exponent <= 1; {PREVIOUS_SCALE}")
+    return [_scale_row(small, runs[small], ""), _scale_row(large, runs[large], extra)]
+
+
+def _scale_row(n: int, r: dict, extra: str) -> dict:
+    """The benchmark row of one scaled raid (``extra``: appended to its note)."""
+    t = r["t_end_s"]
+    note = (f"{r['threats']} threats over the first {t:.0f} simulated s: build "
+            f"{r['build_s']:.1f} s + run {r['run_s']:.1f} s = "
+            f"{(r['build_s'] + r['run_s']) / t:.3f} s per simulated s (run alone "
+            f"{r['run_s'] / t:.3f}); peak RSS {r['maxrss_gb']:.2f} GB; "
+            f"{r['killed']} destroyed, {r['missiles_fired']} missiles fired; keep=('events',)")
+    return {"name": f"scale: reference raid x{n // 100} ({r['threats']} threats), "
                     f"{t:.0f} simulated s",
             "baseline": "real time (the simulated seconds)",
-            "iadsim_s": r["build_s"] + r["run_s"], "baseline_s": t, "note": note})
-    return rows
+            "iadsim_s": r["build_s"] + r["run_s"], "baseline_s": t, "note": note + extra}
 
 
 def _scale_worker(n_per_100: int, t_end_s: float, profile: str | None) -> dict:
