@@ -388,10 +388,9 @@ class _Fight:
                          for u in units if u.gun is not None}
         self.class_of = [world.threat_types[t].threat_class for t in traj.types]
         lag_steps = int(np.ceil(config.link_latency_s / config.air_picture.report_interval_s))
-        #: the fused reports the command posts may still see (link latency), oldest first
-        self.fused: deque[SensingStep] = deque(maxlen=lag_steps + 2)
-        #: the radars' reports of the last two report periods
-        self.radar: deque[SensingStep] = deque(maxlen=2)
+        #: the last report steps, oldest first: the fused picture one link latency old, and the
+        #: radars' reports of the last two report periods
+        self.steps: deque[SensingStep] = deque(maxlen=lag_steps + 2)
         for u in units:
             if np.isfinite(u.command_post_lost_s):
                 self.log.add(time_s=u.command_post_lost_s, event="command_post_lost",
@@ -412,12 +411,11 @@ class _Fight:
             for u in self.units:
                 self._reloaded(u, t)
             step = self.sensing.step(t)
-            self.fused.append(step)
-            self.radar.append(step)
+            self.steps.append(step)
             self._assess(t)
-            held = Reports.concat([s.radars for s in self.radar])
+            held = Reports.concat([s.radars for s in list(self.steps)[-2:]])
             networked = [i for i, u in enumerate(self.units) if u.command_post_lost_s > t]
-            seen = next((s for s in reversed(self.fused) if s.time_s <= t - lag + 1e-9), None)
+            seen = next((s for s in reversed(self.steps) if s.time_s <= t - lag + 1e-9), None)
             if networked and seen is not None and seen.fused.truth.size:
                 self._decide(networked, seen.fused, np.arange(seen.fused.truth.size), held, t)
             for i, u in enumerate(self.units):

@@ -105,12 +105,11 @@ def reframe(pos_enu_m: np.ndarray, from_origin: tuple[float, float, float],
 @dataclass(frozen=True)
 class SensingStep:
     """What one report time produced: the fused tracker's report and the radars' trackers'
-    reports (confirmed tracks, command-post frame), and the number of detections fed."""
+    reports (confirmed tracks, command-post frame)."""
 
     time_s: float
     fused: Reports
     radars: Reports
-    n_detections: int
 
 
 class Sensing:
@@ -238,7 +237,7 @@ class Sensing:
             self._kept["detections"].append(now["row"])
         if "tracks" in self.keep:
             self._kept["tracks"] += [f for _, f in (*parts, fused) if f is not None and f[0].size]
-        return SensingStep(t, fused_reports, radars, n_det)
+        return SensingStep(t, fused_reports, radars)
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The detections and tracks kept over the run (empty unless ``keep`` asked for them):

@@ -28,7 +28,7 @@ import numpy as np
 from iadsim.engine.kinematics import RaidSpec, Route
 from iadsim.geo.terrain import Dem
 from iadsim.sensors.radar import RadarModel
-from iadsim.sensors.scan import RadarSensor, off_windows_array, radar_emitting, sector_offset
+from iadsim.sensors.scan import RadarSensor, off_windows_array, sector_offset
 from iadsim.weapons.flyout import MissileAero
 
 __all__ = [
@@ -85,14 +85,6 @@ class RadarSite:
     #: scripted loss (scenario ``destroyed_at_s``), s; ``inf``: it survives. ``off_windows_s``
     #: already ends with ``[destroyed_s, inf)``: a dead radar emits and detects nothing.
     destroyed_s: float = np.inf
-
-    def alive(self, t: float) -> bool:
-        """Whether the radar still exists at ``t``."""
-        return bool(t < self.destroyed_s)
-
-    def emitting(self, t: float) -> bool:
-        """Whether the radar emits at ``t``: alive and not switched off (emission control)."""
-        return bool(radar_emitting(self.off_windows_s, t))
 
     def in_sector(self, az_rad: np.ndarray) -> np.ndarray:
         """Whether azimuths (rad from north) lie in the scanned sector; everywhere when the
