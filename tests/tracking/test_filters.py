@@ -244,3 +244,68 @@ def test_dense_codes_equal_numpy_unique() -> None:
         want = np.unique(v, return_inverse=True)
         for got, ref in zip(_dense_codes(v), want, strict=True):
             np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize(("layout", "n_meas"), [("cloud", 3), ("north-south line", 3),
+                                                ("east-west line", 2), ("one spot", 2)])
+def test_gate_equals_every_pair_checked(layout: str, n_meas: int) -> None:
+    # reference: d2 of every (track, detection) pair by numpy's solve, no pruning; the layouts
+    # make the sweep axis x, y, or useless (every detection in one spot)
+    rng = np.random.default_rng(21)
+    n, k = 300, 260
+    spread = {"cloud": (60e3, 60e3), "north-south line": (300.0, 200e3),
+              "east-west line": (200e3, 300.0), "one spot": (0.0, 0.0)}[layout]
+    centre = rng.uniform(-1.0, 1.0, (n, n_meas)) * (*spread, 2e3)[:n_meas]
+    z_pred = centre + rng.normal(0.0, 50.0, (n, n_meas))
+    a = rng.normal(size=(n, n_meas, n_meas)) * rng.uniform(10.0, 3000.0, (n, 1, 1))
+    hph = a @ np.swapaxes(a, -1, -2) + np.eye(n_meas)
+    b = rng.normal(size=(k, n_meas, n_meas)) * 40.0
+    r = b @ np.swapaxes(b, -1, -2) + np.eye(n_meas) * 100.0
+    z = centre[rng.integers(0, n, k)] + rng.normal(0.0, 400.0, (k, n_meas))
+    gamma = gate_threshold(0.99, n_meas)
+    nu = z[None, :, :] - z_pred[:, None, :]
+    d2 = np.einsum("tkm,tkm->tk", nu, np.linalg.solve(hph[:, None] + r[None], nu[..., None])[..., 0])
+    want_t, want_d = np.nonzero(d2 <= gamma)
+    pairs = gate(z_pred, hph, z, r, gamma)
+    assert want_t.size > n / 2                                  # the test has pairs to find
+    np.testing.assert_array_equal(pairs.track, want_t)
+    np.testing.assert_array_equal(pairs.detection, want_d)
+    np.testing.assert_allclose(pairs.d2, d2[want_t, want_d], rtol=1e-9)
+
+
+def test_gnn_by_clusters_equals_one_global_solve() -> None:
+    # reference: scipy's linear_sum_assignment on the whole augmented matrix at once, and an
+    # exhaustive search on a small instance; many clusters of 1 to 5 tracks
+    from itertools import permutations
+
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(4)
+    gamma = 9.21
+    for trial in range(30):
+        n_clusters = 1 if trial < 10 else 40
+        track, det = [], []
+        t0 = d0 = 0
+        for _ in range(n_clusters):
+            nt, nd = rng.integers(1, 4 if trial < 10 else 6, 2).tolist()
+            mask = rng.random((nt, nd)) < 0.6
+            ti, di = np.nonzero(mask)
+            track += (ti + t0).tolist()
+            det += (di + d0).tolist()
+            t0, d0 = t0 + nt, d0 + nd
+        order = np.lexsort((det, track))
+        pairs = GatedPairs(np.array(track, int)[order], np.array(det, int)[order],
+                           rng.uniform(0.0, 12.0, len(track)))
+        got = gnn_assign(pairs, t0, miss_cost=gamma)
+        cost = np.full((t0, d0 + t0), 1e12)
+        cost[pairs.track, pairs.detection] = pairs.d2
+        cost[np.arange(t0), d0 + np.arange(t0)] = gamma
+        row, col = linear_sum_assignment(cost)
+        want = np.full(t0, -1)
+        want[row[col < d0]] = col[col < d0]
+        np.testing.assert_array_equal(got, want)
+        if trial < 10:                                        # exhaustive: every assignment
+            best = min(sum(cost[i, c] for i, c in enumerate(cols))
+                       for cols in permutations(range(d0 + t0), t0))
+            assert sum(cost[i, g if g >= 0 else d0 + i] for i, g in enumerate(got)) == \
+                pytest.approx(best)

@@ -5,18 +5,23 @@ innovation, ``d2 = nu^T S^-1 nu`` with ``nu = z_j - H x_i`` and ``S = H P_i H^T 
 exceed the chi-square quantile ``gamma = chi2.ppf(P_G, m)`` (``m`` measurement dimensions,
 ``P_G`` gate probability) ([1]_, [2]_).
 
-Every (track, detection) pair is visited in one compiled loop
-(:func:`iadsim.tracking.kernels.gate_pairs`; ``O(n k)``, a few nanoseconds per pair: cheaper
-than building a k-d tree for the hundreds of tracks and detections of a scan). The bound
+The gate runs in one compiled loop (:func:`iadsim.tracking.kernels.gate_pairs`). The bound
 ``nu^T S^-1 nu >= |nu|^2 / lambda_max(S)`` with ``lambda_max(S) <= trace(H P H^T) + trace(R)``
-skips the pairs farther apart than ``sqrt(gamma (trace(H P H^T) + max trace(R)))``, which
-cannot pass the gate; the exact ``d2`` (Cholesky solve) is computed for the others.
+says that a detection farther from a track than ``sqrt(gamma (trace(H P H^T) + max trace(R)))``
+cannot pass its gate: the detections are sorted along one horizontal axis, each track visits
+only those within that distance along it (a sort-and-sweep broad phase, as in collision
+detection), and the exact ``d2`` (Cholesky solve) is computed for the pairs within the bound.
+A scan of ``n`` tracks and ``k`` detections costs ``O((n + k) log k)`` plus the pairs near each
+other, not ``O(n k)``: ten thousand threats are as cheap per target as a hundred.
 
 Assignment: GNN minimises the summed ``d2`` over one-to-one pairs, with a "not assigned" option
-per track costing ``gamma`` (a track is left unassigned rather than paired beyond its gate),
-solved by :func:`scipy.optimize.linear_sum_assignment` on the gated cost matrix
-([2]_; the same augmented-matrix construction as Stone Soup's ``GNNWith2DAssignment``);
-:func:`gnn` skips the solver when no pair conflicts.
+per track costing ``gamma`` (a track is left unassigned rather than paired beyond its gate)
+([2]_; the same augmented-matrix construction as Stone Soup's ``GNNWith2DAssignment``).
+The gated pairs form a bipartite graph; the cost is a sum over pairs and every track's miss
+option is its own, so the optimum is the union of the optima of the graph's connected
+components (clusters, [2]_): a component of one pair is its own optimum, and each other
+one is solved by :func:`scipy.optimize.linear_sum_assignment` on its small cost matrix.
+:func:`gnn` skips all of it when no pair conflicts.
 
 References
 ----------
@@ -32,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.stats import chi2
 
 from iadsim.tracking import kernels
@@ -133,11 +140,12 @@ def _gated(z_pred, hph, z, r, gamma, tracks, detections) -> tuple:
 
 
 def gnn_assign(pairs: GatedPairs, n_tracks: int, miss_cost: float) -> np.ndarray:
-    """Global-nearest-neighbour assignment on gated pairs.
+    """Global-nearest-neighbour assignment on gated pairs, cluster by cluster (module notes).
 
-    Builds the ``(a, b + a)`` cost matrix of the ``a`` tracks and ``b`` detections that take part
-    in at least one gated pair: ``d2`` for gated pairs, :data:`FORBIDDEN_COST` elsewhere, and a
-    diagonal block of ``miss_cost`` for "track not assigned".
+    Each connected component of the gated pairs with more than one pair gets the ``(a, b + a)``
+    cost matrix of its ``a`` tracks and ``b`` detections: ``d2`` for gated pairs,
+    :data:`FORBIDDEN_COST` elsewhere, and a diagonal block of ``miss_cost`` for "track not
+    assigned"; a component of one pair is assigned as it is (``d2 <= miss_cost``).
 
     Parameters
     ----------
@@ -159,18 +167,31 @@ def gnn_assign(pairs: GatedPairs, n_tracks: int, miss_cost: float) -> np.ndarray
     tracks, t_idx = _dense_codes(pairs.track)
     dets, d_idx = _dense_codes(pairs.detection)
     a, b = len(tracks), len(dets)
-    cost = np.full((a, b + a), FORBIDDEN_COST)
-    cost[t_idx, d_idx] = pairs.d2
-    cost[np.arange(a), b + np.arange(a)] = miss_cost
-    row, col = linear_sum_assignment(cost)
-    real = col < b
-    assigned[tracks[row[real]]] = dets[col[real]]
+    edges = coo_matrix((np.ones(t_idx.size), (t_idx, a + d_idx)), shape=(a + b, a + b))
+    label = connected_components(edges, directed=False)[1][t_idx]       # component of each pair
+    order = np.argsort(label, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(label[order]) != 0])
+    sizes = np.diff(np.r_[starts, order.size])
+    single = order[starts[sizes == 1]]
+    ok = pairs.d2[single] <= miss_cost
+    assigned[pairs.track[single[ok]]] = pairs.detection[single[ok]]
+    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+        mine = order[start:start + size]
+        rows, r_idx = _dense_codes(pairs.track[mine])
+        cols, c_idx = _dense_codes(pairs.detection[mine])
+        na, nb = rows.size, cols.size
+        cost = np.full((na, nb + na), FORBIDDEN_COST)
+        cost[r_idx, c_idx] = pairs.d2[mine]
+        cost[np.arange(na), nb + np.arange(na)] = miss_cost
+        row, col = linear_sum_assignment(cost)
+        real = col < nb
+        assigned[rows[row[real]]] = cols[col[real]]
     return assigned
 
 
 def _dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_inverse=True)`` for small non-negative integers (row
-    positions), by a presence table instead of a sort: this runs once per conflicting pass."""
+    positions), by a presence table instead of a sort: this runs per conflicting cluster."""
     present = np.zeros(int(values.max()) + 1, bool)
     present[values] = True
     return np.flatnonzero(present), (np.cumsum(present) - 1)[values]
