@@ -20,7 +20,7 @@ import pytest
 import hand_worlds as hw
 import iadsim
 from iadsim.engine.air_picture import AirPictureConfig, simulate_air_picture
-from iadsim.engine.engagement import EngagementConfig, run_engagement
+from iadsim.engine.engagement import EngagementConfig, radars_read, run_engagement
 from iadsim.engine.fire_unit import FireUnit
 from iadsim.scenario.load import load_scenario_text
 from iadsim.scenario.model_figures import engagement_model
@@ -171,7 +171,11 @@ def test_world_pickles_reuse_equals_building_afresh(two_jets):
 
 
 def test_keep_changes_only_what_is_kept(two_jets):
+    """Keeping tracks runs every radar's tracker; without, the 91N6E's own tracker (whose
+    reports nothing reads: the fused picture takes its detections) is not run -- the same
+    events either way."""
     world = iadsim.build(two_jets)
+    assert radars_read(world) == {"s400-1-92n6e"}
     full = iadsim.run(world, seed=5, config=CONFIG)
     light = iadsim.run(world, seed=5, config=CONFIG, keep=("events",))
     pd.testing.assert_frame_equal(full.events, light.events, check_exact=True)

@@ -86,6 +86,40 @@ def test_enu_known_directions():
     assert e > 600.0 and n > 0.0 and u < 0.0  # east; parallels curve toward the pole
 
 
+def test_enu2enu_quarter_turn_on_the_equator():
+    """Origins on the equator at longitudes 0 and 90 deg, on the ellipsoid: origin 0 is (a, 0, 0)
+    in ECEF, origin 1 is (0, a, 0) with east = -x and up = +y, so origin 0 seen from origin 1 is
+    e = -a, n = 0, u = -a; an eastward velocity at origin 0 (+y) is upward at origin 1."""
+    e, n, u = frames.enu2enu(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 90.0, 0.0)
+    np.testing.assert_allclose([e, n, u], [-A_M, 0.0, -A_M], atol=1e-6)
+    rotation, _ = frames.enu2enu_transform((0.0, 0.0, 0.0), (0.0, 90.0, 0.0))
+    np.testing.assert_allclose(rotation @ [1.0, 0.0, 0.0], [0.0, 0.0, 1.0], atol=1e-15)
+
+
+@settings(max_examples=100, deadline=None)
+@given(lat_st, lon_st, st.floats(-3, 3), st.floats(-3, 3), st.floats(-100, 3000),
+       st.lists(st.floats(-4e5, 4e5), min_size=3, max_size=3))
+def test_enu2enu_equals_the_way_through_ecef(lat0, lon0, dlat, dlon, alt1, point):
+    """The cached rigid transform equals the hand-rotated ECEF path (TR8350.2 eq. 4-14 origins,
+    Navipedia rotation) to 1e-6 m, and velocities rotate: (p + v) - p."""
+    o0, o1 = (lat0, lon0, 50.0), (float(np.clip(lat0 + dlat, -89.9, 89.9)), lon0 + dlon, alt1)
+
+    def rot(lat, lon):
+        p, lam = np.radians(lat), np.radians(lon)
+        return np.array([[-np.sin(lam), np.cos(lam), 0],
+                         [-np.sin(p) * np.cos(lam), -np.sin(p) * np.sin(lam), np.cos(p)],
+                         [np.cos(p) * np.cos(lam), np.cos(p) * np.sin(lam), np.sin(p)]])
+
+    ecef = rot(*o0[:2]).T @ point + np.array(hand_geodetic2ecef(*o0))
+    want = rot(*o1[:2]) @ (ecef - np.array(hand_geodetic2ecef(*o1)))
+    np.testing.assert_allclose(frames.enu2enu(*point, *o0, *o1), want, atol=1e-6)
+    rotation, offset = frames.enu2enu_transform(o0, o1)
+    v = np.array([250.0, -30.0, 5.0])
+    moved = np.array(frames.enu2enu(*(np.array(point) + v), *o0, *o1))
+    np.testing.assert_allclose(rotation @ v, moved - want, atol=1e-6)
+    assert not offset.flags.writeable
+
+
 @settings(max_examples=100, deadline=None)
 @given(lat_st, lon_st, st.floats(-2e5, 2e5), st.floats(-2e5, 2e5), st.floats(-1e3, 3e4))
 def test_enu_round_trip_below_1mm(lat0, lon0, e, n, u):

@@ -140,11 +140,12 @@ def check_keep(keep: Iterable[str], allowed: tuple[str, ...]) -> frozenset[str]:
 
 
 def start_run(world: World, seed: int | None, config: AirPictureConfig,
-              keep: frozenset[str], log: EventLog | None = None
+              keep: frozenset[str], log: EventLog | None = None,
+              radar_trackers: frozenset[str] | None = None
               ) -> tuple[int, list[Route], Trajectories, Sensing]:
     """The start of every run of a World: its seed (default the scenario's), the routes (raids
     expanded by the seed's first stream), the truth flown over the World's terrain, and the
-    sensing state (one stream per radar)."""
+    sensing state (one stream per radar; ``radar_trackers``: see :class:`Sensing`)."""
     seed = world.seed if seed is None else seed
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"seed {seed!r}: allowed values are integers >= 0")
@@ -160,7 +161,8 @@ def start_run(world: World, seed: int | None, config: AirPictureConfig,
     sensing = Sensing(world.sensors, traj, rcs, world.frame_origin, list(streams[1:]),
                       replace(config.tracker, max_speed_m_s=1.25 * fastest),
                       report_interval_s=config.report_interval_s, frame_s=config.frame_s,
-                      scan_batch_s=config.scan_batch_s, keep=keep, log=log)
+                      scan_batch_s=config.scan_batch_s, keep=keep, log=log,
+                      radar_trackers=radar_trackers)
     return seed, routes, traj, sensing
 
 

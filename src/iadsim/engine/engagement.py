@@ -300,7 +300,7 @@ def run_engagement(world: World, seed: int | None = None,
     keep = check_keep(keep, ("events", *RESULT_TABLES))
     log = EventLog()
     seed, _, traj, sensing = start_run(world, seed, config.air_picture,
-                                       keep & frozenset(PICTURE_TABLES), log)
+                                       keep & frozenset(PICTURE_TABLES), log, radars_read(world))
     units = [FireUnit.from_spec(s) for s in world.fire_units]
     fight = _Fight(world, traj, sensing, units, config, log, seed, "missiles" in keep)
     fight.run(report_times(traj, config.air_picture.report_interval_s), progress)
@@ -820,3 +820,17 @@ def _radar_events(world: World, t_end: float, log: EventLog) -> None:
             log.add(time_s=float(r.destroyed_s), event="radar_destroyed",
                     detail=f"{r.id} destroyed (scripted loss): emits, detects and guides "
                            "nothing from now on", **common)
+
+
+def radars_read(world: World) -> frozenset[str]:
+    """The radars whose own trackers' reports the fight reads: the engagement radars of every
+    missile site (``guided_by``: a command-guided missile needs their track), every radar of a
+    unit with guns (a burst needs a track of one of them) or of a unit that may lose its command
+    post (it then fights on its own radars' picture). The others (early-warning and battle-
+    management radars of networked units) feed only the fused picture, from their detections."""
+    read: set[str] = set()
+    for u in world.fire_units:
+        read.update(r for site in u.missiles.values() for r in site.guided_by)
+        if u.gun is not None or np.isfinite(u.command_post_lost_s):
+            read.update(u.radar_ids)
+    return frozenset(read)

@@ -37,12 +37,12 @@ import pandas as pd
 
 from iadsim.engine.events import EventLog
 from iadsim.engine.trajectory import Trajectories
-from iadsim.geo.frames import ecef2enu, enu2ecef
+from iadsim.geo.frames import enu2enu_transform
 from iadsim.sensors.scan import DETECTION_COLUMNS, RadarSensor, scan_detections
 from iadsim.tracking import TrackerConfig
 from iadsim.tracking.manager import TrackReport, Tracker
 
-__all__ = ["FUSED", "Reports", "Sensing", "SensingStep", "reframe"]
+__all__ = ["FUSED", "Reports", "Sensing", "SensingStep"]
 
 #: Name of the fused (command post) tracker in the tracks table.
 FUSED = "fused"
@@ -90,16 +90,9 @@ class Reports:
         """Positions (m) and velocities (m/s) of every report in the ENU frame about ``origin``
         (computed once per origin)."""
         if origin not in self.frames:
-            rel = reframe(self.pos, self.frame_origin, origin)
-            self.frames[origin] = rel, reframe(self.pos + self.vel, self.frame_origin, origin) - rel
+            rotation, offset = enu2enu_transform(self.frame_origin, origin)
+            self.frames[origin] = self.pos @ rotation.T + offset, self.vel @ rotation.T
         return self.frames[origin]
-
-
-def reframe(pos_enu_m: np.ndarray, from_origin: tuple[float, float, float],
-            to_origin: tuple[float, float, float]) -> np.ndarray:
-    """(n, 3) ENU positions about ``from_origin`` re-expressed about ``to_origin`` (via ECEF)."""
-    ecef = enu2ecef(pos_enu_m[:, 0], pos_enu_m[:, 1], pos_enu_m[:, 2], *from_origin)
-    return np.stack(ecef2enu(*ecef, *to_origin), axis=-1).reshape(-1, 3)
 
 
 @dataclass(frozen=True)
@@ -135,6 +128,11 @@ class Sensing:
     keep : set of str
         ``"detections"`` and/or ``"tracks"``: keep those tables for the whole run
         (:meth:`tables`); otherwise nothing of a step is held after the next.
+    radar_trackers : set of str, optional
+        The radars whose own trackers run (their reports are :attr:`SensingStep.radars`);
+        default every radar, and every radar when ``keep`` names tracks. A tracker whose reports
+        nobody reads is not run: it changes nothing else (each tracker is deterministic and
+        fed only its radar's detections; the fused tracker takes the detections themselves).
     log : EventLog, optional
         Where ``first_detection``, ``track_confirmed``, ``track_start`` and ``track_drop`` of the
         fused picture are logged as they happen.
@@ -144,7 +142,8 @@ class Sensing:
                  rcs_table_dbsm: np.ndarray, frame_origin: tuple[float, float, float],
                  streams: list[np.random.SeedSequence], tracker: TrackerConfig, *,
                  report_interval_s: float, frame_s: float, scan_batch_s: float,
-                 keep: frozenset[str] = frozenset(), log: EventLog | None = None) -> None:
+                 keep: frozenset[str] = frozenset(), log: EventLog | None = None,
+                 radar_trackers: frozenset[str] | None = None) -> None:
         self.sensors = tuple(sensors)
         self.traj = traj
         self.rcs = np.asarray(rcs_table_dbsm, dtype=float)
@@ -166,8 +165,10 @@ class Sensing:
         base = replace(tracker, report_interval_s=self.report_interval_s, report_tentative=False)
         periods = {s.id: s.scan_period_s for s in self.sensors}
         self.radar_ids = tuple(periods)
+        run = None if radar_trackers is None or "tracks" in self.keep else radar_trackers
+        #: the radars' own trackers that run, by radar id (``radar_trackers``)
         self.trackers = {s.id: Tracker(replace(base, revisit_s=s.scan_period_s), 3, (s.id,))
-                         for s in self.sensors}
+                         for s in self.sensors if run is None or s.id in run}
         self.fused_tracker = Tracker(
             replace(base, revisit_s=max(periods.values()), sensor_revisit_s=periods), 3,
             self.radar_ids)
@@ -220,7 +221,10 @@ class Sensing:
         radar = now["radar"]
         index = np.arange(self._n_fed, self._n_fed + n_det, dtype=np.int64)
         parts = []
-        for k, (name, tracker) in enumerate(self.trackers.items()):
+        for k, name in enumerate(self.radar_ids):
+            tracker = self.trackers.get(name)
+            if tracker is None:
+                continue
             mine = radar == k
             if mine.any():
                 tracker.feed_arrays(when[mine], z[mine], cov[mine], None, index[mine])
@@ -360,8 +364,10 @@ class Sensing:
 
 def _reports(parts: list[tuple[np.ndarray, ...]], trackers: tuple[str, ...],
              origin: tuple[float, float, float], t: float) -> Reports:
-    """One report time of some trackers as :class:`Reports`."""
-    ids, truth, code, state = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    """One report time of some trackers as :class:`Reports` (``parts`` may be empty)."""
+    empty = (np.zeros(0, np.int64),) * 3 + (np.zeros((0, 6)),)
+    ids, truth, code, state = (np.concatenate([p[i] for p in parts] + [empty[i]])
+                               for i in range(4))
     state = state.reshape(-1, 6)
     return Reports(np.full(ids.size, t), truth, ids, code, trackers, state[:, :3],
                    state[:, 3:], origin)

@@ -30,6 +30,8 @@ __all__ = [
     "ecef2geodetic",
     "enu2aer",
     "enu2ecef",
+    "enu2enu",
+    "enu2enu_transform",
     "enu2geodetic",
     "geodesic_direct",
     "geodesic_inverse",
@@ -184,6 +186,65 @@ def enu2ecef(
     y = y0 + cl * e - sp * sl * n + cp * sl * u
     z = z0 + cp * n + sp * u
     return _out(x), _out(y), _out(z)
+
+
+def _enu_matrix(lat0_deg: float, lon0_deg: float) -> np.ndarray:
+    """Rotation ECEF -> ENU about a geodetic origin, rows east, north, up (Navipedia eq. 1)."""
+    sp, cp, sl, cl = _enu_rotation(np.float64(lat0_deg), np.float64(lon0_deg))
+    return np.array([[-sl, cl, 0.0], [-sp * cl, -sp * sl, cp], [cp * cl, cp * sl, sp]])
+
+
+@lru_cache(maxsize=1024)
+def enu2enu_transform(from_origin: tuple[float, float, float], to_origin: tuple[float, float, float]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Rigid transform between two local ENU frames: ``x_to = rotation @ x_from + offset_m``.
+
+    Both frames are Cartesian and Earth-fixed, so the change of frame is a rotation
+    ``R_to R_from^T`` (``R``: the ECEF -> ENU rotation of each origin) and a translation
+    ``R_to (o_from - o_to)`` (``o``: the origins in ECEF). Velocities and other displacements
+    transform by the rotation alone. Cached per pair of origins (geodetic ``(lat0_deg, lon0_deg,
+    alt0_hae_m)``): the same result as :func:`enu2ecef` then :func:`ecef2enu`, point for point,
+    without the two conversions per call. The returned arrays are read-only.
+
+    Examples
+    --------
+    >>> rot, off = enu2enu_transform((53.9, 27.56, 0.0), (53.9, 27.56, 100.0))
+    >>> [round(float(v), 9) + 0.0 for v in off], bool(np.allclose(rot, np.eye(3)))
+    ([0.0, 0.0, -100.0], True)
+    """
+    o_from = np.array(geodetic2ecef(*from_origin))
+    o_to = np.array(geodetic2ecef(*to_origin))
+    r_to = _enu_matrix(to_origin[0], to_origin[1])
+    rotation = r_to @ _enu_matrix(from_origin[0], from_origin[1]).T
+    offset = r_to @ (o_from - o_to)
+    rotation.flags.writeable = offset.flags.writeable = False
+    return rotation, offset
+
+
+def enu2enu(
+    e_m: ArrayLike,
+    n_m: ArrayLike,
+    u_m: ArrayLike,
+    lat0_deg: float,
+    lon0_deg: float,
+    alt0_hae_m: float,
+    lat1_deg: float,
+    lon1_deg: float,
+    alt1_hae_m: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Local ENU about origin 0 to local ENU about origin 1 (:func:`enu2enu_transform`).
+
+    Examples
+    --------
+    >>> e, n, u = enu2enu(0.0, 0.0, 0.0, 53.9, 27.56, 100.0, 53.9, 27.56, 0.0)
+    >>> round(float(e), 6) + 0.0, round(float(n), 6) + 0.0, round(float(u), 6)
+    (0.0, 0.0, 100.0)
+    """
+    rotation, offset = enu2enu_transform((float(lat0_deg), float(lon0_deg), float(alt0_hae_m)),
+                                         (float(lat1_deg), float(lon1_deg), float(alt1_hae_m)))
+    e, n, u = _f64(e_m, n_m, u_m)
+    out = np.tensordot(rotation, np.stack([e, n, u]), axes=1) + offset.reshape((3,) + (1,) * e.ndim)
+    return _out(out[0]), _out(out[1]), _out(out[2])
 
 
 def geodetic2enu(
