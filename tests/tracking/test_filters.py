@@ -235,15 +235,19 @@ def test_gnn_is_global_not_greedy() -> None:
     assert gnn_assign(pairs, 3, miss_cost=9.21).tolist() == [0, -1, -1]
 
 
-def test_dense_codes_equal_numpy_unique() -> None:
-    from iadsim.tracking.association import _dense_codes
+def test_local_codes_equal_numpy_unique_per_cluster() -> None:
+    from iadsim.tracking.association import _local_codes
 
     rng = np.random.default_rng(8)
-    for size, top in ((1, 1), (5, 3), (40, 100), (300, 20)):
-        v = rng.integers(0, top, size)
-        want = np.unique(v, return_inverse=True)
-        for got, ref in zip(_dense_codes(v), want, strict=True):
-            np.testing.assert_array_equal(got, ref)
+    for size, top, n_labels in ((1, 1, 1), (5, 3, 2), (40, 100, 7), (300, 20, 30)):
+        label, v = rng.integers(0, n_labels, size), rng.integers(0, top, size)
+        label[0] = n_labels - 1                   # every label used, not in order
+        label[1:n_labels] = np.arange(n_labels - 1)
+        rank, count = _local_codes(label, v)
+        for c in range(n_labels):
+            values, inverse = np.unique(v[label == c], return_inverse=True)
+            np.testing.assert_array_equal(rank[label == c], inverse)
+            assert count[c] == values.size
 
 
 @pytest.mark.parametrize(("layout", "n_meas"), [("cloud", 3), ("north-south line", 3),
@@ -271,6 +275,28 @@ def test_gate_equals_every_pair_checked(layout: str, n_meas: int) -> None:
     np.testing.assert_array_equal(pairs.track, want_t)
     np.testing.assert_array_equal(pairs.detection, want_d)
     np.testing.assert_allclose(pairs.d2, d2[want_t, want_d], rtol=1e-9)
+
+
+def test_pair_clusters_are_scipy_connected_components() -> None:
+    # reference: scipy.sparse.csgraph.connected_components on the bipartite graph; the labels
+    # may be numbered differently, so compare the partitions of the pairs
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from iadsim.tracking.kernels import pair_clusters
+
+    rng = np.random.default_rng(9)
+    for n_pairs in (0, 1, 5, 60, 400):
+        track = np.sort(rng.integers(0, 50, n_pairs))
+        det = rng.integers(0, 70, n_pairs)
+        got = pair_clusters(track, det)
+        graph = coo_matrix((np.ones(n_pairs), (track, 50 + det)), shape=(120, 120))
+        want = connected_components(graph, directed=False)[1][track]
+        same_got = got[:, None] == got[None, :]
+        np.testing.assert_array_equal(same_got, want[:, None] == want[None, :])
+        if n_pairs:                           # numbered by first appearance
+            firsts = np.unique(got, return_index=True)[1]
+            assert np.all(np.diff(firsts) > 0) and got[0] == 0
 
 
 def test_gnn_by_clusters_equals_one_global_solve() -> None:

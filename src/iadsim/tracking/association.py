@@ -19,8 +19,9 @@ per track costing ``gamma`` (a track is left unassigned rather than paired beyon
 ([2]_; the same augmented-matrix construction as Stone Soup's ``GNNWith2DAssignment``).
 The gated pairs form a bipartite graph; the cost is a sum over pairs and every track's miss
 option is its own, so the optimum is the union of the optima of the graph's connected
-components (clusters, [2]_): a component of one pair is its own optimum, and each other
-one is solved by :func:`scipy.optimize.linear_sum_assignment` on its small cost matrix.
+components (clusters, [2]_; found by union-find,
+:func:`iadsim.tracking.kernels.pair_clusters`): a component of one pair is its own optimum, and
+each other one is solved by :func:`scipy.optimize.linear_sum_assignment` on its small cost matrix.
 :func:`gnn` skips all of it when no pair conflicts.
 
 References
@@ -37,8 +38,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from scipy.stats import chi2
 
 from iadsim.tracking import kernels
@@ -164,35 +163,46 @@ def gnn_assign(pairs: GatedPairs, n_tracks: int, miss_cost: float) -> np.ndarray
     assigned = np.full(n_tracks, -1, dtype=int)
     if len(pairs.track) == 0:
         return assigned
-    tracks, t_idx = _dense_codes(pairs.track)
-    dets, d_idx = _dense_codes(pairs.detection)
-    a, b = len(tracks), len(dets)
-    edges = coo_matrix((np.ones(t_idx.size), (t_idx, a + d_idx)), shape=(a + b, a + b))
-    label = connected_components(edges, directed=False)[1][t_idx]       # component of each pair
-    order = np.argsort(label, kind="stable")
+    label = kernels.pair_clusters(np.asarray(pairs.track, np.int64),
+                                  np.asarray(pairs.detection, np.int64))
+    order = np.argsort(label, kind="stable")      # by cluster, then track and detection
     starts = np.flatnonzero(np.r_[True, np.diff(label[order]) != 0])
     sizes = np.diff(np.r_[starts, order.size])
     single = order[starts[sizes == 1]]
     ok = pairs.d2[single] <= miss_cost
     assigned[pairs.track[single[ok]]] = pairs.detection[single[ok]]
+    if not (sizes > 1).any():
+        return assigned
+    # the other clusters: each pair's row and column in its cluster's cost matrix
+    t_row, n_rows = _local_codes(label, pairs.track)
+    d_col, n_cols = _local_codes(label, pairs.detection)
     for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
         mine = order[start:start + size]
-        rows, r_idx = _dense_codes(pairs.track[mine])
-        cols, c_idx = _dense_codes(pairs.detection[mine])
-        na, nb = rows.size, cols.size
+        cluster = label[mine[0]]
+        na, nb = n_rows[cluster], n_cols[cluster]
         cost = np.full((na, nb + na), FORBIDDEN_COST)
-        cost[r_idx, c_idx] = pairs.d2[mine]
+        cost[t_row[mine], d_col[mine]] = pairs.d2[mine]
         cost[np.arange(na), nb + np.arange(na)] = miss_cost
         row, col = linear_sum_assignment(cost)
         real = col < nb
-        assigned[rows[row[real]]] = cols[col[real]]
+        back_t = np.empty(na, np.int64)
+        back_t[t_row[mine]] = pairs.track[mine]
+        back_d = np.empty(nb, np.int64)
+        back_d[d_col[mine]] = pairs.detection[mine]
+        assigned[back_t[row[real]]] = back_d[col[real]]
     return assigned
 
 
-def _dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(values, return_inverse=True)`` for small non-negative integers (row
-    positions), by a presence table instead of a sort: this runs per conflicting cluster."""
-    present = np.zeros(int(values.max()) + 1, bool)
-    present[values] = True
-    return np.flatnonzero(present), (np.cumsum(present) - 1)[values]
-
+def _local_codes(label: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank of each pair's ``values`` (track or detection rows) among the distinct values of
+    its cluster (``label``), in increasing order, and the number of distinct values per
+    cluster: one sort for all clusters."""
+    order = np.lexsort((values, label))
+    lab, val = label[order], values[order]
+    new = np.r_[True, (np.diff(lab) != 0) | (np.diff(val) != 0)]
+    first = np.r_[True, np.diff(lab) != 0]
+    count = np.cumsum(new)
+    rank = count - 1 - np.maximum.accumulate(np.where(first, count - 1, 0))
+    out = np.empty_like(rank)
+    out[order] = rank
+    return out, np.bincount(lab, weights=new).astype(np.int64)

@@ -261,6 +261,39 @@ def track_logic(age: np.ndarray, hits: np.ndarray, misses: np.ndarray, hit: np.n
 
 
 @numba.njit(cache=True)
+def _root(parent: np.ndarray, i: int) -> int:
+    """Root of ``i`` in a union-find forest, halving the path on the way."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+@numba.njit(cache=True)
+def pair_clusters(track: np.ndarray, detection: np.ndarray) -> np.ndarray:
+    """Connected component of each gated pair in the bipartite graph of tracks and detections
+    (union-find, [Tarjan 1975]), numbered 0, 1, ... in the order of each component's first
+    pair. ``track``, ``detection``: non-negative row positions, one per pair."""
+    n_t = track.max() + 1 if track.size else 0
+    n_d = detection.max() + 1 if detection.size else 0
+    parent = np.arange(n_t + n_d)
+    for k in range(track.size):
+        a, b = _root(parent, track[k]), _root(parent, n_t + detection[k])
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    number = np.full(n_t + n_d, -1, np.int64)
+    label = np.empty(track.size, np.int64)
+    n = 0
+    for k in range(track.size):
+        r = _root(parent, track[k])
+        if number[r] < 0:
+            number[r] = n
+            n += 1
+        label[k] = number[r]
+    return label
+
+
+@numba.njit(cache=True)
 def gate_pairs(z_pred: np.ndarray, hph: np.ndarray, rows: np.ndarray, z: np.ndarray,
                  r: np.ndarray, cols: np.ndarray, gamma: float
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:

@@ -640,7 +640,7 @@ class Tracker:
                              f"time {self._processed!r} (last scan or report) or not finite; "
                              f"allowed: a time >= {self._processed!r}")
         self._processed = t
-        return TrackReport(*_chunk(t, self._report(t), self.config))
+        return TrackReport(t, *self._report(t))
 
     # -- internals ------------------------------------------------------------------------
 
@@ -727,7 +727,9 @@ class Tracker:
         return t.ids.copy(), t.confirmed.copy(), x, p, t.detection.copy()
 
     def _report(self, time_s: float) -> tuple[np.ndarray, ...]:
-        """Like :meth:`_snapshot` at ``time_s`` >= the clock, tracks predicted (not altered).
+        """The reported rows of :meth:`_snapshot` (as :func:`_chunk` keeps them: tentative
+        tracks only with ``config.report_tentative``) at ``time_s`` >= the clock, the tracks
+        predicted (not altered); only those rows are predicted.
 
         ``detection`` is the last detection that updated each track since its last report.
         Tracks that have timed out by ``time_s`` are deleted first.
@@ -735,15 +737,16 @@ class Tracker:
         if self.config.revisit_s is not None:
             self._prune(time_s, end_of_scan=False)
         t = self._tracks
-        x, p, mu = t.x, t.p, t.mu
+        rows = (np.arange(len(t.ids)) if self.config.report_tentative
+                else np.flatnonzero(t.confirmed))
+        x, p, mu = t.x[rows], t.p[rows], t.mu[rows]          # copies: the tracks stay as they are
         dt = time_s - self._clock
-        if dt > 0.0 and len(t.ids):
-            x, p, mu = x.copy(), p.copy(), mu.copy()
+        if dt > 0.0 and len(rows):
             kernels.imm_predict(x, p, mu, self._motion.transition, *self._motion.matrices(dt))
         xc, pc = kernels.imm_combine(x, p, mu, 2 * self.n_dim)
-        detection = t.reported.copy()
+        detection = t.reported[rows]
         t.reported[:] = -1
-        return t.ids.copy(), t.confirmed.copy(), xc, pc, detection
+        return t.ids[rows], t.confirmed[rows], xc, pc, detection
 
 
 def _chunk(time_s: float, tracks: tuple[np.ndarray, ...], config: TrackerConfig) -> tuple:
@@ -846,7 +849,7 @@ def run_tracker(detections: pd.DataFrame, config: TrackerConfig) -> pd.DataFrame
         while report_s <= times[-1]:
             end = int(np.searchsorted(times, report_s, side="right"))
             tracker._process(det, codes, order[start:end], index)
-            chunks.append(_chunk(report_s, tracker._report(report_s), config))
+            chunks.append((report_s, *tracker._report(report_s)))
             start = end
             report_s += step
     tracker._process(det, codes, order[start:], index)
