@@ -16,7 +16,14 @@ Rows (the reference raid of :mod:`bench_engagement`: 100 threats, 30 simulated m
 - **Scale**: the reference raid scaled to 1,000 and 10,000 threats (each raid's count × 10 and
   × 100, in raids of at most 1,000 members; with the single F-35A: 991 and 9,901 threats),
   ``keep=("events",)``, each size in its own subprocess so that its peak resident memory
-  (``ru_maxrss``) is that run's. Timed: build + run. Baseline: real time (the simulated
+  (``ru_maxrss``) is that run's. Two layouts (:data:`LAYOUTS`): **same spread**, as issue 11
+  states it -- the members keep the reference raid's spread, so ×100 puts 5,600 Tomahawks in
+  the 60 s × ±3 km box of 56 (about 90 m apart: closer than the radars resolve, which the model
+  does not merge, so hundreds of tracks gate each other's detections and the GNN assignment of
+  such a cluster is cubic in its size); and **same density** -- the time and lateral spreads
+  grow by sqrt(scale) (the earliest start unchanged), so the threats per km² of corridor and
+  per minute of arrival are the reference raid's: the measure of how the engine grows with
+  the number of threats. Timed: build + run. Baseline: real time (the simulated
   seconds), so the ratio is how many times faster than real time. 1,000 threats over the full
   30 min; 10,000 threats over the full 30 min when a probe over the first :data:`PROBE_S`
   simulated seconds says it fits in :data:`BUDGET_S` at that pace, else over
@@ -27,8 +34,8 @@ Rows (the reference raid of :mod:`bench_engagement`: 100 threats, 30 simulated m
 
 Workers (also handy by hand)::
 
-    python benchmarks/bench_world.py scale 10000 120            # one size, JSON on stdout
-    python benchmarks/bench_world.py scale 10000 120 out.prof   # the same under cProfile
+    python benchmarks/bench_world.py scale 10000 120 same-density            # JSON on stdout
+    python benchmarks/bench_world.py scale 10000 120 same-spread out.prof    # under cProfile
 """
 
 from __future__ import annotations
@@ -62,6 +69,8 @@ PROBE_S = 120.0
 BUDGET_S = 25 * 60.0
 #: Span of the largest raid when its full run would not fit in the budget, simulated s.
 SHORT_SPAN_S = 600.0
+#: How a scaled raid is laid out (module notes).
+LAYOUTS = ("same-density", "same-spread")
 #: The previous implementation's figures, quoted by issue 11 (same machine, build included).
 PREVIOUS_SCALE = "previous implementation (issue 11): 991 threats 59.5 s and 9,901 threats " \
                  "1,687 s for 1,800 simulated s (19.1 GB peak)"
@@ -83,11 +92,19 @@ print(json.dumps({"seconds": seconds, "file": iadsim.__file__, "threats": s["thr
 """
 
 
-def scaled_raid(n_per_100: int, path: Path) -> Path:
+def scaled_raid(n_per_100: int, path: Path, layout: str) -> Path:
     """Write the reference raid scaled to ``n_per_100`` / 100 × its raid members (raids of at
-    most :data:`MAX_RAID`; the fixed threats as they are) to ``path`` and return it."""
+    most :data:`MAX_RAID`; the fixed threats as they are) to ``path`` and return it.
+    ``layout`` (:data:`LAYOUTS`): ``same-density`` widens each raid's time and lateral spread by
+    sqrt(scale) and starts it later by the growth of its time spread (module notes)."""
     doc = yaml.safe_load(RAID.read_text(encoding="utf-8"))
     base = {r["id"]: r for r in doc["raids"]}
+    widen = math.sqrt(n_per_100 / 100) if layout == "same-density" else 1.0
+    for raid in base.values():
+        spread = raid["spread"]
+        raid["start_time_s"] += spread["time_s"] * (widen - 1.0)
+        raid["spread"] = {**spread, "time_s": spread["time_s"] * widen,
+                          "lateral_m": spread["lateral_m"] * widen}
     raids = []
     for rid, count in COUNTS.items():
         left, k = round(count * n_per_100 / 100), 0
@@ -96,7 +113,8 @@ def scaled_raid(n_per_100: int, path: Path) -> Path:
             left -= MAX_RAID
             k += 1
     doc["raids"] = raids
-    doc["name"] = f"Reference raid scaled to {n_per_100} threats (illustrative what-if)"
+    doc["name"] = (f"Reference raid scaled to {n_per_100} threats, {layout} "
+                   "(illustrative what-if)")
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return path
 
@@ -179,23 +197,23 @@ def _previous(scenario, scenario_path: Path, events_only_s: float) -> dict:
                     "(issue 11): ratio >= 1"}
 
 
-def _scale_run(n_per_100: int, t_end_s: float) -> dict:
+def _scale_run(n_per_100: int, t_end_s: float, layout: str) -> dict:
     """One scaled raid in a subprocess (its own peak memory)."""
-    out = subprocess.run([sys.executable, __file__, "scale", str(n_per_100), str(t_end_s)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, __file__, "scale", str(n_per_100), str(t_end_s),
+                          layout], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _scale_rows() -> list[dict]:
+def _scale_rows(layout: str) -> list[dict]:
     small, large = SCALES[0], SCALES[-1]
-    runs = {small: _scale_run(small, DURATION_S)}
+    runs = {small: _scale_run(small, DURATION_S, layout)}
     if large == small:                      # one size (IADSIM_BENCH_SCALES): no growth figure
         return [_scale_row(small, runs[small], "")]
-    probe = _scale_run(large, PROBE_S)
+    probe = _scale_run(large, PROBE_S, layout)
     fits = probe["run_s"] / PROBE_S * DURATION_S <= BUDGET_S
     span = DURATION_S if fits else SHORT_SPAN_S
-    runs[large] = _scale_run(large, span) if span != PROBE_S else probe
-    same_span = runs[small] if span == DURATION_S else _scale_run(small, span)
+    runs[large] = _scale_run(large, span, layout) if span != PROBE_S else probe
+    same_span = runs[small] if span == DURATION_S else _scale_run(small, span, layout)
     exponent = math.log(runs[large]["run_s"] / same_span["run_s"]) / math.log(large / small)
     extra = (f"; probe over {PROBE_S:.0f} s: run {probe['run_s']:.1f} s, peak "
              f"{probe['maxrss_gb']:.2f} GB; " + (
@@ -217,13 +235,13 @@ def _scale_row(n: int, r: dict, extra: str) -> dict:
             f"{(r['build_s'] + r['run_s']) / t:.3f} s per simulated s (run alone "
             f"{r['run_s'] / t:.3f}); peak RSS {r['maxrss_gb']:.2f} GB; "
             f"{r['killed']} destroyed, {r['missiles_fired']} missiles fired; keep=('events',)")
-    return {"name": f"scale: reference raid x{n // 100} ({r['threats']} threats), "
-                    f"{t:.0f} simulated s",
+    return {"name": f"scale: reference raid x{n // 100} ({r['threats']} threats, "
+                    f"{r['layout']}), {t:.0f} simulated s",
             "baseline": "real time (the simulated seconds)",
             "iadsim_s": r["build_s"] + r["run_s"], "baseline_s": t, "note": note + extra}
 
 
-def _scale_worker(n_per_100: int, t_end_s: float, profile: str | None) -> dict:
+def _scale_worker(n_per_100: int, t_end_s: float, layout: str, profile: str | None) -> dict:
     import resource
 
     import iadsim
@@ -231,7 +249,7 @@ def _scale_worker(n_per_100: int, t_end_s: float, profile: str | None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         warm = iadsim.load_scenario(reference_raid(Path(tmp) / "reference_raid.yaml"))
         iadsim.run(warm, seed=SEED, config=config(60.0), keep=("events",))   # numba warm-up
-        sc = iadsim.load_scenario(scaled_raid(n_per_100, Path(tmp) / "scaled.yaml"))
+        sc = iadsim.load_scenario(scaled_raid(n_per_100, Path(tmp) / "scaled.yaml", layout))
     t0 = time.perf_counter()
     world = iadsim.build(sc)
     build_s = time.perf_counter() - t0
@@ -246,7 +264,7 @@ def _scale_worker(n_per_100: int, t_end_s: float, profile: str | None) -> dict:
         res = iadsim.run(world, seed=SEED, config=config(t_end_s), keep=("events",))
     run_s = time.perf_counter() - t0
     s = res.summary
-    return {"threats": s["threats"], "t_end_s": t_end_s, "build_s": build_s, "run_s": run_s,
+    return {"threats": s["threats"], "layout": layout, "t_end_s": t_end_s, "build_s": build_s, "run_s": run_s,
             "maxrss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9,
             "killed": s["killed"], "missiles_fired": s["missiles_fired"]}
 
@@ -259,13 +277,13 @@ def run() -> list[dict]:
         sc = iadsim.load_scenario(path)
         once, with_build_s = _build_once(sc)
         previous = _previous(sc, path, with_build_s)
-    return [once, previous, *_scale_rows()]
+    return [once, previous, *(row for layout in LAYOUTS for row in _scale_rows(layout))]
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 4 and sys.argv[1] == "scale":   # worker: one scaled raid
-        print(json.dumps(_scale_worker(int(sys.argv[2]), float(sys.argv[3]),
-                                       sys.argv[4] if len(sys.argv) > 4 else None)))
+    if len(sys.argv) >= 5 and sys.argv[1] == "scale":   # worker: one scaled raid
+        print(json.dumps(_scale_worker(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4],
+                                       sys.argv[5] if len(sys.argv) > 5 else None)))
     else:
         for row in run():
             print(row)
