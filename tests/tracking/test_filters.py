@@ -235,21 +235,6 @@ def test_gnn_is_global_not_greedy() -> None:
     assert gnn_assign(pairs, 3, miss_cost=9.21).tolist() == [0, -1, -1]
 
 
-def test_local_codes_equal_numpy_unique_per_cluster() -> None:
-    from iadsim.tracking.association import _local_codes
-
-    rng = np.random.default_rng(8)
-    for size, top, n_labels in ((1, 1, 1), (5, 3, 2), (40, 100, 7), (300, 20, 30)):
-        label, v = rng.integers(0, n_labels, size), rng.integers(0, top, size)
-        label[0] = n_labels - 1                   # every label used, not in order
-        label[1:n_labels] = np.arange(n_labels - 1)
-        rank, count = _local_codes(label, v)
-        for c in range(n_labels):
-            values, inverse = np.unique(v[label == c], return_inverse=True)
-            np.testing.assert_array_equal(rank[label == c], inverse)
-            assert count[c] == values.size
-
-
 @pytest.mark.parametrize(("layout", "n_meas"), [("cloud", 3), ("north-south line", 3),
                                                 ("east-west line", 2), ("one spot", 2)])
 def test_gate_equals_every_pair_checked(layout: str, n_meas: int) -> None:
@@ -278,8 +263,9 @@ def test_gate_equals_every_pair_checked(layout: str, n_meas: int) -> None:
 
 
 def test_pair_clusters_are_scipy_connected_components() -> None:
-    # reference: scipy.sparse.csgraph.connected_components on the bipartite graph; the labels
-    # may be numbered differently, so compare the partitions of the pairs
+    # reference: scipy.sparse.csgraph.connected_components on the bipartite graph (the labels
+    # may be numbered differently: compare the partitions of the pairs), and np.unique of the
+    # tracks and detections of each cluster for the rows and columns of its cost matrix
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -289,14 +275,21 @@ def test_pair_clusters_are_scipy_connected_components() -> None:
     for n_pairs in (0, 1, 5, 60, 400):
         track = np.sort(rng.integers(0, 50, n_pairs))
         det = rng.integers(0, 70, n_pairs)
-        got = pair_clusters(track, det)
+        label, row, col, n_rows, n_cols = pair_clusters(track, det)
         graph = coo_matrix((np.ones(n_pairs), (track, 50 + det)), shape=(120, 120))
         want = connected_components(graph, directed=False)[1][track]
-        same_got = got[:, None] == got[None, :]
-        np.testing.assert_array_equal(same_got, want[:, None] == want[None, :])
+        np.testing.assert_array_equal(label[:, None] == label[None, :],
+                                      want[:, None] == want[None, :])
         if n_pairs:                           # numbered by first appearance
-            firsts = np.unique(got, return_index=True)[1]
-            assert np.all(np.diff(firsts) > 0) and got[0] == 0
+            firsts = np.unique(label, return_index=True)[1]
+            assert np.all(np.diff(firsts) > 0) and label[0] == 0
+        for c in range(n_rows.size):
+            mine = label == c
+            tracks, t_inv = np.unique(track[mine], return_inverse=True)
+            dets, d_inv = np.unique(det[mine], return_inverse=True)
+            np.testing.assert_array_equal(row[mine], t_inv)
+            np.testing.assert_array_equal(col[mine], d_inv)
+            assert (n_rows[c], n_cols[c]) == (tracks.size, dets.size)
 
 
 def test_gnn_by_clusters_equals_one_global_solve() -> None:

@@ -163,22 +163,16 @@ def gnn_assign(pairs: GatedPairs, n_tracks: int, miss_cost: float) -> np.ndarray
     assigned = np.full(n_tracks, -1, dtype=int)
     if len(pairs.track) == 0:
         return assigned
-    label = kernels.pair_clusters(np.asarray(pairs.track, np.int64),
-                                  np.asarray(pairs.detection, np.int64))
+    label, t_row, d_col, n_rows, n_cols = kernels.pair_clusters(
+        np.asarray(pairs.track, np.int64), np.asarray(pairs.detection, np.int64))
     order = np.argsort(label, kind="stable")      # by cluster, then track and detection
-    starts = np.flatnonzero(np.r_[True, np.diff(label[order]) != 0])
-    sizes = np.diff(np.r_[starts, order.size])
+    sizes = np.bincount(label)
+    starts = np.cumsum(sizes) - sizes
     single = order[starts[sizes == 1]]
     ok = pairs.d2[single] <= miss_cost
     assigned[pairs.track[single[ok]]] = pairs.detection[single[ok]]
-    if not (sizes > 1).any():
-        return assigned
-    # the other clusters: each pair's row and column in its cluster's cost matrix
-    t_row, n_rows = _local_codes(label, pairs.track)
-    d_col, n_cols = _local_codes(label, pairs.detection)
-    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
-        mine = order[start:start + size]
-        cluster = label[mine[0]]
+    for cluster in np.flatnonzero(sizes > 1).tolist():
+        mine = order[starts[cluster]:starts[cluster] + sizes[cluster]]
         na, nb = n_rows[cluster], n_cols[cluster]
         cost = np.full((na, nb + na), FORBIDDEN_COST)
         cost[t_row[mine], d_col[mine]] = pairs.d2[mine]
@@ -191,18 +185,3 @@ def gnn_assign(pairs: GatedPairs, n_tracks: int, miss_cost: float) -> np.ndarray
         back_d[d_col[mine]] = pairs.detection[mine]
         assigned[back_t[row[real]]] = back_d[col[real]]
     return assigned
-
-
-def _local_codes(label: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rank of each pair's ``values`` (track or detection rows) among the distinct values of
-    its cluster (``label``), in increasing order, and the number of distinct values per
-    cluster: one sort for all clusters."""
-    order = np.lexsort((values, label))
-    lab, val = label[order], values[order]
-    new = np.r_[True, (np.diff(lab) != 0) | (np.diff(val) != 0)]
-    first = np.r_[True, np.diff(lab) != 0]
-    count = np.cumsum(new)
-    rank = count - 1 - np.maximum.accumulate(np.where(first, count - 1, 0))
-    out = np.empty_like(rank)
-    out[order] = rank
-    return out, np.bincount(lab, weights=new).astype(np.int64)

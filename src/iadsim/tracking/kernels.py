@@ -270,10 +270,17 @@ def _root(parent: np.ndarray, i: int) -> int:
 
 
 @numba.njit(cache=True)
-def pair_clusters(track: np.ndarray, detection: np.ndarray) -> np.ndarray:
-    """Connected component of each gated pair in the bipartite graph of tracks and detections
-    (union-find, [Tarjan 1975]), numbered 0, 1, ... in the order of each component's first
-    pair. ``track``, ``detection``: non-negative row positions, one per pair."""
+def pair_clusters(track: np.ndarray, detection: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Connected components (clusters) of the gated pairs in the bipartite graph of tracks and
+    detections (union-find with path halving, [Tarjan 1975]), and each pair's place in its
+    cluster's cost matrix.
+
+    ``track``, ``detection``: non-negative row positions, one per pair, sorted by track.
+    Returns per pair its cluster ``label`` (0, 1, ... in the order of each cluster's first
+    pair), ``row`` and ``col`` (ranks of its track and detection among the cluster's distinct
+    tracks and detections, in increasing order), and per cluster ``n_rows`` and ``n_cols``.
+    """
     n_t = track.max() + 1 if track.size else 0
     n_d = detection.max() + 1 if detection.size else 0
     parent = np.arange(n_t + n_d)
@@ -290,7 +297,27 @@ def pair_clusters(track: np.ndarray, detection: np.ndarray) -> np.ndarray:
             number[r] = n
             n += 1
         label[k] = number[r]
-    return label
+    n_rows = np.zeros(n, np.int64)
+    n_cols = np.zeros(n, np.int64)
+    code = np.full(n_t + n_d, -1, np.int64)        # rank of each node in its cluster
+    row = np.empty(track.size, np.int64)
+    for k in range(track.size):                    # tracks come in increasing order
+        t = track[k]
+        if code[t] < 0:
+            code[t] = n_rows[label[k]]
+            n_rows[label[k]] += 1
+        row[k] = code[t]
+    for k in range(track.size):
+        code[n_t + detection[k]] = -2              # present
+    for d in range(n_d):                           # detections in increasing order
+        if code[n_t + d] == -2:
+            c = number[_root(parent, n_t + d)]
+            code[n_t + d] = n_cols[c]
+            n_cols[c] += 1
+    col = np.empty(track.size, np.int64)
+    for k in range(track.size):
+        col[k] = code[n_t + detection[k]]
+    return label, row, col, n_rows, n_cols
 
 
 @numba.njit(cache=True)
