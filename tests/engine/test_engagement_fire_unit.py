@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from iadsim.engine.fire_unit import FireUnit, Launcher
+from iadsim.engine.world import FireUnitSpec, LauncherGroup
 from iadsim.scenario.load import load_scenario_text
 from iadsim.scenario.world import build
 from iadsim.weapons.calibration import aero_ids
@@ -17,9 +18,12 @@ MINIMAL = Path(__file__).resolve().parents[2] / "examples" / "minimal.yaml"
 
 
 def unit(loads, interval=3.0, spares=None, reload_s=None, targets=4, missiles=None) -> FireUnit:
+    """One group of launchers (each with its own load here), sharing the group's spares."""
+    group = LauncherGroup(len(loads), dict(loads[0]), interval, dict(spares or {}), reload_s)
+    spec = FireUnitSpec("u", 53.0, 26.0, 0.0, 10.0, targets, missiles, {"M": None}, (group,),
+                        ("r",))
     launchers = [Launcher(0, dict(load), dict(load), interval) for load in loads]
-    return FireUnit("u", 53.0, 26.0, 0.0, 10.0, targets, missiles, {"M": None}, launchers,
-                    [dict(spares or {})], [reload_s], ("r",))
+    return FireUnit(spec, launchers, [dict(spares or {})])
 
 
 def test_salvo_ripples_from_one_launcher_at_its_interval():

@@ -500,7 +500,8 @@ class _Fight:
                          missile_type=", ".join(refill),
                          detail=f"launcher {i + 1} reloaded with "
                                 + ", ".join(f"{n} × {m}" for m, n in refill.items())
-                                + f" (started {done - u.reload_time_s[group]:.0f} s; spares "
+                                + f" (started {done - u.spec.launchers[group].reload_time_s:.0f}"
+                                + " s; spares "
                                 + ", ".join(f"{u.spare(m)} × {m}" for m in refill) + " left)")
             self.magazine += [{"time_s": done, "unit_id": u.id, "missile_type": m,
                                "rounds": u.rounds[m]} for m in refill]

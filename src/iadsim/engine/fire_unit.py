@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from iadsim.engine.world import FireUnitSpec, GunType, MissileSite
+from iadsim.engine.world import FireUnitSpec, GunType
 from iadsim.sensors.scan import radar_emitting, silent_from_s
 
 
@@ -72,21 +72,13 @@ class Gun:
 
 @dataclass
 class FireUnit:
-    """A battalion as a fire unit (mutable run state)."""
+    """A battalion as a fire unit in a run: the built unit (``spec``, read through:
+    ``unit.id``, ``unit.missiles``, ``unit.radar_off_windows_s``...) and its mutable state."""
 
-    id: str
-    lat_deg: float
-    lon_deg: float
-    ground_msl_m: float
-    reaction_time_s: float
-    target_channels: int
-    missile_channels: int | None
-    missiles: dict[str, MissileSite]
+    spec: FireUnitSpec
     launchers: list[Launcher]
+    #: Spare rounds left with the transloaders of each launcher group.
     spares: list[dict[str, int]]
-    reload_time_s: list[float | None]
-    radar_ids: tuple[str, ...]
-    command_post_lost_s: float = np.inf
     gun: Gun | None = None
     #: Release times of the engagements holding a target channel.
     target_busy: list[float] = field(default_factory=list)
@@ -94,8 +86,11 @@ class FireUnit:
     guidance_busy: list[float] = field(default_factory=list)
     #: Reloads under way: (completion time, launcher index, rounds it receives).
     reloads: list[tuple[float, int, dict[str, int]]] = field(default_factory=list)
-    #: Emission control: ``(k, 2)`` off windows ``[off_s, on_s)`` (s) of each of its radars by id.
-    radar_off_windows_s: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name == "spec":      # copy/pickle probe before __init__
+            raise AttributeError(name)
+        return getattr(self.spec, name)
 
     @classmethod
     def from_spec(cls, spec: FireUnitSpec) -> FireUnit:
@@ -104,12 +99,7 @@ class FireUnit:
         launchers = [Launcher(g, dict(group.load), dict(group.load), group.interval_s)
                      for g, group in enumerate(spec.launchers) for _ in range(group.count)]
         gun = None if spec.gun is None else Gun(spec.gun, spec.gun.rounds)
-        return cls(spec.id, spec.lat_deg, spec.lon_deg, spec.ground_msl_m, spec.reaction_time_s,
-                   spec.target_channels, spec.missile_channels, dict(spec.missiles), launchers,
-                   [dict(group.spare_rounds) for group in spec.launchers],
-                   [group.reload_time_s for group in spec.launchers], spec.radar_ids,
-                   spec.command_post_lost_s, gun,
-                   radar_off_windows_s=dict(spec.radar_off_windows_s))
+        return cls(spec, launchers, [dict(group.spare_rounds) for group in spec.launchers], gun)
 
     def emitting(self, radar_ids: tuple[str, ...], t: float) -> bool:
         """Whether one of ``radar_ids`` (of this unit) emits at ``t``; ``False`` for none."""
@@ -164,7 +154,7 @@ class FireUnit:
             if lau.empty:
                 refill = self._take_spares(lau)
                 if refill:
-                    done = when + float(self.reload_time_s[lau.group])  # type: ignore[arg-type]
+                    done = when + float(self.spec.launchers[lau.group].reload_time_s)
                     self.reloads.append((done, i, refill))
 
     def return_round(self, missile: str, launcher: int) -> None:
