@@ -212,7 +212,10 @@ def test_lethal_radius_scales_with_the_cube_root_of_warhead_mass(missile, expect
     override = RunFigures.of(world, EngagementConfig(lethal_radius_m=7.0))
     assert override.lethal_radius_m[missile] == 7.0
     assert any(f"{missile} 7 m" in line and "(run option" in line
-               for line in override.options(world, []))
+               for line in override.options(world, [])[0])
+    # ... in place of the World's line (Provenance.option_lines)
+    assert override.options(world, [])[1] == [world.provenance.option_lines["lethal_radius_m"]]
+    assert world.provenance.option_lines["lethal_radius_m"] in world.provenance.assumptions
 
 
 

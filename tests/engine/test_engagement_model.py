@@ -225,7 +225,29 @@ def test_summary_of_a_missile_run_lists_hardness_and_planning_figures():
     nominal = RAW["planning_pk_ratio"]["nominal"]
     assert any(a.startswith("Planning single-shot Pk 0.6 for every feasible pair (run option")
                and f"the model's value is {nominal:g}" in a for a in notes), notes
+    assert not any("[planning_pk_ratio]" in a for a in notes)         # the World's line: gone
     np.testing.assert_equal(len([a for a in notes if "57E6E" in a and "lethal radius" in a]), 1)
+
+
+def test_a_run_option_replaces_the_world_line_it_overrides():
+    """A model figure set by a run option is listed once, as the run option (every class, the
+    changed ones with the model's value); the World's line of it is not listed beside it."""
+    world = build(pantsir_scenario(missiles=True))
+    air = AirPictureConfig(report_interval_s=1.0, t_end_s=30.0)
+    plain = iadsim.run(world, seed=4, config=EngagementConfig(air_picture=air))
+    notes = plain.summary["assumptions"]
+    for table in ("kill_assessment_delay_s", "target_hardness_ratio"):
+        assert sum(f"[{table}]" in a for a in notes) == 1, table
+    hard = engagement_model().target_hardness["aircraft"]
+    res = iadsim.run(world, seed=4, config=EngagementConfig(
+        air_picture=air, kill_assessment_delay_s=9.0, target_hardness={"aircraft": 2 * hard}))
+    notes = res.summary["assumptions"]
+    assert not any("[kill_assessment_delay_s]" in a or "[target_hardness_ratio]" in a
+                   for a in notes), notes
+    assert sum(a.startswith("Kill-assessment delay 9 s (run option") for a in notes) == 1
+    assert f"Target hardness (run option, ASSUMED): aircraft {2 * hard:g} (the model's value " \
+           f"is {hard:g})." in notes
+    assert world.provenance.option_lines["kill_assessment_delay_s"] in world.provenance.assumptions
 
 
 def test_threat_evaluation_uses_the_file_figures_and_lists_them(tmp_path, monkeypatch):

@@ -220,27 +220,39 @@ class RunFigures:
             (m.kill_assessment_delay_s if config.kill_assessment_delay_s is None
              else float(config.kill_assessment_delay_s)))
 
-    def options(self, world: World, classes: list[str]) -> list[str]:
-        """One line per figure the run takes from its configuration instead of the World."""
-        m, out = world.model, []
-        for what, mine, base, unit in (
-                ("Target hardness", self.target_hardness, m.target_hardness, ""),
-                ("Presented area to a gun burst", self.gun_target_area_m2,
+    def options(self, world: World, classes: list[str]) -> tuple[list[str], list[str]]:
+        """One line per model figure the run takes from its configuration instead of the World
+        (every class of ``classes`` listed, the changed ones with the model's value), and the
+        World's assumption lines they replace (:attr:`Provenance.option_lines`)."""
+        m, out, replaced = world.model, [], []
+        for option, what, mine, base, unit in (
+                ("target_hardness", "Target hardness", self.target_hardness, m.target_hardness,
+                 ""),
+                ("gun_target_area_m2", "Presented area to a gun burst", self.gun_target_area_m2,
                  m.gun_target_area_m2, " m²")):
-            out += [f"{what} {c} {mine[c]:g}{unit} (run option, ASSUMED; the model's value is "
-                    f"{base[c]:g}{unit})." for c in classes if mine.get(c) != base.get(c)]
+            if any(mine.get(c) != base.get(c) for c in classes):
+                out.append(f"{what} (run option, ASSUMED): " + ", ".join(
+                    f"{c} {mine[c]:g}{unit}" + (f" (the model's value is {base[c]:g}{unit})"
+                                                if mine.get(c) != base.get(c) else "")
+                    for c in classes) + ".")
+                replaced.append(option)
         if self.planning_pk != m.planning_pk:
             out.append(f"Planning single-shot Pk {self.planning_pk:g} for every feasible pair "
                        f"(run option, ASSUMED; the model's value is {m.planning_pk:g}).")
+            replaced.append("expected_pk")
         if self.kill_assessment_delay_s != m.kill_assessment_delay_s:
             out.append(f"Kill-assessment delay {self.kill_assessment_delay_s:g} s (run option, "
                        f"ASSUMED; the model's value is {m.kill_assessment_delay_s:g} s).")
-        changed = {k: v for k, v in self.lethal_radius_m.items()
-                   if v != world.missile_types[k].lethal_radius_m}
-        if changed:
+            replaced.append("kill_assessment_delay_s")
+        built = {k: t.lethal_radius_m for k, t in world.missile_types.items()}
+        if self.lethal_radius_m != built:
             out.append("Warhead lethal radius (Carleton damage function) " + ", ".join(
-                f"{k} {v:g} m" for k, v in changed.items()) + " (run option, ASSUMED).")
-        return out
+                f"{k} {v:g} m" for k, v in self.lethal_radius_m.items()) + " (run option, "
+                "ASSUMED; the World's values: " + ", ".join(f"{k} {v:.1f} m"
+                                                             for k, v in built.items()) + ").")
+            replaced.append("lethal_radius_m")
+        lines = world.provenance.option_lines
+        return out, [lines[k] for k in replaced if k in lines]
 
 
 @dataclass(frozen=True)
@@ -316,8 +328,10 @@ def run_engagement(world: World, seed: int | None = None,
                 else pd.DataFrame(columns=["time_s", "missile_id", "missile_type", "unit_id",
                                            "lat_deg", "lon_deg", "alt_msl_m"]))
     classes = list(dict.fromkeys(world.threat_types[t].threat_class for t in traj.types))
-    result_summary = summary(units, events, fates, config, pic.provenance,
-                             fight.figures.options(world, classes), world)
+    options, replaced = fight.figures.options(world, classes)
+    provenance = {**pic.provenance, "assumptions": [
+        a for a in pic.provenance["assumptions"] if a not in replaced]}
+    result_summary = summary(units, events, fates, config, provenance, options, world)
     engagements = pd.DataFrame([e for e in fight.engagements
                                 if e["weapon"] != "missile" or e["missiles"] > 0])
     return EngagementResult(pic, events, missiles, fates, timeline(engagements), magazine,

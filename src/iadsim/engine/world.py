@@ -219,7 +219,10 @@ class Provenance:
     World, one dict each (name, value, unit, low, nominal, high, sources as ``{url, title}``,
     assumed, reasoning, overridden); ``sources``: the scenario's and the items' citations;
     ``assumptions``: every assumption the World rests on, as report lines; ``notes``: what the
-    build left out (e.g. a missile without a flyout model); ``terrain``: the DEM's description.
+    build left out (e.g. a missile without a flyout model); ``terrain``: the DEM's description;
+    ``option_lines``: the line of ``assumptions`` that states each model figure a run option
+    can replace, by the option's name in ``EngagementConfig`` (a run that sets the option lists
+    its own line instead).
     """
 
     figure_set: str
@@ -228,6 +231,7 @@ class Provenance:
     assumptions: tuple[str, ...]
     notes: tuple[str, ...]
     terrain: str
+    option_lines: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -105,9 +105,9 @@ def build(scenario: Scenario, figures: str | Figures = "nominal",
     missile_types = {m: _missile_type(lib.get(m), figs, model) for m in missile_ids}
     asset_ids, asset_enu = _assets(scenario, origin)
     classes = list(dict.fromkeys(t.threat_class for t in threat_types.values()))
-    assumptions = [*dep.assumptions, *facing_notes,
-                   *_model_assumptions(model, classes, units, missile_types, figs, lib),
-                   *notes]
+    model_lines, option_lines = _model_assumptions(model, classes, units, missile_types, figs,
+                                                   lib)
+    assumptions = [*dep.assumptions, *facing_notes, *model_lines, *notes]
     items = {r.type_id for r in dep.radars} | set(missile_ids) | set(threat_ids)
     items |= {g.type for b in active for g in b.launchers}
     items |= {u.gun.id for u in units if u.gun is not None}
@@ -119,7 +119,7 @@ def build(scenario: Scenario, figures: str | Figures = "nominal",
     provenance = Provenance(
         figure_set=figs.label, figures=_figures_used(sorted(items), lib, figs),
         sources=tuple(unique_sources(citations)), assumptions=tuple(dict.fromkeys(assumptions)),
-        notes=tuple(notes), terrain=dem.source)
+        notes=tuple(notes), terrain=dem.source, option_lines=option_lines)
     return World(
         name=scenario.name, seed=int(scenario.seed), frame_origin=origin, dem=dem,
         radars=dep.radars, sensors=tuple(sensors), fire_units=tuple(units),
@@ -186,13 +186,20 @@ def _figures_used(item_ids: list[str], lib: Library, figures: Figures) -> tuple[
     return tuple(out)
 
 
+#: Model figure table replaced by each run option of ``EngagementConfig`` (by option name).
+_OPTION_TABLES = {"target_hardness": "target_hardness_ratio",
+                  "gun_target_area_m2": "gun_target_area_m2", "expected_pk": "planning_pk_ratio",
+                  "kill_assessment_delay_s": "kill_assessment_delay_s"}
+
+
 def _model_assumptions(model: EngagementModel, classes: list[str], units: list[FireUnitSpec],
                        missiles: dict[str, MissileType], figures: Figures,
-                       lib: Library) -> list[str]:
+                       lib: Library) -> tuple[list[str], dict[str, str]]:
     """The model figures the World's runs use, each described once from its metadata (per
     threat class only the classes in the air picture, gun figures only with guns), the route
     limits of the threat classes, the lethal radii and guidance errors of the missiles, and the
-    assumed figures of the guns."""
+    assumed figures of the guns; and which of those lines each run option replaces
+    (:attr:`~iadsim.engine.world.Provenance.option_lines`)."""
     used = ["defended_radius_m", "threat_time_scale_s", "kill_assessment_delay_s"]
     used += [f"{t}.{c}" for t in ("turn_load_factor_ratio", "max_climb_angle_deg") for c in classes]
     lines = []
@@ -213,9 +220,14 @@ def _model_assumptions(model: EngagementModel, classes: list[str], units: list[F
     guns = list(dict.fromkeys(u.gun.id for u in units if u.gun is not None))
     if guns:
         used += [f"gun_target_area_m2.{c}" for c in classes]
+    options = {"lethal_radius_m": lines[0]} if missiles else {}
+    for option, table in _OPTION_TABLES.items():
+        names = [n for n in used if n.split(".")[0] == table]
+        if names:
+            options[option] = model.describe(names)[0]
     lines = model.describe(used) + lines
     lines += [f"{g} {name}: {why}" for g in guns for name, why in lib.get(g).assumptions()]
-    return lines
+    return lines, options
 
 
 # ------------------------------------------------------------------------------ fire units
