@@ -149,3 +149,15 @@ def test_figure_override_reaches_the_run_summary(tmp_path):
     assert "- 48N6E3.warhead_mass_kg = 1440 kg: user override (library low/nominal/high " \
            "143/180/180 kg;" in summary
     assert "48N6E3 40.0 m" in summary   # lethal radius from the overridden mass (cube root)
+    # the headline counts the missiles that flew at a threat already destroyed (events log)
+    import re
+
+    import pandas as pd
+
+    events = pd.read_parquet(out / "events.parquet")
+    wasted = ((events["event"] == "miss")
+              & events["detail"].str.startswith("target already destroyed")).sum()
+    headline = re.search(r"(\d+) missiles \((\d+) of them at threats\s+already\s+destroyed\)",
+                         result.output)
+    assert headline and int(headline[1]) == (events["event"] == "launch").sum()
+    assert int(headline[2]) == wasted

@@ -455,9 +455,10 @@ def run(
 
 
 def _engagement_report(out: Path, res, files: list[Path]) -> None:
-    s = res.summary
+    s, wasted = res.summary, int(res.metrics["wasted_interceptors_count"].iloc[0])
     _report(out, files, f"{s['threats']} threats, {s['killed']} destroyed, {s['leaked']} "
-            f"leaked, {s['missiles_fired']} missiles")
+            f"leaked, {s['missiles_fired']} missiles ({wasted} of them at threats already "
+            "destroyed)")
 
 
 @app.command()
