@@ -161,3 +161,33 @@ def test_figure_override_reaches_the_run_summary(tmp_path):
                          result.output)
     assert headline and int(headline[1]) == (events["event"] == "launch").sum()
     assert int(headline[2]) == wasted
+
+
+def test_rcs_override_reaches_the_coverage_target(tmp_path):
+    """``--target F-16C --figure F-16C.rcs_dbsm=-20``: the F-16C is covered exactly like the
+    explicit -20 dBsm target, over less area than at its library nominal RCS, and the notes
+    say that its RCS is the override."""
+    import numpy as np
+    import xarray as xr
+
+    from iadsim.scenario.library import load_library
+
+    nominal = load_library().get("F-16C").figure("rcs_dbsm").nominal
+    assert nominal > -20.0
+    out = tmp_path / "cov"
+    result = runner.invoke(app, ["coverage", MINIMAL, "--alt", "1000", "--resolution-km", "20",
+                                 "--assume", "nominal", "--target", "F-16C", "--target", "-20",
+                                 "--target", f"{nominal:g}", "--figure", "F-16C.rcs_dbsm=-20",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with xr.open_dataset(out / "coverage.nc", engine="h5netcdf") as ds:
+        labels = ds.target_label.values.tolist()
+        rcs = dict(zip(labels, ds.target_rcs_dbsm.values.tolist(), strict=True))
+        pd_any = {t: ds.pd_any.isel(target=i).values for i, t in enumerate(labels)}
+    assert rcs["F-16C"] == -20.0
+    np.testing.assert_array_equal(pd_any["F-16C"], pd_any["RCS -20 dBsm"])
+    at_nominal = pd_any[f"RCS {nominal:+g} dBsm"]
+    assert (pd_any["F-16C"] >= 0.5).sum() < (at_nominal >= 0.5).sum()
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert f"Target F-16C: mean RCS -20.0 dBsm is a user override of F-16C.rcs_dbsm (library " \
+           f"nominal {nominal:+.1f} dBsm" in summary

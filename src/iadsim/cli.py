@@ -318,9 +318,9 @@ def _coverage_command(scenario: Path, alt: list[float], target: list[str], resol
         raise typer.BadParameter(f"{min(alt):g}: allowed values with --altitude-reference agl are "
                                  "numbers >= 0 and <= 100000 m", param_hint="'--alt'")
     sc = _run(load_scenario, scenario)
-    targets = [_run(target_spec, t) for t in target]
+    overrides = _run(_overrides, figure)
+    targets = [_run(target_spec, t, overrides) for t in target]
     with _Bar() as bar:
-        overrides = _run(_overrides, figure)
         run = _run(coverage_products, sc, out, alt, targets, resolution_km * 1000.0,
                    [_run(Figures.of, a.value, overrides) for a in assume], dem_path=dem,
                    altitude_reference=altitude_reference.value, progress=bar,
@@ -341,8 +341,9 @@ def coverage_cmd(
     alt: Annotated[list[float], typer.Option(help="Target altitude, m (repeat); see "
                                              "--altitude-reference",
                                              callback=_within(-500.0, 100_000.0, unit="m"))],
-    target: Annotated[list[str], typer.Option(help="Threat id (its nominal RCS) or RCS in dBsm "
-                                                   "(repeat)")] = ["F-16C"],
+    target: Annotated[list[str], typer.Option(help="Threat id (its nominal RCS, or its "
+                                                   "--figure ID.rcs_dbsm override) or RCS in "
+                                                   "dBsm (repeat)")] = ["F-16C"],
     resolution_km: Annotated[float, typer.Option(help="Grid resolution, km",
                                                  callback=_within(0.0, low_open=True, unit="km"))
                              ] = 2.0,

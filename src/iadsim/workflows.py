@@ -8,7 +8,7 @@ nothing half-written.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -69,13 +69,22 @@ class CoverageRun:
     files: list[Path]
 
 
-def target_spec(name_or_rcs: str) -> TargetSpec:
-    """A target from an equipment name (its nominal RCS) or a number in dBsm (e.g. ``'-10'``)."""
+def target_spec(name_or_rcs: str, overrides: Mapping[str, float] | None = None) -> TargetSpec:
+    """A target from an equipment name or a number in dBsm (e.g. ``'-10'``).
+
+    A threat's RCS is its ``rcs_dbsm`` from ``Figures.of("nominal", overrides)``: the
+    ``overrides`` value (``--figure F-16C.rcs_dbsm=-10``) when given, else the library's nominal
+    value -- for every figure set of the coverage, which then differ only in the air defence's
+    figures (the target is the reference the low/nominal/high coverage is compared on; its RCS
+    spread is listed in the notes of :func:`with_target_provenance`).
+    """
     try:
         rcs = float(name_or_rcs)
     except ValueError:
         item = load_library().get(name_or_rcs)
-        return TargetSpec(item.id, item.id, float(item.figure("rcs_dbsm").nominal))
+        figures = Figures.of("nominal", overrides)
+        name = f"{item.id}.rcs_dbsm"
+        return TargetSpec(item.id, item.id, figures[name], name in figures.overrides)
     return TargetSpec(f"RCS {rcs:+g} dBsm", None, rcs)
 
 
@@ -89,11 +98,15 @@ def with_target_provenance(dep: Deployment, targets: Sequence[TargetSpec]) -> De
             continue
         fig = lib.get(t.threat_id).figure("rcs_dbsm")
         cites += [s.model_dump() for s in fig.sources]
+        spread = f"{fig.pick('low'):+.0f} to {fig.pick('high'):+.0f} dBsm"
+        basis = (f"is a user override of {t.threat_id}.rcs_dbsm (library nominal "
+                 f"{fig.nominal:+.1f} dBsm, range {spread}, a generic ESTIMATE from the cited "
+                 "tables)" if t.rcs_overridden else
+                 f"(range {spread}) is a generic ESTIMATE from the cited tables, not a "
+                 "measurement of that type")
         notes.append(
-            f"Target {t.label}: mean RCS {t.rcs_dbsm:+.1f} dBsm (range {fig.pick('low'):+.0f} to "
-            f"{fig.pick('high'):+.0f} dBsm) is a generic ESTIMATE from the cited tables, not a "
-            "measurement of that type; one aspect-independent value, fluctuating per each radar's "
-            "Swerling model.")
+            f"Target {t.label}: mean RCS {t.rcs_dbsm:+.1f} dBsm {basis}; one aspect-independent "
+            "value, fluctuating per each radar's Swerling model.")
     return replace(dep, citations=unique_sources(dep.citations + cites),
                    assumptions=dep.assumptions + notes)
 

@@ -22,8 +22,10 @@ import iadsim
 from iadsim.engine.air_picture import AirPictureConfig, simulate_air_picture
 from iadsim.engine.engagement import EngagementConfig, radars_read, run_engagement
 from iadsim.engine.fire_unit import FireUnit
+from iadsim.errors import ScenarioError
 from iadsim.scenario.load import load_scenario_text
 from iadsim.scenario.model_figures import engagement_model
+from iadsim.weapons.calibration import load_aero
 from iadsim.weapons.kill import carleton_pk
 
 REPORT = 1.0        # AirPictureConfig().report_interval_s: one default for every run
@@ -188,32 +190,48 @@ def test_keep_changes_only_what_is_kept(two_jets):
 
 def test_world_numbers_follow_the_figures(two_jets):
     """The World carries the figures' numbers: planning speed = planning_speed_ratio x max
-    speed, lethal radius = reference x (warhead / reference mass)^(1/3), published max range."""
+    speed, lethal radius = reference x (warhead / reference mass)^(1/3), published max range,
+    and a flyout re-fitted to that range (a shorter range: less propellant, same launch mass),
+    said so in the assumptions."""
     model = engagement_model()
     figs = iadsim.Figures.of("nominal", {"48N6E3.max_speed_m_s": 3000.0,
                                          "48N6E3.warhead_mass_kg": 22.5,
-                                         "48N6E3.max_range_km": 120.0})
-    m = iadsim.build(two_jets, figs).missile_types["48N6E3"]
+                                         "48N6E3.max_range_km": 200.0})
+    world = iadsim.build(two_jets, figs)
+    m = world.missile_types["48N6E3"]
     assert m.planning_speed_m_s == pytest.approx(model.planning_speed_ratio * 3000.0)
     assert m.lethal_radius_m == pytest.approx(model.reference_lethal_radius_m
                                               * (22.5 / model.reference_warhead_mass_kg) ** (1 / 3))
-    site = iadsim.build(two_jets, figs).fire_units[0].missiles["48N6E3"]
-    assert site.max_range_m == 120_000.0
-    assert "48N6E3.max_range_km = 120" in " ".join(iadsim.build(two_jets, figs).provenance
-                                                   .assumptions)
+    site = world.fire_units[0].missiles["48N6E3"]
+    assert site.max_range_m == 200_000.0
+    calibrated = load_aero("48N6E3")
+    assert m.aero.propellant_mass_kg < calibrated.propellant_mass_kg
+    assert m.aero.launch_mass_kg == calibrated.launch_mass_kg
+    assumptions = " ".join(world.provenance.assumptions)
+    assert "48N6E3.max_range_km = 200" in assumptions
+    assert "48N6E3 flyout re-fitted to max_range_km 200 and max_altitude_km 27" in assumptions
+    # the other missiles keep their calibrated flyouts
+    assert all(t.aero == load_aero(k) for k, t in world.missile_types.items() if k != "48N6E3")
+    assert "flyout re-fitted" not in " ".join(iadsim.build(two_jets).provenance.assumptions)
 
 
 def _assign_time(max_speed_m_s: float) -> float:
-    """First assignment of the radial raid with the 48N6E3's max range cut to 40 km."""
+    """First assignment of the radial raid with the 48N6E3's engagement ring cut to 40 km on
+    the built World (an override of max_range_km to 40 km is refused: the flyout cannot be
+    re-fitted below its reach curve; the ring is what the command post plans with)."""
     sc = load_scenario_text(radial(), path="radial.yaml")
-    figs = iadsim.Figures.of("nominal", {"48N6E3.max_range_km": 40.0,
-                                         "48N6E3.max_speed_m_s": max_speed_m_s})
-    res = iadsim.run(sc, seed=11, figure_set=figs, config=EngagementConfig(
+    figs = iadsim.Figures.of("nominal", {"48N6E3.max_speed_m_s": max_speed_m_s})
+    world = iadsim.build(sc, figs)
+    unit = world.fire_units[0]
+    ring = dataclasses.replace(unit.missiles["48N6E3"], max_range_m=40_000.0)
+    world = dataclasses.replace(world, fire_units=(
+        dataclasses.replace(unit, missiles={"48N6E3": ring}),))
+    res = iadsim.run(world, seed=11, config=EngagementConfig(
         air_picture=AirPictureConfig(t_end_s=260.0)), keep=("events",))
     return float(res.events.loc[res.events["event"] == "assign", "time_s"].iloc[0])
 
 
-def test_range_and_planning_speed_overrides_move_the_assignment():
+def test_range_ring_and_planning_speed_override_move_the_assignment():
     """The command post assigns when the predicted intercept point enters the 40 km ring: the
     jet at ground range d, the aim point d - 250 (T_r + tof) with tof = |aim| / v_p (v_p: half
     the max speed), T_r = 10 s (55K6E), seen one link latency (2 s) late. Solved for d by hand
@@ -247,6 +265,24 @@ def test_warhead_override_lowers_the_kill_probability():
         pk[mass] = (first["miss_m"], first["pk"])
     assert pk[1.0][0] == pk[180.0][0]                # the same miss distance
     assert pk[1.0][1] < pk[180.0][1]
+
+
+def test_build_rechecks_the_routes_with_the_figures():
+    """The radial jet flies 250 m/s at 6,000 m, which loading accepts (F-16C high figures: Mach
+    2.05, 50,000 ft). Overrides to Mach 0.2 (68.1 m/s; with the 3x margin 204 m/s) and a
+    10,000 ft (3,048 m) ceiling refuse both waypoints' speed and altitude when the World is
+    built, before any work (the missing DEM is never opened), naming the figures."""
+    sc = load_scenario_text(radial(), path="radial.yaml")
+    figs = iadsim.Figures.of("nominal", {"F-16C.max_speed_mach": 0.2, "F-16C.ceiling_ft": 10000})
+    with pytest.raises(ScenarioError) as err:
+        iadsim.build(sc, figs, dem="/nonexistent/dem.tif")
+    assert {p.field for p in err.value.problems} == {
+        f"threats[0].route[{k}].{f}" for k in (0, 1) for f in ("speed_m_s", "alt_m")}
+    text = str(err.value)
+    assert "routes checked with the nominal + 2 overrides (F-16C.max_speed_mach=0.2, " \
+           "F-16C.ceiling_ft=10000) figures" in text
+    assert "from 0 (exclusive) to 204 m/s (3 x the F-16C maximum speed 68 m/s)" in text
+    assert "0 to 3048 m (the F-16C ceiling is 3048 m)" in text
 
 
 def test_hand_modified_world_runs(two_jets):

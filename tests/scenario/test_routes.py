@@ -175,6 +175,18 @@ def test_overrides_above_high_raise_the_route_bounds():
     assert low.turn_load_factor_g == threat_limits(item).turn_load_factor_g
 
 
+def test_overrides_below_high_lower_the_route_bounds():
+    """An overridden limit is the type's limit, below 'high' too (Scenario.check_routes refuses
+    what the type then cannot fly); the turn load factor follows a lower maximum."""
+    item = LIB.get("F-16C", kind="threat")
+    figures = Figures.of("high", {"F-16C.max_speed_mach": 0.5, "F-16C.ceiling_ft": 20000,
+                                  "F-16C.max_load_factor_ratio": 1.5})
+    lim = threat_limits(item, figures)
+    assert lim.max_speed_m_s == pytest.approx(0.5 * MACH_M_S, rel=1e-5)
+    assert lim.ceiling_m == pytest.approx(20000 * FT_M, rel=1e-12)
+    assert (lim.max_load_factor_g, lim.turn_load_factor_g) == (1.5, 1.5)
+
+
 def _raw_threats() -> list[dict]:
     text = (resources.files("iadsim") / "data" / "equipment" / "threats.yaml").read_text("utf-8")
     return [it for it in yaml.safe_load(text)["items"] if it.get("kind") == "threat"]

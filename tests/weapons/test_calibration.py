@@ -1,5 +1,8 @@
 """Stored calibrated aero data reproduce the published figures (data and code cannot drift)."""
 
+import copy
+import re
+
 import numpy as np
 import pytest
 import yaml
@@ -7,11 +10,15 @@ import yaml
 from iadsim.errors import InputError
 from iadsim.scenario.library import load_library
 from iadsim.weapons.calibration import (
+    _RANGE_FIT_TOL,
     CALIBRATION_DT_S,
     GUIDED_T_MAX_S,
     LOFTS_DEG,
     RANGE_ALTITUDE_FRACTIONS,
+    REACH_CURVE_METHOD,
     _data_path,
+    _stored_curve,
+    aero_for,
     aero_ids,
     load_aero,
     manoeuvre_ceiling_m,
@@ -94,3 +101,61 @@ def test_provenance_of_fixed_parameters(doc, missile_id):
 def test_load_aero_unknown_missile():
     with pytest.raises(InputError, match="no calibrated aero data"):
         load_aero("NOPE-1")
+
+
+# ------------------------------------------------------------------------------ figure overrides
+def test_aero_for_the_published_figures_is_the_calibrated_flyout():
+    assert aero_for("48N6E3") == load_aero("48N6E3")
+    assert aero_for("48N6E3", 250_000.0, 27_000.0) == load_aero("48N6E3")
+
+
+def test_aero_for_an_overridden_range_flies_that_range():
+    # The physics, not the interpolation: the re-fitted missile's guided maximum range (the
+    # calibration's definition) is the requested 200 km to the calibration's tolerance, its
+    # ceiling still the published 27 km, and it carries less propellant than the 250 km one.
+    aero = aero_for("48N6E3", max_range_m=200_000.0)
+    assert manoeuvre_ceiling_m(aero) == pytest.approx(27_000.0, rel=0.01)
+    r, _ = max_range_m(aero)
+    assert r == pytest.approx(200_000.0, rel=_RANGE_FIT_TOL)
+    assert aero.propellant_mass_kg < load_aero("48N6E3").propellant_mass_kg
+
+
+def test_aero_for_an_overridden_ceiling_keeps_the_propellant():
+    aero = aero_for("48N6E3", max_altitude_m=30_000.0)
+    assert aero.propellant_mass_kg == load_aero("48N6E3").propellant_mass_kg
+    assert manoeuvre_ceiling_m(aero) == pytest.approx(30_000.0, rel=0.01)
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), [
+    ({"max_range_m": 900_000.0}, [r"48N6E3\.max_range_km = 900 km: the calibrated flyout reaches "
+                                  r"\d+\.\d to \d+\.\d km", "allowed values are"]),
+    ({"max_range_m": 40_000.0}, [r"48N6E3\.max_range_km = 40 km", "allowed values are"]),
+    ({"max_altitude_m": 200_000.0}, [r"48N6E3\.max_altitude_km = 200 km", "no trajectory",
+                                     r"allowed values are up to \d+\.\d km"]),
+])
+def test_aero_for_a_figure_it_cannot_fit_names_it(kwargs, expected):
+    with pytest.raises(InputError) as err:
+        aero_for("48N6E3", **kwargs)
+    for pattern in expected:
+        assert re.search(pattern, str(err.value)), str(err.value)
+
+
+@pytest.mark.parametrize("missile_id", aero_ids())
+def test_reach_curve_rises_and_covers_the_library_spread(doc, missile_id):
+    # Every figure set builds: the stored curve spans the library's low..high max_range_km
+    # (figure sets other than the calibrated one re-fit the flyout), and it rises through the
+    # calibrated point.
+    curve = _stored_curve(doc, missile_id)
+    item = load_library().get(missile_id)
+    spread = [item.si("max_range_km", fs) for fs in ("low", "nominal", "high")]
+    assert curve.range_m[0] <= min(spread) and max(spread) <= curve.range_m[-1]
+    pf = doc["missiles"][missile_id]["calibrated"]["propellant_fraction_ratio"]
+    assert curve.propellant_fraction[0] <= pf <= curve.propellant_fraction[-1]
+    assert doc["missiles"][missile_id]["reach_curve"]["method"] == REACH_CURVE_METHOD
+
+
+def test_a_reach_curve_that_does_not_rise_is_refused(doc):
+    broken = copy.deepcopy(doc)
+    broken["missiles"]["48N6E3"]["reach_curve"]["max_range_km"][1] = 1.0
+    with pytest.raises(InputError, match=r"missiles\.48N6E3\.reach_curve: .* not a rising curve"):
+        _stored_curve(broken, "48N6E3")

@@ -21,11 +21,13 @@ from iadsim.scenario.build import Deployment
 
 @dataclass(frozen=True)
 class TargetSpec:
-    """A target class for coverage: label shown to users, equipment id, mean RCS (dBsm)."""
+    """A target class for coverage: label shown to users, equipment id, mean RCS (dBsm), and
+    whether that RCS is a user override of the equipment's ``rcs_dbsm`` figure."""
 
     label: str
     threat_id: str | None
     rcs_dbsm: float
+    rcs_overridden: bool = False
 
 
 def covered_area_km2(ds: xr.Dataset, variable: str = "pd_any", level: float = 0.5) -> np.ndarray:

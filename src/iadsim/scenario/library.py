@@ -549,9 +549,13 @@ class Threat(_ItemBase):
             raise ValueError(f"threat {self.id!r} needs a max_speed_<unit> figure")
         return self
 
+    def max_speed_name(self) -> str:
+        """Name of the maximum-speed figure (``max_speed_<unit>``, not the low-altitude one)."""
+        return next(n for n in self.figures
+                    if n.startswith("max_speed_") and "low_altitude" not in n)
+
     def max_speed_m_s(self, figure_set: str | Figures = "nominal") -> float:
-        name = next(n for n in self.figures if n.startswith("max_speed_") and "low_altitude" not in n)
-        return self.si(name, figure_set)
+        return self.si(self.max_speed_name(), figure_set)
 
 
 Item = Annotated[

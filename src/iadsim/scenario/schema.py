@@ -32,10 +32,9 @@ Example
 from __future__ import annotations
 
 import difflib
-import functools
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -580,6 +579,20 @@ class Scenario(_Model):
         problems += _check_emcon(self)
         return problems
 
+    def check_routes(self, figures: str | Figures, library: Any = None) -> list[InputProblem]:
+        """The threat and raid findings of `check` with the route limits of ``figures``
+        (`threat_limits`): an overridden maximum speed, ceiling or load factor of a threat type
+        is its limit. `check` runs when the scenario is loaded, before any figures are chosen,
+        with the library's ``high`` values; ``iadsim.build`` runs this with its figures.
+
+        Parameters
+        ----------
+        figures : {'low', 'nominal', 'high'} or Figures
+        library : iadsim.scenario.library.Library, optional
+            Equipment library; the packaged one by default.
+        """
+        return _check_threats(self, _default_library() if library is None else library, figures)
+
     def _check_ids(self) -> list[InputProblem]:
         problems: list[InputProblem] = []
         first: dict[str, str] = {}
@@ -942,38 +955,41 @@ def threat_limits(item: Any, figures: str | Figures | None = None) -> ThreatLimi
     - ``max_climb_angle_rad``: `MAX_CLIMB_ANGLE_DEG` of the class.
 
     ``figures`` (a figure set name or a `iadsim.scenario.figures.Figures`, optional) sets the
-    cruise speed (read from it instead of "nominal") and raises the bounds: maximum speed,
-    ceiling and maximum load factor are the larger of the ``high`` value and the figures' value,
-    so an override above ``high`` is flown, not refused. Without ``figures``, as above.
+    cruise speed (read from it instead of "nominal"), and an overridden maximum speed, ceiling
+    or maximum load factor is the bound itself: the user's figure for the type, so an override
+    above ``high`` is flown, not refused, and one below it refuses what the type then cannot
+    fly (`Scenario.check_routes`). The bounds of figures that are not overridden stay the ``high``
+    values whatever the figure set (a threat's figures are never inverted: ``high`` is the
+    largest), as without ``figures``.
     """
     cls = str(getattr(item, "threat_class", "aircraft"))
     model = engagement_model()
     chosen = "nominal" if figures is None else figures
+    overrides = {} if figures is None or isinstance(figures, str) else figures.overrides
 
-    def bound(read: Callable[[str | Figures], float]) -> float:
-        """The 'high' value of a figure, or the figures' value where larger."""
-        high = float(read("high"))
-        return high if figures is None else max(high, float(read(figures)))
+    def bound(name: str) -> float:
+        """A figure's overridden value, else its 'high' value, SI."""
+        return float(item.si(name, chosen if f"{item.id}.{name}" in overrides else "high"))
 
-    max_speed = bound(item.max_speed_m_s)
+    max_speed = bound(item.max_speed_name())
     name = _first_figure(item, "cruise_speed_")
     cruise = float(item.si(name, chosen)) if name else float(item.max_speed_m_s(chosen))
     ceiling = model.default_ceiling_m
     for prefix in ("ceiling_", "apogee_", "cruise_altitude_"):
         name = _first_figure(item, prefix)
         if name:
-            ceiling = bound(functools.partial(item.si, name))
+            ceiling = bound(name)
             break
     turn = model.turn_load_factor[cls]
-    n_max = bound(functools.partial(item.pick, "max_load_factor_ratio")) \
-        if "max_load_factor_ratio" in item.figures else turn
+    n_max = bound("max_load_factor_ratio") if "max_load_factor_ratio" in item.figures else turn
     return ThreatLimits(
         id=str(item.id), threat_class=cls, max_speed_m_s=max_speed, cruise_speed_m_s=cruise,
         ceiling_m=ceiling, max_load_factor_g=n_max, turn_load_factor_g=min(turn, n_max),
         max_climb_angle_rad=model.max_climb_angle_rad[cls])
 
 
-def _check_threats(sc: Scenario, library: Any) -> list[InputProblem]:
+def _check_threats(sc: Scenario, library: Any,
+                   figures: str | Figures | None = None) -> list[InputProblem]:
     problems: list[InputProblem] = []
     entries: list[tuple[str, Threat | Raid, RaidSpread | None]] = [
         (f"threats[{i}]", t, None) for i, t in enumerate(sc.threats)]
@@ -990,7 +1006,7 @@ def _check_threats(sc: Scenario, library: Any) -> list[InputProblem]:
                 f"{_kind(item).replace('_', ' ')}, not a threat", entry.type,
                 f"threat ids: {', '.join(_names(library, 'threat'))}"))
         else:
-            limits = threat_limits(item)
+            limits = threat_limits(item, figures)
         problems += _check_route(base, entry, limits, spread)
     return problems
 

@@ -37,7 +37,7 @@ from iadsim.engine.world import (
     ThreatType,
     World,
 )
-from iadsim.errors import InputError
+from iadsim.errors import InputError, ScenarioError
 from iadsim.geo.frames import geodetic2enu
 from iadsim.geo.terrain import Dem
 from iadsim.scenario.build import Deployment, build_deployment, load_terrain, radar_sensors, unique_sources
@@ -46,7 +46,7 @@ from iadsim.scenario.library import Library, load_library
 from iadsim.scenario.model_figures import EngagementModel, engagement_model
 from iadsim.scenario.routes import threat_entries
 from iadsim.scenario.schema import Battalion, Scenario
-from iadsim.weapons.calibration import aero_ids, load_aero
+from iadsim.weapons.calibration import aero_for, aero_ids, calibrated_to_m, load_aero
 
 __all__ = ["build", "lethal_radius_m"]
 
@@ -77,9 +77,23 @@ def build(scenario: Scenario, figures: str | Figures = "nominal",
         Model figures (default: the packaged ``iadsim/data/engagement_model.yaml``).
     los_resolution_m : float
         Cell size of the radars' line-of-sight fields, m.
+
+    Raises
+    ------
+    ScenarioError
+        Before any work, when a route breaks a threat limit of the figures
+        (:meth:`~iadsim.scenario.schema.Scenario.check_routes`: e.g. an override lowers a type's
+        maximum speed or ceiling below what its route flies), naming each field.
+    InputError
+        A missile's maximum range or ceiling its flyout cannot be fitted to
+        (:func:`iadsim.weapons.calibration.aero_for`), and the other checks of the build.
     """
     lib = library or load_library()
     figs = Figures.of(figures, library=lib)
+    problems = scenario.check_routes(figs, lib)
+    if problems:
+        raise ScenarioError(f"{scenario.source_path or scenario.name} (routes checked with the "
+                            f"{figs.label} figures)", problems)
     model = model or engagement_model()
     dem = load_terrain(scenario, dem, resolution_m=los_resolution_m)
     dep = build_deployment(scenario, figs, dem, library=lib)
@@ -155,9 +169,12 @@ def lethal_radius_m(item, figures: str | Figures, model: EngagementModel) -> flo
 
 
 def _missile_type(item, figures: Figures, model: EngagementModel) -> MissileType:
+    """A missile's engine figures; its flyout fitted to the figures' maximum range and ceiling
+    (:func:`iadsim.weapons.calibration.aero_for`: the calibrated flyout when they are the
+    published values it is calibrated to)."""
+    aero = aero_for(item.id, item.si("max_range_km", figures), item.si("max_altitude_km", figures))
     return MissileType(item.id, Seeker(item.seeker), lethal_radius_m(item, figures, model),
-                       model.planning_speed_ratio * item.max_speed_m_s(figures),
-                       load_aero(item.id))
+                       model.planning_speed_ratio * item.max_speed_m_s(figures), aero)
 
 
 def _assets(scenario: Scenario, origin: tuple[float, float, float]
@@ -217,6 +234,7 @@ def _model_assumptions(model: EngagementModel, classes: list[str], units: list[F
             "guidance_error_m: " + ", ".join(f"{m} {t.aero.guidance_error_m:g} m"
                                              for m, t in missiles.items())
             + "), drawn independently for every missile of a salvo.")
+        lines += _refit_lines(missiles, figures, lib)
     guns = list(dict.fromkeys(u.gun.id for u in units if u.gun is not None))
     if guns:
         used += [f"gun_target_area_m2.{c}" for c in classes]
@@ -228,6 +246,33 @@ def _model_assumptions(model: EngagementModel, classes: list[str], units: list[F
     lines = model.describe(used) + lines
     lines += [f"{g} {name}: {why}" for g in guns for name, why in lib.get(g).assumptions()]
     return lines, options
+
+
+def _refit_lines(missiles: dict[str, MissileType], figures: Figures, lib: Library) -> list[str]:
+    """One line per missile whose flyout is re-fitted to a maximum range or ceiling other than
+    the published ones it is calibrated to (``calibrated_to`` in missile_aero.yaml)."""
+    lines = []
+    for m, t in missiles.items():
+        calibrated = load_aero(m)
+        if t.aero == calibrated:
+            continue
+        r0_m, h0_m = calibrated_to_m(m)
+        r_km, h_km = (lib.get(m).pick(f, figures) for f in ("max_range_km", "max_altitude_km"))
+        parts = [f"cn_max {t.aero.cn_max:.2f} (calibrated {calibrated.cn_max:.2f}) re-solved for "
+                 f"the {h_km:g} km ceiling"]
+        if not np.isclose(r_km * 1000.0, r0_m, rtol=1e-9, atol=0.0):
+            parts.insert(0, f"propellant {t.aero.propellant_mass_kg:.0f} kg (calibrated "
+                            f"{calibrated.propellant_mass_kg:.0f} kg), its fraction interpolated "
+                            f"for {r_km:g} km on the stored reach curve")
+        if not np.isclose(h_km * 1000.0, h0_m, rtol=1e-9, atol=0.0):
+            parts.append(f"the reach curve is computed at the calibrated {h0_m / 1000.0:g} km "
+                         "ceiling, so the maximum range flown is approximate (see "
+                         "iadsim.weapons.calibration.aero_for)")
+        lines.append(
+            f"{m} flyout re-fitted to max_range_km {r_km:g} and max_altitude_km {h_km:g} "
+            f"({figures.label} figures; calibrated to the published {r0_m / 1000.0:g} km and "
+            f"{h0_m / 1000.0:g} km, missile_aero.yaml): " + "; ".join(parts) + ".")
+    return lines
 
 
 # ------------------------------------------------------------------------------ fire units

@@ -71,6 +71,16 @@ Definitions (spherical Earth, see :mod:`iadsim.weapons.flyout`)
   :func:`ceiling_load_g` g laterally (the data file's assumed ``manoeuvre_ceiling_load_ratio``),
   i.e. q · S · cn_max / m ≥ that load · g0.
 
+Figure overrides
+----------------
+A re-calibration takes minutes per missile, too slow for a build that overrides
+``max_range_km`` or ``max_altitude_km`` (campaigns vary them per run). So the calibration also
+stores a **reach curve** per missile (:func:`reach_curve`, ``reach_curve:`` in the data file):
+the guided maximum range against the propellant fraction at the published ceiling, on the rising
+branch around the calibrated fraction. :func:`aero_for` inverts it for an overridden range and
+re-solves ``cn_max`` for the figures' ceiling (closed form, ~0.15 s); ``iadsim.build`` flies the
+result.
+
 Layering: this module reads only its own YAML; the published figures it is calibrated to are
 copied into ``calibrated_to:`` and a test checks them against the equipment library, so the data
 and the library cannot drift apart. Re-calibrate with ``python -m iadsim.weapons.calibration``.
@@ -79,6 +89,7 @@ and the library cannot drift apart. Re-calibrate with ``python -m iadsim.weapons
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -86,6 +97,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import yaml
+from scipy.interpolate import PchipInterpolator
 from scipy.optimize import brentq
 
 from iadsim.errors import InputError
@@ -110,12 +122,19 @@ __all__ = [
     "RANGE_RESOLUTION_M",
     "CalibrationResult",
     "GuidedReach",
+    "REACH_CURVE_HALF_WIDTH",
+    "REACH_CURVE_METHOD",
+    "REACH_CURVE_STEP",
+    "ReachCurve",
+    "aero_for",
     "aero_ids",
     "calibrate",
+    "calibrated_to_m",
     "guided_reach",
     "load_aero",
     "manoeuvre_ceiling_m",
     "max_range_m",
+    "reach_curve",
     "stationary_target",
 ]
 
@@ -145,6 +164,42 @@ _PF_SCAN_STEP = 0.025
 _RANGE_FIT_TOL = 0.01
 #: Integration step used for calibration and for the data-vs-code test, s.
 CALIBRATION_DT_S = 0.1
+#: Spacing of the propellant fractions of the reach curve (:func:`reach_curve`).
+REACH_CURVE_STEP = 0.02
+#: The reach curve spans at most this far either side of the calibrated propellant fraction.
+REACH_CURVE_HALF_WIDTH = 0.1
+#: Resolution of the smallest propellant fraction that reaches the ceiling (:func:`reach_curve`).
+_PF_MIN_RESOLUTION = 1e-4
+#: Largest relative departure of a reach-curve midpoint from the straight line through the
+#: interval's ends (plus the far-edge resolution at each end) before the interval is halved.
+_CURVE_SMOOTH_TOL = 0.5 * _RANGE_FIT_TOL
+#: Narrowest reach-curve interval that is halved further (propellant fraction).
+_CURVE_MIN_WIDTH = REACH_CURVE_STEP / 128
+#: Largest relative rise of an interval, failing the midpoint check down to
+#: :data:`_CURVE_MIN_WIDTH`, that is still kept (its ends): the jumps of the reach where the best
+#: loft of :data:`LOFTS_DEG` changes, ~2-2.5 % of the range (e.g. the 5V55R between 80.4 and
+#: 82.4 km at fractions 0.37150-0.37182, flickering between the two within that band).
+_CURVE_JUMP_TOL = 0.03
+#: How the stored reach curve is made and used (written into the data file with it).
+REACH_CURVE_METHOD = (
+    "Guided maximum range (the definition of method:) against propellant_fraction_ratio at the "
+    "calibrated_to ceiling max_altitude_km, cn_max_ratio re-solved per fraction for that ceiling "
+    f"as in the calibration; fractions {REACH_CURVE_STEP:g} apart within "
+    f"+-{REACH_CURVE_HALF_WIDTH:g} of the calibrated one (and within the search bracket of the "
+    "calibration), preceded by the smallest fraction that reaches the ceiling (bisection to "
+    f"{_PF_MIN_RESOLUTION:g}) when it lies in that window, grid fractions closer to it than half "
+    "a step dropped. The curve ends at the peak reach: more propellant then reaches less far, so "
+    "only the rising branch, where each range has one fraction, is kept. Each interval's "
+    "midpoint is added where it lies within "
+    f"{100 * _CURVE_SMOOTH_TOL:g} % (+ 2 x {RANGE_RESOLUTION_M:g} m) of the straight line through "
+    "the interval's ends, else the halves are checked the same way down to "
+    f"{_CURVE_MIN_WIDTH:.3g} in fraction; an interval whose halves still fail is kept (its ends "
+    f"only) when its range rises by at most {100 * _CURVE_JUMP_TOL:g} % with the midpoint in "
+    "between (a jump where the best loft changes, the reach flickering between its two "
+    "branches), else the curve is cut there and the side of the calibrated fraction kept. "
+    "iadsim.weapons.calibration.aero_for interpolates on it (PCHIP of the fraction over the "
+    "range) the fraction for an overridden max_range_km, and re-solves cn_max_ratio for the "
+    "figures' max_altitude_km.")
 
 _DATA = "missile_aero.yaml"
 
@@ -217,16 +272,30 @@ def load_aero(missile_id: str) -> MissileAero:
     >>> load_aero("48N6E3").name
     '48N6E3'
     """
+    cal = _calibrated_entry(missile_id)["calibrated"]
+    return _build(_load_doc(), missile_id, float(cal["propellant_fraction_ratio"]),
+                  float(cal["cn_max_ratio"]))
+
+
+def _calibrated_entry(missile_id: str) -> dict[str, Any]:
+    """The data file's entry of a calibrated missile; an :class:`InputError` for an unknown or
+    not yet calibrated one."""
     doc = _load_doc()
     if missile_id not in doc["missiles"]:
         raise InputError(
             f"no calibrated aero data for missile {missile_id!r}; have {', '.join(doc['missiles'])}")
-    cal = doc["missiles"][missile_id].get("calibrated")
-    if not cal:
+    entry = doc["missiles"][missile_id]
+    if not entry.get("calibrated"):
         raise InputError(f"{missile_id}: aero data not calibrated yet "
                              "(run python -m iadsim.weapons.calibration)")
-    return _build(doc, missile_id, float(cal["propellant_fraction_ratio"]),
-                  float(cal["cn_max_ratio"]))
+    return entry
+
+
+def calibrated_to_m(missile_id: str) -> tuple[float, float]:
+    """``(max range m, max altitude m)``: the published figures the stored flyout of a missile
+    is calibrated to (``calibrated_to:``)."""
+    to = _calibrated_entry(missile_id)["calibrated_to"]
+    return float(to["max_range_km"]) * 1000.0, float(to["max_altitude_km"]) * 1000.0
 
 
 # ------------------------------------------------------------------------------ definitions
@@ -372,6 +441,15 @@ def _cn_for_ceiling(aero: MissileAero, ceiling_m: float, dt: float, load_g: floa
     return float(best * 1.001)
 
 
+def _trial(doc: dict[str, Any], missile_id: str, propellant_fraction: float, ceiling_m: float,
+           dt: float) -> MissileAero:
+    """The missile with ``propellant_fraction`` and the ``cn_max`` that puts its manoeuvre
+    ceiling at ``ceiling_m`` (:func:`_cn_for_ceiling`); an :class:`InputError` when no trajectory
+    reaches ``ceiling_m`` with the minimum useful speed."""
+    aero = _build(doc, missile_id, propellant_fraction, 1.0)
+    return aero.replace(cn_max=_cn_for_ceiling(aero, ceiling_m, dt, ceiling_load_g(doc)))
+
+
 def _propellant_fraction_bracket(doc: dict[str, Any], missile_id: str) -> tuple[float, float]:
     """Search interval of the propellant fraction: 5-92 % of the launch mass, and for a two-stage
     missile at most the booster's share less 1 % of the launch mass for its inert case."""
@@ -403,13 +481,9 @@ def calibrate(missile_id: str, doc: dict[str, Any] | None = None,
 
     alts = np.asarray(RANGE_ALTITUDE_FRACTIONS) * h_pub
 
-    def trial(pf: float) -> MissileAero:
-        aero = _build(doc, missile_id, pf, 1.0)
-        return aero.replace(cn_max=_cn_for_ceiling(aero, h_pub, dt, ceiling_load_g(doc)))
-
     def miss_range(pf: float) -> float:
         try:
-            aero = trial(pf)
+            aero = _trial(doc, missile_id, pf, h_pub, dt)
         except InputError:           # too little propellant to reach the published ceiling
             return -r_pub
         return guided_reach(aero, alts, dt).range_m - r_pub
@@ -426,7 +500,7 @@ def calibrate(missile_id: str, doc: dict[str, Any] | None = None,
         raise InputError(f"{missile_id}: already the smallest propellant fraction {lo:.2f} "
                          f"overshoots the published range {r_pub / 1e3:g} km")
     pf = float(brentq(miss_range, grid[above - 1], grid[above], xtol=1e-4, rtol=1e-4))
-    aero = trial(pf)
+    aero = _trial(doc, missile_id, pf, h_pub, dt)
     reach = guided_reach(aero, alts, dt)
     # The reach jumps where the propellant first suffices for the ceiling (and where an island
     # of acceptable ranges appears); Brent then converges on the jump, not on a root.
@@ -438,6 +512,208 @@ def calibrate(missile_id: str, doc: dict[str, Any] | None = None,
                              manoeuvre_ceiling_m(aero, dt, ceiling_load_g(doc)), r_pub, h_pub)
 
 
+# ------------------------------------------------------------------------------ reach curve
+class ReachCurve(NamedTuple):
+    """Guided maximum range against propellant fraction at the calibrated ceiling, rising."""
+
+    propellant_fraction: np.ndarray   # (n,) propellant mass / launch mass, strictly increasing
+    range_m: np.ndarray               # (n,) guided maximum range, m, strictly increasing
+
+
+def _reaches_ceiling(doc: dict[str, Any], missile_id: str, propellant_fraction: float,
+                     ceiling_m: float, dt: float) -> bool:
+    try:
+        _trial(doc, missile_id, propellant_fraction, ceiling_m, dt)
+    except InputError:
+        return False
+    return True
+
+
+def _lowest_fraction_for_ceiling(doc: dict[str, Any], missile_id: str, low: float, high: float,
+                                 ceiling_m: float, dt: float) -> float:
+    """Smallest propellant fraction in ``[low, high]`` that reaches ``ceiling_m`` (``high`` does),
+    by bisection to :data:`_PF_MIN_RESOLUTION` (the reaching end of the last interval)."""
+    if _reaches_ceiling(doc, missile_id, low, ceiling_m, dt):
+        return low
+    while high - low > _PF_MIN_RESOLUTION:
+        mid = 0.5 * (low + high)
+        if _reaches_ceiling(doc, missile_id, mid, ceiling_m, dt):
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def _refined(reach: Callable[[float], float], a: tuple[float, float], b: tuple[float, float],
+             min_width: float) -> list[tuple[float, float]] | None:
+    """Points ``(fraction, range m)`` strictly between the curve points ``a`` and ``b``: the
+    midpoint when its range lies strictly between theirs and within :data:`_CURVE_SMOOTH_TOL` ×
+    its range + 2 :data:`RANGE_RESOLUTION_M` (the far-edge search's resolution, at each end) of the
+    straight line through them, else both halves refined the same way, down to intervals of
+    ``min_width``. Where a half still fails, the interval is a jump band: kept with no inner
+    point (``[]``) if its range rises by at most :data:`_CURVE_JUMP_TOL` with the midpoint's
+    range between its ends (a fraction in it flies a range between the ends: an error of at
+    most the rise); otherwise ``None`` (a larger jump, or no longer rising)."""
+    (pf_a, r_a), (pf_b, r_b) = a, b
+    pf_m = 0.5 * (pf_a + pf_b)
+    r_m = reach(pf_m)
+    tol = _CURVE_SMOOTH_TOL * r_m + 2.0 * RANGE_RESOLUTION_M
+    if r_a < r_m < r_b and abs(r_m - 0.5 * (r_a + r_b)) <= tol:
+        return [(pf_m, r_m)]
+    if pf_b - pf_a > min_width:
+        left = _refined(reach, a, (pf_m, r_m), min_width)
+        right = None if left is None else _refined(reach, (pf_m, r_m), b, min_width)
+        if right is not None:
+            return [*left, (pf_m, r_m), *right]
+    return [] if r_a <= r_m <= r_b and r_b - r_a <= _CURVE_JUMP_TOL * r_b else None
+
+
+def reach_curve(missile_id: str, propellant_fraction: float, doc: dict[str, Any] | None = None,
+                dt: float = CALIBRATION_DT_S) -> ReachCurve:
+    """The reach curve stored under ``reach_curve:`` (:data:`REACH_CURVE_METHOD`).
+
+    1. Grid: the guided maximum range (:func:`guided_reach` at :data:`RANGE_ALTITUDE_FRACTIONS`
+       of the ``calibrated_to`` ceiling) at propellant fractions :data:`REACH_CURVE_STEP` apart
+       around ``propellant_fraction`` (the calibrated one), at most
+       :data:`REACH_CURVE_HALF_WIDTH` either side, within the calibration's search bracket;
+       ``cn_max`` re-solved per fraction for the ceiling exactly as :func:`calibrate` does.
+       Below the smallest fraction that reaches the ceiling there is no flyout; when that
+       fraction lies in the window it is the first point (grid fractions within half a step of
+       it dropped), so that the ranges down to it are covered. The scan stops at the first
+       fraction that reaches no farther than the one before (the peak: beyond it the reach falls
+       again, see the module docstring), which is left out.
+    2. Check and refinement: every interval gets its midpoint (:func:`_refined`), which must lie
+       on the straight line through its ends to :data:`_CURVE_SMOOTH_TOL`, else the halves are
+       refined, down to :data:`_CURVE_MIN_WIDTH`. The reach jumps where the best loft of the
+       discrete :data:`LOFTS_DEG` changes (and flickers between its two branches there); a jump
+       band rising by up to :data:`_CURVE_JUMP_TOL` is kept (its ends, located to a few
+       :data:`_CURVE_MIN_WIDTH`), a larger jump (the 57E6E: a lobbed intercept branch appears,
+       ~23 -> ~40 km between fractions 0.3745 and 0.3795) cuts the curve: only the side of the
+       calibrated fraction is kept.
+
+    Some 20-80 guided reach evaluations (each jump kept costs ~14), ~5-40 s each.
+    """
+    doc = _load_doc() if doc is None else doc
+    ceiling_m = float(doc["missiles"][missile_id]["calibrated_to"]["max_altitude_km"]) * 1000.0
+    alts = np.asarray(RANGE_ALTITUDE_FRACTIONS) * ceiling_m
+
+    def reach(pf: float) -> float:
+        return guided_reach(_trial(doc, missile_id, pf, ceiling_m, dt), alts, dt).range_m
+
+    lo, hi = _propellant_fraction_bracket(doc, missile_id)
+    k = round(REACH_CURVE_HALF_WIDTH / REACH_CURVE_STEP)
+    grid = propellant_fraction + REACH_CURVE_STEP * np.arange(-k, k + 1)
+    grid = grid[(grid >= lo) & (grid <= hi)]
+    first = _lowest_fraction_for_ceiling(doc, missile_id, float(grid[0]), propellant_fraction,
+                                         ceiling_m, dt)
+    points: list[tuple[float, float]] = []
+    for pf in np.concatenate([[first], grid[grid > first + 0.5 * REACH_CURVE_STEP]]):
+        r = reach(float(pf))
+        if points and r <= points[-1][1]:
+            break
+        points.append((float(pf), r))
+    curve = points[:1]
+    for a, b in zip(points, points[1:], strict=False):
+        inner = _refined(reach, a, b, _CURVE_MIN_WIDTH)
+        if inner is not None:
+            curve += [*inner, b]
+        elif a[0] < propellant_fraction:
+            curve = [b]
+        else:
+            break
+    return ReachCurve(np.array([p for p, _ in curve]), np.array([r for _, r in curve]))
+
+
+def _stored_curve(doc: dict[str, Any], missile_id: str) -> ReachCurve:
+    """The stored reach curve of a missile, checked: at least two points, fractions and ranges
+    strictly increasing (only the rising branch can be inverted)."""
+    where = f"missile_aero.yaml missiles.{missile_id}.reach_curve"
+    block = doc["missiles"][missile_id].get("reach_curve")
+    if not block:
+        raise InputError(f"{where}: missing; allowed: the curve written by "
+                         "python -m iadsim.weapons.calibration")
+    pf = np.asarray(block["propellant_fraction_ratio"], dtype=float)
+    r = np.asarray(block["max_range_km"], dtype=float) * 1000.0
+    if pf.ndim != 1 or pf.shape != r.shape or pf.size < 2 or (np.diff(pf) <= 0).any() \
+            or (np.diff(r) <= 0).any():
+        raise InputError(
+            f"{where}: propellant_fraction_ratio {pf.tolist()} and max_range_km "
+            f"{(r / 1000.0).tolist()} are not a rising curve; allowed: two lists of equal length "
+            ">= 2, both strictly increasing (re-run python -m iadsim.weapons.calibration)")
+    return ReachCurve(pf, r)
+
+
+def _highest_useful_altitude_m(aero: MissileAero, dt: float) -> float:
+    """Highest ascending-leg altitude of the ceiling shots with speed >= the minimum useful speed
+    (the ceiling an unlimited ``cn_max`` would give), m."""
+    return max((float(z.max()) for z, _ in _ceiling_profiles(aero, dt) if z.size >= 2),
+               default=0.0)
+
+
+def aero_for(missile_id: str, max_range_m: float | None = None,
+             max_altitude_m: float | None = None) -> MissileAero:
+    """The flyout of a missile fitted to a maximum range and a manoeuvre ceiling, e.g. figure
+    overrides (``48N6E3.max_range_km``, ``48N6E3.max_altitude_km``).
+
+    Both at their ``calibrated_to`` values (or ``None``): exactly :func:`load_aero`. Otherwise the
+    propellant fraction is the calibrated one when ``max_range_m`` is the calibrated range, else
+    interpolated for ``max_range_m`` on the stored reach curve (:func:`reach_curve`; PCHIP of the
+    fraction over the range, monotone like the curve), and ``cn_max`` is re-solved for
+    ``max_altitude_m`` as :func:`calibrate` does (closed form on the ceiling shots, ~0.15 s).
+
+    Accuracy. At the calibrated ceiling the result's guided maximum range (:func:`max_range_m`)
+    is ``max_range_m`` to within the interpolation error: inside the calibration's 1 % on the
+    smooth parts of the curve (the 48N6E3 re-fitted to 200 km flies 200.03 km:
+    tests/weapons/test_calibration.py), up to :data:`_CURVE_JUMP_TOL` in the narrow jump bands
+    where the best loft changes (:func:`reach_curve`; no fraction flies a range inside a jump).
+    The curve is computed at the
+    calibrated ceiling; with another ceiling ``cn_max``, and with it the lateral capability and
+    the induced drag of the guided flights, differs, so the range flown is **approximate**.
+    Measured (:func:`max_range_m` of the result) at the library's other ceilings: the 48N6E3 at
+    250 km and 30 km (calibrated 27 km) reaches 266.5 km (+6.6 %), the 40N6E at 402 km and
+    40 km (30 km) 428.5 km (+6.6 %), the 9M96E2 at 120 km and 20 km (30 km) 103.3 km (-13.9 %),
+    the 5V55R at 75 km and 25 km (27 km) 74.9 km (-0.1 %). At the calibrated ceiling: the 48N6E3
+    at 240 km flies 240.0 km, the 9M96E2 at 150 km 149.5 km (-0.3 %).
+
+    Raises
+    ------
+    InputError
+        No calibrated aero data for ``missile_id``; ``max_range_m`` outside the stored curve
+        (naming the figure, the value and the ranges the curve covers); no trajectory reaching
+        ``max_altitude_m`` with the minimum useful speed (naming the highest one that does).
+    """
+    calibrated = load_aero(missile_id)
+    doc = _load_doc()
+    entry = _calibrated_entry(missile_id)
+    r_cal, h_cal = calibrated_to_m(missile_id)
+    r = r_cal if max_range_m is None else float(max_range_m)
+    h = h_cal if max_altitude_m is None else float(max_altitude_m)
+    same_r = np.isclose(r, r_cal, rtol=1e-9, atol=0.0)
+    if same_r and np.isclose(h, h_cal, rtol=1e-9, atol=0.0):
+        return calibrated
+    if same_r:
+        pf = float(entry["calibrated"]["propellant_fraction_ratio"])
+    else:
+        curve = _stored_curve(doc, missile_id)
+        lo, hi = curve.range_m[0], curve.range_m[-1]
+        if not lo <= r <= hi:
+            shown = f"{np.ceil(lo / 100.0) / 10.0:.1f} to {np.floor(hi / 100.0) / 10.0:.1f} km"
+            raise InputError(
+                f"{missile_id}.max_range_km = {r / 1000.0:g} km: the calibrated flyout reaches "
+                f"{shown} (reach_curve of {missile_id} in iadsim/data/missile_aero.yaml, at its "
+                f"{h_cal / 1000.0:g} km ceiling); allowed values are {shown}")
+        pf = float(PchipInterpolator(curve.range_m, curve.propellant_fraction)(r))
+    try:
+        return _trial(doc, missile_id, pf, h, CALIBRATION_DT_S)
+    except InputError:
+        top = _highest_useful_altitude_m(_build(doc, missile_id, pf, 1.0), CALIBRATION_DT_S)
+        raise InputError(
+            f"{missile_id}.max_altitude_km = {h / 1000.0:g} km: with max_range_km "
+            f"{r / 1000.0:g} km (propellant fraction {pf:.4f}) no trajectory of the "
+            f"{missile_id} flyout reaches it at >= {calibrated.min_speed_m_s:g} m/s; allowed "
+            f"values are up to {np.floor(top / 100.0) / 10.0:.1f} km with that range") from None
+
+
 class _NoAliasDumper(yaml.SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
@@ -447,7 +723,8 @@ def _write(doc: dict[str, Any], path: Path) -> None:
     header = (
         "# Calibrated 3-DOF aero/propulsion parameters per missile (iadsim.weapons.calibration).\n"
         "# GENERATED by `python -m iadsim.weapons.calibration` from the fixed blocks below: edit\n"
-        "# fixed:, cd_table: or calibrated_to: and re-run; do not edit calibrated:/simulated: by hand.\n"
+        "# fixed:, cd_table: or calibrated_to: and re-run; do not edit calibrated:, simulated: or\n"
+        "# reach_curve: by hand.\n"
         "# Keys end with their unit suffix (iadsim.units); *_ratio is dimensionless.\n"
     )
     with open(path, "w", encoding="utf-8") as fh:
@@ -474,10 +751,17 @@ def main(ids: list[str] | None = None) -> None:
             "max_altitude_km": round(res.ceiling_m / 1000.0, 2),
             "dt_s": CALIBRATION_DT_S,
         }
+        curve = reach_curve(mid, entry["calibrated"]["propellant_fraction_ratio"], doc)
+        entry["reach_curve"] = {
+            "method": REACH_CURVE_METHOD,
+            "propellant_fraction_ratio": [round(float(x), 5) for x in curve.propellant_fraction],
+            "max_range_km": [round(float(x) / 1000.0, 2) for x in curve.range_m],
+        }
         print(f"{mid}: propellant fraction {res.propellant_fraction:.4f}, cn_max {res.cn_max:.3f}, "
               f"range {res.reach.range_m / 1e3:.1f} km (published {res.published_max_range_m / 1e3:.0f}),"
               f" ceiling {res.ceiling_m / 1e3:.2f} km (published "
-              f"{res.published_max_altitude_m / 1e3:.0f})", flush=True)
+              f"{res.published_max_altitude_m / 1e3:.0f}), reach curve "
+              f"{curve.range_m[0] / 1e3:.1f}-{curve.range_m[-1] / 1e3:.1f} km", flush=True)
     _write(doc, path)
     _load_doc.cache_clear()
 
