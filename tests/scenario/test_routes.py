@@ -160,31 +160,29 @@ def test_cruise_speed_override_sets_the_leg_speed():
     assert t_end == pytest.approx(5.0 + dist / v, abs=0.5)
 
 
-def test_overrides_above_high_raise_the_route_bounds():
+@pytest.mark.parametrize(("base", "mach", "ceiling_ft", "load_g"),
+                         [("nominal", 2.5, 60000, 11.0), ("high", 0.5, 20000, 1.5)])
+def test_an_overridden_limit_is_the_route_bound(base, mach, ceiling_ft, load_g):
+    """An overridden limit is the type's limit, above 'high' (flown, not refused) and below it
+    (Scenario.check_routes refuses what the type then cannot fly); the turn load factor follows
+    a lower maximum."""
     item = LIB.get("F-16C", kind="threat")
-    figures = Figures.of("nominal", {"F-16C.max_speed_mach": 2.5, "F-16C.ceiling_ft": 60000,
-                                     "F-16C.max_load_factor_ratio": 11.0})
+    figures = Figures.of(base, {"F-16C.max_speed_mach": mach, "F-16C.ceiling_ft": ceiling_ft,
+                                "F-16C.max_load_factor_ratio": load_g})
     lim = threat_limits(item, figures)
-    assert lim.max_speed_m_s == pytest.approx(2.5 * MACH_M_S, rel=1e-5)
-    assert lim.ceiling_m == pytest.approx(60000 * FT_M, rel=1e-12)
-    assert lim.max_load_factor_g == 11.0
-    # a figure set below 'high' leaves the bounds at 'high' (Mach 2.05, 50,000 ft, 9 g)
+    assert lim.max_speed_m_s == pytest.approx(mach * MACH_M_S, rel=1e-5)
+    assert lim.ceiling_m == pytest.approx(ceiling_ft * FT_M, rel=1e-12)
+    assert lim.max_load_factor_g == load_g
+    assert lim.turn_load_factor_g == min(load_g, threat_limits(item).turn_load_factor_g)
+
+
+def test_a_figure_set_below_high_leaves_the_route_bounds_at_high():
+    """Without overrides the bounds are the 'high' values (Mach 2.05, 50,000 ft, 9 g)."""
+    item = LIB.get("F-16C", kind="threat")
     low = threat_limits(item, "low")
     assert low.max_speed_m_s == pytest.approx(2.05 * MACH_M_S, rel=1e-5)
     assert (low.ceiling_m, low.max_load_factor_g) == (pytest.approx(50000 * FT_M), 9.0)
     assert low.turn_load_factor_g == threat_limits(item).turn_load_factor_g
-
-
-def test_overrides_below_high_lower_the_route_bounds():
-    """An overridden limit is the type's limit, below 'high' too (Scenario.check_routes refuses
-    what the type then cannot fly); the turn load factor follows a lower maximum."""
-    item = LIB.get("F-16C", kind="threat")
-    figures = Figures.of("high", {"F-16C.max_speed_mach": 0.5, "F-16C.ceiling_ft": 20000,
-                                  "F-16C.max_load_factor_ratio": 1.5})
-    lim = threat_limits(item, figures)
-    assert lim.max_speed_m_s == pytest.approx(0.5 * MACH_M_S, rel=1e-5)
-    assert lim.ceiling_m == pytest.approx(20000 * FT_M, rel=1e-12)
-    assert (lim.max_load_factor_g, lim.turn_load_factor_g) == (1.5, 1.5)
 
 
 def _raw_threats() -> list[dict]:
