@@ -727,9 +727,8 @@ class Tracker:
         return t.ids.copy(), t.confirmed.copy(), x, p, t.detection.copy()
 
     def _report(self, time_s: float) -> tuple[np.ndarray, ...]:
-        """The reported rows of :meth:`_snapshot` (as :func:`_chunk` keeps them: tentative
-        tracks only with ``config.report_tentative``) at ``time_s`` >= the clock, the tracks
-        predicted (not altered); only those rows are predicted.
+        """The reported rows of :meth:`_snapshot` (:func:`_reported_rows`) at ``time_s`` >= the
+        clock, the tracks predicted (not altered); only those rows are predicted.
 
         ``detection`` is the last detection that updated each track since its last report.
         Tracks that have timed out by ``time_s`` are deleted first.
@@ -737,8 +736,7 @@ class Tracker:
         if self.config.revisit_s is not None:
             self._prune(time_s, end_of_scan=False)
         t = self._tracks
-        rows = (np.arange(len(t.ids)) if self.config.report_tentative
-                else np.flatnonzero(t.confirmed))
+        rows = _reported_rows(t.confirmed, self.config)
         x, p, mu = t.x[rows], t.p[rows], t.mu[rows]          # copies: the tracks stay as they are
         dt = time_s - self._clock
         if dt > 0.0 and len(rows):
@@ -749,12 +747,16 @@ class Tracker:
         return t.ids[rows], t.confirmed[rows], xc, pc, detection
 
 
+def _reported_rows(confirmed: np.ndarray, config: TrackerConfig) -> np.ndarray:
+    """The rows of the live tracks that a report shows: tentative ones only with
+    ``config.report_tentative``."""
+    return np.arange(confirmed.size) if config.report_tentative else np.flatnonzero(confirmed)
+
+
 def _chunk(time_s: float, tracks: tuple[np.ndarray, ...], config: TrackerConfig) -> tuple:
-    """One output time: ``(time_s, ids, confirmed, x, p, detection)``, tentative rows dropped
-    unless ``config.report_tentative``."""
-    if config.report_tentative:
-        return (time_s, *tracks)
-    keep = tracks[1]
+    """One output time: ``(time_s, ids, confirmed, x, p, detection)``, the rows a report shows
+    (:func:`_reported_rows`)."""
+    keep = _reported_rows(tracks[1], config)
     return (time_s, *(a[keep] for a in tracks))
 
 

@@ -682,17 +682,15 @@ def aero_for(missile_id: str, max_range_m: float | None = None,
         (naming the figure, the value and the ranges the curve covers); no trajectory reaching
         ``max_altitude_m`` with the minimum useful speed (naming the highest one that does).
     """
-    calibrated = load_aero(missile_id)
     doc = _load_doc()
-    entry = _calibrated_entry(missile_id)
     r_cal, h_cal = calibrated_to_m(missile_id)
     r = r_cal if max_range_m is None else float(max_range_m)
     h = h_cal if max_altitude_m is None else float(max_altitude_m)
     same_r = np.isclose(r, r_cal, rtol=1e-9, atol=0.0)
     if same_r and np.isclose(h, h_cal, rtol=1e-9, atol=0.0):
-        return calibrated
+        return load_aero(missile_id)
     if same_r:
-        pf = float(entry["calibrated"]["propellant_fraction_ratio"])
+        pf = float(doc["missiles"][missile_id]["calibrated"]["propellant_fraction_ratio"])
     else:
         curve = _stored_curve(doc, missile_id)
         lo, hi = curve.range_m[0], curve.range_m[-1]
@@ -706,11 +704,12 @@ def aero_for(missile_id: str, max_range_m: float | None = None,
     try:
         return _trial(doc, missile_id, pf, h, CALIBRATION_DT_S)
     except InputError:
-        top = _highest_useful_altitude_m(_build(doc, missile_id, pf, 1.0), CALIBRATION_DT_S)
+        uncapped = _build(doc, missile_id, pf, 1.0)
+        top = _highest_useful_altitude_m(uncapped, CALIBRATION_DT_S)
         raise InputError(
             f"{missile_id}.max_altitude_km = {h / 1000.0:g} km: with max_range_km "
             f"{r / 1000.0:g} km (propellant fraction {pf:.4f}) no trajectory of the "
-            f"{missile_id} flyout reaches it at >= {calibrated.min_speed_m_s:g} m/s; allowed "
+            f"{missile_id} flyout reaches it at >= {uncapped.min_speed_m_s:g} m/s; allowed "
             f"values are up to {np.floor(top / 100.0) / 10.0:.1f} km with that range") from None
 
 
