@@ -161,6 +161,8 @@ def test_figure_override_reaches_the_run_summary(tmp_path):
                          result.output)
     assert headline and int(headline[1]) == (events["event"] == "launch").sum()
     assert int(headline[2]) == wasted
+    assert f"missiles fired ({wasted} of them at threats already destroyed)" in " ".join(
+        summary.split())
 
 
 def test_rcs_override_reaches_the_coverage_target(tmp_path):

@@ -456,10 +456,10 @@ def run(
 
 
 def _engagement_report(out: Path, res, files: list[Path]) -> None:
-    s, wasted = res.summary, int(res.metrics["wasted_interceptors_count"].iloc[0])
+    s = res.summary
     _report(out, files, f"{s['threats']} threats, {s['killed']} destroyed, {s['leaked']} "
-            f"leaked, {s['missiles_fired']} missiles ({wasted} of them at threats already "
-            "destroyed)")
+            f"leaked, {s['missiles_fired']} missiles ({s['wasted_interceptors']} of them at "
+            "threats already destroyed)")
 
 
 @app.command()

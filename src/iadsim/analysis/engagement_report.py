@@ -21,8 +21,8 @@ def engagement_summary_md(name: str, summary: dict, fates: pd.DataFrame,
         "",
         f"**{summary['threats']} threats: {summary['killed']} destroyed, {summary['leaked']} "
         f"reached a defended asset, {summary['survived']} survived elsewhere; "
-        f"{summary['missiles_fired']} missiles fired, {summary.get('gun_bursts', 0)} gun "
-        "bursts.**",
+        f"{summary['missiles_fired']} missiles fired ({summary['wasted_interceptors']} of them at "
+        f"threats already destroyed), {summary.get('gun_bursts', 0)} gun bursts.**",
         "",
         "## Fire units",
         "",

@@ -184,7 +184,6 @@ def run_metrics(events: pd.DataFrame, fates: pd.DataFrame, engagements: pd.DataF
     guns = (engagements[engagements["weapon"] == "gun"]
             if {"weapon", "gun_rounds"} <= set(engagements.columns) else engagements.iloc[:0])
     fired = len(launches)
-    detail = events["detail"].astype(str)
 
     def threats_with(mask: np.ndarray) -> int:
         return int(np.unique(truth[mask & (truth >= 0)]).size)
@@ -207,8 +206,7 @@ def run_metrics(events: pd.DataFrame, fates: pd.DataFrame, engagements: pd.DataF
         "missiles_fired_count": fired,
         "missiles_fired_{missile_type}_count": {
             m: int((launches["missile_type"] == m).sum()) for m in types},
-        "wasted_interceptors_count": int(((kind == "miss")
-                                          & detail.str.startswith(WASTED_DETAIL).to_numpy()).sum()),
+        "wasted_interceptors_count": wasted_interceptors(events),
         "fired_after_kill_count": _fired_after_kill(launches, fates),
         "hold_fire_count": int((kind == "hold_fire").sum()),
         "interceptors_per_kill": fired / n_killed if n_killed else np.nan,
@@ -311,6 +309,13 @@ def timeline(engagements: pd.DataFrame) -> pd.DataFrame:
     return e
 
 
+def wasted_interceptors(events: pd.DataFrame) -> int:
+    """Missiles that flew at a threat already destroyed: their ``miss`` events say
+    :data:`WASTED_DETAIL`."""
+    miss = events[events["event"] == "miss"]
+    return int(miss["detail"].astype(str).str.startswith(WASTED_DETAIL).sum())
+
+
 def summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
             config: EngagementConfig, provenance: dict, run_options: list[str],
             world: World) -> dict:
@@ -353,6 +358,7 @@ def summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
         "threats": int(len(fates)), "killed": int(counts.get("killed", 0)),
         "leaked": int(counts.get("leaked", 0)), "survived": int(counts.get("survived", 0)),
         "missiles_fired": int((events["event"] == "launch").sum()),
+        "wasted_interceptors": wasted_interceptors(events),
         "gun_bursts": int((events["event"] == "gun_burst").sum()),
         "fire_units": per_unit,
         "defended_assets": list(world.asset_ids),
