@@ -217,3 +217,19 @@ def test_threat_limits_without_figures_are_the_library_high_and_nominal_values(r
     assert (lim.max_load_factor_g, lim.turn_load_factor_g) == (n_max, min(turn, n_max))
     # "nominal" and nominal Figures give the same limits as none
     assert threat_limits(item, "nominal") == lim == threat_limits(item, Figures.of("nominal"))
+
+
+@pytest.mark.parametrize(("mach", "refused"), [(0.25, True), (0.3, False)])
+def test_a_maximum_speed_override_below_the_cruise_speed_refuses_untimed_legs(mach, refused):
+    """Legs without speed_m_s or time_s fly the F-16C nominal cruise speed, 577 mph = 257.9
+    m/s. A maximum speed override of Mach 0.25 (85.1 m/s; bound with the 3x margin 255.2 m/s)
+    puts it out of reach: the jet's first untimed leg and the raid's untimed last leg are
+    refused, once each, naming the cruise figure; at Mach 0.3 (bound 306.3 m/s) it is flown."""
+    figures = Figures.of("nominal", {"F-16C.max_speed_mach": mach})
+    problems = _scenario().check_routes(figures)
+    if not refused:
+        assert problems == []
+        return
+    assert [p.field for p in problems] == ["threats[0].route[1]", "raids[0].route[2]"]
+    assert "F-16C cruise speed (F-16C.cruise_speed_mph, 258 m/s)" in problems[0].message
+    assert "override of F-16C.cruise_speed_mph" in problems[0].allowed

@@ -932,6 +932,7 @@ class ThreatLimits:
     threat_class: str
     max_speed_m_s: float
     cruise_speed_m_s: float
+    cruise_speed_name: str          # the figure it comes from
     ceiling_m: float
     max_load_factor_g: float
     turn_load_factor_g: float
@@ -972,8 +973,8 @@ def threat_limits(item: Any, figures: str | Figures | None = None) -> ThreatLimi
         return float(item.si(name, chosen if f"{item.id}.{name}" in overrides else "high"))
 
     max_speed = bound(item.max_speed_name())
-    name = _first_figure(item, "cruise_speed_")
-    cruise = float(item.si(name, chosen)) if name else float(item.max_speed_m_s(chosen))
+    cruise_name = _first_figure(item, "cruise_speed_") or item.max_speed_name()
+    cruise = float(item.si(cruise_name, chosen))
     ceiling = model.default_ceiling_m
     for prefix in ("ceiling_", "apogee_", "cruise_altitude_"):
         name = _first_figure(item, prefix)
@@ -984,8 +985,8 @@ def threat_limits(item: Any, figures: str | Figures | None = None) -> ThreatLimi
     n_max = bound("max_load_factor_ratio") if "max_load_factor_ratio" in item.figures else turn
     return ThreatLimits(
         id=str(item.id), threat_class=cls, max_speed_m_s=max_speed, cruise_speed_m_s=cruise,
-        ceiling_m=ceiling, max_load_factor_g=n_max, turn_load_factor_g=min(turn, n_max),
-        max_climb_angle_rad=model.max_climb_angle_rad[cls])
+        cruise_speed_name=cruise_name, ceiling_m=ceiling, max_load_factor_g=n_max,
+        turn_load_factor_g=min(turn, n_max), max_climb_angle_rad=model.max_climb_angle_rad[cls])
 
 
 def _check_threats(sc: Scenario, library: Any,
@@ -1070,6 +1071,7 @@ def _check_route(base: str, entry: Threat | Raid, limits: ThreatLimits | None,
             first.speed_m_s, speed_allowed))
     t = entry.start_time_s
     carried = first.speed_m_s
+    slow_cruise = False                # the type's cruise speed above its maximum: said once
     for k in range(1, len(route)):
         wp, length = route[k], dist[k - 1]
         field = f"{base}.route[{k}]"
@@ -1103,5 +1105,14 @@ def _check_route(base: str, entry: Threat | Raid, limits: ThreatLimits | None,
         elif carried is not None:
             t += length / carried
         elif limits is not None:
+            if v_max is not None and limits.cruise_speed_m_s > v_max and not slow_cruise:
+                slow_cruise = True
+                problems.append(InputProblem(
+                    field, f"the leg has no speed_m_s or time_s, so it is flown at the "
+                    f"{limits.id} cruise speed ({limits.id}.{limits.cruise_speed_name}, "
+                    f"{limits.cruise_speed_m_s:.0f} m/s), faster than its maximum speed "
+                    "(an override below it)", "no speed_m_s or time_s",
+                    f"a speed_m_s or time_s on the leg ({speed_allowed}), or an override of "
+                    f"{limits.id}.{limits.cruise_speed_name} within that maximum"))
             t += length / limits.cruise_speed_m_s
     return problems
