@@ -51,7 +51,9 @@ SEED = 7
 #: Kernels replayed: (module, attribute, keep every N-th call, what one call does).
 KERNELS = (
     ("iadsim.tracking.kernels", "imm_predict", 400, "IMM mixing + prediction of every track"),
-    ("iadsim.tracking.kernels", "imm_combine", 800, "moment matching of every track"),
+    ("iadsim.tracking.kernels", "imm_combine", 800, "moment matching of the reported tracks"),
+    ("iadsim.tracking.kernels", "combine_rows", 400,
+     "moment matching of the predicted tracks (the gate's positions, kept in the store)"),
     ("iadsim.tracking.kernels", "associate_scan", 800,
      "association (gate, Kalman/IMM update of the paired tracks) and track initiation"),
     ("iadsim.tracking.kernels", "apply_pairs", 100, "Kalman/IMM update after a GNN solve"),

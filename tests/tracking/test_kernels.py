@@ -38,6 +38,14 @@ def test_imm_predict_and_combine_equal_the_reference(n_dim):
     pos, pos_cov = kernels.imm_combine(x, p, mu, n_dim)
     np.testing.assert_array_equal(pos, xc[:, :n_dim])
     np.testing.assert_array_equal(pos_cov, pc[:, :n_dim, :n_dim])
+    # combine_rows writes the same numbers into the chosen rows of a store, and only those
+    rows = np.array([3, 7, 20])
+    store_x, store_p = np.full((25, n_dim), -1.0), np.full((25, n_dim, n_dim), -1.0)
+    kernels.combine_rows(x, p, mu, rows, store_x, store_p)
+    np.testing.assert_array_equal(store_x[rows], pos[rows])
+    np.testing.assert_array_equal(store_p[rows], pos_cov[rows])
+    others = np.setdiff1d(np.arange(25), rows)
+    assert (store_x[others] == -1.0).all() and (store_p[others] == -1.0).all()
 
 
 @pytest.mark.parametrize("n_dim", [2, 3])
@@ -78,10 +86,12 @@ def test_cholesky_solve_against_numpy():
 def _store(rng: np.random.Generator, capacity: int, n: int, n_dim: int) -> list[np.ndarray]:
     """Buffers of a track store in ``_Tracks.FIELDS`` order with ``n`` random live rows."""
     x, p, mu, *_ = _bank(rng, capacity, n_dim)
+    xc, pc = kernels.imm_combine(x, p, mu, n_dim)
     return [np.arange(capacity, dtype=np.int64), x, p, mu, rng.random(capacity) < 0.5,
             rng.integers(0, 5, capacity), rng.integers(0, 5, capacity), rng.integers(0, 4, capacity),
             rng.random(capacity) < 0.5, rng.integers(-1, 50, capacity), rng.uniform(0, 10, capacity),
-            rng.uniform(10, 20, capacity), rng.uniform(1, 12, capacity), rng.integers(-1, 50, capacity)]
+            rng.uniform(10, 20, capacity), rng.uniform(1, 12, capacity), rng.integers(-1, 50, capacity),
+            xc, pc]
 
 
 @pytest.mark.parametrize("end_of_scan", [True, False])
@@ -106,6 +116,7 @@ def test_associate_scan_updates_the_gated_track_and_initiates_the_rest():
     ids, x, p, mu, confirmed = buffers[:5]
     confirmed[0] = True
     x[0, :, :3], x[0, :, 3:] = 1000.0, 0.0
+    kernels.combine_rows(x, p, mu, np.array([0]), *buffers[14:])   # the store's invariant
     z = np.array([[1001.0, 999.0, 1000.5], [50e3, 0.0, 0.0], [0.0, -40e3, 5e3]])
     r = np.stack([np.diag([100.0, 200.0, 300.0])] * 3)
     index = np.array([7, 8, 9])
@@ -132,3 +143,7 @@ def test_associate_scan_updates_the_gated_track_and_initiates_the_rest():
     assert got["detection"] == got["reported"] == [7, 8, 9]
     assert got["t_birth"][1:] == [42.0, 42.0] and got["t_hit"] == [42.0, 42.0, 42.0]
     assert got["revisit"][1:] == [9.0, 9.0]
+    # the combined positions of the updated and the new tracks are up to date
+    xc, pc = kernels.imm_combine(x[:3], p[:3], mu[:3], 3)
+    np.testing.assert_array_equal(buffers[14][:3], xc)
+    np.testing.assert_array_equal(buffers[15][:3], pc)

@@ -238,3 +238,22 @@ def test_bad_arrays_are_input_errors():
     with pytest.raises(InputError, match="time_s 2.0 is not after the last processed time 2.0"):
         tracker.feed_arrays(t[1:], z[1:], r[1:], s[1:])
     assert tracker.time_s == 2.0 and len(tracker.report_arrays(2.0).track_id) == 1
+
+
+@pytest.mark.parametrize("motion_model", ["cv", "imm"])
+def test_the_stores_combined_positions_stay_those_of_the_tracks(motion_model):
+    """The gate reads each track's moment-matched position from the store (kept up to date by
+    prediction, update, GNN update, initiation and pruning); after every feed of the crossing
+    (conflicts at the crossing, two sensors per scan) they equal imm_combine of the live tracks
+    computed afresh."""
+    from iadsim.tracking import kernels
+
+    det = crossing_detections(3).sort_values(["time_s", "sensor_id"], kind="stable")
+    tracker = Tracker(config(motion_model), sensor_names=("radar_a", "radar_b"), n_dim=3)
+    for _, scan in det.groupby("time_s", sort=True):
+        tracker.feed(scan)
+        t = tracker._tracks
+        xc, pc = kernels.imm_combine(t.x, t.p, t.mu, 3)
+        np.testing.assert_array_equal(t.xc, xc)
+        np.testing.assert_array_equal(t.pc, pc)
+    assert t.n > 3

@@ -23,8 +23,8 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["imm_predict", "imm_combine", "update_pairs", "apply_pairs", "gate_pairs", "associate_group",
-           "associate_scan", "track_logic", "prune", "cholesky", "chol_solve"]
+__all__ = ["imm_predict", "imm_combine", "combine_rows", "update_pairs", "apply_pairs", "gate_pairs",
+           "associate_group", "associate_scan", "track_logic", "prune", "cholesky", "chol_solve"]
 
 _TINY = np.finfo(np.float64).tiny
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -98,23 +98,44 @@ def imm_predict(x: np.ndarray, p: np.ndarray, mu: np.ndarray, transition: np.nda
 
 
 @numba.njit(cache=True)
+def _combine_row(x: np.ndarray, p: np.ndarray, mu: np.ndarray, a: int, xc: np.ndarray,
+                 pc: np.ndarray, out: int) -> None:
+    """Moment-matched estimate of track ``a`` (its first ``xc.shape[1]`` components) into row
+    ``out`` of ``xc``, ``pc``."""
+    r, dims = x.shape[1], xc.shape[1]
+    xc[out, :] = 0.0
+    pc[out, :, :] = 0.0
+    for i in range(r):
+        for e in range(dims):
+            xc[out, e] += mu[a, i] * x[a, i, e]
+    for i in range(r):
+        for e in range(dims):
+            de = x[a, i, e] - xc[out, e]
+            for g in range(dims):
+                pc[out, e, g] += mu[a, i] * (p[a, i, e, g] + de * (x[a, i, g] - xc[out, g]))
+
+
+@numba.njit(cache=True)
 def imm_combine(x: np.ndarray, p: np.ndarray, mu: np.ndarray, dims: int
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Moment-matched estimate of the first ``dims`` state components of every track:
     ``x (n, dims)``, ``p (n, dims, dims)`` (``dims = d``: the whole state; ``m``: positions)."""
-    n, r = x.shape[0], x.shape[1]
-    xc = np.zeros((n, dims))
-    pc = np.zeros((n, dims, dims))
+    n = x.shape[0]
+    xc = np.empty((n, dims))
+    pc = np.empty((n, dims, dims))
     for a in range(n):
-        for i in range(r):
-            for e in range(dims):
-                xc[a, e] += mu[a, i] * x[a, i, e]
-        for i in range(r):
-            for e in range(dims):
-                de = x[a, i, e] - xc[a, e]
-                for g in range(dims):
-                    pc[a, e, g] += mu[a, i] * (p[a, i, e, g] + de * (x[a, i, g] - xc[a, g]))
+        _combine_row(x, p, mu, a, xc, pc, a)
     return xc, pc
+
+
+@numba.njit(cache=True)
+def combine_rows(x: np.ndarray, p: np.ndarray, mu: np.ndarray, rows: np.ndarray,
+                 xc: np.ndarray, pc: np.ndarray) -> None:
+    """:func:`imm_combine` of the tracks ``rows`` into those rows of ``xc (n, dims)``,
+    ``pc (n, dims, dims)``, in place: the track store keeps every track's combined position
+    and covariance (the gate's inputs) up to date after each prediction and update."""
+    for a in rows:
+        _combine_row(x, p, mu, a, xc, pc, a)
 
 
 @numba.njit(cache=True)
@@ -331,8 +352,9 @@ def gate_pairs(z_pred: np.ndarray, hph: np.ndarray, rows: np.ndarray, z: np.ndar
     a solver).
 
     Spatial pruning (:mod:`iadsim.tracking.association`): the detections are sorted along the
-    horizontal axis on which they spread most; a track visits only those within its distance
-    bound along that axis (binary search), and the exact ``d2`` (Cholesky solve) is computed
+    horizontal axis on which they spread most; a track outside the detections' bounding box
+    grown by its distance bound is skipped, the others visit only the detections within that
+    bound along the axis (binary search), and the exact ``d2`` (Cholesky solve) is computed
     for those within the bound in all axes. The cost is ``O((n + k) log k)`` plus the pairs
     near each other, instead of ``O(n k)``.
     """
@@ -344,18 +366,13 @@ def gate_pairs(z_pred: np.ndarray, hph: np.ndarray, rows: np.ndarray, z: np.ndar
         for e in range(m):
             tr += r[cols[b], e, e]
         max_tr = max(max_tr, tr)
-    axis = 0
-    if m > 1 and k > 1:
-        lo = np.empty(2)
-        hi = np.empty(2)
-        for e in range(2):
-            lo[e] = np.inf
-            hi[e] = -np.inf
-            for b in range(k):
-                lo[e] = min(lo[e], z[cols[b], e])
-                hi[e] = max(hi[e], z[cols[b], e])
-        if hi[1] - lo[1] > hi[0] - lo[0]:
-            axis = 1
+    lo = np.full(m, np.inf)                        # bounding box of the detections
+    hi = np.full(m, -np.inf)
+    for e in range(m):
+        for b in range(k):
+            lo[e] = min(lo[e], z[cols[b], e])
+            hi[e] = max(hi[e], z[cols[b], e])
+    axis = 1 if m > 1 and hi[1] - lo[1] > hi[0] - lo[0] else 0
     key = np.empty(k)
     for b in range(k):
         key[b] = z[cols[b], axis]
@@ -378,6 +395,11 @@ def gate_pairs(z_pred: np.ndarray, hph: np.ndarray, rows: np.ndarray, z: np.ndar
             tr += hph[t, e, e]
         radius2 = gamma * (tr + max_tr)
         reach = math.sqrt(radius2) * (1.0 + 1e-9)
+        outside = False
+        for e in range(m):
+            outside = outside or z_pred[t, e] < lo[e] - reach or z_pred[t, e] > hi[e] + reach
+        if outside:
+            continue
         first = np.searchsorted(key, z_pred[t, axis] - reach)
         last = np.searchsorted(key, z_pred[t, axis] + reach, side="right")
         n_near = 0
@@ -419,11 +441,13 @@ def gate_pairs(z_pred: np.ndarray, hph: np.ndarray, rows: np.ndarray, z: np.ndar
 @numba.njit(cache=True)
 def apply_pairs(x: np.ndarray, p: np.ndarray, mu: np.ndarray, hit: np.ndarray,
                 detection: np.ndarray, reported: np.ndarray, t_hit: np.ndarray,
-                tracks: np.ndarray, z: np.ndarray, r: np.ndarray, dets: np.ndarray,
-                index: np.ndarray, time_s: float) -> None:
-    """:func:`update_pairs`, then mark each updated track hit at ``time_s`` by input row
+                xc: np.ndarray, pc: np.ndarray, tracks: np.ndarray, z: np.ndarray,
+                r: np.ndarray, dets: np.ndarray, index: np.ndarray, time_s: float) -> None:
+    """:func:`update_pairs`, then refresh the updated tracks' combined positions ``xc``,
+    ``pc`` (:func:`combine_rows`) and mark each hit at ``time_s`` by input row
     ``index[dets[i]]`` (``hit``, ``detection``, ``reported``, ``t_hit``), in place."""
     update_pairs(x, p, mu, tracks, z, r, dets)
+    combine_rows(x, p, mu, tracks, xc, pc)
     for i in range(tracks.size):
         a = tracks[i]
         hit[a] = True
@@ -439,9 +463,9 @@ def associate_group(x: np.ndarray, p: np.ndarray, mu: np.ndarray, confirmed: np.
                     r: np.ndarray, index: np.ndarray, free: np.ndarray, want_confirmed: bool,
                     gamma: float, time_s: float):
     """One association pass of a scan: gate the tracks with ``confirmed == want_confirmed``
-    (combined positions ``xc``, ``pc``) against the ``free`` detections; when no pair conflicts
-    (each pair is then its own GNN optimum), update the paired tracks (:func:`apply_pairs`) and
-    clear their detections from ``free``, in place.
+    (combined positions ``xc``, ``pc``, kept up to date) against the ``free`` detections;
+    when no pair conflicts (each pair is then its own GNN optimum), update the paired tracks
+    (:func:`apply_pairs`) and clear their detections from ``free``, in place.
 
     Returns ``rows, cols`` (the candidate tracks and detections) and the gated pairs
     ``track, detection, d2, conflict`` of :func:`gate_pairs`; on a conflict (a track or
@@ -451,8 +475,8 @@ def associate_group(x: np.ndarray, p: np.ndarray, mu: np.ndarray, confirmed: np.
     cols = np.flatnonzero(free)
     t, d, d2, conflict = gate_pairs(xc, pc, rows, z, r, cols, gamma)
     if not conflict:
-        apply_pairs(x, p, mu, hit, detection, reported, t_hit, rows[t], z, r, cols[d], index,
-                    time_s)
+        apply_pairs(x, p, mu, hit, detection, reported, t_hit, xc, pc, rows[t], z, r, cols[d],
+                    index, time_s)
         free[cols[d]] = False
     return rows, cols, t, d, d2, conflict
 
@@ -461,10 +485,11 @@ def associate_group(x: np.ndarray, p: np.ndarray, mu: np.ndarray, confirmed: np.
 def associate_scan(ids: np.ndarray, x: np.ndarray, p: np.ndarray, mu: np.ndarray,
                    confirmed: np.ndarray, age: np.ndarray, hits: np.ndarray, misses: np.ndarray,
                    hit: np.ndarray, detection: np.ndarray, t_birth: np.ndarray,
-                   t_hit: np.ndarray, revisit: np.ndarray, reported: np.ndarray, n: int,
-                   next_id: int, z: np.ndarray, r: np.ndarray, index: np.ndarray,
-                   free: np.ndarray, first_pass: int, gamma: float, time_s: float,
-                   mu0: np.ndarray, velocity_var: float, revisit_s: float):
+                   t_hit: np.ndarray, revisit: np.ndarray, reported: np.ndarray,
+                   xc: np.ndarray, pc: np.ndarray, n: int, next_id: int, z: np.ndarray,
+                   r: np.ndarray, index: np.ndarray, free: np.ndarray, first_pass: int,
+                   gamma: float, time_s: float, mu0: np.ndarray, velocity_var: float,
+                   revisit_s: float):
     """One sensor's detections at one scan: the association passes from ``first_pass`` on
     (0: confirmed tracks, 1: tentative tracks, :func:`associate_group`), then a tentative track
     per detection still ``free``, appended at row ``n`` (single-point initiation of
@@ -472,12 +497,13 @@ def associate_scan(ids: np.ndarray, x: np.ndarray, p: np.ndarray, mu: np.ndarray
     with variance ``velocity_var`` m^2/s^2 per axis, mode probabilities ``mu0``).
 
     The track fields are the whole buffers of the track store (live rows ``:n``; room for
-    ``n + len(z)`` rows). Returns ``status, n, next_id`` and the pairs of
-    :func:`associate_group`: ``status`` 0 when done; ``k + 1`` when pass ``k`` had a conflict,
-    in which case nothing of that pass is updated and the caller solves the assignment, applies
+    ``n + len(z)`` rows); ``xc (., m)``, ``pc (., m, m)`` are the combined positions of the
+    live tracks (:func:`combine_rows`), read by the gate and kept up to date here.
+    Returns ``status, n, next_id`` and the pairs of :func:`associate_group`: ``status`` 0
+    when done; ``k + 1`` when pass ``k`` had a conflict, in which case nothing of that pass is
+    updated and the caller solves the assignment, applies
     it and calls again with ``first_pass = k + 1``.
     """
-    xc, pc = imm_combine(x[:n], p[:n], mu[:n], z.shape[1])
     for k in range(first_pass, 2):
         rows, cols, t, d, d2, conflict = associate_group(
             x[:n], p[:n], mu[:n], confirmed[:n], hit[:n], detection[:n], reported[:n],
@@ -504,6 +530,7 @@ def associate_scan(ids: np.ndarray, x: np.ndarray, p: np.ndarray, mu: np.ndarray
         detection[n], reported[n] = index[b], index[b]
         t_birth[n], t_hit[n] = time_s, time_s
         revisit[n] = revisit_s
+        _combine_row(x, p, mu, n, xc, pc, n)
         n += 1
         next_id += 1
     empty = np.empty(0, np.int64)
@@ -514,8 +541,9 @@ def associate_scan(ids: np.ndarray, x: np.ndarray, p: np.ndarray, mu: np.ndarray
 def prune(ids: np.ndarray, x: np.ndarray, p: np.ndarray, mu: np.ndarray,
           confirmed: np.ndarray, age: np.ndarray, hits: np.ndarray, misses: np.ndarray,
           hit: np.ndarray, detection: np.ndarray, t_birth: np.ndarray, t_hit: np.ndarray,
-          revisit: np.ndarray, reported: np.ndarray, n: int, now_s: float, confirm_m: int,
-          confirm_n: int, delete_misses: int, revisit_s: float, end_of_scan: bool) -> int:
+          revisit: np.ndarray, reported: np.ndarray, xc: np.ndarray, pc: np.ndarray, n: int,
+          now_s: float, confirm_m: int, confirm_n: int, delete_misses: int, revisit_s: float,
+          end_of_scan: bool) -> int:
     """:func:`track_logic` on the live rows ``:n`` of the track store's buffers, then the
     deleted tracks removed in place (survivors keep their order); returns the new count."""
     dead = track_logic(age[:n], hits[:n], misses[:n], hit[:n], confirmed[:n], t_birth[:n],
@@ -533,5 +561,7 @@ def prune(ids: np.ndarray, x: np.ndarray, p: np.ndarray, mu: np.ndarray,
             x[k] = x[a]
             p[k] = p[a]
             mu[k] = mu[a]
+            xc[k] = xc[a]
+            pc[k] = pc[a]
         k += 1
     return k

@@ -239,16 +239,21 @@ class _Tracks:
     ``confirmed (n,)`` bool; ``t_birth``, ``t_hit`` (time of birth and of the last update, s);
     ``revisit`` (revisit interval of the sensor that started the track, s; NaN if unset);
     per-scan scratch ``hit (n,)`` and ``detection (n,)``; ``reported (n,)``: last detection row
-    that updated the track since its last report (-1: none).
+    that updated the track since its last report (-1: none); ``xc (n, m)``, ``pc (n, m, m)``:
+    the moment-matched position and its covariance (``m = d / 2``), the gate's inputs, kept up
+    to date by the compiled steps after every prediction, update and initiation (so a scan
+    reads them instead of recombining every track).
     """
 
     FIELDS = ("ids", "x", "p", "mu", "confirmed", "age", "hits", "misses", "hit", "detection",
-              "t_birth", "t_hit", "revisit", "reported")
+              "t_birth", "t_hit", "revisit", "reported", "xc", "pc")
 
     def __init__(self, r: int, d: int, capacity: int = 64) -> None:
-        shapes = {"x": (r, d), "p": (r, d, d), "mu": (r,)}
+        m = d // 2
+        shapes = {"x": (r, d), "p": (r, d, d), "mu": (r,), "xc": (m,), "pc": (m, m)}
         types = {"confirmed": bool, "hit": bool, "t_birth": float, "t_hit": float,
-                 "revisit": float, "x": float, "p": float, "mu": float}
+                 "revisit": float, "x": float, "p": float, "mu": float, "xc": float,
+                 "pc": float}
         buf = {name: np.zeros((capacity, *shapes.get(name, ())), types.get(name, np.int64))
                for name in self.FIELDS}
         #: number of live tracks (set after a kernel added or removed rows in place)
@@ -680,12 +685,14 @@ class Tracker:
         self._processed = self._scan_time
 
     def _begin_scan(self, dt_s: float) -> None:
-        """IMM mixing and prediction of every track by ``dt_s`` (s, >= 0); reset scan flags."""
+        """IMM mixing and prediction of every track by ``dt_s`` (s, >= 0), and their combined
+        positions; reset scan flags."""
         self._clock += dt_s
         t = self._tracks
         if dt_s > 0.0 and len(t.ids):
             kernels.imm_predict(t.x, t.p, t.mu, self._motion.transition,
                                 *self._motion.matrices(dt_s))
+            kernels.combine_rows(t.x, t.p, t.mu, np.arange(t.n), t.xc, t.pc)
         t.hit[:] = False
         t.detection[:] = -1
 
@@ -707,8 +714,8 @@ class Tracker:
                 return
             # pass status - 1 gated a track or detection twice: GNN, then the next pass
             track, det = assoc.assign_pairs(*pairs, True, len(rows), self._gamma)
-            kernels.apply_pairs(t.x, t.p, t.mu, t.hit, t.detection, t.reported, t.t_hit,
-                                rows[track], z, r, cols[det], index, self._clock)
+            kernels.apply_pairs(t.x, t.p, t.mu, t.hit, t.detection, t.reported, t.t_hit, t.xc,
+                                t.pc, rows[track], z, r, cols[det], index, self._clock)
             free[cols[det]] = False
             first_pass = status
 
