@@ -328,3 +328,27 @@ def test_gnn_by_clusters_equals_one_global_solve() -> None:
                        for cols in permutations(range(d0 + t0), t0))
             assert sum(cost[i, g if g >= 0 else d0 + i] for i, g in enumerate(got)) == \
                 pytest.approx(best)
+
+
+@pytest.mark.parametrize("kind", ["uniform", "integer ties", "constant", "forbidden entries"])
+def test_compiled_assignment_equals_scipy(kind: str) -> None:
+    # reference: scipy.optimize.linear_sum_assignment (the same paper, Crouse 2016): the same
+    # columns for every row, ties included (integer costs, a constant matrix), and the same
+    # minimum cost; square and wide matrices of 1 to 9 rows
+    from scipy.optimize import linear_sum_assignment
+
+    from iadsim.tracking.kernels import assignment
+
+    rng = np.random.default_rng(17)
+    for _ in range(200):
+        nr = int(rng.integers(1, 10))
+        nc = nr + int(rng.integers(0, 6))
+        cost = {"uniform": lambda: rng.uniform(0.0, 12.0, (nr, nc)),
+                "integer ties": lambda: rng.integers(0, 3, (nr, nc)).astype(float),
+                "constant": lambda: np.full((nr, nc), 4.0),
+                "forbidden entries": lambda: np.where(rng.random((nr, nc)) < 0.5, 1e12,
+                                                      rng.uniform(0.0, 12.0, (nr, nc)))}[kind]()
+        row, want = linear_sum_assignment(cost)
+        got = assignment(cost)
+        np.testing.assert_array_equal(got, want)
+        assert cost[row, got].sum() == cost[row, want].sum()

@@ -21,8 +21,11 @@ The gated pairs form a bipartite graph; the cost is a sum over pairs and every t
 option is its own, so the optimum is the union of the optima of the graph's connected
 components (clusters, [2]_; found by union-find,
 :func:`iadsim.tracking.kernels.pair_clusters`): a component of one pair is its own optimum, and
-each other one is solved by :func:`scipy.optimize.linear_sum_assignment` on its small cost matrix.
-:func:`gnn` skips all of it when no pair conflicts.
+each other one is solved on its small cost matrix by the shortest augmenting path algorithm
+(:func:`iadsim.tracking.kernels.assignment`, Crouse 2016, with the tie rules of
+:func:`scipy.optimize.linear_sum_assignment`), all in one compiled call
+(:func:`iadsim.tracking.kernels.gnn_clusters`). :func:`gnn` skips all of it when no pair
+conflicts.
 
 References
 ----------
@@ -37,7 +40,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2
 
 from iadsim.tracking import kernels
@@ -160,28 +162,7 @@ def gnn_assign(pairs: GatedPairs, n_tracks: int, miss_cost: float) -> np.ndarray
     numpy.ndarray
         ``(n_tracks,)`` int, assigned detection index per track, ``-1`` if none.
     """
-    assigned = np.full(n_tracks, -1, dtype=int)
-    if len(pairs.track) == 0:
-        return assigned
-    label, t_row, d_col, n_rows, n_cols = kernels.pair_clusters(
-        np.asarray(pairs.track, np.int64), np.asarray(pairs.detection, np.int64))
-    order = np.argsort(label, kind="stable")      # by cluster, then track and detection
-    sizes = np.bincount(label)
-    starts = np.cumsum(sizes) - sizes
-    single = order[starts[sizes == 1]]
-    ok = pairs.d2[single] <= miss_cost
-    assigned[pairs.track[single[ok]]] = pairs.detection[single[ok]]
-    for cluster in np.flatnonzero(sizes > 1).tolist():
-        mine = order[starts[cluster]:starts[cluster] + sizes[cluster]]
-        na, nb = n_rows[cluster], n_cols[cluster]
-        cost = np.full((na, nb + na), FORBIDDEN_COST)
-        cost[t_row[mine], d_col[mine]] = pairs.d2[mine]
-        cost[np.arange(na), nb + np.arange(na)] = miss_cost
-        row, col = linear_sum_assignment(cost)
-        real = col < nb
-        back_t = np.empty(na, np.int64)
-        back_t[t_row[mine]] = pairs.track[mine]
-        back_d = np.empty(nb, np.int64)
-        back_d[d_col[mine]] = pairs.detection[mine]
-        assigned[back_t[row[real]]] = back_d[col[real]]
-    return assigned
+    return kernels.gnn_clusters(np.asarray(pairs.track, np.int64),
+                                np.asarray(pairs.detection, np.int64),
+                                np.asarray(pairs.d2, float), int(n_tracks), float(miss_cost),
+                                FORBIDDEN_COST)

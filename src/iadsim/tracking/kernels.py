@@ -24,7 +24,8 @@ import numba
 import numpy as np
 
 __all__ = ["imm_predict", "imm_combine", "combine_rows", "update_pairs", "apply_pairs", "gate_pairs",
-           "associate_group", "associate_scan", "track_logic", "prune", "cholesky", "chol_solve"]
+           "associate_group", "associate_scan", "assignment", "gnn_clusters", "pair_clusters",
+           "track_logic", "prune", "cholesky", "chol_solve"]
 
 _TINY = np.finfo(np.float64).tiny
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -339,6 +340,124 @@ def pair_clusters(track: np.ndarray, detection: np.ndarray
     for k in range(track.size):
         col[k] = code[n_t + detection[k]]
     return label, row, col, n_rows, n_cols
+
+
+@numba.njit(cache=True)
+def assignment(cost: np.ndarray) -> np.ndarray:
+    """Minimum-cost assignment of every row of ``cost (nr, nc)``, ``nr <= nc``, to a distinct
+    column: ``col (nr,)`` (``-1`` in every row if no finite assignment exists).
+
+    The shortest augmenting path algorithm for rectangular problems (Crouse 2016, *On
+    implementing 2D rectangular assignment algorithms*, IEEE TAES 52(4), 1679-1696,
+    doi:10.1109/TAES.2016.140952, Algorithm 1 and §III-C): one row at a time, a Dijkstra
+    search over reduced costs ``c_ij - u_i - v_j`` for the cheapest path to a free column, then
+    the dual update and the augmentation. Columns are scanned from the last one down and, among
+    equally short paths, one ending at a free column is taken: the tie rules of
+    :func:`scipy.optimize.linear_sum_assignment` (which implements the same paper), so both give
+    the same assignment (tested).
+    """
+    nr, nc = cost.shape
+    c = cost - cost.min() if cost.size else cost.copy()     # non-negative costs
+    u = np.zeros(nr)
+    v = np.zeros(nc)
+    shortest = np.empty(nc)
+    path = np.full(nc, -1, np.int64)
+    col4row = np.full(nr, -1, np.int64)
+    row4col = np.full(nc, -1, np.int64)
+    in_rows = np.zeros(nr, np.bool_)
+    in_cols = np.zeros(nc, np.bool_)
+    remaining = np.empty(nc, np.int64)
+    for cur in range(nr):
+        for it in range(nc):
+            remaining[it] = nc - it - 1
+        n_left = nc
+        in_rows[:] = False
+        in_cols[:] = False
+        shortest[:] = np.inf
+        min_val = 0.0
+        i = cur
+        sink = -1
+        while sink == -1:
+            index = -1
+            lowest = np.inf
+            in_rows[i] = True
+            for it in range(n_left):
+                j = remaining[it]
+                red = min_val + c[i, j] - u[i] - v[j]
+                if red < shortest[j]:
+                    path[j] = i
+                    shortest[j] = red
+                if shortest[j] < lowest or (shortest[j] == lowest and row4col[j] == -1):
+                    lowest = shortest[j]
+                    index = it
+            min_val = lowest
+            if min_val == np.inf:                          # infeasible
+                col4row[:] = -1
+                return col4row
+            j = remaining[index]
+            if row4col[j] == -1:
+                sink = j
+            else:
+                i = row4col[j]
+            in_cols[j] = True
+            n_left -= 1
+            remaining[index] = remaining[n_left]
+        u[cur] += min_val
+        for i in range(nr):
+            if in_rows[i] and i != cur:
+                u[i] += min_val - shortest[col4row[i]]
+        for j in range(nc):
+            if in_cols[j]:
+                v[j] -= min_val - shortest[j]
+        j = sink
+        while True:
+            i = path[j]
+            row4col[j] = i
+            col4row[i], j = j, col4row[i]
+            if i == cur:
+                break
+    return col4row
+
+
+@numba.njit(cache=True)
+def gnn_clusters(track: np.ndarray, detection: np.ndarray, d2: np.ndarray, n_tracks: int,
+                 miss_cost: float, forbidden_cost: float) -> np.ndarray:
+    """GNN assignment of gated pairs (``track``, ``detection``, ``d2``, sorted by track), one
+    connected component at a time (:func:`pair_clusters`): a lone pair is assigned when
+    ``d2 <= miss_cost``; a larger cluster of ``a`` tracks and ``b`` detections is solved by
+    :func:`assignment` on its ``(a, b + a)`` matrix (``d2`` for gated pairs, ``forbidden_cost``
+    elsewhere, ``miss_cost`` on the diagonal of the "not assigned" block). Returns the
+    assigned detection of each of the ``n_tracks`` tracks, ``-1`` if none."""
+    assigned = np.full(n_tracks, -1, np.int64)
+    if track.size == 0:
+        return assigned
+    label, t_row, d_col, n_rows, n_cols = pair_clusters(track, detection)
+    order = np.argsort(label, kind="mergesort")    # by cluster, then track and detection
+    sizes = np.bincount(label)
+    start = 0
+    for cluster in range(sizes.size):
+        mine = order[start:start + sizes[cluster]]
+        start += sizes[cluster]
+        if mine.size == 1:
+            k = mine[0]
+            if d2[k] <= miss_cost:
+                assigned[track[k]] = detection[k]
+            continue
+        na, nb = n_rows[cluster], n_cols[cluster]
+        cost = np.full((na, nb + na), forbidden_cost)
+        back_t = np.empty(na, np.int64)
+        back_d = np.empty(nb, np.int64)
+        for k in mine:
+            cost[t_row[k], d_col[k]] = d2[k]
+            back_t[t_row[k]] = track[k]
+            back_d[d_col[k]] = detection[k]
+        for a in range(na):
+            cost[a, nb + a] = miss_cost
+        col = assignment(cost)
+        for a in range(na):
+            if 0 <= col[a] < nb:
+                assigned[back_t[a]] = back_d[col[a]]
+    return assigned
 
 
 @numba.njit(cache=True)
