@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import numba
 import numpy as np
 
 from iadsim.geo.frames import ecef2geodetic, geodetic2ecef
@@ -61,18 +62,9 @@ class Trajectories:
     def _interpolate(self, time_s: np.ndarray, index: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Earlier sample ``k``, indices, ECEF positions ``(m, 3)`` (NaN where not active), active."""
-        t = np.asarray(time_s, dtype=float)
-        idx = np.asarray(index, dtype=int)
-        k = np.clip(np.searchsorted(self.time_s, t, side="right") - 1, 0, self.time_s.size - 2)
-        inside = (t >= self.time_s[0]) & (t <= self.time_s[-1])
-        active = inside & self.active[k, idx] & self.active[k + 1, idx]
-        xyz = np.full((t.size, 3), np.nan)
-        a = np.flatnonzero(active)
-        if a.size:
-            ka, ia = k[a], idx[a]
-            t0, t1 = self.time_s[ka], self.time_s[ka + 1]
-            w = np.clip((t[a] - t0) / (t1 - t0), 0.0, 1.0)[:, None]
-            xyz[a] = (1.0 - w) * self.ecef_m[ka, ia] + w * self.ecef_m[ka + 1, ia]
+        idx = np.asarray(index, dtype=np.int64)
+        k, xyz, active = _lerp(self.time_s, self.ecef_m, self.active,
+                               np.asarray(time_s, dtype=float), idx)
         return k, idx, xyz, active
 
     def ecef_at(self, time_s: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,3 +100,27 @@ class Trajectories:
         if a.size:
             geo[:, a] = ecef2geodetic(xyz[a, 0], xyz[a, 1], xyz[a, 2])
         return geo[0], geo[1], geo[2], self.vel_enu_m_s[k, idx], active
+
+
+@numba.njit(cache=True)
+def _lerp(grid: np.ndarray, ecef: np.ndarray, active: np.ndarray, t: np.ndarray,
+          idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Earlier sample ``k`` of each query ``(t, idx)`` on the time ``grid`` (clipped to
+    ``0 .. nt - 2``), the ECEF position linearly interpolated between samples ``k`` and
+    ``k + 1`` of object ``idx`` (NaN where either is not ``active`` or ``t`` is off the grid),
+    and that mask; one compiled pass instead of a dozen gathered temporaries per scan."""
+    nt = grid.size
+    k = np.searchsorted(grid, t, side="right") - 1
+    xyz = np.full((t.size, 3), np.nan)
+    ok = np.zeros(t.size, np.bool_)
+    for q in range(t.size):
+        kk = min(max(k[q], 0), nt - 2)
+        k[q] = kk
+        i = idx[q]
+        if grid[0] <= t[q] <= grid[nt - 1] and active[kk, i] and active[kk + 1, i]:
+            ok[q] = True
+            t0, t1 = grid[kk], grid[kk + 1]
+            w = min(max((t[q] - t0) / (t1 - t0), 0.0), 1.0)
+            for e in range(3):
+                xyz[q, e] = (1.0 - w) * ecef[kk, i, e] + w * ecef[kk + 1, i, e]
+    return k, xyz, ok
