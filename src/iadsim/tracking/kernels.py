@@ -36,8 +36,10 @@ def imm_predict(x: np.ndarray, p: np.ndarray, mu: np.ndarray, transition: np.nda
                 f: np.ndarray, q: np.ndarray) -> None:
     """IMM interaction then Kalman prediction of every track, in place; ``mu`` becomes the
     predicted mode probabilities ``c_bar``. ``f, q (r, d, d)``: transition and process noise of
-    each model for this time step. ``F P F^T`` runs over the non-zero entries of ``F`` only
-    (9 of 36 for a 3-D CV model; skipping exact zeros leaves every sum unchanged)."""
+    each model for this time step. The track covariances are exactly symmetric (every step
+    that writes them symmetrises), so the mixed covariances are computed on one triangle.
+    ``F P F^T`` runs over the non-zero entries of ``F`` only (9 of 36 for a 3-D CV model;
+    skipping exact zeros leaves every sum unchanged)."""
     n, r, d = x.shape
     nz = np.zeros(r, np.int64)                     # non-zeros of each F: row, column, value
     nz_row = np.empty((r, d * d), np.int64)
@@ -69,12 +71,13 @@ def imm_predict(x: np.ndarray, p: np.ndarray, mu: np.ndarray, transition: np.nda
                 for i in range(r):
                     s += w[i, j] * x[a, i, e]
                 x0[j, e] = s
-            for e in range(d):
-                for g in range(d):
+            for e in range(d):                     # symmetric: the upper triangle, mirrored
+                for g in range(e, d):
                     s = 0.0
                     for i in range(r):
                         s += w[i, j] * (p[a, i, e, g] + (x[a, i, e] - x0[j, e]) * (x[a, i, g] - x0[j, g]))
                     p0[j, e, g] = s
+                    p0[j, g, e] = s
         for j in range(r):
             x[a, j, :] = 0.0
             fp[:, :] = 0.0
