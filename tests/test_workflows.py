@@ -232,6 +232,31 @@ def test_cli_envelope_writes_plot_and_table(tmp_path):
     assert "max_launch_range_km" in result.output
 
 
+def test_cli_envelope_flies_the_figures(tmp_path):
+    """--figure 9M96E2.max_range_km=150 (calibrated to the published 120 km): the flyout is
+    re-fitted (guided range 149.5 km, tests/weapons/test_calibration.py), so the envelope's
+    maximum launch range at 5 km grows by about a quarter, and the plot's NetCDF names the
+    override among its assumptions."""
+    import json
+
+    import xarray as xr
+
+    got = {}
+    for label, extra in (("published", []), ("override", ["--figure", "9M96E2.max_range_km=150"])):
+        out = tmp_path / f"{label}.png"
+        result = runner.invoke(app, ["envelope", "9M96E2", "--target-alt", "5000",
+                                     "--target-speed", "250", "--out", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        with xr.open_dataset(out.with_suffix(".nc")) as ds:
+            assert ds["heading_label"].values[0] == "approaching"
+            got[label] = float(ds["max_launch_range_m"].values[0, 0])
+            provenance = json.loads(ds.attrs["provenance"])
+    assert 1.15 < got["override"] / got["published"] < 1.35
+    assert provenance["figure_set"] == "nominal + 1 override (9M96E2.max_range_km=150)"
+    assert any(a.startswith("9M96E2.max_range_km = 150 km: user override")
+               for a in provenance["assumptions"])
+
+
 def _uncalibrated_missile() -> str:
     """A library missile without a flyout model (the set of calibrated missiles grows)."""
     from iadsim.scenario.library import load_library

@@ -471,13 +471,17 @@ def envelope(
     target_speed: Annotated[float, typer.Option(
         help="Target speed, m/s", callback=_within(0.0, low_open=True, unit="m/s"))] = 300.0,
     out: Annotated[Path, typer.Option(help="Output PNG")] = Path("out/envelope.png"),
+    assume: Annotated[FigureSet, typer.Option(
+        help="Figure set of the missile's maximum range and ceiling")] = FigureSet.nominal,
+    figure: FigureOption = None,
 ) -> None:
-    """Kinematic launch-acceptability envelope from the calibrated 3-DOF flyout."""
-    from iadsim.workflows import envelope_products
+    """Kinematic launch-acceptability envelope from the 3-DOF flyout, fitted to the figure
+    set's (or --figure's) maximum range and ceiling as an engagement run flies it."""
+    from iadsim.scenario.figures import Figures
+    from iadsim.workflows import ENVELOPE_CAVEAT, envelope_products
 
-    from iadsim.workflows import ENVELOPE_CAVEAT
-
-    table = _run(envelope_products, missile, target_alt, target_speed, out)
+    figures = _run(Figures.of, assume.value, _run(_overrides, figure))
+    table = _run(envelope_products, missile, target_alt, target_speed, out, figures)
     console.print(table.to_string(index=False))
     console.print(f"[yellow]caveat:[/] {ENVELOPE_CAVEAT}")
     console.print(f"[green]wrote {out}[/] and {out.with_suffix('.nc')}")

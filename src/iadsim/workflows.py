@@ -54,7 +54,7 @@ from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import load_library
 from iadsim.scenario.schema import Scenario
 from iadsim.scenario.world import build
-from iadsim.weapons.calibration import aero_ids, load_aero
+from iadsim.weapons.calibration import aero_for, aero_ids
 from iadsim.errors import InputError
 
 Progress = Callable[[str, int, int], None]
@@ -489,8 +489,12 @@ def replay_tables(result: EngagementResult) -> tuple[pd.DataFrame, pd.DataFrame]
 
 
 def envelope_products(missile: str, target_alt_m: Sequence[float], target_speed_m_s: float,
-                      out_png: str | Path) -> pd.DataFrame:
+                      out_png: str | Path, figures: str | Figures = "nominal") -> pd.DataFrame:
     """Launch-acceptability envelope of one missile: PNG + NetCDF.
+
+    The flyout is fitted to the maximum range and ceiling of ``figures`` (a figure set, or one
+    with overrides such as ``48N6E3.max_range_km``; :func:`iadsim.weapons.calibration.aero_for`),
+    as an engagement run with those figures flies it.
 
     Returns a table per target altitude of the max/min launch range and the max/min intercept
     range (fuze point: the engagement-zone edges a kinematic coverage draws), km.
@@ -505,17 +509,22 @@ def envelope_products(missile: str, target_alt_m: Sequence[float], target_speed_
                          f"{', '.join(aero_ids())}")
     if not target_alt_m or min(target_alt_m) < 0 or not target_speed_m_s > 0:
         raise InputError("--target-alt: allowed values are altitudes >= 0 m; --target-speed > 0")
-    ds = launch_acceptability(load_aero(item.id), target_alt_m, target_speed_m_s)
-    meta = {"iadsim_version": ds.attrs.get("iadsim_version", ""), "figure_set": "nominal",
+    figs = figures if isinstance(figures, Figures) else Figures.of(figures)
+    max_range_m, max_alt_m = item.si("max_range_km", figs), item.si("max_altitude_km", figs)
+    ds = launch_acceptability(aero_for(item.id, max_range_m, max_alt_m), target_alt_m,
+                              target_speed_m_s)
+    meta = {"iadsim_version": ds.attrs.get("iadsim_version", ""), "figure_set": figs.label,
             "sources": [s.model_dump() for s in item.citations()],
             "assumptions": [f"{item.id} {name}: {why}" for name, why in item.assumptions()]
-            + ["Flyout parameters calibrated to the published max range and altitude "
-               "(data/missile_aero.yaml); approaching target at constant velocity.",
-               ENVELOPE_CAVEAT]}
+            + figs.override_notes()
+            + [f"Flyout parameters calibrated to the published max range and altitude "
+               f"(data/missile_aero.yaml), re-fitted where the figures give others (here "
+               f"{max_range_m / 1e3:g} km and {max_alt_m / 1e3:g} km); approaching target at "
+               "constant velocity.", ENVELOPE_CAVEAT]}
     out_png = Path(out_png)
     out_png.parent.mkdir(parents=True, exist_ok=True)
     envelope_plot(ds, out_png, f"{item.id}: kinematic launch envelope, target "
-                  f"{target_speed_m_s:g} m/s", meta)
+                  f"{target_speed_m_s:g} m/s ({figs.label})", meta)
     ds.attrs["provenance"] = json.dumps(meta, ensure_ascii=False)
     write_netcdf(ds, out_png.with_suffix(".nc"))
     edges = ds.sel(heading="approaching")

@@ -176,7 +176,7 @@ def test_kinematic_reach_ring_replaces_published_only_where_a_flyout_model_exist
     ds = coverage(dep, [3000.0], 1.0, res, reach="kinematic")
     lat2, lon2 = np.meshgrid(ds.lat.values, ds.lon.values, indexing="ij")
     dist, _ = geodesic_inverse(LAT0, LON0, lat2, lon2)
-    kr = kinematic_reach("9M96E2", (3000.0,), 250.0)
+    kr = kinematic_reach("9M96E2", (3000.0,), 250.0, 120e3, 20e3)   # the site's figures
     lo, hi = kr.min_intercept_range_m[0], kr.max_intercept_range_m[0]
     np.testing.assert_array_equal(ds["in_missile_reach_9M96E2"].values[0],
                                   (dist >= lo) & (dist <= hi))
@@ -196,6 +196,24 @@ def test_kinematic_reach_ring_replaces_published_only_where_a_flyout_model_exist
     assert "missile_reach" not in published.attrs
     np.testing.assert_array_equal(published["in_missile_reach_9M96E2"].values[0],
                                   (dist >= 1e3) & (dist <= 120e3))
+
+
+def test_a_kinematic_ring_flies_the_sites_figures():
+    """Two 9M96E2 sites, one at the calibration's published 120 km / 30 km and one at 150 km
+    (a high figure or an override): the 150 km site's ring reaches about 25 % farther
+    (the re-fitted flyout's guided range is 149.5 km: tests/weapons/test_calibration.py), and
+    the 120 km ring is the calibrated flyout's."""
+    from iadsim.analysis.kinematic_envelope import kinematic_reach
+    from iadsim.analysis.reach import missile_rings
+
+    r = radar(30.0)
+    sites = [MissileSite(f"bn{k}", "9M96E2", LAT0, LON0, 0.0, 4, 1e3, rng_m, 5.0, 30e3, ("r1",))
+             for k, rng_m in enumerate((120e3, 150e3))]
+    rings = [missile_rings(deployment(r, [s]), [3000.0], "agl", "kinematic")[0][0]
+             for s in sites]
+    calibrated = kinematic_reach("9M96E2", (3000.0,), 250.0)
+    assert rings[0].max_range_m == calibrated.max_intercept_range_m[0]
+    assert 1.15 < rings[1].max_range_m / rings[0].max_range_m < 1.35
 
 
 def test_unknown_reach_is_a_clear_error():

@@ -39,7 +39,7 @@ import xarray as xr
 from iadsim.errors import InputError
 from iadsim.version import __version__
 from iadsim.scenario.library import load_library
-from iadsim.weapons.calibration import LOFTS_DEG, load_aero
+from iadsim.weapons.calibration import LOFTS_DEG, aero_for
 from iadsim.weapons.flyout import EARTH_RADIUS_M, MissileAero, TargetFn, fly, ground_range_m
 
 __all__ = ["ENVELOPE_CAVEAT", "RANGE_STEPS", "REFERENCE_TARGET_SPEED_M_S", "KinematicReach",
@@ -292,7 +292,9 @@ def check_target_speed(target_speed_m_s: float) -> None:
 
 @functools.lru_cache(maxsize=64)
 def kinematic_reach(missile_id: str, altitudes_m: tuple[float, ...],
-                    target_speed_m_s: float = REFERENCE_TARGET_SPEED_M_S) -> KinematicReach:
+                    target_speed_m_s: float = REFERENCE_TARGET_SPEED_M_S,
+                    max_range_m: float | None = None,
+                    max_altitude_m: float | None = None) -> KinematicReach:
     """Farthest and nearest intercept point of ``missile_id`` per target altitude (cached).
 
     The target flies straight and level at ``target_speed_m_s`` towards the launcher
@@ -301,8 +303,11 @@ def kinematic_reach(missile_id: str, altitudes_m: tuple[float, ...],
     (finer, a quarter step, within two steps of the launcher) up to twice that range; while the
     far edge is not inside the grid, the extent and the step beyond two steps are doubled (at
     most to 8 × the range). The far edge is then bisected to 1/16 of the first step. The nominal
-    range sets only this search resolution, the same whatever figures a run uses: the calibrated
-    flyout decides the reach, so a figure override (``max_range_km``) does not change it.
+    range sets only this search resolution, the same whatever figures a run uses. The flyout is
+    the one the engagement run flies with the same figures:
+    :func:`iadsim.weapons.calibration.aero_for` fitted to ``max_range_m`` and
+    ``max_altitude_m`` (the figure set's or an override's ``max_range_km`` and
+    ``max_altitude_km``; ``None``: the published values the calibration is fitted to).
     Heights ≤ 0 (target at or below the launcher's level, where the flyout's ground is) have no
     reach (NaN).
 
@@ -311,9 +316,10 @@ def kinematic_reach(missile_id: str, altitudes_m: tuple[float, ...],
     missile_id : a missile of :func:`iadsim.weapons.calibration.aero_ids`.
     altitudes_m : target heights above the launcher's level, m (hashable for the cache).
     target_speed_m_s : reference target speed, m/s (> 0).
+    max_range_m, max_altitude_m : the missile's maximum range and ceiling, m (optional).
     """
     check_target_speed(target_speed_m_s)
-    aero = load_aero(missile_id)
+    aero = aero_for(missile_id, max_range_m, max_altitude_m)
     step0 = load_library().get(missile_id).si("max_range_km", "nominal") / RANGE_STEPS
     alts = np.asarray(altitudes_m, dtype=float)
     up = alts > 0

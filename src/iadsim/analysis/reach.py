@@ -64,6 +64,8 @@ def missile_rings(deployment: Deployment, altitudes_m: npt.ArrayLike, altitude_r
                   reach: str = "published",
                   target_speed_m_s: float = REFERENCE_TARGET_SPEED_M_S) -> list[list[Ring]]:
     """Reach ring of every ``deployment.missiles`` site (outer list) at every altitude (inner).
+    A kinematic ring flies the flyout fitted to the site's maximum range and ceiling (its figure
+    set's, overrides included; :func:`~iadsim.analysis.kinematic_envelope.kinematic_reach`).
 
     Kinematic flyouts are cached per (missile, heights, speed), so repeated calls (figure sets,
     targets, reports) cost nothing more.
@@ -78,7 +80,7 @@ def missile_rings(deployment: Deployment, altitudes_m: npt.ArrayLike, altitude_r
             continue
         heights = alts if altitude_reference == "agl" else alts - m.ground_msl_m
         kr = kinematic_reach(m.missile_id, tuple(float(h) for h in heights),
-                             float(target_speed_m_s))
+                             float(target_speed_m_s), m.max_range_m, m.max_altitude_m)
         rings.append([Ring(lo, hi, "kinematic") for lo, hi in
                       zip(kr.min_intercept_range_m, kr.max_intercept_range_m, strict=True)])
     return rings
@@ -98,7 +100,9 @@ def with_reach_provenance(deployment: Deployment, reach: str,
         return deployment
     calibrated = set(aero_ids())
     notes = [
-        f"Missile reach: kinematic reach from the calibrated 3-DOF flyout, non-manoeuvring "
+        f"Missile reach: kinematic reach from the 3-DOF flyout (calibrated to the published "
+        "maximum range and ceiling, re-fitted where the figure set or an override gives others, "
+        "as in an engagement run), non-manoeuvring "
         f"approaching target at {target_speed_m_s:g} m/s, straight and level at the map "
         "altitude taken as height above the launcher's ground (smooth spherical Earth, no terrain); "
         "the ring runs from the nearest to the farthest ground distance of a fuzed intercept "
