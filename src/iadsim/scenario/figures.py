@@ -349,6 +349,17 @@ class Figures(Mapping[str, float]):
         listed = ", ".join(f"{k}={_fmt(v)}" for k, v in self._overrides.items())
         return f"{self.base} + {n} override{'s' if n > 1 else ''} ({listed})"
 
+    def canonical(self, name: str, library: Library | None = None) -> str:
+        """The exact figure name for ``name``, whose item part may be any of the item's library
+        names (``"40N6.max_range_km"`` -> ``"40N6E.max_range_km"``).
+
+        Raises
+        ------
+        InputError
+            An unknown figure, with the closest known names.
+        """
+        return _canonical(name, self._records, library if library is not None else load_library())
+
     def provenance(self, name: str) -> FigureProvenance:
         """Value, unit, library spread, sources or assumption, and whether it is overridden."""
         value = self[name]
