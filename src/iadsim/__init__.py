@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from iadsim.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import xarray as xr
 
     from iadsim.engine.air_picture import AirPicture, AirPictureConfig
@@ -134,7 +135,8 @@ def _world(scenario_or_world: Scenario | World, figure_set: str | Figures,
     return build(scenario_or_world, figure_set, dem)
 
 
-def simulate_air_picture(scenario: Scenario | World, seed: int | None = None,
+def simulate_air_picture(scenario: Scenario | World,
+                         seed: int | np.random.SeedSequence | None = None,
                          figure_set: str | Figures = "nominal",
                          config: AirPictureConfig | None = None,
                          dem: Dem | str | Path | None = None,
@@ -151,13 +153,16 @@ def simulate_air_picture(scenario: Scenario | World, seed: int | None = None,
     return _simulate(_world(scenario, figure_set, dem), seed, config, keep=keep)
 
 
-def run(scenario: Scenario | World, seed: int | None = None, figure_set: str | Figures = "nominal",
+def run(scenario: Scenario | World, seed: int | np.random.SeedSequence | None = None,
+        figure_set: str | Figures = "nominal",
         config: EngagementConfig | None = None, dem: Dem | str | Path | None = None,
         keep: Sequence[str] = ("truth", "detections", "tracks", "missiles")) -> EngagementResult:
     """Fight the raid through the full engagement chain (closed loop).
 
     ``scenario``: a World from :func:`build` (build once, run many), or a scenario (built on
-    the fly with ``figure_set`` and ``dem``). ``config``: :class:`EngagementConfig` (doctrine,
+    the fly with ``figure_set`` and ``dem``). ``seed``: an integer, or a
+    ``numpy.random.SeedSequence`` (a campaign's per-run key; ``SeedSequence(7)`` is seed 7;
+    default the scenario's). ``config``: :class:`EngagementConfig` (doctrine,
     assignment, link latency, report interval, model-figure overrides). ``keep``: the heavy
     tables to keep (``'truth'``, ``'detections'``, ``'tracks'``, ``'missiles'``; ``'events'`` is
     always kept). Returns an object with ``.metrics`` (one row of outcome measures),

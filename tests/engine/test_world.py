@@ -172,6 +172,31 @@ def test_world_pickles_reuse_equals_building_afresh(two_jets):
     assert not a5.events.equals(a6.events)                  # the seed matters
 
 
+def test_a_seed_sequence_is_a_run_seed(two_jets):
+    """A campaign passes SeedSequence(entropy, spawn_key=(point, replication)): SeedSequence(5)
+    runs exactly as seed 5 (raid, radar and kill streams; NumPy's SeedSequence(5) is the root of
+    seed 5), a spawn key gives other streams, the same key the same run, and the caller's
+    SeedSequence is not spawned from (used twice, it gives the same run twice). The provenance
+    records the key; the metrics' seed is empty (not an integer seed)."""
+    world = iadsim.build(two_jets)
+    plain = iadsim.run(world, seed=5, config=CONFIG)
+    root = iadsim.run(world, seed=np.random.SeedSequence(5), config=CONFIG)
+    pd.testing.assert_frame_equal(plain.events, root.events, check_exact=True)
+    pd.testing.assert_frame_equal(plain.picture.detections, root.picture.detections,
+                                  check_exact=True)
+    key = np.random.SeedSequence(5, spawn_key=(3, 1))
+    a, b = (iadsim.run(world, seed=key, config=CONFIG) for _ in range(2))
+    assert key.n_children_spawned == 0
+    pd.testing.assert_frame_equal(a.events, b.events, check_exact=True)
+    assert not a.picture.detections.equals(plain.picture.detections)
+    assert a.picture.provenance["seed_sequence"] == {"entropy": 5, "spawn_key": [3, 1]}
+    assert a.picture.provenance["seed"] is None and pd.isna(a.metrics["seed"].iloc[0])
+    assert plain.picture.provenance["seed"] == 5 and "seed_sequence" not in plain.picture.provenance
+    with pytest.raises(iadsim.errors.InputError, match="allowed values are integers >= 0 or a "
+                                         "numpy.random.SeedSequence"):
+        iadsim.run(world, seed="5", config=CONFIG)
+
+
 def test_keep_changes_only_what_is_kept(two_jets):
     """Keeping tracks runs every radar's tracker; without, the 91N6E's own tracker (whose
     reports nothing reads: the fused picture takes its detections) is not run -- the same

@@ -139,7 +139,48 @@ def check_keep(keep: Iterable[str], allowed: tuple[str, ...]) -> frozenset[str]:
     return out
 
 
-def start_run(world: World, seed: int | None, config: AirPictureConfig,
+def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
+    """The root of a run's random streams: ``SeedSequence(seed)`` for an integer seed >= 0;
+    for a ``SeedSequence`` (a campaign's per-run key, ``spawn_key=(point, replication)``) a
+    fresh copy of it, so that spawning the run's streams does not change the caller's object
+    and the same key always gives the same streams. ``SeedSequence(7)`` gives exactly the
+    streams of seed 7.
+
+    Raises
+    ------
+    InputError
+        Anything else, naming the value and what is allowed.
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key,
+                                      pool_size=seed.pool_size)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed {seed!r}: allowed values are integers >= 0 or a "
+                         "numpy.random.SeedSequence")
+    return np.random.SeedSequence(int(seed))
+
+
+def derived_stream(seed: int | np.random.SeedSequence, tag: int) -> np.random.SeedSequence:
+    """A stream of the run seed's own, apart from the spawned ones: ``tag`` appended to the
+    root's entropy, its spawn key kept (for an integer seed ``s``: ``SeedSequence([s, tag])``)."""
+    root = seed_sequence(seed)
+    entropy = root.entropy
+    words = list(entropy) if isinstance(entropy, (list, tuple, np.ndarray)) else [entropy]
+    return np.random.SeedSequence([*words, tag], spawn_key=root.spawn_key)
+
+
+def seed_record(seed: int | np.random.SeedSequence) -> dict:
+    """The provenance of a run seed: ``{'seed': int}``, or for a ``SeedSequence``
+    ``{'seed': None, 'seed_sequence': {'entropy': ..., 'spawn_key': [...]}}``."""
+    if isinstance(seed, np.random.SeedSequence):
+        entropy = seed.entropy
+        return {"seed": None, "seed_sequence": {
+            "entropy": [int(v) for v in entropy] if isinstance(entropy, (list, tuple, np.ndarray))
+            else int(entropy), "spawn_key": [int(k) for k in seed.spawn_key]}}
+    return {"seed": int(seed)}
+
+
+def start_run(world: World, seed: int | np.random.SeedSequence | None, config: AirPictureConfig,
               keep: frozenset[str], log: EventLog | None = None,
               radar_trackers: frozenset[str] | None = None
               ) -> tuple[int, list[Route], Trajectories, Sensing]:
@@ -147,12 +188,12 @@ def start_run(world: World, seed: int | None, config: AirPictureConfig,
     expanded by the seed's first stream), the truth flown over the World's terrain, and the
     sensing state (one stream per radar; ``radar_trackers``: see :class:`Sensing`)."""
     seed = world.seed if seed is None else seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"seed {seed!r}: allowed values are integers >= 0")
-    seed = int(seed)
+    root = seed_sequence(seed)
+    if not isinstance(seed, np.random.SeedSequence):
+        seed = int(seed)
     if world.n_threats == 0:
         raise InputError("the scenario has no threats or raids: nothing flies, nothing to track")
-    streams = np.random.SeedSequence(seed).spawn(1 + len(world.sensors))
+    streams = root.spawn(1 + len(world.sensors))
     routes = [*world.routes, *expand_raids(world.raids, np.random.default_rng(streams[0]))]
     traj = fly(routes, world.dem, config.dt_s, config.t_end_s)
     rcs = np.array([world.threat_types[t].rcs_dbsm for t in traj.types]).reshape(-1, 3)
@@ -173,7 +214,7 @@ def report_times(traj: Trajectories, interval_s: float) -> np.ndarray:
     return np.arange(k0, k1 + 1) * interval_s
 
 
-def simulate_air_picture(world: World, seed: int | None = None,
+def simulate_air_picture(world: World, seed: int | np.random.SeedSequence | None = None,
                          config: AirPictureConfig | None = None,
                          progress: Progress | None = None,
                          keep: Iterable[str] = PICTURE_TABLES) -> AirPicture:
@@ -183,7 +224,7 @@ def simulate_air_picture(world: World, seed: int | None = None,
     ----------
     world : World
         From :func:`iadsim.build` (``iadsim.simulate_air_picture`` also takes a scenario).
-    seed : int, optional
+    seed : int or numpy.random.SeedSequence, optional
         Run seed; default the scenario's ``seed``. Same World + seed → identical tables.
     config : AirPictureConfig, optional
     progress : callable(label, done, total), optional
@@ -203,7 +244,8 @@ def simulate_air_picture(world: World, seed: int | None = None,
     return picture(world, seed, traj, sensing, config)
 
 
-def picture(world: World, seed: int, traj: Trajectories, sensing: Sensing,
+def picture(world: World, seed: int | np.random.SeedSequence, traj: Trajectories,
+            sensing: Sensing,
             config: AirPictureConfig) -> AirPicture:
     """The :class:`AirPicture` of a finished run: the kept tables, the tracking metrics (when
     truth and tracks are kept) and the provenance."""
@@ -218,7 +260,7 @@ def picture(world: World, seed: int, traj: Trajectories, sensing: Sensing,
             ospa_frames.append(o.assign(tracker=name))
     origin = world.frame_origin
     provenance = {
-        "iadsim_version": __version__, "seed": seed, "figure_set": world.figure_set,
+        "iadsim_version": __version__, **seed_record(seed), "figure_set": world.figure_set,
         "frame": {"type": "local ENU (tangent plane)", "origin_lat_deg": origin[0],
                   "origin_lon_deg": origin[1], "origin_alt_m": origin[2]},
         "fusion": "measurement-level: all radars' detections feed the command-post tracker",

@@ -113,6 +113,7 @@ from iadsim.engine.air_picture import (
     AirPicture,
     AirPictureConfig,
     check_keep,
+    derived_stream,
     picture,
     report_times,
     start_run,
@@ -288,7 +289,7 @@ class EngagementResult:
         return result_metrics(self)
 
 
-def run_engagement(world: World, seed: int | None = None,
+def run_engagement(world: World, seed: int | np.random.SeedSequence | None = None,
                    config: EngagementConfig | None = None, progress: Progress | None = None,
                    keep: Iterable[str] = RESULT_TABLES) -> EngagementResult:
     """Fight a World: sensing, tracking, C2, assignment, flyout, kill assessment.
@@ -300,8 +301,8 @@ def run_engagement(world: World, seed: int | None = None,
     ----------
     world : World
         From :func:`iadsim.build` (``iadsim.run`` also takes a scenario and builds it).
-    seed : int, optional
-        Run seed; default the scenario's.
+    seed : int or numpy.random.SeedSequence, optional
+        Run seed (a campaign passes its per-run ``SeedSequence``); default the scenario's.
     config : EngagementConfig, optional
     progress : callable(label, done, total), optional
     keep : iterable of {'events', 'truth', 'detections', 'tracks', 'missiles'}
@@ -358,13 +359,13 @@ class _Fight:
     """Run state of one engagement run and the decision loop on the report clock."""
 
     def __init__(self, world: World, traj: Trajectories, sensing: Sensing,
-                 units: list[FireUnit], config: EngagementConfig, log: EventLog, seed: int,
-                 keep_missiles: bool) -> None:
+                 units: list[FireUnit], config: EngagementConfig, log: EventLog,
+                 seed: int | np.random.SeedSequence, keep_missiles: bool) -> None:
         self.world, self.traj, self.sensing, self.units = world, traj, sensing, units
         self.config, self.log = config, log
         self.figures = RunFigures.of(world, config)
         self.keep_missiles = keep_missiles
-        self.rng = np.random.default_rng(np.random.SeedSequence([seed, 0xE1]))
+        self.rng = np.random.default_rng(derived_stream(seed, 0xE1))
         self.queue = EventQueue(log)
         self.salvos: dict[str, int] = {}  # salvos fired per fire unit (numbers missile ids)
         n_obj, n_units = traj.n_objects, len(units)
