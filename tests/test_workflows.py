@@ -290,8 +290,9 @@ def test_cli_coverage_kinematic_reach_compares_rings_and_states_the_assumption(t
                                  "--reach", "kinematic", "--target-speed", "250", "--out",
                                  str(out)])
     assert result.exit_code == 0, result.output
-    assumption = ("kinematic reach from the calibrated 3-DOF flyout, non-manoeuvring approaching "
-                  "target at 250 m/s")
+    assumption = ("kinematic reach from the 3-DOF flyout (calibrated to the published maximum "
+                  "range and ceiling, re-fitted where the figure set or an override gives others, "
+                  "as in an engagement run), non-manoeuvring approaching target at 250 m/s")
     summary = (out / "summary.md").read_text()
     assert "## Kinematic reach beside the published ring" in summary
     assert "| s400-1 | 48N6E3 | 250 km | 3,000 m AGL | kinematic |" in summary
