@@ -509,7 +509,7 @@ def envelope_products(missile: str, target_alt_m: Sequence[float], target_speed_
                          f"{', '.join(aero_ids())}")
     if not target_alt_m or min(target_alt_m) < 0 or not target_speed_m_s > 0:
         raise InputError("--target-alt: allowed values are altitudes >= 0 m; --target-speed > 0")
-    figs = figures if isinstance(figures, Figures) else Figures.of(figures)
+    figs = Figures.of(figures)
     max_range_m, max_alt_m = item.si("max_range_km", figs), item.si("max_altitude_km", figs)
     ds = launch_acceptability(aero_for(item.id, max_range_m, max_alt_m), target_alt_m,
                               target_speed_m_s)

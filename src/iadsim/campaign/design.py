@@ -34,7 +34,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from iadsim.errors import InputError
-from iadsim.scenario.figures import Figures
+from iadsim.scenario.figures import FigureProvenance, Figures
 
 __all__ = ["Factor", "factors", "assumed_factors", "design", "run_seed", "DISTRIBUTIONS",
            "METHODS"]
@@ -70,6 +70,13 @@ class Factor:
                              "whose low and high values differ (`iadsim equipment show` lists "
                              "them)")
 
+    @classmethod
+    def of(cls, p: FigureProvenance, distribution: str = "uniform") -> Factor:
+        """The factor of a library figure (:meth:`Figures.provenance`): its low-high range in
+        numeric order, its nominal value and assumed flag."""
+        return cls(p.name, min(p.low, p.high), p.nominal, max(p.low, p.high), distribution,
+                   p.assumed)
+
     def values(self, u: np.ndarray) -> np.ndarray:
         """The figure's values at unit-interval points ``u`` (inverse CDF)."""
         u = np.asarray(u, dtype=float)
@@ -99,9 +106,7 @@ def factors(names: Sequence[str], figures: Figures | None = None,
             raise InputError(f"--vary {raw}: figure {name} is already varied; allowed: each "
                              "figure once")
         seen.add(name)
-        p = figs.provenance(name)
-        out.append(Factor(name, min(p.low, p.high), p.nominal, max(p.low, p.high),
-                          distribution, p.assumed))
+        out.append(Factor.of(figs.provenance(name), distribution))
     return out
 
 
@@ -119,8 +124,7 @@ def assumed_factors(figures: Figures | None = None, distribution: str = "uniform
             continue
         if keep is not None and name.partition(".")[0] not in keep:
             continue
-        out.append(Factor(name, min(p.low, p.high), p.nominal, max(p.low, p.high),
-                          distribution, True))
+        out.append(Factor.of(p, distribution))
     return out
 
 
