@@ -13,6 +13,10 @@ The notebook surface::
     rows = pandas.concat([r.metrics for r in runs])                           # one row a run
     iadsim.write_products(iadsim.run(world, seed=7), "out/raid")
 
+    res = iadsim.campaign(sc, "out/campaign", runs=200, vary=["48N6E3.max_range_km"])
+    res.summary, res.sensitivity, res.runs           # estimates with 95 % intervals, drivers
+    res = iadsim.load_campaign("out/campaign")        # read back (or resume with the same call)
+
 Simulation and analysis only: iadsim has no interface to real sensors, launchers or weapons.
 """
 
@@ -28,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import xarray as xr
 
+    from iadsim.campaigns.report import CampaignResult
     from iadsim.engine.air_picture import AirPicture, AirPictureConfig
     from iadsim.engine.engagement import EngagementConfig, EngagementResult
     from iadsim.engine.world import World
@@ -36,8 +41,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from iadsim.scenario.library import Library
     from iadsim.scenario.schema import Scenario
 
-__all__ = ["AirPictureConfig", "EngagementConfig", "Figures", "__version__", "build", "coverage",
-           "load_library", "load_scenario", "run", "simulate_air_picture", "write_products"]
+__all__ = ["AirPictureConfig", "EngagementConfig", "Figures", "__version__", "build", "campaign",
+           "coverage", "load_campaign", "load_library", "load_scenario", "run",
+           "simulate_air_picture", "write_products"]
 
 #: Lazy exports (``iadsim.Figures`` ...): name -> module.
 _LAZY = {"Figures": "iadsim.scenario.figures", "EngagementConfig": "iadsim.engine.engagement",
@@ -173,6 +179,26 @@ def run(scenario: Scenario | World, seed: int | np.random.SeedSequence | None = 
     from iadsim.engine.engagement import run_engagement
 
     return run_engagement(_world(scenario, figure_set, dem), seed, config, keep=keep)
+
+
+def campaign(scenario: Scenario, out_dir: str | Path, **options: Any) -> CampaignResult:
+    """Monte Carlo campaign of ``scenario`` into ``out_dir`` (resumed if it is the same
+    campaign): runs over seeds and over the varied figures, estimates with 95 % intervals, what
+    drives them, ``campaign.md``, PNGs, Parquet parts and a DuckDB database. Returns a
+    :class:`~iadsim.campaigns.report.CampaignResult` (``.runs``, ``.summary``,
+    ``.sensitivity``). Options (``runs``, ``vary``, ``vary_assumed``, ``sensitivity``,
+    ``target_halfwidth``, ``workers``, ...): :func:`iadsim.campaigns.api.campaign`.
+    """
+    from iadsim.campaigns.api import campaign as _campaign
+
+    return _campaign(scenario, out_dir, **options)
+
+
+def load_campaign(out_dir: str | Path) -> CampaignResult:
+    """Read a campaign directory back (finished or not): runs, estimates, sensitivity."""
+    from iadsim.campaigns.report import load_campaign as _load
+
+    return _load(out_dir)
 
 
 def write_products(result: AirPicture | EngagementResult, out_dir: str | Path) -> list[Path]:

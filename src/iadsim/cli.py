@@ -145,6 +145,24 @@ FigureOption = Annotated[list[str] | None, typer.Option(
          "e.g. 48N6E3.max_range_km=230 (repeat; names: `iadsim equipment show ID`)")]
 
 
+#: Run options shared by `run` and `campaign`.
+DurationOption = Annotated[float | None, typer.Option(
+    help="Stop after this many seconds (default: when the last threat lands)",
+    callback=_within(0.0, low_open=True, unit="s"))]
+SalvoOption = Annotated[int, typer.Option(
+    help="Missiles per engagement (shoot-shoot-look) or most shots at a threat "
+         "(shoot-look-shoot)", callback=_within(1))]
+PolicyOption = Annotated[Policy, typer.Option(help="Firing policy")]
+MaxEngagementsOption = Annotated[int | None, typer.Option(
+    help="Most engagements of one fire unit at one threat (default: the policy's)",
+    callback=_within(1))]
+MinPkOption = Annotated[float, typer.Option(help="Do not fire below this single-shot Pk",
+                                            callback=_within(0.0, 1.0))]
+AssignmentOption = Annotated[Assignment, typer.Option(help="Weapon-target assignment")]
+LinkLatencyOption = Annotated[float, typer.Option(
+    help="Delay of the fused picture at the command posts, s", callback=_within(0.0, unit="s"))]
+
+
 class _Bar:
     """rich progress bar adapter for the ``progress(label, done, total)`` callbacks.
 
@@ -422,37 +440,36 @@ def run(
     assume: Annotated[FigureSet, typer.Option(help="Equipment figure set")] = FigureSet.nominal,
     dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)",
                                              exists=True, dir_okay=False)] = None,
-    duration_s: Annotated[float | None, typer.Option(
-        help="Stop after this many seconds (default: when the last threat lands)",
-        callback=_within(0.0, low_open=True, unit="s"))] = None,
-    salvo: Annotated[int, typer.Option(
-        help="Missiles per engagement (shoot-shoot-look) or most shots at a threat "
-             "(shoot-look-shoot)", callback=_within(1))] = 2,
-    policy: Annotated[Policy, typer.Option(help="Firing policy")] = Policy.shoot_shoot_look,
-    max_engagements: Annotated[int | None, typer.Option(
-        help="Most engagements of one fire unit at one threat (default: the policy's)",
-        callback=_within(1))] = None,
-    min_pk: Annotated[float, typer.Option(help="Do not fire below this single-shot Pk",
-                                          callback=_within(0.0, 1.0))] = 0.0,
-    assignment: Annotated[Assignment, typer.Option(
-        help="Weapon-target assignment")] = Assignment.optimal,
-    link_latency_s: Annotated[float, typer.Option(
-        help="Delay of the fused picture at the command posts, s",
-        callback=_within(0.0, unit="s"))] = 2.0,
+    duration_s: DurationOption = None,
+    salvo: SalvoOption = 2,
+    policy: PolicyOption = Policy.shoot_shoot_look,
+    max_engagements: MaxEngagementsOption = None,
+    min_pk: MinPkOption = 0.0,
+    assignment: AssignmentOption = Assignment.optimal,
+    link_latency_s: LinkLatencyOption = 2.0,
     figure: FigureOption = None,
 ) -> None:
     """Full engagement chain: event log, summaries, kill-chain timeline, magazine, replays."""
+    from iadsim.workflows import engagement_products
+
+    config = _engagement_config(duration_s, salvo, policy, max_engagements, min_pk, assignment,
+                                link_latency_s)
+    _engagement_report(out, *_simulate(engagement_products, scenario, out, seed, assume, config,
+                                       dem, figure))
+
+
+def _engagement_config(duration_s: float | None, salvo: int, policy: Policy,
+                       max_engagements: int | None, min_pk: float, assignment: Assignment,
+                       link_latency_s: float):
+    """The run options of `run` and `campaign` as an EngagementConfig."""
     from iadsim.c2.doctrine import Doctrine
     from iadsim.engine.air_picture import AirPictureConfig
     from iadsim.engine.engagement import EngagementConfig
-    from iadsim.workflows import engagement_products
 
     doctrine = _run(Doctrine, salvo_size=salvo, policy=policy.value, min_pk=min_pk,
                     max_engagements_per_threat=max_engagements)
-    config = _run(EngagementConfig, air_picture=_run(AirPictureConfig, t_end_s=duration_s),
-                  doctrine=doctrine, assignment=assignment.value, link_latency_s=link_latency_s)
-    _engagement_report(out, *_simulate(engagement_products, scenario, out, seed, assume, config,
-                                       dem, figure))
+    return _run(EngagementConfig, air_picture=_run(AirPictureConfig, t_end_s=duration_s),
+                doctrine=doctrine, assignment=assignment.value, link_latency_s=link_latency_s)
 
 
 def _engagement_report(out: Path, res, files: list[Path]) -> None:
@@ -460,6 +477,130 @@ def _engagement_report(out: Path, res, files: list[Path]) -> None:
     _report(out, files, f"{s['threats']} threats, {s['killed']} destroyed, {s['leaked']} "
             f"leaked, {s['missiles_fired']} missiles ({s['wasted_interceptors']} of them at "
             "threats already destroyed)")
+
+
+class Distribution(StrEnum):
+    """Spread of a varied figure between low and high (iadsim.campaigns.design.DISTRIBUTIONS)."""
+
+    uniform = "uniform"
+    triangular = "triangular"
+
+
+class Design(StrEnum):
+    """Space-filling designs (iadsim.campaigns.design.METHODS)."""
+
+    lhs = "lhs"
+    sobol = "sobol"
+
+
+class Sensitivity(StrEnum):
+    """Sensitivity methods (iadsim.campaigns.sensitivity.SENSITIVITY_METHODS)."""
+
+    tornado = "tornado"
+    morris = "morris"
+    sobol = "sobol"
+
+
+class MeanInterval(StrEnum):
+    t = "t"
+    bootstrap = "bootstrap"
+
+
+class _CampaignBar:
+    """rich progress of a campaign: runs done, runs/min, ETA, current leak fraction ± CI."""
+
+    def __enter__(self):
+        self.progress: Progress | None = None
+        return self
+
+    def __call__(self, p) -> None:
+        from rich.progress import TimeRemainingColumn
+
+        if self.progress is None:
+            self.progress = Progress(TextColumn("campaign"), BarColumn(),
+                                     TextColumn("{task.completed}/{task.total} runs"),
+                                     TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                                     TextColumn("{task.fields[estimate]}"), console=err)
+            self.progress.__enter__()
+            self.task = self.progress.add_task("campaign", total=p.total, rate="", estimate="")
+        rate = f"{60.0 * p.done / p.elapsed_s:.1f} runs/min" if p.elapsed_s > 0 else ""
+        est = ("" if p.estimate is None else
+               f"leak fraction {p.estimate.estimate:.3f} ± {p.estimate.halfwidth:.3f}")
+        self.progress.update(self.task, completed=p.done, total=p.total, rate=rate, estimate=est)
+
+    def __exit__(self, *exc):
+        return None if self.progress is None else self.progress.__exit__(*exc)
+
+
+@app.command("campaign")
+def campaign_cmd(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file with threats and/or raids")],
+    out: Annotated[Path, typer.Option(help="Campaign directory (the same --out resumes it)")
+                   ] = Path("out/campaign"),
+    runs: Annotated[int, typer.Option(help="Runs in all (with --target-halfwidth: the most)",
+                                      callback=_within(1))] = 100,
+    vary: Annotated[list[str] | None, typer.Option(
+        help="Vary this figure over its library low-high range, e.g. 48N6E3.max_range_km "
+             "(repeat)")] = None,
+    vary_assumed: Annotated[bool, typer.Option(
+        help="Vary every assumed figure (with a range) of the scenario's equipment")] = False,
+    distribution: Annotated[Distribution, typer.Option(
+        help="Between low and high: uniform, or triangular with its mode at nominal")
+    ] = Distribution.uniform,
+    design: Annotated[Design, typer.Option(
+        help="Design of the varied figures: Latin hypercube or scrambled Sobol points")
+    ] = Design.lhs,
+    replications: Annotated[int | None, typer.Option(
+        help="Runs per design point (default 1)", callback=_within(1))] = None,
+    sensitivity: Annotated[Sensitivity | None, typer.Option(
+        help="Sample the varied figures for this sensitivity method and rank them by it "
+             "(--runs is then the method's sample size)")] = None,
+    samples: Annotated[int | None, typer.Option(
+        help="Sensitivity sample size N: Morris trajectories (default 10), Sobol base size, a "
+             "power of two (default 64)", callback=_within(1))] = None,
+    target_halfwidth: Annotated[float | None, typer.Option(
+        help="Stop when the 95 % interval of the leak fraction is this narrow (half-width)",
+        callback=_within(0.0, 0.5, low_open=True))] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="Seed entropy of the campaign (default: the scenario's seed)", callback=_within(0))
+                    ] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Local worker processes (default: all cores)", callback=_within(1))] = None,
+    interval: Annotated[MeanInterval, typer.Option(
+        help="Interval of the means in the report")] = MeanInterval.t,
+    assume: Annotated[FigureSet, typer.Option(help="Equipment figure set")] = FigureSet.nominal,
+    dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)",
+                                             exists=True, dir_okay=False)] = None,
+    duration_s: DurationOption = None,
+    salvo: SalvoOption = 2,
+    policy: PolicyOption = Policy.shoot_shoot_look,
+    max_engagements: MaxEngagementsOption = None,
+    min_pk: MinPkOption = 0.0,
+    assignment: AssignmentOption = Assignment.optimal,
+    link_latency_s: LinkLatencyOption = 2.0,
+    figure: FigureOption = None,
+) -> None:
+    """Monte Carlo campaign: the raid over seeds and over the uncertain figures, with 95 %
+    intervals, what drives the answer, and a resumable store (kill it, run it again)."""
+    from iadsim.campaigns.api import campaign
+    from iadsim.scenario.figures import Figures
+    from iadsim.scenario.load import load_scenario
+
+    figures = _run(Figures.of, assume.value, _run(_overrides, figure))
+    config = _engagement_config(duration_s, salvo, policy, max_engagements, min_pk, assignment,
+                                link_latency_s)
+    sc = _run(load_scenario, scenario)
+    with _CampaignBar() as bar:
+        res = _run(campaign, sc, out, runs=runs, vary=vary or (), vary_assumed=vary_assumed,
+                   distribution=distribution.value, design=design.value,
+                   replications=replications,
+                   sensitivity=None if sensitivity is None else sensitivity.value,
+                   samples=samples, target_halfwidth=target_halfwidth, seed=seed,
+                   figures=figures, config=config, dem=dem, workers=workers, progress=bar,
+                   interval=interval.value)
+    lf = res.leak_fraction
+    _report(out, res.files, f"{len(res.runs)} runs, leak fraction {lf.estimate:.3f} "
+            f"(95 % interval {lf.low:.3f}-{lf.high:.3f}); see {out / 'campaign.md'}")
 
 
 @app.command()

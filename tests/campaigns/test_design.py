@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 
-from iadsim.campaign.design import Factor, assumed_factors, design, factors, run_seed
+from iadsim.campaigns.design import Factor, assumed_factors, design, factors, run_seed
 from iadsim.errors import InputError
 from iadsim.scenario.figures import Figures
 
