@@ -98,18 +98,10 @@ def coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
     reach_target_speed_m_s : float
         Speed of the approaching reference target of the kinematic reach, m/s.
     """
-    from iadsim.analysis.coverage import coverage as _coverage
-    from iadsim.analysis.coverage import scenario_grid
-    from iadsim.scenario.build import build_deployment, load_terrain
-    from iadsim.scenario.figures import Figures
+    from iadsim.analysis.coverage import scenario_coverage
 
-    figures = Figures.of(figure_set)  # a bad figure set or override fails before any work
-    terrain = load_terrain(scenario, dem, resolution_m=resolution_m)
-    deployment = build_deployment(scenario, figures, terrain)
-    return _coverage(deployment, altitudes_m, 10 ** (rcs_dbsm / 10), resolution_m,
-                     altitude_reference=altitude_reference,
-                     grid=scenario_grid(scenario, deployment, resolution_m), reach=reach,
-                     reach_target_speed_m_s=reach_target_speed_m_s)
+    return scenario_coverage(scenario, altitudes_m, rcs_dbsm, resolution_m, altitude_reference,
+                             figure_set, dem, reach, reach_target_speed_m_s)
 
 
 def load_library(paths: Sequence[str | Path] | None = None) -> Library:

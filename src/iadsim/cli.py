@@ -506,6 +506,14 @@ class MeanInterval(StrEnum):
     bootstrap = "bootstrap"
 
 
+WorkersOption = Annotated[int | None, typer.Option(
+    help="Local worker processes (default: all cores)", callback=_within(1))]
+SchedulerOption = Annotated[str | None, typer.Option(
+    metavar="tcp://HOST:PORT", help="Run on this Dask distributed scheduler instead of local "
+                                    "processes (README: Campaigns on a cluster)")]
+IntervalOption = Annotated[MeanInterval, typer.Option(help="Interval of the means in the report")]
+
+
 class _CampaignBar:
     """rich progress of a campaign: runs done, runs/min, ETA, current leak fraction ± CI."""
 
@@ -544,6 +552,11 @@ def campaign_cmd(
              "(repeat)")] = None,
     vary_assumed: Annotated[bool, typer.Option(
         help="Vary every assumed figure (with a range) of the scenario's equipment")] = False,
+    sweep: Annotated[list[str] | None, typer.Option(
+        metavar="NAME=LEVELS",
+        help="Compare alternatives: raid.size=10..200:10, raid.ID.count=..., salvo=1,2, policy, "
+             "min_pk, max_engagements, assignment, link_latency_s, or a figure (repeat: the "
+             "grid); same seeds, paired differences, saturation curves")] = None,
     distribution: Annotated[Distribution, typer.Option(
         help="Between low and high: uniform, or triangular with its mode at nominal")
     ] = Distribution.uniform,
@@ -564,10 +577,9 @@ def campaign_cmd(
     seed: Annotated[int | None, typer.Option(
         help="Seed entropy of the campaign (default: the scenario's seed)", callback=_within(0))
                     ] = None,
-    workers: Annotated[int | None, typer.Option(
-        help="Local worker processes (default: all cores)", callback=_within(1))] = None,
-    interval: Annotated[MeanInterval, typer.Option(
-        help="Interval of the means in the report")] = MeanInterval.t,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    interval: IntervalOption = MeanInterval.t,
     assume: Annotated[FigureSet, typer.Option(help="Equipment figure set")] = FigureSet.nominal,
     dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)",
                                              exists=True, dir_okay=False)] = None,
@@ -592,15 +604,65 @@ def campaign_cmd(
     sc = _run(load_scenario, scenario)
     with _CampaignBar() as bar:
         res = _run(campaign, sc, out, runs=runs, vary=vary or (), vary_assumed=vary_assumed,
+                   sweep=sweep or (), scheduler=scheduler,
                    distribution=distribution.value, design=design.value,
                    replications=replications,
                    sensitivity=None if sensitivity is None else sensitivity.value,
                    samples=samples, target_halfwidth=target_halfwidth, seed=seed,
                    figures=figures, config=config, dem=dem, workers=workers, progress=bar,
                    interval=interval.value)
+    _campaign_report(out, res)
+
+
+def _campaign_report(out: Path, res) -> None:
     lf = res.leak_fraction
-    _report(out, res.files, f"{len(res.runs)} runs, leak fraction {lf.estimate:.3f} "
-            f"(95 % interval {lf.low:.3f}-{lf.high:.3f}); see {out / 'campaign.md'}")
+    alts = res.runs["alternative"].nunique()
+    _report(out, res.files, f"{len(res.runs)} runs" + (f" of {alts} alternatives" if alts > 1 else "")
+            + f", leak fraction {lf.estimate:.3f} (95 % interval {lf.low:.3f}-{lf.high:.3f}"
+            + (", first alternative" if alts > 1 else "") + f"); see {out / 'campaign.md'}")
+
+
+@app.command("compare")
+def compare_cmd(
+    scenarios: Annotated[list[Path], typer.Argument(
+        help="Two or more scenario YAML files: the same threats and raids, different deployments")],
+    out: Annotated[Path, typer.Option(help="Campaign directory (the same --out resumes it)")
+                   ] = Path("out/compare"),
+    runs: Annotated[int, typer.Option(help="Runs of each deployment (with --target-halfwidth: "
+                                           "the most)", callback=_within(1))] = 100,
+    target_halfwidth: Annotated[float | None, typer.Option(
+        help="Stop when every deployment's 95 % interval of the leak fraction is this narrow",
+        callback=_within(0.0, 0.5, low_open=True))] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="Seed entropy (default: the first scenario's seed)", callback=_within(0))] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    interval: IntervalOption = MeanInterval.t,
+    assume: Annotated[FigureSet, typer.Option(help="Equipment figure set")] = FigureSet.nominal,
+    duration_s: DurationOption = None,
+    salvo: SalvoOption = 2,
+    policy: PolicyOption = Policy.shoot_shoot_look,
+    max_engagements: MaxEngagementsOption = None,
+    min_pk: MinPkOption = 0.0,
+    assignment: AssignmentOption = Assignment.optimal,
+    link_latency_s: LinkLatencyOption = 2.0,
+    figure: FigureOption = None,
+) -> None:
+    """What a replacement buys: the same raid against each deployment with the same seeds;
+    paired differences of leakers and interceptors with 95 % intervals, and covered areas."""
+    from iadsim.campaigns.api import compare
+    from iadsim.scenario.figures import Figures
+    from iadsim.scenario.load import load_scenario
+
+    figures = _run(Figures.of, assume.value, _run(_overrides, figure))
+    config = _engagement_config(duration_s, salvo, policy, max_engagements, min_pk, assignment,
+                                link_latency_s)
+    loaded = [_run(load_scenario, p) for p in scenarios]
+    with _CampaignBar() as bar:
+        res = _run(compare, loaded, out, runs=runs, target_halfwidth=target_halfwidth, seed=seed,
+                   figures=figures, config=config, workers=workers, scheduler=scheduler,
+                   progress=bar, interval=interval.value)
+    _campaign_report(out, res)
 
 
 @app.command()

@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iadsim.campaigns.executor import LocalExecutor, Payload, RunTask, SerialExecutor
+from iadsim.campaigns.executor import (
+    Alternative,
+    DesignPoint,
+    LocalExecutor,
+    Payload,
+    RunTask,
+    SerialExecutor,
+)
 from iadsim.campaigns.store import CampaignStore, row_digest
 from iadsim.engine.engagement import EngagementConfig
 from iadsim.scenario.figures import Figures
@@ -68,7 +75,8 @@ def test_sigkill_at_random_moments_then_resume_equals_the_uninterrupted_campaign
 
 def test_a_dead_pool_worker_loses_and_duplicates_nothing():
     sc = load_scenario_text(SCENARIO_TEXT, path="campaign_raid.yaml")
-    payload = Payload(sc, Figures.of("nominal"), ({},), sc.seed, EngagementConfig())
+    payload = Payload((Alternative(sc, EngagementConfig()),), (DesignPoint(0, 0, {}, 0),),
+                      Figures.of("nominal"), sc.seed)
     tasks = [RunTask(f"k{r}", 0, r) for r in range(4)]
     serial = {f.task.run_key: f.row for f in SerialExecutor(payload).run(tasks)}
     pool = LocalExecutor(payload, workers=2)

@@ -22,7 +22,8 @@ from iadsim.geo.los import effective_earth_radius_m, radar_min_visible_height, s
 from iadsim.geo.terrain import Dem
 from iadsim.analysis.kinematic_envelope import REFERENCE_TARGET_SPEED_M_S
 from iadsim.analysis.reach import Ring, missile_rings, with_reach_provenance
-from iadsim.scenario.build import Deployment, RadarSite
+from iadsim.scenario.build import Deployment, RadarSite, build_deployment, load_terrain
+from iadsim.scenario.figures import Figures
 from iadsim.scenario.schema import Scenario
 from iadsim.units import EARTH_RADIUS_M, linear_to_db
 
@@ -472,3 +473,19 @@ def cell_area_m2(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
     dlon = np.radians(abs(float(np.diff(lon_deg).mean()))) if lon_deg.size > 1 else 0.0
     row = EARTH_RADIUS_M**2 * dlat * dlon * np.cos(np.radians(lat_deg))
     return np.repeat(row[:, None], lon_deg.size, axis=1)
+
+
+def scenario_coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm: float,
+                      resolution_m: float = 2000.0, altitude_reference: str = "agl",
+                      figure_set: str | Figures = "nominal", dem: Dem | str | None = None,
+                      reach: str = "published",
+                      reach_target_speed_m_s: float = REFERENCE_TARGET_SPEED_M_S) -> xr.Dataset:
+    """:func:`coverage` of a scenario: its terrain (or ``dem``), its deployment built with
+    ``figure_set`` and its grid (:func:`scenario_grid`). The notebook's ``iadsim.coverage``."""
+    figures = Figures.of(figure_set)  # a bad figure set or override fails before any work
+    terrain = load_terrain(scenario, dem, resolution_m=resolution_m)
+    deployment = build_deployment(scenario, figures, terrain)
+    return coverage(deployment, altitudes_m, 10 ** (rcs_dbsm / 10), resolution_m,
+                    altitude_reference=altitude_reference,
+                    grid=scenario_grid(scenario, deployment, resolution_m), reach=reach,
+                    reach_target_speed_m_s=reach_target_speed_m_s)

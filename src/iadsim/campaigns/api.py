@@ -13,43 +13,53 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from iadsim.campaigns.design import DISTRIBUTIONS, assumed_factors, factors
-from iadsim.campaigns.report import CampaignResult, write_report
+from iadsim.analysis.coverage import cell_area_m2, scenario_coverage
+from iadsim.analysis.report import covered_area_km2
+from iadsim.campaigns.executor import Alternative
+from iadsim.campaigns.report import COVERAGE_AREAS, CampaignResult, write_report
 from iadsim.campaigns.runner import CampaignSpec, Progress, run_campaign
 from iadsim.campaigns.sensitivity import SENSITIVITY_METHODS, runs_needed, sample
+from iadsim.campaigns.sweep import alternatives, parse_sweep
 from iadsim.engine.engagement import EngagementConfig
 from iadsim.errors import InputError
+from iadsim.io.files import write_text_atomic
 from iadsim.scenario.figures import Figures
 from iadsim.scenario.schema import Scenario
 from iadsim.scenario.world import build
 
-__all__ = ["campaign", "DEFAULT_SAMPLES"]
+__all__ = ["campaign", "compare", "coverage_areas", "DEFAULT_SAMPLES"]
 
 #: Default sample size N of a sensitivity method (Morris trajectories, Sobol base size).
 DEFAULT_SAMPLES = {"tornado": 1, "morris": 10, "sobol": 64}
 
 
 def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int = 100,
-             vary: Sequence[str] = (), vary_assumed: bool = False,
+             vary: Sequence[str] = (), vary_assumed: bool = False, sweep: Sequence[str] = (),
              distribution: str = "uniform", design: str = "lhs", replications: int | None = None,
              sensitivity: str | None = None, samples: int | None = None,
              target_halfwidth: float | None = None, seed: int | None = None,
              figures: str | Figures = "nominal", config: EngagementConfig | None = None,
              dem: str | os.PathLike[str] | None = None, workers: int | None = None,
-             executor=None, progress: Callable[[Progress], None] | None = None,
+             scheduler: str | None = None, progress: Callable[[Progress], None] | None = None,
              interval: str = "t") -> CampaignResult:
     """Run (or resume) a campaign of ``scenario`` into ``out_dir`` and write its report.
 
     Parameters
     ----------
     runs : int
-        Runs in all; with ``target_halfwidth`` the most runs. With varied figures every run is
-        a design point unless ``replications`` > 1.
+        Runs of each alternative; with ``target_halfwidth`` the most. With varied figures every
+        run is a design point unless ``replications`` > 1.
     vary : sequence of str
         Figures to vary over their library low-high range (``"48N6E3.max_range_km"``).
     vary_assumed : bool
         Also vary every assumed figure (with a range) of the equipment the scenario uses.
+    sweep : sequence of str
+        ``NAME=LEVELS`` (``raid.size=10..200:10``, ``salvo=1,2``, a figure): the alternatives
+        compared, the grid of the levels (:mod:`iadsim.campaigns.sweep`), with common random
+        numbers and paired differences from the first.
     distribution : {'uniform', 'triangular'}
         Between low and high (triangular: mode at the nominal value).
     design : {'lhs', 'sobol'}
@@ -70,9 +80,10 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
     figures, config, dem
         As :func:`iadsim.run`.
     workers : int, optional
-        Local worker processes (default: all cores); ignored with ``executor``.
-    executor : optional
-        Another executor (:class:`iadsim.campaigns.dask.DaskExecutor`).
+        Local worker processes (default: all cores); ignored with ``scheduler``.
+    scheduler : str, optional
+        A Dask distributed scheduler (``tcp://HOST:PORT``) to run on instead
+        (:class:`iadsim.campaigns.dask.DaskExecutor`).
     progress : callable, optional
         Called with a :class:`~iadsim.campaigns.runner.Progress` after each commit.
     interval : {'t', 'bootstrap'}
@@ -94,7 +105,14 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
     if interval not in ("t", "bootstrap"):
         raise InputError(f"--interval {interval!r}: allowed values are t, bootstrap")
     factor_list = factors(vary, figs, distribution)
-    world = build(scenario, figs, dem)
+    cfg = config or EngagementConfig()
+    sweeps = [parse_sweep(text, scenario, figs) for text in sweep]
+    if sweeps and sensitivity is not None:
+        raise InputError(f"--sensitivity {sensitivity} with --sweep: allowed: one of them (run "
+                         "the sensitivity campaign per alternative)")
+    alts = alternatives(scenario, cfg, sweeps) if sweeps else None
+    world = build(alts[0].scenario if alts else scenario,
+                  Figures.of(figs, alts[0].overrides) if alts else figs, dem)
     if vary_assumed:
         items = sorted({f["name"].partition(".")[0] for f in world.provenance.figures})
         named = {f.name for f in factor_list}
@@ -115,12 +133,107 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
         runs = runs_needed(sensitivity, len(factor_list), n) * reps
     else:
         reps = 1 if replications is None else replications
-    spec = CampaignSpec(scenario, figs, tuple(factor_list), design, runs, reps, seed,
-                        config or EngagementConfig(), target_halfwidth,
-                        None if dem is None else str(Path(dem)), spec_table, sensitivity)
+    spec = CampaignSpec(scenario, figs, tuple(factor_list), design, runs, reps, seed, cfg,
+                        target_halfwidth, None if dem is None else str(Path(dem)), spec_table,
+                        sensitivity, alts)
+    return _run(spec, out_dir, workers, scheduler, progress, world, interval)
+
+
+def _run(spec: CampaignSpec, out_dir, workers: int | None, scheduler: str | None, progress,
+         world, interval: str, before_report: Callable[[], None] | None = None) -> CampaignResult:
+    """Run ``spec`` on the local pool or the Dask ``scheduler``, then write the report
+    (``before_report``: more outputs the report reads)."""
+    executor = None
+    if scheduler is not None:
+        from iadsim.campaigns.dask import DaskExecutor
+
+        def executor(payload):
+            return DaskExecutor(payload, scheduler)
+
     n_workers = (os.cpu_count() or 1) if workers is None else workers
     store = run_campaign(spec, out_dir, n_workers, progress, executor, world=world)
     try:
+        if before_report is not None:
+            before_report()
         return write_report(store, interval)
     finally:
         store.close()
+
+
+#: Target altitudes (m above ground) and reference targets of a comparison's coverage table.
+COMPARE_ALTITUDES_M = (50.0, 500.0, 10_000.0)
+COMPARE_TARGETS = ("F-16C", "Tomahawk")
+#: Grid spacing of a comparison's coverage, m.
+COMPARE_RESOLUTION_M = 5000.0
+
+
+def coverage_areas(scenario: Scenario, figures: Figures, dem: str | None = None,
+                   resolution_m: float = COMPARE_RESOLUTION_M) -> pd.DataFrame:
+    """What a deployment covers: per reference target (its nominal RCS) and altitude above
+    ground, the area (km²) where the radars detect it (combined Pd >= 0.5) and where a missile
+    can engage it (:func:`iadsim.analysis.coverage.coverage`). Columns: target, rcs_dbsm,
+    altitude_agl_m, detected_km2, engageable_km2."""
+    rows = []
+    for target in COMPARE_TARGETS:
+        rcs = figures[f"{target}.rcs_dbsm"]
+        ds = scenario_coverage(scenario, COMPARE_ALTITUDES_M, rcs, resolution_m,
+                               figure_set=figures, dem=dem)
+        detected = covered_area_km2(ds)
+        engage = [v for v in ds.data_vars if v.startswith("engageable_")]
+        area = cell_area_m2(ds.lat.values, ds.lon.values) / 1e6
+        for i, alt in enumerate(COMPARE_ALTITUDES_M):
+            any_engage = np.zeros(area.shape, dtype=bool)
+            for v in engage:
+                any_engage |= ds[v].values[i]
+            rows.append({"target": target, "rcs_dbsm": rcs, "altitude_agl_m": alt,
+                         "detected_km2": float(detected[i]),
+                         "engageable_km2": float((area * any_engage).sum())})
+    return pd.DataFrame(rows)
+
+
+def compare(scenarios: Sequence[Scenario], out_dir: str | os.PathLike[str], *, runs: int = 100,
+            target_halfwidth: float | None = None, seed: int | None = None,
+            figures: str | Figures = "nominal", config: EngagementConfig | None = None,
+            workers: int | None = None, scheduler: str | None = None,
+            progress: Callable[[Progress], None] | None = None,
+            interval: str = "t") -> CampaignResult:
+    """Fight the same raid against two or more deployments (``scenarios``: the same threats
+    and raids, different battalions) with common random numbers: a campaign whose alternatives
+    are the scenarios, reported as paired differences from the first, plus what each deployment
+    covers (:func:`coverage_areas`, written to ``coverage_areas.csv`` and the report).
+
+    Raises
+    ------
+    InputError
+        Fewer than two scenarios, scenarios whose raids differ (naming them), or the options'
+        errors of :func:`campaign`.
+    """
+    if len(scenarios) < 2:
+        raise InputError("compare: allowed: two or more scenario files (the deployments compared)")
+    first = scenarios[0]
+    labels = [Path(str(sc.source_path)).stem if sc.source_path else sc.name for sc in scenarios]
+    for sc, label in zip(scenarios[1:], labels[1:], strict=True):
+        if (sc.threats, sc.raids) != (first.threats, first.raids):
+            raise InputError(f"compare: {label} flies other threats or raids than {labels[0]}; "
+                             "allowed: the same threats and raids in every file (only the "
+                             "deployment differs)")
+    if len(set(labels)) != len(labels):
+        raise InputError(f"compare: two scenarios are named alike ({', '.join(labels)}); allowed: "
+                         "files with different names")
+    figs = Figures.of(figures)
+    if interval not in ("t", "bootstrap"):
+        raise InputError(f"--interval {interval!r}: allowed values are t, bootstrap")
+    cfg = config or EngagementConfig()
+    alts = tuple(Alternative(sc, cfg, {}, {"scenario": label})
+                 for sc, label in zip(scenarios, labels, strict=True))
+    world = build(first, figs)
+    spec = CampaignSpec(first, figs, (), "lhs", runs, 1, seed, cfg, target_halfwidth,
+                        alternatives=alts)
+
+    def write_areas() -> None:
+        areas = pd.concat([coverage_areas(sc, figs).assign(scenario=label)
+                           for sc, label in zip(scenarios, labels, strict=True)],
+                          ignore_index=True)
+        write_text_atomic(Path(out_dir) / COVERAGE_AREAS, areas.to_csv(index=False))
+
+    return _run(spec, out_dir, workers, scheduler, progress, world, interval, write_areas)

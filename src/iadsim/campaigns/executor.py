@@ -44,7 +44,8 @@ from iadsim.scenario.figures import Figures
 from iadsim.scenario.schema import Scenario
 from iadsim.scenario.world import LOS_RESOLUTION_M, build
 
-__all__ = ["RunTask", "Payload", "Worker", "SerialExecutor", "LocalExecutor", "Finished"]
+__all__ = ["RunTask", "Alternative", "DesignPoint", "Payload", "Worker", "SerialExecutor",
+           "LocalExecutor", "Finished"]
 
 
 @dataclass(frozen=True)
@@ -59,19 +60,40 @@ class RunTask:
 
 
 @dataclass(frozen=True)
-class Payload:
-    """What every worker needs, sent once: the scenario, the figures every point starts from,
-    the varied figures' values per design point, the seed entropy and the run options.
-
-    ``values[point]`` maps each varied figure to its value at that point (empty without varied
-    figures); ``dem`` is the scenario's terrain override (path) or ``None``.
-    """
+class Alternative:
+    """One of the alternatives a campaign compares: a scenario, its run options, figure
+    overrides on top of the campaign's figures, and the ``settings`` that make it (the swept
+    values, e.g. ``{"raid.size": 40, "salvo": 1}``: columns of the runs table)."""
 
     scenario: Scenario
-    figures: Figures
-    values: tuple[Mapping[str, float], ...]
-    entropy: int
     config: EngagementConfig
+    overrides: Mapping[str, float] = field(default_factory=dict)
+    settings: Mapping[str, float | int | str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DesignPoint:
+    """A design point: its ``alternative`` (index), its index ``design_point`` in the design of
+    the varied figures and their ``values``, and the seed ``stream``: replication ``r`` of the
+    point runs with ``SeedSequence(entropy, spawn_key=(stream, r))``. Alternatives share
+    streams (common random numbers); so do the points of a sensitivity design."""
+
+    alternative: int
+    design_point: int
+    values: Mapping[str, float]
+    stream: int
+
+
+@dataclass(frozen=True)
+class Payload:
+    """What every worker needs, sent once: the alternatives, the design points, the figures
+    every point starts from, the seed entropy, the terrain override (path) and, when it is the
+    World of every run, the World built by the coordinator."""
+
+    alternatives: tuple[Alternative, ...]
+    points: tuple[DesignPoint, ...]
+    figures: Figures
+    entropy: int
     dem: str | None = None
     world: World | None = field(default=None, compare=False)
 
@@ -91,36 +113,49 @@ class Finished:
 
 class Worker:
     """Runs tasks of one campaign in one process: builds the World of a design point once
-    (cached while consecutive tasks share the point), runs it with the task's seed."""
+    (cached while consecutive tasks share its alternative and figures), runs it with the
+    task's seed."""
 
     def __init__(self, payload: Payload):
         self.payload = payload
-        self._terrain: Dem | None = None
-        self._world: tuple[int, World] | None = None
-        if payload.world is not None and not payload.values[0]:
-            self._world = (-1, payload.world)  # one World for every point (nothing varies)
+        self._terrain: dict[str, Dem] = {}
+        self._world: tuple[tuple, World] | None = None
+        if payload.world is not None:  # the World of every run (nothing varies)
+            self._world = (self._key(payload.points[0]), payload.world)
 
-    def world(self, point: int) -> World:
+    @staticmethod
+    def _key(point: DesignPoint) -> tuple:
+        return point.alternative, tuple(sorted(point.values.items()))
+
+    def world(self, point: DesignPoint) -> World:
         p = self.payload
-        if self._world is not None and self._world[0] in (-1, point):
+        if self._world is not None and (p.world is not None or self._world[0] == self._key(point)):
             return self._world[1]
-        if self._terrain is None:
-            self._terrain = load_terrain(p.scenario, p.dem, resolution_m=LOS_RESOLUTION_M)
-        world = build(p.scenario, Figures.of(p.figures, p.values[point]), self._terrain)
-        self._world = (-1 if not p.values[point] else point, world)
+        alt = p.alternatives[point.alternative]
+        terrain_key = alt.scenario.terrain.model_dump_json() if p.dem is None else p.dem
+        if terrain_key not in self._terrain:  # loaded once: alternatives mostly share it
+            self._terrain[terrain_key] = load_terrain(alt.scenario, p.dem,
+                                                      resolution_m=LOS_RESOLUTION_M)
+        world = build(alt.scenario, Figures.of(p.figures, {**alt.overrides, **point.values}),
+                      self._terrain[terrain_key])
+        self._world = (self._key(point), world)
         return world
 
     def run(self, task: RunTask) -> Finished:
         start = time.perf_counter()
         from iadsim.engine.engagement import run_engagement
 
-        result = run_engagement(self.world(task.point), run_seed(self.payload.entropy, task.point,
-                                                                  task.replication),
-                                self.payload.config, keep=())
+        point = self.payload.points[task.point]
+        alt = self.payload.alternatives[point.alternative]
+        result = run_engagement(self.world(point), run_seed(self.payload.entropy, point.stream,
+                                                            task.replication),
+                                alt.config, keep=())
         metrics = result.metrics.iloc[0].to_dict()
         metrics.pop("seed")  # a SeedSequence run has no integer seed: the key columns say it
-        row = {"run_key": task.run_key, "point": task.point, "replication": task.replication,
-               "seed_entropy": self.payload.entropy, **self.payload.values[task.point], **metrics}
+        row = {"run_key": task.run_key, "point": task.point, "alternative": point.alternative,
+               "design_point": point.design_point, "replication": task.replication,
+               "seed_entropy": self.payload.entropy, "seed_stream": point.stream,
+               **alt.settings, **point.values, **metrics}
         row = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
         timing = {"run_key": task.run_key, "attempt": task.attempt,
                   "wall_s": time.perf_counter() - start, "host": socket.gethostname(),

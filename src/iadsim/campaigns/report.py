@@ -37,7 +37,8 @@ from iadsim.campaigns.store import PARTS, CampaignStore
 from iadsim.engine.outcome import metric_columns
 from iadsim.io.files import write_text_atomic
 
-__all__ = ["CampaignResult", "summary_table", "sensitivity_table", "write_report",
+__all__ = ["CampaignResult", "summary_table", "comparison_table", "sensitivity_table",
+           "write_report",
            "load_campaign", "MEASURES", "SENSITIVITY_METRIC"]
 
 #: Per-run measures a campaign estimates (mean and interval over the runs that have a value).
@@ -49,6 +50,8 @@ SENSITIVITY_METRIC = STOP_METRIC
 
 DATABASE = "campaign.duckdb"
 REPORT = "campaign.md"
+#: What each compared deployment covers (``iadsim compare``), read into the report.
+COVERAGE_AREAS = "coverage_areas.csv"
 
 
 def _mean_row(runs: pd.DataFrame, column: str, method: str, rng) -> dict:
@@ -78,25 +81,71 @@ def _proportion_row(name: str, description: str, hits: np.ndarray) -> dict:
 
 def summary_table(runs: pd.DataFrame, interval: str = "t",
                   seed: np.random.SeedSequence | None = None) -> pd.DataFrame:
-    """Estimates with 95 % intervals, one row per measure.
+    """Estimates with 95 % intervals, one row per alternative and measure.
 
     ``interval``: ``'t'`` or ``'bootstrap'`` for the means (bootstrap draws from ``seed``, the
     campaign's, so the report is reproducible). Proportions of runs use the Wilson interval.
-    Columns: measure, statistic, estimate, low, high, n, method, unit, description.
+    Columns: alternative, measure, statistic, estimate, low, high, n, method, unit,
+    description.
     """
     rng = np.random.default_rng(seed if seed is not None else np.random.SeedSequence(0))
-    rows = [_mean_row(runs, c, interval, rng) for c in MEASURES if c in runs]
-    leaked = runs["leaked_count"].to_numpy() > 0
-    rows.append(_proportion_row("any_leak", "runs in which at least one threat leaked", leaked))
-    for column in runs.columns:
-        if column.startswith("leaked_") and column.endswith("_count") and column != "leaked_count":
-            asset = column[len("leaked_"):-len("_count")]
-            rows.append(_proportion_row(f"asset_reached_{asset}",
-                                        f"runs in which a threat reached {asset}",
-                                        runs[column].to_numpy() > 0))
-    cols = ["measure", "statistic", "estimate", "low", "high", "n", "method", "unit",
-            "description"]
+    rows = []
+    for alt, part in runs.groupby("alternative", sort=True):
+        alt_rows = [_mean_row(part, c, interval, rng) for c in MEASURES if c in part]
+        leaked = part["leaked_count"].to_numpy() > 0
+        alt_rows.append(_proportion_row("any_leak", "runs in which at least one threat leaked",
+                                        leaked))
+        for column in part.columns:
+            if (column.startswith("leaked_") and column.endswith("_count")
+                    and column != "leaked_count"):
+                asset = column[len("leaked_"):-len("_count")]
+                alt_rows.append(_proportion_row(f"asset_reached_{asset}",
+                                                f"runs in which a threat reached {asset}",
+                                                part[column].to_numpy() > 0))
+        rows += [{"alternative": int(alt), **r} for r in alt_rows]
+    cols = ["alternative", "measure", "statistic", "estimate", "low", "high", "n", "method",
+            "unit", "description"]
     return pd.DataFrame(rows)[cols]
+
+
+#: Measures compared between alternatives (paired by design point and replication).
+COMPARED = ("leaked_count", "leaked_fraction", "killed_count", "missiles_fired_count",
+            "wasted_interceptors_count")
+
+
+def comparison_table(runs: pd.DataFrame) -> pd.DataFrame | None:
+    """Paired differences of every alternative from the first (``None`` with one alternative).
+
+    Runs are paired by design point and replication -- the same seeds (common random numbers)
+    -- and the difference ``alternative - first`` is averaged with its 95 % t interval. Columns:
+    alternative, measure, difference, low, high, pairs, variance_ratio: the variance of the
+    paired differences over the sum of the two alternatives' variances (what independent runs
+    would give); below 1 the common random numbers narrowed the interval (Law 2015, §11.2).
+    """
+    alts = sorted(runs["alternative"].unique())
+    if len(alts) < 2:
+        return None
+    keys = ["design_point", "replication"]
+    first = runs[runs["alternative"] == alts[0]].set_index(keys)
+    rows = []
+    for alt in alts[1:]:
+        other = runs[runs["alternative"] == alt].set_index(keys)
+        both = first.join(other, how="inner", suffixes=("_a", "_b"))
+        for m in COMPARED:
+            a, b = both[f"{m}_a"].to_numpy(float), both[f"{m}_b"].to_numpy(float)
+            d = b - a
+            row = {"alternative": int(alt), "measure": m, "pairs": int(d.size)}
+            if d.size < 2:
+                rows.append({**row, "difference": math.nan, "low": math.nan, "high": math.nan,
+                             "variance_ratio": math.nan})
+                continue
+            ci = mean_ci(d)
+            independent = a.var(ddof=1) + b.var(ddof=1)
+            rows.append({**row, "difference": ci.estimate, "low": ci.low, "high": ci.high,
+                         "variance_ratio": (d.var(ddof=1) / independent if independent > 0
+                                            else math.nan)})
+    return pd.DataFrame(rows)[["alternative", "measure", "difference", "low", "high", "pairs",
+                               "variance_ratio"]]
 
 
 def _factors(manifest: dict) -> list[Factor]:
@@ -106,24 +155,27 @@ def _factors(manifest: dict) -> list[Factor]:
 def sensitivity_table(runs: pd.DataFrame, manifest: dict,
                       metric: str = SENSITIVITY_METRIC) -> pd.DataFrame | None:
     """The varied figures ranked by their effect on ``metric`` (``None`` without varied
-    figures). Columns depend on the method (see :func:`iadsim.campaigns.sensitivity.analyze`);
-    for a Latin hypercube or Sobol design: factor, spearman_rho, p_value, assumed (Spearman's
-    rank correlation of the figure with the measure over all runs)."""
+    figures, or before a sensitivity design has a value at every point). Columns depend on the
+    method (see :func:`iadsim.campaigns.sensitivity.analyze`); for a Latin hypercube or Sobol
+    design: factor, spearman_rho, p_value, assumed (Spearman's rank correlation of the figure
+    with the measure over the runs of the first alternative)."""
     factor_list = _factors(manifest)
     if not factor_list:
         return None
-    method = manifest["design"]["sensitivity"] or manifest["design"]["method"]
-    if manifest["design"]["sensitivity"]:
+    runs = runs[runs["alternative"] == 0]
+    sampled = manifest["design"]["sensitivity"]
+    if sampled:
         from iadsim.campaigns.sensitivity import analyze
 
-        table = pd.DataFrame(manifest["design"]["points"])
-        pivot = runs.pivot(index="point", columns="replication", values=metric)
-        pivot = pivot.reindex(table["point"])
-        y = pivot.to_numpy(dtype=float)
+        points = pd.DataFrame(manifest["design"]["points"])
+        table = points[points["alternative"] == 0].drop(
+            columns=["alternative", "seed_stream"]).rename(columns={"design_point": "point"})
+        pivot = runs.pivot(index="design_point", columns="replication", values=metric)
+        y = pivot.reindex(table["point"]).to_numpy(dtype=float)
         if np.isnan(y).any():  # an unfinished campaign: the method needs every point
             return None
-        y = y if method == "tornado" else y.mean(axis=1)
-        out = analyze(method, table, factor_list, y)
+        out = analyze(sampled, table.reset_index(drop=True), factor_list,
+                      y if sampled == "tornado" else y.mean(axis=1))
     else:
         rows = []
         for f in factor_list:
@@ -135,14 +187,15 @@ def sensitivity_table(runs: pd.DataFrame, manifest: dict,
                                                                 kind="stable").index)
         out = out.reset_index(drop=True)
     out.attrs["metric"] = metric
-    out.attrs["method"] = method
+    out.attrs["method"] = sampled or manifest["design"]["method"]
     return out
 
 
 @dataclass(frozen=True)
 class CampaignResult:
     """A campaign read back: ``runs`` (one row per run), ``summary`` (:func:`summary_table`),
-    ``sensitivity`` (:func:`sensitivity_table`, ``None`` without varied figures), ``timings``
+    ``sensitivity`` (:func:`sensitivity_table`, ``None`` without varied figures),
+    ``comparison`` (:func:`comparison_table`, ``None`` with one alternative), ``timings``
     (how each run executed), the ``manifest``, the reference run's ``provenance`` (assumptions,
     sources), the ``directory`` and the report ``files`` written."""
 
@@ -151,14 +204,16 @@ class CampaignResult:
     runs: pd.DataFrame
     summary: pd.DataFrame
     sensitivity: pd.DataFrame | None
+    comparison: pd.DataFrame | None
     timings: pd.DataFrame
     provenance: dict
     files: list[Path] = field(default_factory=list)
 
     @property
     def leak_fraction(self) -> Interval:
-        """The mean leak fraction and its interval (the headline estimate)."""
-        row = self.summary.set_index("measure").loc[STOP_METRIC]
+        """The mean leak fraction and its interval (the headline estimate; the first
+        alternative's)."""
+        row = self.summary[self.summary["alternative"] == 0].set_index("measure").loc[STOP_METRIC]
         return Interval(float(row["estimate"]), float(row["low"]), float(row["high"]), 0.95,
                         int(row["n"]), str(row["method"]))
 
@@ -175,13 +230,13 @@ def _result(directory: Path, manifest: dict, runs: pd.DataFrame, timings: pd.Dat
     prov_path = directory / PROVENANCE
     provenance = json.loads(prov_path.read_text()) if prov_path.exists() else {}
     if runs.empty:
-        return CampaignResult(directory, manifest, runs, pd.DataFrame(), None, timings,
+        return CampaignResult(directory, manifest, runs, pd.DataFrame(), None, None, timings,
                               provenance, files or [])
     seed = np.random.SeedSequence(int(manifest["seed"]["entropy"]), spawn_key=(2**32 - 1,))
     summary = summary_table(runs, interval, seed)
     sensitivity = sensitivity_table(runs, manifest) if len(runs) >= 3 else None
-    return CampaignResult(directory, manifest, runs, summary, sensitivity, timings, provenance,
-                          files or [])
+    return CampaignResult(directory, manifest, runs, summary, sensitivity,
+                          comparison_table(runs), timings, provenance, files or [])
 
 
 def _write_duckdb(directory: Path, parts: list[Path], timings: pd.DataFrame) -> Path:
@@ -213,22 +268,94 @@ def _fmt(v: float, unit: str) -> str:
     return f"{v:,.1f}"
 
 
+def alternative_label(manifest: dict, alternative: int) -> str:
+    """An alternative as reports name it: its settings (``raid.size=40, salvo=1``), or its
+    scenario's name when it is another scenario; ``'as given'`` for the only one."""
+    alt = manifest["alternatives"][alternative]
+    if list(alt["settings"]) == ["scenario"]:  # iadsim compare: the scenario file
+        return str(alt["settings"]["scenario"])
+    if alt["settings"]:
+        return ", ".join(f"{k}={v}" for k, v in alt["settings"].items())
+    if "scenario" in alt:
+        return str(alt["scenario"]["name"])
+    return manifest["scenario"]["name"] if len(manifest["alternatives"]) > 1 else "as given"
+
+
+def _alternatives_lines(result: CampaignResult, pngs: dict[str, str]) -> list[str]:
+    m, summary, comp = result.manifest, result.summary, result.comparison
+    lines = ["", "## Alternatives compared", "",
+             f"{len(m['alternatives'])} alternatives, each run with the same seeds (common random "
+             "numbers): per alternative, the mean per run with its 95 % interval.", "",
+             "| alternative | threats leaked | missiles fired | interceptors per kill | runs with a "
+             "leak |", "|---|---|---|---|---|"]
+    for alt, part in summary.groupby("alternative", sort=True):
+        s = part.set_index("measure")
+
+        def cell(measure, digits=1, s=s):
+            r = s.loc[measure]
+            if not math.isfinite(r["estimate"]):
+                return "–"
+            return (f"{r['estimate']:.{digits}f} ({r['low']:.{digits}f}–{r['high']:.{digits}f})"
+                    if math.isfinite(r["low"]) else f"{r['estimate']:.{digits}f}")
+
+        lines.append(f"| {alternative_label(m, int(alt))} | {cell('leaked_count')} | "
+                     f"{cell('missiles_fired_count')} | {cell('interceptors_per_kill', 2)} | "
+                     f"{cell('any_leak', 2)} |")
+    if "saturation" in pngs:
+        lines.append(f"\n![saturation]({pngs['saturation']})")
+    first = alternative_label(m, 0)
+    lines += ["", f"Paired differences from the first alternative ({first}), over runs with "
+              "the same seeds; the variance ratio is the paired differences' variance over "
+              "that of independent runs (below 1: the common random numbers narrowed the "
+              "interval).", "",
+              "| alternative | measure | difference | 95 % interval | pairs | variance ratio |",
+              "|---|---|---|---|---|---|"]
+    for _, r in comp.iterrows():
+        lines.append(f"| {alternative_label(m, int(r['alternative']))} | {r['measure']} | "
+                     f"{r['difference']:+.3f} | {r['low']:+.3f} – {r['high']:+.3f} | "
+                     f"{r['pairs']} | {r['variance_ratio']:.2f} |")
+    areas_path = result.directory / COVERAGE_AREAS
+    if areas_path.exists():
+        areas = pd.read_csv(areas_path)
+        names = list(dict.fromkeys(areas["scenario"]))
+        lines += ["", "What each deployment covers (computed, not sampled: no interval): the area "
+                  "where the radars detect the reference target (combined Pd >= 0.5) and where a "
+                  "missile can engage it, km², at its nominal RCS and each altitude above "
+                  "ground.", "",
+                  "| target | altitude AGL (m) | " + " | ".join(
+                      f"{n} detected | {n} engageable" for n in names) + " |",
+                  "|---|---|" + "---|---|" * len(names)]
+        for (target, alt), g in areas.groupby(["target", "altitude_agl_m"], sort=False):
+            g = g.set_index("scenario")
+            lines.append(f"| {target} | {alt:g} | " + " | ".join(
+                f"{g.loc[n, 'detected_km2']:,.0f} | {g.loc[n, 'engageable_km2']:,.0f}"
+                for n in names) + " |")
+    return lines
+
+
 def _markdown(result: CampaignResult, pngs: dict[str, str]) -> str:
-    m, runs, s = result.manifest, result.runs, result.summary.set_index("measure")
+    m, runs = result.manifest, result.runs
+    s = result.summary[result.summary["alternative"] == 0].set_index("measure")
+    runs0 = runs[runs["alternative"] == 0]
     name = m["scenario"]["name"]
     lf, lc = s.loc["leaked_fraction"], s.loc["leaked_count"]
-    threats = runs["threats_count"]
+    threats = runs0["threats_count"]
     n_threats = (f"{int(threats.iloc[0])}" if threats.nunique() == 1
                  else f"{threats.min()}–{threats.max()}")
-    lines = [f"# Campaign: {name}", "",
+    several = len(m["alternatives"]) > 1
+    compared = [alternative_label(m, i) for i in range(len(m["alternatives"]))]
+    title = (f"Comparison: {' vs '.join(compared)}"
+             if any("scenario" in a["settings"] for a in m["alternatives"]) else f"Campaign: {name}")
+    lines = [f"# {title}", "",
              "A Monte Carlo campaign of a simulation from public, cited figures and the "
              "assumptions listed below; not a prediction of a real engagement.", "",
              f"**{lc['estimate']:.1f} of {n_threats} threats leak per run** (95 % interval "
              f"{lc['low']:.1f}–{lc['high']:.1f}; leak fraction {lf['estimate']:.3f}, "
-             f"{lf['low']:.3f}–{lf['high']:.3f}) over **{len(runs)} runs**"
-             + (f" at {runs['point'].nunique()} design points of "
+             f"{lf['low']:.3f}–{lf['high']:.3f}) over **{len(runs0)} runs**"
+             + (f" at {runs0['design_point'].nunique()} design points of "
                 f"{len(m['factors'])} varied figures" if m["factors"] else " (seeds only)")
-             + "."]
+             + (f" of the first of {len(m['alternatives'])} alternatives "
+                f"({alternative_label(m, 0)}; all compared below)" if several else "") + "."]
     mf = s.loc["missiles_fired_count"]
     lines += ["", f"The defence destroyed {s.loc['killed_count', 'estimate']:.1f} threats per "
               f"run and fired {mf['estimate']:.1f} missiles (95 % interval {mf['low']:.1f}–"
@@ -239,12 +366,15 @@ def _markdown(result: CampaignResult, pngs: dict[str, str]) -> str:
               "a run is the unit of replication: the threats of one run share radars, "
               "magazines and decisions, so they are not independent trials. Fractions of runs "
               "use the Wilson interval (Newcombe 1998).", "",
-              "| measure | statistic | estimate | 95 % interval | runs | interval | unit |",
-              "|---|---|---|---|---|---|---|"]
-    for measure, r in s.iterrows():
-        lines.append(f"| {measure} | {r['statistic']} | {_fmt(r['estimate'], r['unit'])} | "
+              "| alternative | measure | statistic | estimate | 95 % interval | runs | interval "
+              "| unit |", "|---|---|---|---|---|---|---|---|"]
+    for _, r in result.summary.iterrows():
+        lines.append(f"| {alternative_label(m, int(r['alternative']))} | {r['measure']} | "
+                     f"{r['statistic']} | {_fmt(r['estimate'], r['unit'])} | "
                      f"{_fmt(r['low'], r['unit'])} – {_fmt(r['high'], r['unit'])} | {r['n']} | "
                      f"{r['method']} | {r['unit']} |")
+    if several:
+        lines += _alternatives_lines(result, pngs)
     lines += ["", "## Convergence", ""]
     target = m.get("target_halfwidth")
     if target is not None:
@@ -253,9 +383,10 @@ def _markdown(result: CampaignResult, pngs: dict[str, str]) -> str:
                      f"fraction's 95 % interval, checked every {m['stop']['round_runs']} runs "
                      f"after at least {m['stop']['min_runs']}: "
                      + ("reached" if reached else f"**not reached** within {m['runs']} runs")
-                     + f" (half-width {(lf['high'] - lf['low']) / 2:.4f} at {len(runs)} runs).")
+                     + f" (half-width {(lf['high'] - lf['low']) / 2:.4f} at {len(runs0)} runs"
+                     + (" of the first alternative" if several else "") + ").")
     else:
-        lines.append(f"Half-width of the leak fraction's 95 % interval after {len(runs)} runs: "
+        lines.append(f"Half-width of the leak fraction's 95 % interval after {len(runs0)} runs: "
                      f"{(lf['high'] - lf['low']) / 2:.4f}.")
     lines += [f"![running mean]({pngs['convergence']})", f"![distribution]({pngs['distribution']})"]
     lines += ["", "## What drives the answer", ""]
@@ -332,7 +463,7 @@ def write_report(store: CampaignStore, interval: str = "t") -> CampaignResult:
         return result
     files: list[Path] = []
     runs = result.runs
-    x = runs[STOP_METRIC].astype(float).to_numpy()
+    x = runs.loc[runs["alternative"] == 0, STOP_METRIC].astype(float).to_numpy()
     lo, hi = np.full(x.size, np.nan), np.full(x.size, np.nan)
     for i in range(1, x.size):
         ci = mean_ci(x[: i + 1])
@@ -340,7 +471,8 @@ def write_report(store: CampaignStore, interval: str = "t") -> CampaignResult:
     pngs = {"convergence": "convergence.png", "distribution": "distribution.png"}
     files.append(plots.convergence_plot(x, lo, hi, "leak fraction (mean over runs)",
                                         directory / pngs["convergence"]))
-    files.append(plots.distribution_plot(runs["leaked_count"].to_numpy(), "threats leaked per run",
+    files.append(plots.distribution_plot(runs.loc[runs["alternative"] == 0, "leaked_count"].to_numpy(),
+                                         "threats leaked per run",
                                          directory / pngs["distribution"], True,
                                          *_count_interval(result)))
     sens = result.sensitivity
@@ -352,13 +484,41 @@ def write_report(store: CampaignStore, interval: str = "t") -> CampaignResult:
         if plot is not None:
             pngs["sensitivity"] = f"{method}.png"
             files.append(plot(sens, "leak fraction", directory / pngs["sensitivity"]))
+    curves = _saturation(result)
+    if curves is not None:
+        pngs["saturation"] = "saturation.png"
+        files.append(plots.saturation_plot(curves, curves.attrs["x_label"], "per run (mean, 95 % "
+                                           "interval)", directory / pngs["saturation"]))
     files.append(_write_duckdb(directory, [directory / PARTS / p for p in
                                            sorted(os.listdir(directory / PARTS))], result.timings))
     files.append(write_text_atomic(directory / REPORT, _markdown(result, pngs)))
     return CampaignResult(result.directory, result.manifest, runs, result.summary, sens,
-                          result.timings, result.provenance, files)
+                          result.comparison, result.timings, result.provenance, files)
+
+
+def _saturation(result: CampaignResult) -> pd.DataFrame | None:
+    """Leakers and missiles fired against the value of a single numeric sweep (a saturation
+    curve against ``raid.size``), or ``None``."""
+    alts = result.manifest["alternatives"]
+    names = {k for a in alts for k in a["settings"]}
+    if len(alts) < 2 or len(names) != 1:
+        return None
+    (name,) = names
+    xs = [a["settings"][name] for a in alts]
+    if not all(isinstance(v, int | float) for v in xs):
+        return None
+    rows = []
+    for measure, label in (("leaked_count", "threats leaked"),
+                           ("missiles_fired_count", "missiles fired")):
+        part = result.summary[result.summary["measure"] == measure].set_index("alternative")
+        rows += [{"x": xs[a], "mean": part.loc[a, "estimate"], "ci_low": part.loc[a, "low"],
+                  "ci_high": part.loc[a, "high"], "series": label} for a in range(len(alts))]
+    table = pd.DataFrame(rows)
+    table.attrs["x_label"] = name
+    return table
 
 
 def _count_interval(result: CampaignResult) -> tuple[float, float, float]:
-    row = result.summary.set_index("measure").loc["leaked_count"]
+    s = result.summary
+    row = s[s["alternative"] == 0].set_index("measure").loc["leaked_count"]
     return float(row["estimate"]), float(row["low"]), float(row["high"])

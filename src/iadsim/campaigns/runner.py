@@ -10,6 +10,9 @@ fraction's 95 % interval (sequential stopping). :func:`run_campaign` turns it in
 campaign, or the same one resumed), and executes the runs not yet committed on an executor
 (:mod:`iadsim.campaigns.executor`), committing finished rows in batches as the one writer.
 
+Alternatives (sweep levels, other scenarios) run every design point of the varied figures with
+the same seeds: common random numbers, so their differences are paired.
+
 Determinism: a run's key and seed are functions of the manifest, its design point and its
 replication only, so the runs table is the same bytes whatever the executor, the number of
 workers, the order runs finish in, or how often the campaign was interrupted. Sequential
@@ -17,7 +20,8 @@ stopping is checked at the end of rounds of a fixed size (never "when enough run
 finish"), so where it stops does not depend on the workers either.
 
 Estimates while running and for stopping: the leak fraction of a run (leakers / threats) is
-averaged over runs with Student's t interval. Runs are independent; the threats of one run are
+averaged over runs with Student's t interval (per alternative; sequential stopping waits for the
+widest). Runs are independent; the threats of one run are
 not (they share the radars, the magazines and the command post's decisions), so pooling them as
 Bernoulli trials would understate the interval.
 """
@@ -37,6 +41,8 @@ import pandas as pd
 from iadsim.analysis.estimates import Interval, mean_ci
 from iadsim.campaigns.design import METHODS, Factor, design
 from iadsim.campaigns.executor import (
+    Alternative,
+    DesignPoint,
     Finished,
     LocalExecutor,
     Payload,
@@ -84,7 +90,8 @@ class CampaignSpec:
     design : {'lhs', 'sobol'}
         Space-filling design of the varied figures.
     runs : int
-        Runs in all (design points x replications); with ``target_halfwidth`` the most runs.
+        Runs of each alternative (design points x replications); with ``target_halfwidth`` the
+        most.
     replications : int
         Runs per design point (different seeds; the same replication index has the same seed at
         every point: common random numbers). Without factors every run is a replication of the
@@ -102,7 +109,11 @@ class CampaignSpec:
         Design points given directly (``point`` then one column per factor), e.g. a
         sensitivity method's sample; ``None``: :func:`~iadsim.campaigns.design.design`.
     sensitivity : str or None
-        The sensitivity method whose sample ``table`` is (recorded in the manifest).
+        The sensitivity method whose sample ``table`` is (recorded in the manifest); its points
+        share seed streams (common random numbers).
+    alternatives : tuple of Alternative or None
+        The alternatives compared (sweep levels, scenarios); ``None``: the scenario with
+        ``config``. Every alternative runs every design point with the same seeds.
     min_runs, round_runs : int
         Sequential stopping: fewest runs before it may stop, and runs per round (rounded up to
         whole replications of every design point).
@@ -120,6 +131,7 @@ class CampaignSpec:
     dem: str | None = None
     table: pd.DataFrame | None = field(default=None, compare=False)
     sensitivity: str | None = None
+    alternatives: tuple[Alternative, ...] | None = None
     min_runs: int = MIN_RUNS
     round_runs: int = ROUND_RUNS
 
@@ -140,9 +152,13 @@ class CampaignSpec:
     def seed_entropy(self) -> int:
         return int(self.scenario.seed if self.entropy is None else self.entropy)
 
-    def points_table(self) -> pd.DataFrame:
-        """The design points: ``point`` and one column per varied figure (one point, no
-        columns, without factors)."""
+    def compared(self) -> tuple[Alternative, ...]:
+        """The alternatives (one: the scenario with ``config``, when none are given)."""
+        return self.alternatives or (Alternative(self.scenario, self.config),)
+
+    def figure_design(self) -> pd.DataFrame:
+        """The design of the varied figures: ``point`` and one column per figure (one point
+        and no figure without factors)."""
         if self.table is not None:
             return self.table
         if not self.factors:
@@ -150,7 +166,18 @@ class CampaignSpec:
         n = math.ceil(self.runs / self.replications)
         return design(self.factors, n, self.design, np.random.SeedSequence(self.seed_entropy))
 
-    def replication_count(self, n_points: int) -> int:
+    def points(self) -> tuple[DesignPoint, ...]:
+        """Every design point: each alternative at each point of the figure design (the
+        alternative varies slowest). Seed streams: the figure design's point index (common to
+        the alternatives), or 0 for every point of a sensitivity design."""
+        table = self.figure_design()
+        names = [f.name for f in self.factors]
+        rows = [dict(zip(names, map(float, r), strict=True))
+                for r in table[names].itertuples(index=False, name=None)]
+        return tuple(DesignPoint(a, d, rows[d], 0 if self.sensitivity else d)
+                     for a in range(len(self.compared())) for d in range(len(rows)))
+
+    def replication_count(self) -> int:
         """Replications per point: ``replications``, or without factors all ``runs``."""
         return self.runs if not self.factors and self.table is None else self.replications
 
@@ -159,7 +186,7 @@ class CampaignSpec:
 class Progress:
     """A progress report: runs ``done`` of ``total`` (``total`` grows round by round under
     sequential stopping), seconds ``elapsed``, and the current ``estimate`` of the mean leak
-    fraction (``None`` before two runs)."""
+    fraction (of the alternative whose interval is widest; ``None`` before two runs)."""
 
     done: int
     total: int
@@ -181,38 +208,44 @@ def _jsonable(value):
     return str(value)
 
 
-def manifest(spec: CampaignSpec, table: pd.DataFrame) -> dict:
+def manifest(spec: CampaignSpec, points: Sequence[DesignPoint]) -> dict:
     """The campaign's definition as JSON data: what makes its runs, nothing about how or where
     they execute (workers, executor), so a campaign resumed on another machine or with other
     workers is the same campaign."""
     figures = Figures.of(spec.figures)
+    base = spec.scenario.model_dump(mode="json")
+    alts = []
+    for alt in spec.compared():
+        entry = {"settings": dict(alt.settings), "overrides": dict(alt.overrides),
+                 "config": asdict(alt.config)}
+        if not any(k.startswith("raid.") for k in alt.settings):
+            content = alt.scenario.model_dump(mode="json")
+            if content != base:  # another scenario (compare); a swept raid is its settings
+                entry["scenario"] = content
+        alts.append(entry)
     return _jsonable({
         "format": 1,
         "iadsim_version": __version__,
         "scenario": {"name": spec.scenario.name,
-                     "source": str(spec.scenario.source_path or ""),
-                     "content": spec.scenario.model_dump(mode="json")},
+                     "source": str(spec.scenario.source_path or ""), "content": base},
         "dem": spec.dem,
         "figures": {"label": figures.label, "base": figures.base,
                     "overrides": dict(figures.overrides)},
         "factors": [asdict(f) for f in spec.factors],
+        "alternatives": alts,
         "design": {"method": spec.design, "sensitivity": spec.sensitivity,
-                   "points": table.to_dict(orient="list")},
-        "replications": spec.replication_count(len(table)),
+                   "points": {"alternative": [p.alternative for p in points],
+                              "design_point": [p.design_point for p in points],
+                              "seed_stream": [p.stream for p in points],
+                              **{f.name: [p.values[f.name] for p in points]
+                                 for f in spec.factors}}},
+        "replications": spec.replication_count(),
         "runs": spec.runs,
         "target_halfwidth": spec.target_halfwidth,
         "stop": {"metric": STOP_METRIC, "min_runs": spec.min_runs, "round_runs": spec.round_runs,
-                 "interval": "t", "confidence": 0.95},
-        "seed": {"entropy": spec.seed_entropy, "spawn_key": "(point, replication)"},
-        "config": asdict(spec.config),
+                 "interval": "t", "confidence": 0.95, "rule": "the widest alternative"},
+        "seed": {"entropy": spec.seed_entropy, "spawn_key": "(seed_stream, replication)"},
     })
-
-
-def point_values(spec: CampaignSpec, table: pd.DataFrame) -> tuple[dict[str, float], ...]:
-    """The varied figures' values at each design point (``table`` row order)."""
-    names = [f.name for f in spec.factors]
-    return tuple({n: float(v) for n, v in zip(names, row, strict=True)}
-                 for row in table[names].itertuples(index=False, name=None))
 
 
 #: Manifest entries that only size a campaign of replications (no varied figures): more runs or
@@ -226,20 +259,23 @@ def identity(m: dict) -> dict:
     return m if m["factors"] else {k: v for k, v in m.items() if k not in SIZE_KEYS}
 
 
-def check_points(spec: CampaignSpec, values: Sequence[dict[str, float]]) -> None:
-    """Every design point's figures are valid and fly the scenario's routes, checked before the
+def check_points(spec: CampaignSpec, points: Sequence[DesignPoint]) -> None:
+    """Every design point's figures are valid and fly its scenario's routes, checked before the
     first run (a low maximum speed, say, that a route exceeds) -- else one error naming the
     points and figures."""
     figures = Figures.of(spec.figures)
+    alts = spec.compared()
     problems: list[str] = []
-    for point, vals in enumerate(values):
-        where = f"design point {point} ({', '.join(f'{k}={v:g}' for k, v in vals.items())})"
+    for i, point in enumerate(points):
+        alt = alts[point.alternative]
+        vals = {**alt.overrides, **point.values}
+        where = f"design point {i} ({', '.join(f'{k}={v:g}' for k, v in vals.items()) or 'as is'})"
         try:
             figs = Figures.of(figures, vals)
         except InputError as exc:
             problems.append(f"{where}: {exc}")
             continue
-        found = spec.scenario.check_routes(figs)
+        found = alt.scenario.check_routes(figs)
         if found:
             problems.append(f"{where}: " + "; ".join(str(p) for p in found[:3]))
     if problems:
@@ -254,15 +290,30 @@ def _estimate(values: Sequence[float]) -> Interval | None:
     return mean_ci(x) if x.size >= 2 else None
 
 
+def _widest(planned: Sequence[str], values: dict[str, tuple[int, float]]) -> tuple[int, Interval | None]:
+    """Runs done of ``planned`` and the widest interval of an alternative's mean leak fraction
+    (``None`` while an alternative has fewer than two runs)."""
+    by_alt: dict[int, list[float]] = {}
+    for k in planned:
+        if k in values:
+            by_alt.setdefault(values[k][0], []).append(values[k][1])
+    ests = [_estimate(v) for v in by_alt.values()]
+    done = sum(len(v) for v in by_alt.values())
+    if not ests or any(e is None for e in ests):
+        return done, None
+    return done, max(ests, key=lambda e: e.halfwidth)
+
+
 def _rounds(spec: CampaignSpec, n_points: int, reps: int) -> Iterator[list[tuple[int, int]]]:
     """The (point, replication) pairs of each round: all at once for a fixed number of runs;
-    under sequential stopping whole replications of every point, about :data:`ROUND_RUNS` runs
-    a round, up to ``spec.runs`` runs."""
+    under sequential stopping whole replications of every point, about ``round_runs`` runs of
+    each alternative a round, up to ``spec.runs`` runs of each."""
     if spec.target_halfwidth is None:
         yield [(p, r) for p in range(n_points) for r in range(reps)]
         return
-    per_round = max(1, math.ceil(spec.round_runs / n_points))
-    max_reps = max(1, spec.runs // n_points)
+    per_alt = n_points // len(spec.compared())
+    per_round = max(1, math.ceil(spec.round_runs / per_alt))
+    max_reps = max(1, spec.runs // per_alt)
     for start in range(0, max_reps, per_round):
         yield [(p, r) for p in range(n_points) for r in range(start, min(start + per_round, max_reps))]
 
@@ -273,8 +324,9 @@ def run_campaign(spec: CampaignSpec, out_dir: str | Path, workers: int = 1,
     """Run (or resume) the campaign ``spec`` into ``out_dir``; returns the open store.
 
     ``workers``: 1 runs in this process; more use a local process pool (:class:`LocalExecutor`).
-    ``executor``: another executor (e.g. Dask), used instead. ``progress`` is called after every
-    commit. ``world``: the World of ``spec``'s base figures if the caller has built it.
+    ``executor``: a function of the :class:`Payload` that returns another executor (e.g.
+    Dask's), used instead. ``progress`` is called after every commit. ``world``: the World of
+    the first alternative at ``spec``'s figures if the caller has built it.
 
     Raises
     ------
@@ -284,28 +336,31 @@ def run_campaign(spec: CampaignSpec, out_dir: str | Path, workers: int = 1,
     """
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise InputError(f"--workers {workers!r}: allowed values are integers >= 1")
-    table = spec.points_table()
-    values = point_values(spec, table)
-    check_points(spec, values)
-    # the base World: its build is checked before any run, and without varied figures it is
-    # the World of every run (sent once to each worker)
+    points = spec.points()
+    check_points(spec, points)
+    alts = spec.compared()
+    # the first World: its build is checked before any run, and when nothing varies it is the
+    # World of every run (sent once to each worker)
     if world is None:
-        world = build(spec.scenario, spec.figures, spec.dem)
-    m = manifest(spec, table)
+        world = build(alts[0].scenario, Figures.of(spec.figures, alts[0].overrides), spec.dem)
+    m = manifest(spec, points)
     store = CampaignStore(out_dir, m, identity(m))
     reps = int(m["replications"])
-    payload = Payload(spec.scenario, Figures.of(spec.figures), values, spec.seed_entropy,
-                      spec.config, spec.dem, None if spec.factors else world)
-    if executor is None:
+    single = len(points) == 1
+    payload = Payload(alts, points, Figures.of(spec.figures), spec.seed_entropy, spec.dem,
+                      world if single else None)
+    if executor is not None:
+        executor = executor(payload)
+    else:
         executor = SerialExecutor(payload) if workers == 1 else LocalExecutor(payload, workers)
     start = time.perf_counter()
     runs = store.runs()
-    values: dict[str, float] = ({} if runs.empty else
-                                dict(zip(runs["run_key"], runs[STOP_METRIC].astype(float),
-                                         strict=True)))
+    values: dict[str, tuple[int, float]] = ({} if runs.empty else dict(zip(
+        runs["run_key"], zip(runs["alternative"], runs[STOP_METRIC].astype(float), strict=True),
+        strict=True)))
     planned: list[str] = []
     try:
-        for pairs in _rounds(spec, len(table), reps):
+        for pairs in _rounds(spec, len(points), reps):
             keys = [run_key(store.hash, p, r) for p, r in pairs]
             planned += keys
             todo = [RunTask(k, p, r) for k, (p, r) in zip(keys, pairs, strict=True)
@@ -324,27 +379,29 @@ def run_campaign(spec: CampaignSpec, out_dir: str | Path, workers: int = 1,
                 _commit(store, batch, values)
             _report(progress, planned, start, values)
             # the rule sees the runs of the rounds so far only, as an uninterrupted campaign
-            done = [values[k] for k in planned if k in values]
-            if spec.target_halfwidth is not None and len(done) >= spec.min_runs:
-                est = _estimate(done)
-                if est is not None and est.halfwidth <= spec.target_halfwidth:
-                    break
+            done, widest = _widest(planned, values)
+            if (spec.target_halfwidth is not None and done >= spec.min_runs * len(alts)
+                    and widest is not None and widest.halfwidth <= spec.target_halfwidth):
+                break
     finally:
         executor.close()
     return store
 
 
-def _commit(store: CampaignStore, batch: list[Finished], values: dict[str, float]) -> None:
+def _commit(store: CampaignStore, batch: list[Finished],
+            values: dict[str, tuple[int, float]]) -> None:
     for f in batch:
         if f.provenance is not None:  # before the run is committed: a resumed campaign has it
             write_text_atomic(store.directory / PROVENANCE,
                               json.dumps(f.provenance, indent=1, sort_keys=True) + "\n")
     store.commit([f.row for f in batch], [f.timing for f in batch])
     for f in batch:
-        values.setdefault(f.row["run_key"], float(f.row[STOP_METRIC]))
+        values.setdefault(f.row["run_key"], (int(f.row["alternative"]),
+                                             float(f.row[STOP_METRIC])))
 
 
-def _report(progress, planned: list[str], start: float, values: dict[str, float]) -> None:
+def _report(progress, planned: list[str], start: float,
+            values: dict[str, tuple[int, float]]) -> None:
     if progress is not None:
-        done = [values[k] for k in planned if k in values]
-        progress(Progress(len(done), len(planned), time.perf_counter() - start, _estimate(done)))
+        done, widest = _widest(planned, values)
+        progress(Progress(done, len(planned), time.perf_counter() - start, widest))
