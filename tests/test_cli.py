@@ -39,6 +39,11 @@ def _flat(text: str) -> str:
     (["demo", "--seed", "-1"], "--seed", "-1", "numbers >= 0"),
     (["coverage", MINIMAL, "--alt", "100", "--alt", "200000"], "--alt", "200000",
      "numbers >= -500 and <= 100000 m"),
+    (["campaign", RAID, "--runs", "0"], "--runs", "0", "numbers >= 1"),
+    (["campaign", RAID, "--target-halfwidth", "0.7"], "--target-halfwidth", "0.7",
+     "numbers > 0 and <= 0.5"),
+    (["campaign", RAID, "--workers", "0"], "--workers", "0", "numbers >= 1"),
+    (["compare", RAID, MINIMAL, "--runs", "0"], "--runs", "0", "numbers >= 1"),
 ])
 def test_bad_option_is_named_with_value_and_allowed_values(tmp_path, args, option, value, allowed):
     out = tmp_path / "out"
@@ -67,6 +72,26 @@ def test_scenario_error_comes_before_the_progress_bar(tmp_path):
     result = runner.invoke(app, ["run", str(bad), "--out", str(tmp_path / "o")])
     text = _flat(result.output)
     assert result.exit_code == 2 and "92N6E" in text and "━" not in text, text
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--vary", "48N6E3.max_rang_km"], "48N6E3.max_range_km"),              # closest names
+    (["--vary", "1RS2-1E.reference_detection.range_km"],                     # no low-high range
+     "1RS2-1E.reference_detection.range_km: range"),
+    (["--sweep", "raid.sise=10..20"], "allowed: raid.size, raid.<ID>.count, salvo, policy"),
+    (["--sweep", "salvo=0"], "Doctrine.salvo_size: got 0"),
+    (["--sensitivity", "morris"], "no varied figure"),
+    (["--vary", "48N6E3.max_range_km", "--sensitivity", "sobol", "--samples", "10"],
+     "powers of two"),
+])
+def test_bad_campaign_input_is_one_clear_error_before_any_run(tmp_path, args, expected):
+    out = tmp_path / "camp"
+    result = runner.invoke(app, ["campaign", RAID, *args, "--out", str(out), "--workers", "1",
+                                 "--runs", "1"])
+    text = _flat(result.output)
+    assert result.exit_code == 2, text
+    assert expected in text and "Traceback" not in text and "━" not in text, text
+    assert not out.exists()
 
 
 def test_validate_without_arguments_checks_the_installation():

@@ -512,6 +512,12 @@ SchedulerOption = Annotated[str | None, typer.Option(
     metavar="tcp://HOST:PORT", help="Run on this Dask distributed scheduler instead of local "
                                     "processes (README: Campaigns on a cluster)")]
 IntervalOption = Annotated[MeanInterval, typer.Option(help="Interval of the means in the report")]
+CostsOption = Annotated[Path | None, typer.Option(
+    exists=True, dir_okay=False, help="Unit costs of missiles and threats, each cited or assumed "
+                                      "(YAML; README: Cost exchange): adds the cost-exchange "
+                                      "ratio to the report")]
+ReplaceOption = Annotated[bool, typer.Option(
+    help="Start afresh if --out holds a different campaign (its runs are deleted)")]
 
 
 class _CampaignBar:
@@ -580,6 +586,8 @@ def campaign_cmd(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     interval: IntervalOption = MeanInterval.t,
+    replace: ReplaceOption = False,
+    costs: CostsOption = None,
     assume: Annotated[FigureSet, typer.Option(help="Equipment figure set")] = FigureSet.nominal,
     dem: Annotated[Path | None, typer.Option(help="GeoTIFF DEM (overrides the scenario)",
                                              exists=True, dir_okay=False)] = None,
@@ -610,7 +618,7 @@ def campaign_cmd(
                    sensitivity=None if sensitivity is None else sensitivity.value,
                    samples=samples, target_halfwidth=target_halfwidth, seed=seed,
                    figures=figures, config=config, dem=dem, workers=workers, progress=bar,
-                   interval=interval.value)
+                   interval=interval.value, replace=replace, costs=costs)
     _campaign_report(out, res)
 
 
@@ -638,6 +646,8 @@ def compare_cmd(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     interval: IntervalOption = MeanInterval.t,
+    replace: ReplaceOption = False,
+    costs: CostsOption = None,
     assume: Annotated[FigureSet, typer.Option(help="Equipment figure set")] = FigureSet.nominal,
     duration_s: DurationOption = None,
     salvo: SalvoOption = 2,
@@ -661,7 +671,7 @@ def compare_cmd(
     with _CampaignBar() as bar:
         res = _run(compare, loaded, out, runs=runs, target_halfwidth=target_halfwidth, seed=seed,
                    figures=figures, config=config, workers=workers, scheduler=scheduler,
-                   progress=bar, interval=interval.value)
+                   progress=bar, interval=interval.value, replace=replace, costs=costs)
     _campaign_report(out, res)
 
 
@@ -690,6 +700,15 @@ def envelope(
     console.print(f"[green]wrote {out}[/] and {out.with_suffix('.nc')}")
 
 
+#: The demo campaign's varied figures: assumed figures of the demo raid's equipment that bear on
+#: low-level cruise missiles (their nose RCS, the engagement radar's mast height and reference
+#: detection range) and on the rate of fire.
+DEMO_VARY = ("Tomahawk.rcs_nose_dbsm", "92N6E.antenna_height_m",
+             "92N6E.reference_detection.range_km", "5P85TE2.min_launch_interval_s")
+DEMO_CAMPAIGN_RUNS = 16
+DEMO_COMPARE_RUNS = 10
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Output directory")] = Path("out/united_resolve_2022"),
@@ -697,17 +716,24 @@ def demo(
         help="Grid resolution, km", callback=_within(0.0, low_open=True, unit="km"))] = 3.0,
     seed: Annotated[int, typer.Option(help="Seed of the raid's air picture", callback=_within(0))
                     ] = 7,
+    workers: WorkersOption = None,
 ) -> None:
-    """United Resolve 2022 demo: coverage (low/nominal/high figures) and a mixed raid fought
-    through the full engagement chain.
+    """United Resolve 2022 demo: coverage (low/nominal/high figures), a mixed raid fought
+    through the full engagement chain, a small campaign over seeds and uncertain figures, and
+    the Polotsk S-300PMU -> S-400 + Pantsir-S1 replacement comparison.
 
     Coverage of the S-400 and Pantsir-S1 deployment goes to OUT; an illustrative mixed raid
     (cruise missiles at 50 m AGL, fighters at altitude, drones) against the same deployment is
     detected, tracked, assigned, engaged and assessed, with its event log, summaries, kill-chain
-    timeline, magazine depletion, air picture and replays (ACMI, CZML, KML) in OUT/raid.
+    timeline, magazine depletion, air picture and replays (ACMI, CZML, KML) in OUT/raid. The
+    same raid is replicated over seeds and four assumed figures (Latin hypercube of 8 points, 2
+    seeds each) in
+    OUT/campaign, and an illustrative raid on Polotsk is fought against the S-300PMU and its
+    planned replacement with common random numbers in OUT/polotsk_compare.
     """
+    from iadsim.campaigns.api import campaign, compare
     from iadsim.engine.engagement import EngagementConfig
-    from iadsim.scenario.load import example_scenarios
+    from iadsim.scenario.load import example_scenarios, load_scenario
     from iadsim.workflows import engagement_products
 
     found = example_scenarios()
@@ -715,6 +741,16 @@ def demo(
                       resolution_km, None, out, list(FigureSet))
     _engagement_report(out / "raid", *_simulate(engagement_products, found["raid_2022"], out / "raid", seed,
                                                 FigureSet.nominal, EngagementConfig(), None))
+    with _CampaignBar() as bar:
+        res = _run(campaign, _run(load_scenario, found["raid_2022"]), out / "campaign",
+                   runs=DEMO_CAMPAIGN_RUNS, vary=DEMO_VARY, replications=2, workers=workers,
+                   progress=bar, replace=True)
+    _campaign_report(out / "campaign", res)
+    with _CampaignBar() as bar:
+        res = _run(compare, [_run(load_scenario, found[name]) for name in
+                             ("polotsk_s300pmu", "polotsk_s400")], out / "polotsk_compare",
+                   runs=DEMO_COMPARE_RUNS, workers=workers, progress=bar, replace=True)
+    _campaign_report(out / "polotsk_compare", res)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -16,7 +16,6 @@ from iadsim.analysis.estimates import (
     mean_ci,
     proportion_ci,
     runs_for_halfwidth,
-    wilson_stop,
 )
 from iadsim.errors import InputError
 
@@ -71,13 +70,6 @@ def test_wilson_interval_covers_about_95_percent():
     intervals = {int(v): proportion_ci(int(v), 50) for v in np.unique(k)}
     coverage = np.mean([intervals[int(v)].low <= 0.1 <= intervals[int(v)].high for v in k])
     assert 0.93 <= coverage <= 0.97
-
-
-def test_sequential_stop():
-    # 30 of 100: Wilson half-width 0.0884; 300 of 1000: 0.0284
-    assert not wilson_stop(30, 100, 0.03)
-    assert wilson_stop(300, 1000, 0.03)
-    assert not wilson_stop(0, 10, 0.2)            # below the minimum number of runs
 
 
 @pytest.mark.parametrize(("call", "match"), [

@@ -84,7 +84,7 @@ def test_run_seeds_are_spawn_keys():
     (lambda: design([Factor("A.x_km", 1.0, 2.0, 3.0)], 48, "sobol"), "e.g. 32 or 64"),
     (lambda: design([Factor("A.x_km", 1.0, 2.0, 3.0)], 10, "grid"), "allowed values are lhs, sobol"),
     (lambda: design([], 10), "at least one varied figure"),
-    (lambda: run_seed(1, -1, 0), "design point -1"),
+    (lambda: run_seed(1, -1, 0), "seed stream -1"),
 ])
 def test_bad_design_input_is_a_clear_error(call, match):
     with pytest.raises(InputError, match=match):

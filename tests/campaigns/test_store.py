@@ -111,3 +111,28 @@ def test_another_campaign_in_the_directory_is_refused(tmp_path):
         CampaignStore(other, MANIFEST_A)
     with pytest.raises(InputError, match="not a campaign directory"):
         CampaignStore(tmp_path / "missing")
+
+
+def test_replace_starts_afresh_where_another_campaign_was(tmp_path):
+    d = tmp_path / "c"
+    with CampaignStore(d, MANIFEST_A) as store:
+        store.commit([_row("a", 0, 0, 0.25)])
+    with CampaignStore(d, {**MANIFEST_A, "runs": 8}, replace=True) as store:
+        assert store.runs().empty and store.manifest["runs"] == 8
+    with CampaignStore(d, {**MANIFEST_A, "runs": 8}) as store:  # now it is that campaign
+        assert store.committed() == {}
+
+
+def test_alternatives_with_other_columns(tmp_path):
+    """A compared deployment fires other missile types: its rows lack the first one's count
+    columns (and vice versa); a missing count is 0, whatever part the rows are in."""
+    a = {**_row("a", 0, 0, 0.5), "missiles_fired_48N6E_count": 4}
+    b = {**_row("b", 1, 0, 0.25), "missiles_fired_48N6E3_count": 6}
+    c = {**_row("c", 1, 1, 0.0), "missiles_fired_48N6E3_count": 2}
+    with CampaignStore(tmp_path / "c", MANIFEST_A) as store:
+        store.commit([a, b])
+        store.commit([c])
+        runs = store.runs()
+    assert list(runs["missiles_fired_48N6E_count"]) == [4, 0, 0]
+    assert list(runs["missiles_fired_48N6E3_count"]) == [0, 6, 2]
+    assert str(runs["missiles_fired_48N6E3_count"].dtype) == "int64"

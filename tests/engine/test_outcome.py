@@ -171,15 +171,17 @@ def test_hand_made_event_log():
     fates = pd.DataFrame({"truth_id": range(5), "fate": ["killed", "killed", "leaked", "leaked",
                                                          "survived"],
                           "time_s": [40.0, 53.0, 250.0, 300.0, 400.0],
-                          "asset_id": ["", "", "north", "south", ""]})
+                          "asset_id": ["", "", "north", "south", ""],
+                          "type": ["Tomahawk", "F-16C", "Tomahawk", "Tomahawk", "F-16C"]})
     engagements = pd.DataFrame({"weapon": ["missile", "gun", "missile"],
                                 "missiles": [2, 0, 1], "gun_rounds": [np.nan, 160, np.nan]})
     row = run_metrics(events, fates, engagements, asset_ids=["north", "south", "east"],
                       missile_types=["9M96E2", "48N6E3"], seed=11, figure_set="low")
     assert list(row.columns) == [
         "seed", "figure_set", "threats_count", "detected_count", "engaged_count", "killed_count",
-        "killed_by_missile_count", "killed_by_gun_count", "leaked_count", "survived_count",
-        "killed_fraction", "leaked_fraction", "leaked_north_count", "leaked_south_count",
+        "killed_by_missile_count", "killed_by_gun_count", "killed_F-16C_count",
+        "killed_Tomahawk_count", "leaked_count", "survived_count", "killed_fraction",
+        "leaked_fraction", "leaked_north_count", "leaked_south_count",
         "leaked_east_count", "first_leak_time_s", "missiles_fired_count",
         "missiles_fired_48N6E3_count", "missiles_fired_9M96E2_count",
         "wasted_interceptors_count", "fired_after_kill_count", "hold_fire_count",
@@ -188,7 +190,8 @@ def test_hand_made_event_log():
     _assert_row_matches(row, {
         "seed": 11, "threats_count": 5, "detected_count": 4, "engaged_count": 3,
         "killed_count": 2, "killed_by_missile_count": 1, "killed_by_gun_count": 1,
-        "leaked_count": 2, "survived_count": 1, "killed_fraction": 0.4, "leaked_fraction": 0.4,
+        "killed_F-16C_count": 1, "killed_Tomahawk_count": 1, "leaked_count": 2,
+        "survived_count": 1, "killed_fraction": 0.4, "leaked_fraction": 0.4,
         "leaked_north_count": 1, "leaked_south_count": 1, "leaked_east_count": 0,
         "first_leak_time_s": 250.0, "missiles_fired_count": 4, "missiles_fired_48N6E3_count": 4,
         "missiles_fired_9M96E2_count": 0, "wasted_interceptors_count": 2,
@@ -200,7 +203,7 @@ def test_hand_made_event_log():
 def test_nan_conventions_of_an_empty_run():
     """No threat, no event: counts 0, ratios over zero and times of what never happened NaN."""
     events = pd.DataFrame(columns=LOG_COLUMNS)
-    fates = pd.DataFrame(columns=["truth_id", "fate", "time_s", "asset_id"])
+    fates = pd.DataFrame(columns=["truth_id", "fate", "time_s", "asset_id", "type"])
     row = run_metrics(events, fates, pd.DataFrame(), asset_ids=["base"],
                       missile_types=["48N6E3"])
     assert len(row) == 1

@@ -316,3 +316,25 @@ def test_hand_modified_world_runs(two_jets):
     res = iadsim.run(world, seed=5, config=CONFIG, keep=("events",))
     assert not res.events["event"].isin(["assign", "launch"]).any()
     assert res.metrics["killed_count"].iloc[0] == 0
+
+
+def test_line_of_sight_is_computed_once_per_terrain_and_radar(two_jets):
+    """Builds on the same terrain object share a radar's line-of-sight field when the figures
+    that make it are unchanged (an RCS override), and compute it again when they change (the
+    mast height); the shared field is read-only. Equal results: the campaign tests compare runs
+    on such Worlds with runs on Worlds built afresh."""
+    from iadsim.scenario.build import load_terrain
+
+    dem = load_terrain(two_jets, None, resolution_m=1000.0)
+    a = iadsim.build(two_jets, dem=dem)
+    b = iadsim.build(two_jets, iadsim.Figures.of("nominal", {"F-16C.rcs_dbsm": -5.0}), dem=dem)
+    c = iadsim.build(two_jets, iadsim.Figures.of("nominal", {"92N6E.antenna_height_m": 39.0}),
+                     dem=dem)
+    fresh = iadsim.build(two_jets)
+    assert all(x.los is y.los for x, y in zip(a.sensors, b.sensors, strict=True))
+    assert c.sensors[0].los is not a.sensors[0].los
+    assert c.sensors[1].los is a.sensors[1].los              # the 91N6E's mast is unchanged
+    assert fresh.sensors[0].los is not a.sensors[0].los
+    np.testing.assert_array_equal(fresh.sensors[0].los.min_visible_msl_m,
+                                  a.sensors[0].los.min_visible_msl_m)
+    assert not a.sensors[0].los.min_visible_msl_m.flags.writeable

@@ -8,9 +8,9 @@ per kill, time of the first leak) and the interval that says how sure it is:
   computed by :func:`scipy.stats.binomtest`;
 - means: Student's t interval, or a bootstrap interval (:func:`scipy.stats.bootstrap`, BCa by
   default) from a given ``numpy.random.Generator``;
-- how many runs a target half-width needs: ``n = z^2 p (1 - p) / h^2`` (normal approximation,
-  worst case ``p = 0.5``) [2]_, and the sequential stopping rule of :func:`wilson_stop`: stop once
-  the Wilson interval of the proportion is no wider than the target.
+- how many runs a target half-width of a proportion needs: ``n = z^2 p (1 - p) / h^2`` (normal
+  approximation, worst case ``p = 0.5``) [2]_ (a campaign report's planning figure; its
+  sequential stopping uses the t interval of the mean per run, :mod:`iadsim.campaigns.runner`).
 
 References
 ----------
@@ -30,7 +30,7 @@ from scipy import stats
 
 from iadsim.errors import InputError
 
-__all__ = ["Interval", "proportion_ci", "mean_ci", "runs_for_halfwidth", "wilson_stop",
+__all__ = ["Interval", "proportion_ci", "mean_ci", "runs_for_halfwidth",
            "PROPORTION_METHODS", "MEAN_METHODS"]
 
 #: Interval methods for proportions (names of :meth:`scipy.stats.binomtest` results).
@@ -145,18 +145,3 @@ def runs_for_halfwidth(halfwidth: float, p: float = 0.5, confidence: float = 0.9
         raise InputError(f"p {p!r}: allowed values are numbers in (0, 1)")
     z = stats.norm.ppf(0.5 + c / 2.0)
     return int(math.ceil(z * z * p * (1.0 - p) / (halfwidth * halfwidth) - 1e-9))
-
-
-def wilson_stop(successes: int, n: int, halfwidth: float, confidence: float = 0.95,
-                min_runs: int = 30) -> bool:
-    """Sequential stopping rule: ``True`` once at least ``min_runs`` runs are done and the
-    Wilson interval of ``successes / n`` has a half-width of at most ``halfwidth``.
-
-    ``min_runs`` guards against stopping on a lucky streak at small ``n`` (the Wilson interval
-    of 0 of 10 is already narrow-ish); 30 is the usual floor of the normal approximation."""
-    if not 0.0 < float(halfwidth) < 0.5:
-        raise InputError(f"target half-width {halfwidth!r}: allowed values are numbers in "
-                         "(0, 0.5)")
-    if n < max(int(min_runs), 1):
-        return False
-    return proportion_ci(successes, n, confidence).halfwidth <= halfwidth

@@ -15,15 +15,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iadsim.campaigns.costs import COSTS_FILE, Costs, check_priced, load_costs
 from iadsim.campaigns.design import DISTRIBUTIONS, assumed_factors, factors
 from iadsim.analysis.coverage import cell_area_m2, scenario_coverage
 from iadsim.analysis.report import covered_area_km2
 from iadsim.campaigns.executor import Alternative
 from iadsim.campaigns.report import COVERAGE_AREAS, CampaignResult, write_report
-from iadsim.campaigns.runner import CampaignSpec, Progress, run_campaign
+from iadsim.campaigns.runner import CampaignSpec, Progress, check_points, run_campaign
 from iadsim.campaigns.sensitivity import SENSITIVITY_METHODS, runs_needed, sample
 from iadsim.campaigns.sweep import alternatives, parse_sweep
 from iadsim.engine.engagement import EngagementConfig
+from iadsim.engine.world import World
 from iadsim.errors import InputError
 from iadsim.io.files import write_text_atomic
 from iadsim.scenario.figures import Figures
@@ -44,7 +46,8 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
              figures: str | Figures = "nominal", config: EngagementConfig | None = None,
              dem: str | os.PathLike[str] | None = None, workers: int | None = None,
              scheduler: str | None = None, progress: Callable[[Progress], None] | None = None,
-             interval: str = "t") -> CampaignResult:
+             interval: str = "t", replace: bool = False,
+             costs: str | os.PathLike[str] | None = None) -> CampaignResult:
     """Run (or resume) a campaign of ``scenario`` into ``out_dir`` and write its report.
 
     Parameters
@@ -88,6 +91,10 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
         Called with a :class:`~iadsim.campaigns.runner.Progress` after each commit.
     interval : {'t', 'bootstrap'}
         Interval of the means in the report.
+    replace : bool
+        Start afresh if ``out_dir`` holds a different campaign (else an error).
+    costs : path, optional
+        A costs file (:mod:`iadsim.campaigns.costs`): the report adds the cost-exchange ratio.
 
     Raises
     ------
@@ -96,6 +103,7 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
         a range, a sensitivity method without varied figures, ...
     """
     figs = Figures.of(figures)
+    prices = None if costs is None else load_costs(costs)
     if distribution not in DISTRIBUTIONS:
         raise InputError(f"--distribution {distribution!r}: allowed values are "
                          f"{', '.join(DISTRIBUTIONS)}")
@@ -111,9 +119,17 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
         raise InputError(f"--sensitivity {sensitivity} with --sweep: allowed: one of them (run "
                          "the sensitivity campaign per alternative)")
     alts = alternatives(scenario, cfg, sweeps) if sweeps else None
-    world = build(alts[0].scenario if alts else scenario,
-                  Figures.of(figs, alts[0].overrides) if alts else figs, dem)
-    if vary_assumed:
+    if sensitivity is not None and not (factor_list or vary_assumed):
+        raise InputError(f"--sensitivity {sensitivity}: no varied figure; allowed: with "
+                         "--vary NAME (repeat) or --vary-assumed")
+
+    def first_world():
+        return build(alts[0].scenario if alts else scenario,
+                     Figures.of(figs, alts[0].overrides) if alts else figs, dem)
+
+    world = None
+    if vary_assumed:  # the equipment the scenario uses: its World's figures
+        world = first_world()
         items = sorted({f["name"].partition(".")[0] for f in world.provenance.figures})
         named = {f.name for f in factor_list}
         factor_list += [f for f in assumed_factors(figs, distribution, items) if f.name not in named]
@@ -122,27 +138,40 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
                              "a low-high range; allowed: --vary NAME")
     spec_table = None
     entropy = int(scenario.seed if seed is None else seed)
+    reps = 1 if replications is None else replications
     if sensitivity is not None:
-        if not factor_list:
-            raise InputError(f"--sensitivity {sensitivity}: no varied figure; allowed: with "
-                             "--vary NAME (repeat) or --vary-assumed")
         n = DEFAULT_SAMPLES[sensitivity] if samples is None else samples
         spec_table = sample(sensitivity, factor_list, n,
                             np.random.SeedSequence(entropy, spawn_key=(2**32 - 2,)))
-        reps = 1 if replications is None else replications
         runs = runs_needed(sensitivity, len(factor_list), n) * reps
-    else:
-        reps = 1 if replications is None else replications
     spec = CampaignSpec(scenario, figs, tuple(factor_list), design, runs, reps, seed, cfg,
                         target_halfwidth, None if dem is None else str(Path(dem)), spec_table,
                         sensitivity, alts)
-    return _run(spec, out_dir, workers, scheduler, progress, world, interval)
+    check_points(spec, spec.points())  # before the first build
+    world = world or first_world()
+    hooks = _priced(prices, [world], out_dir)
+    return _run(spec, out_dir, workers, scheduler, progress, world, interval, replace, hooks)
+
+
+def _priced(prices: Costs | None, worlds: Sequence[World], out_dir) -> list[Callable[[], None]]:
+    """Check that ``prices`` price the Worlds' missiles and threats (before any run) and return
+    the hook that writes them for the report."""
+    if prices is None:
+        return []
+    check_priced(prices, {f["name"].partition(".")[0] for w in worlds
+                          for f in w.provenance.figures})
+
+    def write() -> None:
+        write_text_atomic(Path(out_dir) / COSTS_FILE, prices.model_dump_json(indent=1) + "\n")
+
+    return [write]
 
 
 def _run(spec: CampaignSpec, out_dir, workers: int | None, scheduler: str | None, progress,
-         world, interval: str, before_report: Callable[[], None] | None = None) -> CampaignResult:
+         world, interval: str, replace: bool,
+         before_report: Sequence[Callable[[], None]] = ()) -> CampaignResult:
     """Run ``spec`` on the local pool or the Dask ``scheduler``, then write the report
-    (``before_report``: more outputs the report reads)."""
+    (``before_report``: writers of more outputs the report reads)."""
     executor = None
     if scheduler is not None:
         from iadsim.campaigns.dask import DaskExecutor
@@ -151,10 +180,11 @@ def _run(spec: CampaignSpec, out_dir, workers: int | None, scheduler: str | None
             return DaskExecutor(payload, scheduler)
 
     n_workers = (os.cpu_count() or 1) if workers is None else workers
-    store = run_campaign(spec, out_dir, n_workers, progress, executor, world=world)
+    store = run_campaign(spec, out_dir, n_workers, progress, executor, world=world,
+                         replace=replace)
     try:
-        if before_report is not None:
-            before_report()
+        for hook in before_report:
+            hook()
         return write_report(store, interval)
     finally:
         store.close()
@@ -196,7 +226,8 @@ def compare(scenarios: Sequence[Scenario], out_dir: str | os.PathLike[str], *, r
             figures: str | Figures = "nominal", config: EngagementConfig | None = None,
             workers: int | None = None, scheduler: str | None = None,
             progress: Callable[[Progress], None] | None = None,
-            interval: str = "t") -> CampaignResult:
+            interval: str = "t", replace: bool = False,
+            costs: str | os.PathLike[str] | None = None) -> CampaignResult:
     """Fight the same raid against two or more deployments (``scenarios``: the same threats
     and raids, different battalions) with common random numbers: a campaign whose alternatives
     are the scenarios, reported as paired differences from the first, plus what each deployment
@@ -221,6 +252,7 @@ def compare(scenarios: Sequence[Scenario], out_dir: str | os.PathLike[str], *, r
         raise InputError(f"compare: two scenarios are named alike ({', '.join(labels)}); allowed: "
                          "files with different names")
     figs = Figures.of(figures)
+    prices = None if costs is None else load_costs(costs)
     if interval not in ("t", "bootstrap"):
         raise InputError(f"--interval {interval!r}: allowed values are t, bootstrap")
     cfg = config or EngagementConfig()
@@ -229,6 +261,8 @@ def compare(scenarios: Sequence[Scenario], out_dir: str | os.PathLike[str], *, r
     world = build(first, figs)
     spec = CampaignSpec(first, figs, (), "lhs", runs, 1, seed, cfg, target_halfwidth,
                         alternatives=alts)
+    hooks = _priced(prices, [world] + ([build(sc, figs) for sc in scenarios[1:]] if prices
+                                       else []), out_dir)
 
     def write_areas() -> None:
         areas = pd.concat([coverage_areas(sc, figs).assign(scenario=label)
@@ -236,4 +270,5 @@ def compare(scenarios: Sequence[Scenario], out_dir: str | os.PathLike[str], *, r
                           ignore_index=True)
         write_text_atomic(Path(out_dir) / COVERAGE_AREAS, areas.to_csv(index=False))
 
-    return _run(spec, out_dir, workers, scheduler, progress, world, interval, write_areas)
+    return _run(spec, out_dir, workers, scheduler, progress, world, interval, replace,
+                [write_areas, *hooks])

@@ -6,11 +6,13 @@ the nominal value. The points are a Latin hypercube or a scrambled Sobol sequenc
 (:mod:`scipy.stats.qmc`) in the unit cube, mapped through each factor's inverse CDF
 (:meth:`Factor.values`); :func:`design` returns them as a table, one row per design point.
 
-Seeds: every run draws from ``SeedSequence(entropy, spawn_key=(point, replication))``
-(:func:`run_seed`): independent streams per design point and replication, the same for a run
+Seeds: every run draws from ``SeedSequence(entropy, spawn_key=(stream, replication))``
+(:func:`run_seed`): independent streams per seed stream and replication, the same for a run
 whatever the order or the worker that runs it, and never adjacent integers (NumPy, *Parallel
-random number generation*). The same replication index gives the same seed at every design
-point, so alternatives are compared with common random numbers (Law 2015, §11.2).
+random number generation*). The runner gives each point of a space-filling design its own
+stream (the points sample the seeds' spread too) and shares streams where runs are compared:
+between the alternatives of a sweep or comparison, and between the points of a sensitivity
+design -- common random numbers (Law 2015, §11.2).
 
 References
 ----------
@@ -166,9 +168,9 @@ def design(factor_list: Sequence[Factor], n_points: int, method: str = "lhs",
     return table
 
 
-def run_seed(entropy: int, point: int, replication: int) -> np.random.SeedSequence:
-    """The seed of one run: ``SeedSequence(entropy, spawn_key=(point, replication))``."""
-    for what, v in (("entropy", entropy), ("design point", point), ("replication", replication)):
+def run_seed(entropy: int, stream: int, replication: int) -> np.random.SeedSequence:
+    """The seed of one run: ``SeedSequence(entropy, spawn_key=(stream, replication))``."""
+    for what, v in (("entropy", entropy), ("seed stream", stream), ("replication", replication)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
             raise InputError(f"{what} {v!r}: allowed values are integers >= 0")
-    return np.random.SeedSequence(int(entropy), spawn_key=(int(point), int(replication)))
+    return np.random.SeedSequence(int(entropy), spawn_key=(int(stream), int(replication)))

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from iadsim.analysis.estimates import Interval, mean_ci, proportion_ci
+from iadsim.analysis.estimates import Interval, mean_ci, proportion_ci, runs_for_halfwidth
+from iadsim.campaigns.costs import COSTS_FILE, Costs, cost_exchange
 from iadsim.campaigns.design import Factor
 from iadsim.campaigns.runner import PROVENANCE, STOP_METRIC
 from iadsim.campaigns.store import PARTS, CampaignStore
@@ -366,15 +367,17 @@ def _markdown(result: CampaignResult, pngs: dict[str, str]) -> str:
               "a run is the unit of replication: the threats of one run share radars, "
               "magazines and decisions, so they are not independent trials. Fractions of runs "
               "use the Wilson interval (Newcombe 1998).", "",
-              "| alternative | measure | statistic | estimate | 95 % interval | runs | interval "
-              "| unit |", "|---|---|---|---|---|---|---|---|"]
+              "| " + ("alternative | " if several else "") + "measure | statistic | estimate | "
+              "95 % interval | runs | interval | unit |",
+              "|---|---|---|---|---|---|---|" + ("---|" if several else "")]
     for _, r in result.summary.iterrows():
-        lines.append(f"| {alternative_label(m, int(r['alternative']))} | {r['measure']} | "
-                     f"{r['statistic']} | {_fmt(r['estimate'], r['unit'])} | "
+        lines.append("| " + (f"{alternative_label(m, int(r['alternative']))} | " if several else "")
+                     + f"{r['measure']} | {r['statistic']} | {_fmt(r['estimate'], r['unit'])} | "
                      f"{_fmt(r['low'], r['unit'])} – {_fmt(r['high'], r['unit'])} | {r['n']} | "
                      f"{r['method']} | {r['unit']} |")
     if several:
         lines += _alternatives_lines(result, pngs)
+    lines += _cost_lines(result)
     lines += ["", "## Convergence", ""]
     target = m.get("target_halfwidth")
     if target is not None:
@@ -388,6 +391,10 @@ def _markdown(result: CampaignResult, pngs: dict[str, str]) -> str:
     else:
         lines.append(f"Half-width of the leak fraction's 95 % interval after {len(runs0)} runs: "
                      f"{(lf['high'] - lf['low']) / 2:.4f}.")
+    lines.append(f"Planning: a fraction of runs (e.g. runs with a leak) is known to ±0.05 after "
+                 f"{runs_for_halfwidth(0.05):,} runs and to ±0.03 after {runs_for_halfwidth(0.03):,} "
+                 "in the worst case (p = 0.5); `--target-halfwidth` stops as soon as the leak "
+                 "fraction's interval is narrow enough.")
     lines += [f"![running mean]({pngs['convergence']})", f"![distribution]({pngs['distribution']})"]
     lines += ["", "## What drives the answer", ""]
     sens = result.sensitivity
@@ -411,9 +418,12 @@ def _markdown(result: CampaignResult, pngs: dict[str, str]) -> str:
               f"- Scenario: {m['scenario']['source'] or name}; figures: {m['figures']['label']}.",
               f"- Design: {m['design']['method'] if m['factors'] else 'replications only'}; "
               f"{m['replications']} replication(s) per design point; seeds "
-              f"`SeedSequence({m['seed']['entropy']}, spawn_key=(point, replication))` "
-              "(the same replication has the same seed at every design point: common random "
-              "numbers).",
+              f"`SeedSequence({m['seed']['entropy']}, spawn_key=(seed_stream, replication))`: "
+              + ("every point of the sensitivity design shares the stream (common random "
+                 "numbers)" if m["design"]["sensitivity"] else
+                 "each design point of the varied figures has its own stream"
+                 if m["factors"] else "one stream")
+              + ("; the alternatives share them (common random numbers)." if several else "."),
               f"- iadsim {m['iadsim_version']}; runs table: `{PARTS}/*.parquet` and "
               f"`{DATABASE}` (tables `runs`, `timings`)."]
     t = result.timings
@@ -430,17 +440,67 @@ def _markdown(result: CampaignResult, pngs: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _settled(sens: pd.DataFrame, method: str) -> pd.Series:
+    """Which figures' effects are told apart from chance at 95 %: Spearman's p < 0.05, a
+    tornado swing whose paired interval excludes 0, Morris mu* or Sobol ST above its bootstrap
+    half-width."""
+    if "spearman_rho" in sens:
+        return sens["p_value"] < 0.05
+    if method == "tornado":
+        return (sens["swing_ci_low"] > 0) if "swing_ci_low" in sens else pd.Series(False, sens.index)
+    if method == "morris":
+        return sens["mu_star"] - sens["mu_star_conf"] > 0
+    return sens["ST"] - sens["ST_conf"] > 0
+
+
+def _cost_lines(result: CampaignResult) -> list[str]:
+    """The cost-exchange section when the campaign has a costs file."""
+    path = result.directory / COSTS_FILE
+    if not path.exists():
+        return []
+    costs = Costs.model_validate_json(path.read_text())
+    table = cost_exchange(result.runs, costs)
+    m = result.manifest
+    cur = costs.currency + (f" ({costs.price_year})" if costs.price_year else "")
+    lines = ["", "## Cost exchange", "",
+             f"Interceptors fired against threats destroyed, at the unit costs below ({cur}): "
+             "the defence's spend per run over the value it destroyed (above 1 it spends more "
+             "than it destroys); mean per-run ratio with its 95 % t interval at nominal costs, "
+             "and the ratio of the means at the costs' extremes.", "",
+             "| alternative | spend per run | value destroyed per run | ratio (95 % interval) "
+             "| ratio, costs' extremes |", "|---|---|---|---|---|"]
+    for _, r in table.iterrows():
+        lines.append(f"| {alternative_label(m, int(r['alternative']))} | {r['spend']:,.0f} | "
+                     f"{r['value_destroyed']:,.0f} | {r['ratio']:.2f} ({r['low']:.2f}–"
+                     f"{r['high']:.2f}) | {r['ratio_best']:.2f}–{r['ratio_worst']:.2f} |")
+    lines += ["", "| item | low | nominal | high | basis |", "|---|---|---|---|---|"]
+    for c in costs.costs:
+        basis = ("ASSUMED: " + (c.reasoning or "")) if c.assumed else "; ".join(
+            f"{s.title} <{s.url}>" for s in c.sources)
+        lines.append(f"| {c.item} | {c.range[0]:,.0f} | {c.nominal:,.0f} | {c.range[1]:,.0f} | "
+                     f"{basis} |")
+    return lines
+
+
 def _sensitivity_lines(sens: pd.DataFrame) -> list[str]:
     method = sens.attrs.get("method", "")
     metric = sens.attrs.get("metric", SENSITIVITY_METRIC)
-    if method in ("lhs", "sobol") and "spearman_rho" in sens:
-        method = f"{method} design, Spearman rank correlation"
-    score = {"tornado": "swing", "morris": "mu_star", "sobol": "ST"}.get(method, "spearman_rho")
+    label = (f"{method} design, Spearman rank correlation" if "spearman_rho" in sens
+             else method)
+    score = "spearman_rho" if "spearman_rho" in sens else {
+        "tornado": "swing", "morris": "mu_star", "sobol": "ST"}[method]
+    settled = _settled(sens, method)
     top = sens.head(3)
-    assumed = [r["factor"] for _, r in sens.iterrows() if r["assumed"]][:3]
-    lines = [f"Ranked by their effect on the {metric} ({method}: {score}). The three figures "
+    lines = [f"Ranked by their effect on the {metric} ({label}: {score}). The three figures "
              "that drive the answer most: " + ", ".join(
                  f"**{r['factor']}** ({score} {r[score]:+.3f})" for _, r in top.iterrows()) + "."]
+    if settled.any():
+        lines.append("Told apart from chance at 95 %: "
+                     + ", ".join(sens.loc[settled, "factor"]) + ".")
+    else:
+        lines.append("None of these effects is told apart from chance at 95 % yet: the ranking "
+                     "is a hint, more runs (or a sensitivity design) will settle it.")
+    assumed = [r["factor"] for _, r in sens.iterrows() if r["assumed"]][:3]
     if assumed:
         lines.append("The assumed figures among the strongest drivers -- the research list for "
                      "better sources: " + ", ".join(assumed) + ".")

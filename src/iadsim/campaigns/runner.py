@@ -320,13 +320,15 @@ def _rounds(spec: CampaignSpec, n_points: int, reps: int) -> Iterator[list[tuple
 
 def run_campaign(spec: CampaignSpec, out_dir: str | Path, workers: int = 1,
                  progress: Callable[[Progress], None] | None = None,
-                 executor=None, world: World | None = None) -> CampaignStore:
+                 executor=None, world: World | None = None, replace: bool = False
+                 ) -> CampaignStore:
     """Run (or resume) the campaign ``spec`` into ``out_dir``; returns the open store.
 
     ``workers``: 1 runs in this process; more use a local process pool (:class:`LocalExecutor`).
     ``executor``: a function of the :class:`Payload` that returns another executor (e.g.
     Dask's), used instead. ``progress`` is called after every commit. ``world``: the World of
-    the first alternative at ``spec``'s figures if the caller has built it.
+    the first alternative at ``spec``'s figures if the caller has built it. ``replace``: start
+    afresh if ``out_dir`` holds a different campaign (else an error).
 
     Raises
     ------
@@ -344,7 +346,7 @@ def run_campaign(spec: CampaignSpec, out_dir: str | Path, workers: int = 1,
     if world is None:
         world = build(alts[0].scenario, Figures.of(spec.figures, alts[0].overrides), spec.dem)
     m = manifest(spec, points)
-    store = CampaignStore(out_dir, m, identity(m))
+    store = CampaignStore(out_dir, m, identity(m), replace)
     reps = int(m["replications"])
     single = len(points) == 1
     payload = Payload(alts, points, Figures.of(spec.figures), spec.seed_entropy, spec.dem,

@@ -34,6 +34,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -133,10 +134,13 @@ class CampaignStore:
         run keys, and a stored campaign with the same identity is the same campaign, resumed
         or extended (its manifest is then replaced by ``manifest``: e.g. more runs of the same
         replications).
+    replace : bool
+        A directory holding a different campaign is emptied and the campaign starts afresh
+        (instead of an error).
     """
 
     def __init__(self, directory: str | os.PathLike[str], manifest: Mapping | None = None,
-                 identity: Mapping | None = None):
+                 identity: Mapping | None = None, replace: bool = False):
         self.directory = Path(directory)
         db_path = self.directory / DATABASE
         if manifest is None:
@@ -159,7 +163,11 @@ class CampaignStore:
             self.hash = manifest_hash(ident)
             if "identity" in stored and stored["identity_hash"] != self.hash:
                 self._db.close()
-                raise InputError(self._difference(json.loads(stored["identity"]), ident))
+                if not replace:
+                    raise InputError(self._difference(json.loads(stored["identity"]), ident))
+                shutil.rmtree(self.directory)
+                self.__init__(directory, manifest, identity)
+                return
             text = json.dumps(manifest, sort_keys=True, indent=1, allow_nan=False)
             if stored.get("manifest") != text:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -217,8 +225,9 @@ class CampaignStore:
             name = f"part-{part_id}.parquet"
             final = self.directory / PARTS / name
             tmp = final.with_name(name + ".tmp")
-            pq.write_table(pa.Table.from_pandas(pd.DataFrame(list(new)), preserve_index=False),
-                           tmp, compression="zstd")
+            columns = dict.fromkeys(k for r in new for k in r)  # alternatives' columns differ
+            pq.write_table(pa.table({k: [r.get(k) for r in new] for k in columns}), tmp,
+                           compression="zstd")
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
             os.chmod(tmp, 0o666 & ~current_umask())
@@ -243,13 +252,20 @@ class CampaignStore:
         return len(new)
 
     def runs(self) -> pd.DataFrame:
-        """The runs table: every committed run, sorted by design point and replication."""
+        """The runs table: every committed run, sorted by design point and replication.
+
+        Alternatives may have different columns (a compared deployment carries other missile
+        types): a ``*_count`` column missing from a run's row is 0 there (none of that kind),
+        any other missing value is null (NaN)."""
         files = [self.directory / PARTS / f for (f,) in
                  self._db.execute("SELECT file FROM parts ORDER BY part_id")]
         if not files:
             return pd.DataFrame()
-        table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+        table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
         df = table.to_pandas()
+        for column in df.columns:
+            if column.endswith("_count") and df[column].isna().any():
+                df[column] = df[column].fillna(0).astype("int64")
         return df.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
 
     def timings(self) -> pd.DataFrame:

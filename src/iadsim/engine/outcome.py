@@ -74,9 +74,9 @@ class Metric:
     kind: str = "count"
 
 
-#: Every column of the metrics row, in row order. ``{asset_id}`` and ``{missile_type}`` in a
-#: name stand for one column per defended asset (scenario order) and per missile type aboard
-#: the fire units (sorted).
+#: Every column of the metrics row, in row order. ``{asset_id}``, ``{threat_type}`` and
+#: ``{missile_type}`` in a name stand for one column per defended asset (scenario order), per
+#: threat type in the raid (sorted) and per missile type aboard the fire units (sorted).
 METRICS: dict[str, Metric] = {
     "seed": Metric("", "seed of the run", "id"),
     "figure_set": Metric("", "label of the equipment figures of the run (figure set and "
@@ -88,6 +88,7 @@ METRICS: dict[str, Metric] = {
     "killed_count": Metric("", "threats destroyed (by a missile or a gun burst)"),
     "killed_by_missile_count": Metric("", "threats destroyed by a missile"),
     "killed_by_gun_count": Metric("", "threats destroyed by a gun burst"),
+    "killed_{threat_type}_count": Metric("", "threats of this type destroyed"),
     "leaked_count": Metric("", "threats not destroyed whose route ended within the leak radius "
                                "of a defended asset"),
     "survived_count": Metric("", "threats neither destroyed nor leaked (route ended away from "
@@ -153,7 +154,7 @@ def run_metrics(events: pd.DataFrame, fates: pd.DataFrame, engagements: pd.DataF
         ``missile_type``, ``missile_id``, ``detail`` are read.
     fates : DataFrame
         One row per threat (``EngagementResult.fates``): ``fate`` ('killed', 'leaked',
-        'survived'), ``time_s``, ``asset_id`` (of a leaker).
+        'survived'), ``time_s``, ``asset_id`` (of a leaker), ``type`` (threat type).
     engagements : DataFrame
         The engagement timeline; the ``gun_rounds`` of its ``weapon == 'gun'`` rows are summed.
     asset_ids : sequence of str
@@ -196,6 +197,9 @@ def run_metrics(events: pd.DataFrame, fates: pd.DataFrame, engagements: pd.DataF
         "killed_count": n_killed,
         "killed_by_missile_count": int(kills["missile_id"].isin(launches["missile_id"]).sum()),
         "killed_by_gun_count": int(kills["missile_id"].isin(bursts["missile_id"]).sum()),
+        "killed_{threat_type}_count": {
+            t: int(((fates["type"] == t) & (fate == "killed")).sum())
+            for t in sorted(set(fates["type"]))},
         "leaked_count": n_leaked,
         "survived_count": int((fate == "survived").sum()),
         "killed_fraction": n_killed / n_threats if n_threats else np.nan,

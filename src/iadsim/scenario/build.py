@@ -8,6 +8,8 @@ possibly with user overrides), which the :class:`Deployment` carries for the lat
 
 from __future__ import annotations
 
+import weakref
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import numpy as np
 
 from iadsim.errors import InputError, TerrainError
 from iadsim.geo.frames import enu2geodetic, geodesic_direct
-from iadsim.geo.los import radar_min_visible_height
+from iadsim.geo.los import MinHeightField, radar_min_visible_height
 from iadsim.geo.terrain import Dem
 from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import Library, load_library
@@ -297,6 +299,35 @@ SENSOR_FIGURES = {
 }
 
 
+#: Line-of-sight fields of recent builds in this process, by their inputs (:func:`_los_field`);
+#: the terrain is held by a weak reference, so the cache never keeps a DEM alive.
+_LOS_CACHE: dict[tuple, tuple[weakref.ref, MinHeightField]] = {}
+_LOS_CACHE_SIZE = 16
+
+
+def _los_field(dem: Dem, lat_deg: float, lon_deg: float, antenna_msl_m: float,
+               max_range_m: float, resolution_m: float, k: float,
+               fill_msl_m: float | None) -> MinHeightField:
+    """:func:`radar_min_visible_height`, computed once per process for the same terrain object
+    and inputs: a campaign builds a World per design point, and most varied figures (an RCS, a
+    missile's range) leave a radar's line of sight as it was. The field's arrays are made
+    read-only, as they are shared by the Worlds."""
+    key = (id(dem), lat_deg, lon_deg, antenna_msl_m, max_range_m, resolution_m, k, fill_msl_m)
+    hit = _LOS_CACHE.get(key)
+    if hit is not None and hit[0]() is dem:
+        return hit[1]
+    field = radar_min_visible_height(dem, lat_deg, lon_deg, antenna_msl_m, max_range_m,
+                                     resolution_m, k, fill_msl_m=fill_msl_m)
+    for a in (field.axis_m, field.min_visible_msl_m, field.ground_msl_grid_m):
+        a.flags.writeable = False
+    for stale in [k for k, (ref, _) in _LOS_CACHE.items() if ref() is None]:
+        del _LOS_CACHE[stale]
+    if len(_LOS_CACHE) >= _LOS_CACHE_SIZE:
+        _LOS_CACHE.pop(next(iter(_LOS_CACHE)))
+    _LOS_CACHE[key] = (weakref.ref(dem), field)
+    return field
+
+
 def radar_sensors(deployment: Deployment, los_resolution_m: float = 1000.0,
                   library: Library | None = None) -> list[RadarSensor]:
     """Scanning sensors for every radar of the deployment, with terrain masking (SI)."""
@@ -306,10 +337,9 @@ def radar_sensors(deployment: Deployment, los_resolution_m: float = 1000.0,
         item = lib.get(r.type_id)
         figures = {attr: item.si(name, deployment.figures)
                    for name, attr in SENSOR_FIGURES.items()}
-        los = radar_min_visible_height(deployment.dem, r.lat_deg, r.lon_deg, r.antenna_msl_m,
-                                       r.model.instrumented_range_m, los_resolution_m,
-                                       deployment.k_factor,
-                                       fill_msl_m=deployment.terrain_fill_msl_m)
+        los = _los_field(deployment.dem, r.lat_deg, r.lon_deg, r.antenna_msl_m,
+                         r.model.instrumented_range_m, los_resolution_m, deployment.k_factor,
+                         deployment.terrain_fill_msl_m)
         if r.facing_rad is not None:
             figures["sector_centre_rad"] = r.facing_rad
         sensors.append(RadarSensor(id=r.id, model=r.model, lat_deg=r.lat_deg, lon_deg=r.lon_deg,
