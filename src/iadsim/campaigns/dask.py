@@ -62,6 +62,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import CancelledError
 from dataclasses import replace
 
 import distributed
@@ -122,9 +123,8 @@ class DaskExecutor:
     def __init__(self, payload: Payload, scheduler: str | Client, batch_size: int = 1,
                  window: int | None = None, timeout_s: float = CONNECT_TIMEOUT_S,
                  max_tries: int = 3):
-        for what, v in (("batch_size", batch_size), ("window", window or 1),
-                        ("max_tries", max_tries)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        for what, v in (("batch_size", batch_size), ("window", window), ("max_tries", max_tries)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
                 raise InputError(f"--{what.replace('_', '-')} {v!r}: allowed values are "
                                  "integers >= 1")
         self.payload = payload
@@ -170,20 +170,26 @@ class DaskExecutor:
                     return
                 fut = next(done)
                 _, batch, tries, generation = self._flying.pop(fut.key)
-                if fut.status == "finished":
+                try:
+                    # waits again if the result was lost with its worker (Dask recomputes it);
+                    # raises a run's own exception as it is, with its remote traceback
                     results: list[Finished] = fut.result()
-                    fut.release()
-                    for finished in results:
-                        if finished.task.run_key not in yielded:
-                            yielded.add(finished.task.run_key)
-                            yield finished
-                elif fut.status == "cancelled":
+                except CancelledError:
                     again = self._resubmittable(batch, tries)
                     retry.append((tuple(replace(t, attempt=t.attempt + 1) for t in batch), again))
                     if generation == self._scatters:  # the payload was lost: send it again
                         self._release_payload()
-                else:
-                    self._raise(fut, batch)
+                    continue
+                except KilledWorker:
+                    raise IadsimError(f"runs {_keys(batch)}: the Dask workers running them died "
+                                      "too often (distributed.scheduler.allowed-failures); the "
+                                      "finished runs are kept, run the same command to resume"
+                                      ) from None
+                fut.release()
+                for finished in results:
+                    if finished.task.run_key not in yielded:
+                        yielded.add(finished.task.run_key)
+                        yield finished
         finally:
             self._cancel()
 
@@ -224,14 +230,6 @@ class DaskExecutor:
                               "times (the workers holding the campaign's data died); the "
                               "finished runs are kept, run the same command to resume")
         return tries + 1
-
-    def _raise(self, fut: Future, batch: tuple[RunTask, ...]) -> None:
-        exc = fut.exception()
-        if isinstance(exc, KilledWorker):
-            raise IadsimError(f"runs {_keys(batch)}: the Dask workers running them died too "
-                              "often (distributed.scheduler.allowed-failures); the finished runs "
-                              "are kept, run the same command to resume") from None
-        fut.result()  # the run's own exception, re-raised with its remote traceback
 
     def _cancel(self) -> None:
         futures = [entry[0] for entry in self._flying.values()]
