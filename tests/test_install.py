@@ -76,9 +76,12 @@ def test_python_dash_m_and_validate_work_installed(installed):
 
 def test_demo_runs_from_the_installed_wheel(installed):
     bin_dir, work = installed
-    _run([str(bin_dir / "iadsim"), "demo", "--out", "demo"], cwd=work, env=_env())
+    _run([str(bin_dir / "iadsim"), "demo", "--out", "demo", "--campaign-runs", "2",
+          "--compare-runs", "2"], cwd=work, env=_env())
     out = work / "demo"
     for name in ("summary.md", "coverage.geojson", "coverage.kml", "coverage.nc",
-                 "raid/events.parquet", "raid/replay.czml", "raid/summary.md"):
+                 "raid/events.parquet", "raid/replay.czml", "raid/summary.md",
+                 "campaign/campaign.md", "campaign/campaign.duckdb",
+                 "polotsk_compare/campaign.md", "polotsk_compare/coverage_areas.csv"):
         assert (out / name).is_file(), name
     assert any(out.glob("map_*.png"))

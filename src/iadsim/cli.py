@@ -705,8 +705,6 @@ def envelope(
 #: detection range) and on the rate of fire.
 DEMO_VARY = ("Tomahawk.rcs_nose_dbsm", "92N6E.antenna_height_m",
              "92N6E.reference_detection.range_km", "5P85TE2.min_launch_interval_s")
-DEMO_CAMPAIGN_RUNS = 16
-DEMO_COMPARE_RUNS = 10
 
 
 @app.command()
@@ -717,6 +715,11 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the raid's air picture", callback=_within(0))
                     ] = 7,
     workers: WorkersOption = None,
+    campaign_runs: Annotated[int, typer.Option(
+        help="Runs of the demo campaign (Latin hypercube points x 2 seeds)",
+        callback=_within(2))] = 8,
+    compare_runs: Annotated[int, typer.Option(
+        help="Runs of each deployment in the Polotsk comparison", callback=_within(2))] = 6,
 ) -> None:
     """United Resolve 2022 demo: coverage (low/nominal/high figures), a mixed raid fought
     through the full engagement chain, a small campaign over seeds and uncertain figures, and
@@ -726,8 +729,8 @@ def demo(
     (cruise missiles at 50 m AGL, fighters at altitude, drones) against the same deployment is
     detected, tracked, assigned, engaged and assessed, with its event log, summaries, kill-chain
     timeline, magazine depletion, air picture and replays (ACMI, CZML, KML) in OUT/raid. The
-    same raid is replicated over seeds and four assumed figures (Latin hypercube of 8 points, 2
-    seeds each) in
+    same raid is replicated over seeds and four assumed figures (Latin hypercube, 2 seeds per
+    point) in
     OUT/campaign, and an illustrative raid on Polotsk is fought against the S-300PMU and its
     planned replacement with common random numbers in OUT/polotsk_compare.
     """
@@ -743,13 +746,13 @@ def demo(
                                                 FigureSet.nominal, EngagementConfig(), None))
     with _CampaignBar() as bar:
         res = _run(campaign, _run(load_scenario, found["raid_2022"]), out / "campaign",
-                   runs=DEMO_CAMPAIGN_RUNS, vary=DEMO_VARY, replications=2, workers=workers,
+                   runs=campaign_runs, vary=DEMO_VARY, replications=2, workers=workers,
                    progress=bar, replace=True)
     _campaign_report(out / "campaign", res)
     with _CampaignBar() as bar:
         res = _run(compare, [_run(load_scenario, found[name]) for name in
                              ("polotsk_s300pmu", "polotsk_s400")], out / "polotsk_compare",
-                   runs=DEMO_COMPARE_RUNS, workers=workers, progress=bar, replace=True)
+                   runs=compare_runs, workers=workers, progress=bar, replace=True)
     _campaign_report(out / "polotsk_compare", res)
 
 
