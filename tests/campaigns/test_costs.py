@@ -11,13 +11,10 @@ import pytest
 from scipy import stats
 
 import iadsim
+from campaign_scenario import campaign_raid
 from iadsim.campaigns.costs import check_priced, cost_exchange, load_costs
 from iadsim.errors import InputError
-from iadsim.scenario.load import load_scenario_text
 
-ROOT = Path(__file__).resolve().parents[2]
-SCENARIO_TEXT = ((ROOT / "src" / "iadsim" / "examples" / "minimal.yaml").read_text()
-                 + (ROOT / "tests" / "reference" / "campaign_raid.yaml").read_text())
 #: Test prices, not real ones: every entry is marked assumed.
 COSTS = """\
 currency: USD
@@ -87,7 +84,7 @@ def test_unpriced_items_are_named_before_a_campaign(tmp_path):
 
 
 def test_campaign_report_has_the_cost_exchange(tmp_path):
-    sc = load_scenario_text(SCENARIO_TEXT, path="campaign_raid.yaml")
+    sc = campaign_raid()
     path = _write(tmp_path, COSTS)
     with pytest.raises(InputError, match="no cost for"):
         iadsim.campaign(sc, tmp_path / "bad", runs=2, costs=_write(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from pathlib import Path
 
 import dask
 import distributed
@@ -16,22 +15,14 @@ import pytest
 
 from iadsim.campaigns.dask import DaskExecutor
 from iadsim.campaigns.executor import (
-    Alternative,
-    DesignPoint,
     Payload,
     RunTask,
     SerialExecutor,
 )
 from iadsim.campaigns.store import row_digest
-from iadsim.engine.engagement import EngagementConfig
 from iadsim.errors import IadsimError, InputError
-from iadsim.scenario.figures import Figures
-from iadsim.scenario.load import load_scenario_text
-from iadsim.scenario.world import build
+from campaign_scenario import one_point_payload
 
-ROOT = Path(__file__).resolve().parents[2]
-SCENARIO_TEXT = ((ROOT / "src" / "iadsim" / "examples" / "minimal.yaml").read_text()
-                 + (ROOT / "tests" / "reference" / "campaign_raid.yaml").read_text())
 TASKS = [RunTask(f"k{r}", 0, r) for r in range(3)]
 # the scheduler's HTTP server takes another port when a second cluster runs
 pytestmark = pytest.mark.filterwarnings("ignore:Port .* is already in use:UserWarning")
@@ -40,9 +31,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Port .* is already in use:UserWa
 def _payload() -> Payload:
     """Replications of one point, its World included (as the runner sends it: workers do not
     build it)."""
-    sc = load_scenario_text(SCENARIO_TEXT, path="campaign_raid.yaml")
-    return Payload((Alternative(sc, EngagementConfig()),), (DesignPoint(0, 0, {}, 0),),
-                   Figures.of("nominal"), sc.seed, world=build(sc, "nominal"))
+    return one_point_payload(with_world=True)
 
 
 @pytest.fixture(scope="module")

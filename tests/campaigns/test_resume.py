@@ -16,21 +16,13 @@ import pandas as pd
 import pytest
 
 from iadsim.campaigns.executor import (
-    Alternative,
-    DesignPoint,
     LocalExecutor,
-    Payload,
     RunTask,
     SerialExecutor,
 )
+from campaign_scenario import SCENARIO_TEXT, one_point_payload
 from iadsim.campaigns.store import CampaignStore, row_digest
-from iadsim.engine.engagement import EngagementConfig
-from iadsim.scenario.figures import Figures
-from iadsim.scenario.load import load_scenario_text
 
-ROOT = Path(__file__).resolve().parents[2]
-SCENARIO_TEXT = ((ROOT / "src" / "iadsim" / "examples" / "minimal.yaml").read_text()
-                 + (ROOT / "tests" / "reference" / "campaign_raid.yaml").read_text())
 RUNS = 5
 
 
@@ -74,9 +66,7 @@ def test_sigkill_at_random_moments_then_resume_equals_the_uninterrupted_campaign
 
 
 def test_a_dead_pool_worker_loses_and_duplicates_nothing():
-    sc = load_scenario_text(SCENARIO_TEXT, path="campaign_raid.yaml")
-    payload = Payload((Alternative(sc, EngagementConfig()),), (DesignPoint(0, 0, {}, 0),),
-                      Figures.of("nominal"), sc.seed)
+    payload = one_point_payload()
     tasks = [RunTask(f"k{r}", 0, r) for r in range(4)]
     serial = {f.task.run_key: f.row for f in SerialExecutor(payload).run(tasks)}
     pool = LocalExecutor(payload, workers=2)

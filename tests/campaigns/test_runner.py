@@ -4,7 +4,6 @@ sequential stopping by the rule, the report's estimates and its database, clear 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -13,19 +12,16 @@ import pytest
 from scipy import stats
 
 import iadsim
+from campaign_scenario import campaign_raid
 from iadsim.campaigns.design import factors
 from iadsim.campaigns.runner import CampaignSpec, run_campaign
 from iadsim.errors import InputError
-from iadsim.scenario.load import load_scenario_text
 
-ROOT = Path(__file__).resolve().parents[2]
-SCENARIO_TEXT = ((ROOT / "src" / "iadsim" / "examples" / "minimal.yaml").read_text()
-                 + (ROOT / "tests" / "reference" / "campaign_raid.yaml").read_text())
 
 
 @pytest.fixture(scope="module")
 def scenario():
-    return load_scenario_text(SCENARIO_TEXT, path="campaign_raid.yaml")
+    return campaign_raid()
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +12,7 @@ import pytest
 from scipy import stats
 
 import iadsim
+from campaign_scenario import MINIMAL, RAID, campaign_raid
 from iadsim.c2.doctrine import Doctrine
 from iadsim.campaigns.api import compare
 from iadsim.campaigns.report import comparison_table
@@ -21,9 +21,6 @@ from iadsim.engine.engagement import EngagementConfig
 from iadsim.errors import InputError
 from iadsim.scenario.load import example_scenarios, load_scenario, load_scenario_text
 
-ROOT = Path(__file__).resolve().parents[2]
-MINIMAL = (ROOT / "src" / "iadsim" / "examples" / "minimal.yaml").read_text()
-RAID = (ROOT / "tests" / "reference" / "campaign_raid.yaml").read_text()
 FIGS = iadsim.Figures.of("nominal")
 
 
@@ -107,7 +104,7 @@ def test_paired_differences_by_hand():
 def test_sweep_campaign_uses_common_random_numbers(tmp_path):
     """Each alternative's run r equals iadsim.run with its doctrine and the seed
     SeedSequence(entropy, spawn_key=(0, r)): the same seeds in every alternative."""
-    sc = load_scenario_text(MINIMAL + RAID, path="campaign_raid.yaml")
+    sc = campaign_raid()
     res = iadsim.campaign(sc, tmp_path / "c", runs=2, sweep=["salvo=1,2"], workers=1)
     runs = res.runs
     assert list(runs["salvo"]) == [1, 1, 2, 2]

@@ -18,10 +18,17 @@ import pandas as pd
 from iadsim.campaigns.costs import COSTS_FILE, Costs, check_priced, load_costs
 from iadsim.campaigns.design import DISTRIBUTIONS, assumed_factors, factors
 from iadsim.analysis.coverage import cell_area_m2, scenario_coverage
+from iadsim.analysis.estimates import MEAN_METHODS
 from iadsim.analysis.report import covered_area_km2
 from iadsim.campaigns.executor import Alternative
 from iadsim.campaigns.report import COVERAGE_AREAS, CampaignResult, write_report
-from iadsim.campaigns.runner import CampaignSpec, Progress, check_points, run_campaign
+from iadsim.campaigns.runner import (
+    CampaignSpec,
+    Progress,
+    alternative_world,
+    check_points,
+    run_campaign,
+)
 from iadsim.campaigns.sensitivity import SENSITIVITY_METHODS, runs_needed, sample
 from iadsim.campaigns.sweep import alternatives, parse_sweep
 from iadsim.engine.engagement import EngagementConfig
@@ -30,7 +37,6 @@ from iadsim.errors import InputError
 from iadsim.io.files import write_text_atomic
 from iadsim.scenario.figures import Figures
 from iadsim.scenario.schema import Scenario
-from iadsim.scenario.world import build
 
 __all__ = ["campaign", "compare", "coverage_areas", "DEFAULT_SAMPLES"]
 
@@ -110,8 +116,7 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
     if sensitivity is not None and sensitivity not in SENSITIVITY_METHODS:
         raise InputError(f"--sensitivity {sensitivity!r}: allowed values are "
                          f"{', '.join(SENSITIVITY_METHODS)}")
-    if interval not in ("t", "bootstrap"):
-        raise InputError(f"--interval {interval!r}: allowed values are t, bootstrap")
+    _check_interval(interval)
     factor_list = factors(vary, figs, distribution)
     cfg = config or EngagementConfig()
     sweeps = [parse_sweep(text, scenario, figs) for text in sweep]
@@ -124,8 +129,8 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
                          "--vary NAME (repeat) or --vary-assumed")
 
     def first_world():
-        return build(alts[0].scenario if alts else scenario,
-                     Figures.of(figs, alts[0].overrides) if alts else figs, dem)
+        return alternative_world(alts[0] if alts else Alternative(scenario, cfg), figs,
+                                 None if dem is None else str(Path(dem)))
 
     world = None
     if vary_assumed:  # the equipment the scenario uses: its World's figures
@@ -151,6 +156,11 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
     world = world or first_world()
     hooks = _priced(prices, [world], out_dir)
     return _run(spec, out_dir, workers, scheduler, progress, world, interval, replace, hooks)
+
+
+def _check_interval(interval: str) -> None:
+    if interval not in MEAN_METHODS:
+        raise InputError(f"--interval {interval!r}: allowed values are {', '.join(MEAN_METHODS)}")
 
 
 def _priced(prices: Costs | None, worlds: Sequence[World], out_dir) -> list[Callable[[], None]]:
@@ -253,15 +263,14 @@ def compare(scenarios: Sequence[Scenario], out_dir: str | os.PathLike[str], *, r
                          "files with different names")
     figs = Figures.of(figures)
     prices = None if costs is None else load_costs(costs)
-    if interval not in ("t", "bootstrap"):
-        raise InputError(f"--interval {interval!r}: allowed values are t, bootstrap")
+    _check_interval(interval)
     cfg = config or EngagementConfig()
     alts = tuple(Alternative(sc, cfg, {}, {"scenario": label})
                  for sc, label in zip(scenarios, labels, strict=True))
-    world = build(first, figs)
+    world = alternative_world(alts[0], figs)
     spec = CampaignSpec(first, figs, (), "lhs", runs, 1, seed, cfg, target_halfwidth,
                         alternatives=alts)
-    hooks = _priced(prices, [world] + ([build(sc, figs) for sc in scenarios[1:]] if prices
+    hooks = _priced(prices, [world] + ([alternative_world(a, figs) for a in alts[1:]] if prices
                                        else []), out_dir)
 
     def write_areas() -> None:

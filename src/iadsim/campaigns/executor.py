@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from iadsim.campaigns.design import run_seed
-from iadsim.engine.engagement import EngagementConfig
+from iadsim.engine.engagement import EngagementConfig, run_engagement
 from iadsim.engine.world import World
 from iadsim.errors import IadsimError
 from iadsim.geo.terrain import Dem
@@ -143,8 +143,6 @@ class Worker:
 
     def run(self, task: RunTask) -> Finished:
         start = time.perf_counter()
-        from iadsim.engine.engagement import run_engagement
-
         point = self.payload.points[task.point]
         alt = self.payload.alternatives[point.alternative]
         result = run_engagement(self.world(point), run_seed(self.payload.entropy, point.stream,

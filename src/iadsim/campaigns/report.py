@@ -210,11 +210,15 @@ class CampaignResult:
     provenance: dict
     files: list[Path] = field(default_factory=list)
 
+    def estimates(self, alternative: int = 0) -> pd.DataFrame:
+        """The summary rows of one alternative, indexed by measure."""
+        return self.summary[self.summary["alternative"] == alternative].set_index("measure")
+
     @property
     def leak_fraction(self) -> Interval:
         """The mean leak fraction and its interval (the headline estimate; the first
         alternative's)."""
-        row = self.summary[self.summary["alternative"] == 0].set_index("measure").loc[STOP_METRIC]
+        row = self.estimates().loc[STOP_METRIC]
         return Interval(float(row["estimate"]), float(row["low"]), float(row["high"]), 0.95,
                         int(row["n"]), str(row["method"]))
 
@@ -336,7 +340,7 @@ def _alternatives_lines(result: CampaignResult, pngs: dict[str, str]) -> list[st
 
 def _markdown(result: CampaignResult, pngs: dict[str, str]) -> str:
     m, runs = result.manifest, result.runs
-    s = result.summary[result.summary["alternative"] == 0].set_index("measure")
+    s = result.estimates()
     runs0 = runs[runs["alternative"] == 0]
     name = m["scenario"]["name"]
     lf, lc = s.loc["leaked_fraction"], s.loc["leaked_count"]
@@ -512,6 +516,17 @@ def _sensitivity_lines(sens: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _running_interval(x: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """The t interval of the mean of the first 1, 2, ... values (NaN after the first): the
+    convergence band, from running sums in one pass."""
+    n = np.arange(1, x.size + 1, dtype=float)
+    mean = np.cumsum(x) / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = np.maximum(np.cumsum((x - mean[-1]) ** 2) - n * (mean - mean[-1]) ** 2, 0.0) / (n - 1)
+        half = stats.t.ppf(0.5 + confidence / 2.0, n - 1) * np.sqrt(var / n)
+    return mean - half, mean + half
+
+
 def write_report(store: CampaignStore, interval: str = "t") -> CampaignResult:
     """Write ``campaign.md``, its PNGs and ``campaign.duckdb`` into the campaign directory;
     returns the :class:`CampaignResult` with the files written."""
@@ -524,17 +539,14 @@ def write_report(store: CampaignStore, interval: str = "t") -> CampaignResult:
     files: list[Path] = []
     runs = result.runs
     x = runs.loc[runs["alternative"] == 0, STOP_METRIC].astype(float).to_numpy()
-    lo, hi = np.full(x.size, np.nan), np.full(x.size, np.nan)
-    for i in range(1, x.size):
-        ci = mean_ci(x[: i + 1])
-        lo[i], hi[i] = ci.low, ci.high
+    lo, hi = np.clip(_running_interval(x), 0.0, 1.0)  # a fraction, as in the summary
     pngs = {"convergence": "convergence.png", "distribution": "distribution.png"}
     files.append(plots.convergence_plot(x, lo, hi, "leak fraction (mean over runs)",
                                         directory / pngs["convergence"]))
-    files.append(plots.distribution_plot(runs.loc[runs["alternative"] == 0, "leaked_count"].to_numpy(),
-                                         "threats leaked per run",
-                                         directory / pngs["distribution"], True,
-                                         *_count_interval(result)))
+    leaked = result.estimates().loc["leaked_count"]
+    files.append(plots.distribution_plot(
+        runs.loc[runs["alternative"] == 0, "leaked_count"].to_numpy(), "threats leaked per run",
+        directory / pngs["distribution"], True, leaked["estimate"], leaked["low"], leaked["high"]))
     sens = result.sensitivity
     if sens is not None:
         method = sens.attrs["method"]
@@ -547,8 +559,10 @@ def write_report(store: CampaignStore, interval: str = "t") -> CampaignResult:
     curves = _saturation(result)
     if curves is not None:
         pngs["saturation"] = "saturation.png"
-        files.append(plots.saturation_plot(curves, curves.attrs["x_label"], "per run (mean, 95 % "
-                                           "interval)", directory / pngs["saturation"]))
+        files.append(plots.saturation_plot(
+            curves, curves.attrs["x_label"], "per run (mean, 95 % interval)",
+            directory / pngs["saturation"],
+            title=f"Threats leaked and missiles fired per run against {curves.attrs['x_label']}"))
     files.append(_write_duckdb(directory, [directory / PARTS / p for p in
                                            sorted(os.listdir(directory / PARTS))], result.timings))
     files.append(write_text_atomic(directory / REPORT, _markdown(result, pngs)))
@@ -576,9 +590,3 @@ def _saturation(result: CampaignResult) -> pd.DataFrame | None:
     table = pd.DataFrame(rows)
     table.attrs["x_label"] = name
     return table
-
-
-def _count_interval(result: CampaignResult) -> tuple[float, float, float]:
-    s = result.summary
-    row = s[s["alternative"] == 0].set_index("measure").loc["leaked_count"]
-    return float(row["estimate"]), float(row["low"]), float(row["high"])

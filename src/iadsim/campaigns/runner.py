@@ -259,6 +259,12 @@ def identity(m: dict) -> dict:
     return m if m["factors"] else {k: v for k, v in m.items() if k not in SIZE_KEYS}
 
 
+def alternative_world(alt: Alternative, figures: str | Figures, dem: str | None = None) -> World:
+    """The World of an alternative at ``figures`` (its overrides on top), before any varied
+    figure: the build that checks it before any run."""
+    return build(alt.scenario, Figures.of(figures, alt.overrides), dem)
+
+
 def check_points(spec: CampaignSpec, points: Sequence[DesignPoint]) -> None:
     """Every design point's figures are valid and fly its scenario's routes, checked before the
     first run (a low maximum speed, say, that a route exceeds) -- else one error naming the
@@ -344,7 +350,7 @@ def run_campaign(spec: CampaignSpec, out_dir: str | Path, workers: int = 1,
     # the first World: its build is checked before any run, and when nothing varies it is the
     # World of every run (sent once to each worker)
     if world is None:
-        world = build(alts[0].scenario, Figures.of(spec.figures, alts[0].overrides), spec.dem)
+        world = alternative_world(alts[0], spec.figures, spec.dem)
     m = manifest(spec, points)
     store = CampaignStore(out_dir, m, identity(m), replace)
     reps = int(m["replications"])
