@@ -83,6 +83,8 @@ def test_scenario_error_comes_before_the_progress_bar(tmp_path):
     (["--sensitivity", "morris"], "no varied figure"),
     (["--vary", "48N6E3.max_range_km", "--sensitivity", "sobol", "--samples", "10"],
      "powers of two"),
+    (["--batch-size", "4"], "allowed only with --scheduler"),
+    (["--batch-size", "0"], "--batch-size"),
 ])
 def test_bad_campaign_input_is_one_clear_error_before_any_run(tmp_path, args, expected):
     out = tmp_path / "camp"

@@ -511,6 +511,8 @@ WorkersOption = Annotated[int | None, typer.Option(
 SchedulerOption = Annotated[str | None, typer.Option(
     metavar="tcp://HOST:PORT", help="Run on this Dask distributed scheduler instead of local "
                                     "processes (README: Campaigns on a cluster)")]
+BatchSizeOption = Annotated[int | None, typer.Option(
+    help="Runs per Dask task (default 1), only with --scheduler", callback=_within(1))]
 IntervalOption = Annotated[MeanInterval, typer.Option(help="Interval of the means in the report")]
 CostsOption = Annotated[Path | None, typer.Option(
     exists=True, dir_okay=False, help="Unit costs of missiles and threats, each cited or assumed "
@@ -585,6 +587,7 @@ def campaign_cmd(
                     ] = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    batch_size: BatchSizeOption = None,
     interval: IntervalOption = MeanInterval.t,
     replace: ReplaceOption = False,
     costs: CostsOption = None,
@@ -618,7 +621,8 @@ def campaign_cmd(
                    sensitivity=None if sensitivity is None else sensitivity.value,
                    samples=samples, target_halfwidth=target_halfwidth, seed=seed,
                    figures=figures, config=config, dem=dem, workers=workers, progress=bar,
-                   interval=interval.value, replace=replace, costs=costs)
+                   interval=interval.value, replace=replace, costs=costs,
+                   batch_size=batch_size)
     _campaign_report(out, res)
 
 
@@ -645,6 +649,7 @@ def compare_cmd(
         help="Seed entropy (default: the first scenario's seed)", callback=_within(0))] = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    batch_size: BatchSizeOption = None,
     interval: IntervalOption = MeanInterval.t,
     replace: ReplaceOption = False,
     costs: CostsOption = None,
@@ -671,7 +676,8 @@ def compare_cmd(
     with _CampaignBar() as bar:
         res = _run(compare, loaded, out, runs=runs, target_halfwidth=target_halfwidth, seed=seed,
                    figures=figures, config=config, workers=workers, scheduler=scheduler,
-                   progress=bar, interval=interval.value, replace=replace, costs=costs)
+                   progress=bar, interval=interval.value, replace=replace, costs=costs,
+                   batch_size=batch_size)
     _campaign_report(out, res)
 
 

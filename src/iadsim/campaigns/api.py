@@ -53,7 +53,8 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
              dem: str | os.PathLike[str] | None = None, workers: int | None = None,
              scheduler: str | None = None, progress: Callable[[Progress], None] | None = None,
              interval: str = "t", replace: bool = False,
-             costs: str | os.PathLike[str] | None = None) -> CampaignResult:
+             costs: str | os.PathLike[str] | None = None,
+             batch_size: int | None = None) -> CampaignResult:
     """Run (or resume) a campaign of ``scenario`` into ``out_dir`` and write its report.
 
     Parameters
@@ -93,6 +94,9 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
     scheduler : str, optional
         A Dask distributed scheduler (``tcp://HOST:PORT``) to run on instead
         (:class:`iadsim.campaigns.dask.DaskExecutor`).
+    batch_size : int, optional
+        Runs per Dask task (default 1), only with ``scheduler``: larger batches for short runs
+        on many workers, fewer tasks for the scheduler.
     progress : callable, optional
         Called with a :class:`~iadsim.campaigns.runner.Progress` after each commit.
     interval : {'t', 'bootstrap'}
@@ -117,6 +121,7 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
         raise InputError(f"--sensitivity {sensitivity!r}: allowed values are "
                          f"{', '.join(SENSITIVITY_METHODS)}")
     _check_interval(interval)
+    _check_batch_size(batch_size, scheduler)
     factor_list = factors(vary, figs, distribution)
     cfg = config or EngagementConfig()
     sweeps = [parse_sweep(text, scenario, figs) for text in sweep]
@@ -155,12 +160,24 @@ def campaign(scenario: Scenario, out_dir: str | os.PathLike[str], *, runs: int =
     check_points(spec, spec.points())  # before the first build
     world = world or first_world()
     hooks = _priced(prices, [world], out_dir)
-    return _run(spec, out_dir, workers, scheduler, progress, world, interval, replace, hooks)
+    return _run(spec, out_dir, workers, (scheduler, batch_size), progress, world, interval,
+                replace, hooks)
 
 
 def _check_interval(interval: str) -> None:
     if interval not in MEAN_METHODS:
         raise InputError(f"--interval {interval!r}: allowed values are {', '.join(MEAN_METHODS)}")
+
+
+def _check_batch_size(batch_size: int | None, scheduler: str | None) -> None:
+    if batch_size is None:
+        return
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or (
+            batch_size < 1):
+        raise InputError(f"--batch-size {batch_size!r}: allowed values are integers >= 1")
+    if scheduler is None:
+        raise InputError(f"--batch-size {batch_size}: runs per Dask task; allowed only with "
+                         "--scheduler tcp://HOST:PORT (local workers take one run at a time)")
 
 
 def _priced(prices: Costs | None, worlds: Sequence[World], out_dir) -> list[Callable[[], None]]:
@@ -177,17 +194,19 @@ def _priced(prices: Costs | None, worlds: Sequence[World], out_dir) -> list[Call
     return [write]
 
 
-def _run(spec: CampaignSpec, out_dir, workers: int | None, scheduler: str | None, progress,
-         world, interval: str, replace: bool,
+def _run(spec: CampaignSpec, out_dir, workers: int | None,
+         dask: tuple[str | None, int | None], progress, world, interval: str, replace: bool,
          before_report: Sequence[Callable[[], None]] = ()) -> CampaignResult:
-    """Run ``spec`` on the local pool or the Dask ``scheduler``, then write the report
+    """Run ``spec`` on the local pool or on a Dask cluster (``dask``: its scheduler address,
+    ``None`` for the local pool, and the runs per task), then write the report
     (``before_report``: writers of more outputs the report reads)."""
     executor = None
+    scheduler, batch_size = dask
     if scheduler is not None:
         from iadsim.campaigns.dask import DaskExecutor
 
         def executor(payload):
-            return DaskExecutor(payload, scheduler)
+            return DaskExecutor(payload, scheduler, batch_size or 1)
 
     n_workers = (os.cpu_count() or 1) if workers is None else workers
     store = run_campaign(spec, out_dir, n_workers, progress, executor, world=world,
@@ -237,11 +256,13 @@ def compare(scenarios: Sequence[Scenario], out_dir: str | os.PathLike[str], *, r
             workers: int | None = None, scheduler: str | None = None,
             progress: Callable[[Progress], None] | None = None,
             interval: str = "t", replace: bool = False,
-            costs: str | os.PathLike[str] | None = None) -> CampaignResult:
+            costs: str | os.PathLike[str] | None = None,
+            batch_size: int | None = None) -> CampaignResult:
     """Fight the same raid against two or more deployments (``scenarios``: the same threats
     and raids, different battalions) with common random numbers: a campaign whose alternatives
     are the scenarios, reported as paired differences from the first, plus what each deployment
-    covers (:func:`coverage_areas`, written to ``coverage_areas.csv`` and the report).
+    covers (:func:`coverage_areas`, written to ``coverage_areas.csv`` and the report). The
+    options are those of :func:`campaign`.
 
     Raises
     ------
@@ -264,6 +285,7 @@ def compare(scenarios: Sequence[Scenario], out_dir: str | os.PathLike[str], *, r
     figs = Figures.of(figures)
     prices = None if costs is None else load_costs(costs)
     _check_interval(interval)
+    _check_batch_size(batch_size, scheduler)
     cfg = config or EngagementConfig()
     alts = tuple(Alternative(sc, cfg, {}, {"scenario": label})
                  for sc, label in zip(scenarios, labels, strict=True))
@@ -279,5 +301,5 @@ def compare(scenarios: Sequence[Scenario], out_dir: str | os.PathLike[str], *, r
                           ignore_index=True)
         write_text_atomic(Path(out_dir) / COVERAGE_AREAS, areas.to_csv(index=False))
 
-    return _run(spec, out_dir, workers, scheduler, progress, world, interval, replace,
-                [write_areas, *hooks])
+    return _run(spec, out_dir, workers, (scheduler, batch_size), progress, world, interval,
+                replace, [write_areas, *hooks])
