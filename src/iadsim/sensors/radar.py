@@ -97,7 +97,8 @@ class RadarModel:
         return linear_to_db(self.loop_gain_m4 * np.asarray(rcs_m2, dtype=float) / r**4)
 
     def pd(
-        self, range_m: ArrayLike, rcs_m2: ArrayLike, elevation_rad: ArrayLike | None = None
+        self, range_m: ArrayLike, rcs_m2: ArrayLike, elevation_rad: ArrayLike | None = None,
+        jammer_to_noise: ArrayLike | None = None,
     ) -> np.ndarray:
         """Probability of detection per look; 0 outside instrumented range or elevation cover.
 
@@ -109,13 +110,20 @@ class RadarModel:
             Mean radar cross-section, m^2.
         elevation_rad : array_like, optional
             Target elevation seen from the radar, rad; ``None`` skips the elevation check.
+        jammer_to_noise : array_like, optional
+            Noise-jamming power over receiver noise, J/N (linear, summed over the jammers,
+            :mod:`iadsim.sensors.ew`): detection then uses ``S / (N + J)``, the SNR divided by
+            ``1 + J/N``. ``None``: no jamming.
 
         Returns
         -------
         numpy.ndarray
             Pd, broadcast shape of the arguments.
         """
-        p = detection.pd(self.snr_db(range_m, rcs_m2), self.pfa, self.n_pulses, self.swerling)
+        snr = self.snr_db(range_m, rcs_m2)
+        if jammer_to_noise is not None:
+            snr = snr - linear_to_db(1.0 + np.asarray(jammer_to_noise, dtype=float))
+        p = detection.pd(snr, self.pfa, self.n_pulses, self.swerling)
         return np.where(self.covers(range_m, elevation_rad), p, 0.0)
 
     def covers(self, range_m: ArrayLike, elevation_rad: ArrayLike | None = None) -> np.ndarray:
@@ -129,15 +137,18 @@ class RadarModel:
             covered = covered & (el >= self.min_elevation_rad) & (el <= self.max_elevation_rad)
         return covered
 
-    def detection_range_m(self, rcs_m2: ArrayLike, pd: ArrayLike) -> np.ndarray:
+    def detection_range_m(self, rcs_m2: ArrayLike, pd: ArrayLike,
+                          jammer_to_noise: ArrayLike = 0.0) -> np.ndarray:
         """Free-space range (m) at which Pd falls to ``pd``, capped at the instrumented range.
 
-        ``R = (C sigma / snr_req) ** (1/4)`` with ``snr_req`` from
-        :func:`iadsim.sensors.detection.required_snr_db`. Broadcasts its arguments.
+        ``R = (C sigma / (snr_req (1 + J/N))) ** (1/4)`` with ``snr_req`` from
+        :func:`iadsim.sensors.detection.required_snr_db` and ``jammer_to_noise`` the J/N of
+        jamming whose power does not depend on the target's range (stand-off, escort; 0: none;
+        :func:`iadsim.sensors.ew.jammed_detection_range_m`). Broadcasts its arguments.
         """
         snr_req = db_to_linear(
             detection.required_snr_db(pd, self.pfa, self.n_pulses, self.swerling)
-        )
+        ) * (1.0 + np.asarray(jammer_to_noise, dtype=float))
         r = (self.loop_gain_m4 * np.asarray(rcs_m2, dtype=float) / snr_req) ** 0.25
         return np.minimum(r, self.instrumented_range_m)
 

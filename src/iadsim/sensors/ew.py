@@ -1,0 +1,190 @@
+"""Noise jamming in the radar equation: received signal and jammer powers, jam-to-signal and
+jam-to-noise ratios, cross-over and burn-through ranges, detection range under jamming.
+
+Array kernels in SI and linear power ratios (decibels only at the edges, in names ending
+``_db``); every function broadcasts its arguments. A radar sees a target echo of power
+
+    S = Pt Gt Gr λ² σ / ((4π)³ R⁴ L)                                    [1], [2]
+
+and a noise jammer at range Rj, radiating Pj with gain Gj toward the radar, of power
+
+    J = Pj Gj Gr(θ) λ² / ((4π)² Rj² Lj) · F_band                      [1], [3]
+
+where ``Gr(θ)`` is the radar's *receive* gain toward the jammer (its main lobe for a
+self-screening jammer, usually a sidelobe for a stand-off one: :func:`antenna_gain`) and
+``F_band`` the fraction of the jammer's power that falls in the radar's receiver band
+(:func:`band_fraction`: ``min(1, Br/Bj)`` for bands with the same centre -- a jammer narrower
+than the receiver does not gain). Jammers add in power: J is the sum over jammers. Detection
+then uses the signal-to-interference ratio ``S / (N + J)`` with ``N = k T0 F Br`` the receiver
+noise [2]: jamming multiplies the noise by ``1 + J/N``.
+
+Two laws follow. A **self-screening** jammer rides on the target (Rj = R): J/S grows as R², so
+the echo wins inside the *cross-over* range (J = S) and detection returns inside the
+*burn-through* range where S/(N+J) reaches the required value. A **stand-off** jammer's J does
+not depend on the target: the detection range shrinks by ``(1 + J/N)^(-1/4)``.
+
+References
+----------
+.. [1] B. R. Mahafza, *Radar Systems Analysis and Design Using MATLAB*, 3rd ed., CRC Press,
+   2013, ch. 2 (the radar range equation; self-screening and stand-off jammers, burn-through
+   range).
+.. [2] M. I. Skolnik, *Introduction to Radar Systems*, 3rd ed., McGraw-Hill, 2001, ch. 2 (the
+   radar equation, receiver noise).
+.. [3] Naval Air Warfare Center Weapons Division, *Electronic Warfare and Radar Systems
+   Engineering Handbook*, NAWCWPNS TP 8347, 1999, section 4 (jamming-to-signal ratio, burn-through range).
+.. [4] D. K. Barton, *Radar Equations for Modern Radar*, Artech House, 2013 (the Gaussian
+   approximation of the main lobe).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from iadsim.units import K_BOLTZMANN, T0_K
+
+__all__ = ["antenna_gain", "band_fraction", "burnthrough_range_m", "crossover_range_m",
+           "jammed_detection_range_m", "jammer_power_w", "noise_power_w", "signal_power_w",
+           "ssj_detection_range_m"]
+
+_FOUR_PI = 4.0 * np.pi
+#: ln 2 · 4: a Gaussian main lobe exp(-4 ln2 (θ/θ3)²) is half power at θ = θ3/2 [4].
+_GAUSS_3DB = 4.0 * np.log(2.0)
+
+
+def _f(x: ArrayLike) -> np.ndarray:
+    return np.asarray(x, dtype=float)
+
+
+def signal_power_w(peak_power_w: ArrayLike, tx_gain: ArrayLike, rx_gain: ArrayLike,
+                   wavelength_m: ArrayLike, rcs_m2: ArrayLike, range_m: ArrayLike,
+                   losses: ArrayLike = 1.0) -> np.ndarray:
+    """Echo power at the radar receiver, W: ``Pt Gt Gr λ² σ / ((4π)³ R⁴ L)``.
+
+    Gains and losses are linear power ratios (``losses`` >= 1 divides). References: Mahafza
+    (2013) ch. 2; Skolnik (2001) ch. 2.
+
+    Examples
+    --------
+    >>> float(signal_power_w(1.0, 1.0, 1.0, 1.0, 1.0, 1.0)) * (4 * np.pi) ** 3
+    1.0
+    """
+    return (_f(peak_power_w) * _f(tx_gain) * _f(rx_gain) * _f(wavelength_m) ** 2 * _f(rcs_m2)
+            / (_FOUR_PI ** 3 * _f(range_m) ** 4 * _f(losses)))
+
+
+def jammer_power_w(jammer_power_w: ArrayLike, jammer_gain: ArrayLike, rx_gain: ArrayLike,
+                   wavelength_m: ArrayLike, jammer_range_m: ArrayLike,
+                   band: ArrayLike = 1.0, jammer_losses: ArrayLike = 1.0) -> np.ndarray:
+    """Noise-jammer power in the radar receiver, W: ``Pj Gj Gr λ² / ((4π)² Rj² Lj) · band``.
+
+    ``rx_gain``: the radar's receive gain toward the jammer (:func:`antenna_gain`); ``band``:
+    the fraction of the jammer's power inside the receiver band (:func:`band_fraction`).
+    One-way propagation: the R² law. Several jammers add in power (sum the results).
+    References: Mahafza (2013) ch. 2 (stand-off; self-screening with Rj = R); NAWCWPNS
+    TP 8347 section 4.
+    """
+    return (_f(jammer_power_w) * _f(jammer_gain) * _f(rx_gain) * _f(wavelength_m) ** 2
+            * _f(band) / (_FOUR_PI ** 2 * _f(jammer_range_m) ** 2 * _f(jammer_losses)))
+
+
+def band_fraction(radar_bandwidth_hz: ArrayLike, jammer_bandwidth_hz: ArrayLike,
+                  radar_centre_hz: ArrayLike = 0.0, jammer_centre_hz: ArrayLike = 0.0
+                  ) -> np.ndarray:
+    """Fraction of a noise jammer's power (spread evenly over its band) that falls inside the
+    radar's receiver band: the width of the two bands' overlap over the jammer's bandwidth.
+
+    With the same centre frequency it is ``min(1, Br / Bj)``: a barrage jammer wider than the
+    receiver wastes ``1 - Br/Bj`` of its power, a spot jammer narrower than the receiver puts
+    all of it in (and gains nothing more). Offset bands overlap less; disjoint bands give 0.
+    Reference: Mahafza (2013) ch. 2 (the ``Br/Bj`` factor for ``Bj > Br``).
+
+    Examples
+    --------
+    >>> band_fraction(1e6, [10e6, 0.5e6]).tolist()
+    [0.1, 1.0]
+    >>> float(band_fraction(1e6, 1e6, 3.0e9, 3.0005e9))
+    0.5
+    """
+    br, bj = _f(radar_bandwidth_hz), _f(jammer_bandwidth_hz)
+    lo = np.maximum(_f(radar_centre_hz) - br / 2.0, _f(jammer_centre_hz) - bj / 2.0)
+    hi = np.minimum(_f(radar_centre_hz) + br / 2.0, _f(jammer_centre_hz) + bj / 2.0)
+    return np.clip(hi - lo, 0.0, None) / bj
+
+
+def noise_power_w(bandwidth_hz: ArrayLike, noise_figure: ArrayLike = 1.0,
+                  temperature_k: float = T0_K) -> np.ndarray:
+    """Receiver thermal noise power referred to the input, W: ``k T0 F B`` (``noise_figure``
+    linear). Reference: Skolnik (2001) ch. 2."""
+    return K_BOLTZMANN * temperature_k * _f(noise_figure) * _f(bandwidth_hz)
+
+
+def antenna_gain(off_boresight_rad: ArrayLike, peak_gain: ArrayLike, beamwidth_rad: ArrayLike,
+                 sidelobe_level: ArrayLike) -> np.ndarray:
+    """One-way power gain at ``off_boresight_rad`` from the beam axis: a Gaussian main lobe
+    ``G0 exp(-4 ln2 (θ/θ3)²)`` (half power at ``θ3/2``, ``θ3 = beamwidth_rad``) down to a flat
+    sidelobe floor ``G0 · sidelobe_level`` (``sidelobe_level`` < 1: the average sidelobe level
+    relative to the peak, linear). A stand-off jammer outside the main beam enters through that
+    floor. Reference: Barton (2013) (Gaussian beam); Mahafza (2013) ch. 2 (sidelobe
+    jamming).
+
+    Examples
+    --------
+    >>> antenna_gain([0.0, 0.01, 1.0], 1000.0, 0.02, 1e-3).round(3).tolist()
+    [1000.0, 500.0, 1.0]
+    """
+    theta = _f(off_boresight_rad) / _f(beamwidth_rad)
+    main = np.exp(-_GAUSS_3DB * theta * theta)
+    return _f(peak_gain) * np.maximum(main, _f(sidelobe_level))
+
+
+def crossover_range_m(signal_m4_w: ArrayLike, jammer_m2_w: ArrayLike) -> np.ndarray:
+    """Range of a self-screening jammer's target at which its jamming equals its echo (J = S).
+
+    ``signal_m4_w``: ``S · R⁴`` (W m⁴, :func:`signal_power_w` at 1 m); ``jammer_m2_w``:
+    ``J · R²`` (W m², :func:`jammer_power_w` at 1 m). From ``K_s / R⁴ = K_j / R²``:
+    ``R = sqrt(K_s / K_j)``. Reference: Mahafza (2013) ch. 2 (cross-over range).
+    """
+    return np.sqrt(_f(signal_m4_w) / _f(jammer_m2_w))
+
+
+def burnthrough_range_m(signal_m4_w: ArrayLike, jammer_m2_w: ArrayLike,
+                        required_sir: ArrayLike, noise_w: ArrayLike = 0.0) -> np.ndarray:
+    """Burn-through range of a self-screening jammer, m: the range inside which the echo
+    reaches the required signal-to-interference ratio ``S / (N + J) = required_sir`` (linear).
+
+    ``K_s / R⁴ = q (N + K_j / R²)`` is a quadratic in ``x = 1/R²``:
+    ``K_s x² - q K_j x - q N = 0``, whose positive root gives ``R = x^(-1/2)``. Without noise
+    (``noise_w`` 0: jamming dominates, the textbook case) it is ``R = sqrt(K_s / (q K_j))``, the
+    cross-over range over ``sqrt(q)``. References: Mahafza (2013) ch. 2 (burn-through
+    range); NAWCWPNS TP 8347 section 4.
+    """
+    ks, kj, q, n = _f(signal_m4_w), _f(jammer_m2_w), _f(required_sir), _f(noise_w)
+    b = q * kj
+    x = (b + np.sqrt(b * b + 4.0 * ks * q * n)) / (2.0 * ks)
+    return 1.0 / np.sqrt(x)
+
+
+def ssj_detection_range_m(range_free_m: ArrayLike, jammer_to_noise_at_1m: ArrayLike
+                          ) -> np.ndarray:
+    """Detection range against a target carrying a self-screening jammer, m, from the
+    jamming-free detection range ``range_free_m`` (where ``S = q N``) and the jammer's J/N at
+    1 m (``J/N = jn1 / R²``): the burn-through range of :func:`burnthrough_range_m` in the
+    radar's own terms, ``R⁴ = R0⁴ / (1 + jn1 / R²)`` -- the same quadratic.
+    """
+    r0, jn1 = _f(range_free_m), _f(jammer_to_noise_at_1m)
+    return burnthrough_range_m(r0 ** 4, jn1, 1.0, 1.0)
+
+
+def jammed_detection_range_m(range_free_m: ArrayLike, jammer_to_noise: ArrayLike) -> np.ndarray:
+    """Detection range under jamming whose power does not depend on the target's range
+    (stand-off and escort jammers, summed), m: ``R0 (1 + J/N)^(-1/4)``, from the
+    jamming-free range ``R0`` and the total J/N (linear). Reference: Mahafza (2013) ch. 2
+    (stand-off jamming shrinks the range as the fourth root of the interference).
+
+    Examples
+    --------
+    >>> float(jammed_detection_range_m(100e3, 15.0))
+    50000.0
+    """
+    return _f(range_free_m) * (1.0 + _f(jammer_to_noise)) ** -0.25

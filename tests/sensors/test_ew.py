@@ -1,0 +1,119 @@
+"""Tests of iadsim.sensors.ew (noise jamming in the radar equation) against closed forms,
+independent numerical solutions (scipy root finding) and textbook worked examples."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import optimize
+
+from iadsim.sensors import ew
+from iadsim.sensors.radar import RadarModel, derive_loop_gain
+from iadsim.units import K_BOLTZMANN, T0_K, db_to_linear
+
+# An illustrative S-band radar and a 100 W barrage jammer (round numbers, not equipment data).
+RADAR = dict(peak_power_w=1e6, tx_gain=db_to_linear(40.0), rx_gain=db_to_linear(40.0),
+             wavelength_m=0.1, rcs_m2=5.0)
+JAM = dict(jammer_power_w=100.0, jammer_gain=db_to_linear(10.0), wavelength_m=0.1)
+BR, BJ = 1e6, 20e6
+
+
+def _signal(r):
+    return ew.signal_power_w(**RADAR, range_m=r)
+
+
+def _jam(rj, rx_gain=RADAR["rx_gain"]):
+    return ew.jammer_power_w(**JAM, rx_gain=rx_gain, jammer_range_m=rj,
+                             band=ew.band_fraction(BR, BJ))
+
+
+def test_signal_falls_as_r4_and_jamming_as_r2():
+    r = np.array([10e3, 20e3, 40e3])
+    s, j = _signal(r), _jam(r)
+    np.testing.assert_allclose(s[:-1] / s[1:], 16.0, rtol=1e-12)
+    np.testing.assert_allclose(j[:-1] / j[1:], 4.0, rtol=1e-12)
+    # J/S of a self-screening jammer grows as R^2 (Mahafza ch. 2)
+    np.testing.assert_allclose((j / s)[1:] / (j / s)[:-1], 4.0, rtol=1e-12)
+
+
+def test_signal_power_is_the_textbook_radar_equation():
+    # P_r = Pt G^2 lambda^2 sigma / ((4 pi)^3 R^4): 1 MW, 40 dB, 0.1 m, 5 m^2, 100 km
+    expected = 1e6 * 1e8 * 0.01 * 5.0 / ((4 * math.pi) ** 3 * 1e20)
+    assert float(_signal(100e3)) == pytest.approx(expected, rel=1e-14)
+
+
+def test_band_fraction_never_rewards_a_narrow_jammer():
+    bj = np.array([0.1e6, 0.5e6, 1e6, 2e6, 50e6])
+    np.testing.assert_allclose(ew.band_fraction(BR, bj), np.minimum(1.0, BR / bj), rtol=1e-15)
+    # offset bands: the overlap over the jammer's band; disjoint bands: nothing
+    # radar 2999.5-3000.5 MHz, jammer 3000-3004 MHz: 0.5 of its 4 MHz inside
+    assert float(ew.band_fraction(1e6, 4e6, 3.0e9, 3.002e9)) == pytest.approx(0.125)
+    assert float(ew.band_fraction(1e6, 1e6, 3.0e9, 3.002e9)) == 0.0
+
+
+def test_jammers_add_in_power():
+    n = float(ew.noise_power_w(BR, db_to_linear(3.0)))
+    s = float(_signal(60e3))
+    j = _jam(np.array([80e3, 150e3]), rx_gain=db_to_linear(np.array([40.0, 10.0])))
+    sir = s / (n + j.sum())
+    assert sir < min(s / (n + j[0]), s / (n + j[1]))
+    assert sir == pytest.approx(1.0 / (1.0 / (s / (n + j[0])) + j[1] / s), rel=1e-12)
+
+
+def test_noise_power_is_k_t0_f_b():
+    assert float(ew.noise_power_w(1e6, 2.0)) == pytest.approx(K_BOLTZMANN * T0_K * 2e6, rel=1e-15)
+    # -114 dBm/MHz at T0, the rule of thumb
+    assert 10 * math.log10(float(ew.noise_power_w(1e6)) / 1e-3) == pytest.approx(-114.0, abs=0.03)
+
+
+def test_crossover_range_is_where_jamming_equals_echo():
+    ks, kj = float(_signal(1.0)), float(_jam(1.0))
+    r = float(ew.crossover_range_m(ks, kj))
+    assert float(_jam(r)) == pytest.approx(float(_signal(r)), rel=1e-12)
+
+
+@pytest.mark.parametrize("noise_w", [0.0, 1e-14, 1e-12])
+@pytest.mark.parametrize("required_db", [0.0, 13.0])
+def test_burnthrough_range_solves_s_over_n_plus_j(noise_w, required_db):
+    ks, kj, q = float(_signal(1.0)), float(_jam(1.0)), float(db_to_linear(required_db))
+    r = float(ew.burnthrough_range_m(ks, kj, q, noise_w))
+    root = optimize.brentq(lambda x: _signal(x) - q * (noise_w + _jam(x)), 1.0, 1e7, xtol=1e-9,
+                           rtol=1e-14)
+    assert r == pytest.approx(root, rel=1e-9)
+    if noise_w == 0.0:   # jamming alone: the cross-over range over sqrt(S/J required)
+        assert r == pytest.approx(float(ew.crossover_range_m(ks, kj)) / math.sqrt(q), rel=1e-12)
+
+
+def test_stand_off_jamming_shrinks_detection_range_as_the_fourth_root():
+    model = RadarModel("r", derive_loop_gain(200e3, 1.0, 0.5, 1e-6, 1, 1), 1e-6, 1, 1, 1e6)
+    jn = np.array([0.0, 1.0, 15.0, 1e3])
+    r = model.detection_range_m(1.0, 0.5, jn)
+    np.testing.assert_allclose(r, 200e3 * (1.0 + jn) ** -0.25, rtol=1e-9)
+    np.testing.assert_allclose(ew.jammed_detection_range_m(200e3, jn), r, rtol=1e-9)
+    # at that range the jammed Pd is the required 0.5 (S/(N+J) = the required SNR)
+    np.testing.assert_allclose(model.pd(r, 1.0, jammer_to_noise=jn), 0.5, atol=1e-6)
+    # and without jamming the default path is unchanged
+    np.testing.assert_array_equal(model.pd(r, 1.0), model.pd(r, 1.0, jammer_to_noise=0.0))
+
+
+def test_ssj_detection_range_matches_the_burnthrough_of_the_radar():
+    # jamming-free range R0 (S = q N there); a self-screening jammer with J/N = jn1 / R^2
+    r0, jn1 = 150e3, 4e10
+    r = float(ew.ssj_detection_range_m(r0, jn1))
+    # S/N = (R0/R)^4 q must equal q (1 + J/N): (R0/R)^4 = 1 + jn1/R^2
+    assert (r0 / r) ** 4 == pytest.approx(1.0 + jn1 / r ** 2, rel=1e-10)
+    assert float(ew.ssj_detection_range_m(r0, 0.0)) == pytest.approx(r0, rel=1e-12)
+
+
+def test_antenna_gain_is_half_power_at_half_the_beamwidth_and_floors_at_the_sidelobes():
+    g = ew.antenna_gain(np.array([0.0, 0.01, -0.01, 0.5]), 1e4, 0.02, 10 ** (-3.0))
+    assert g[0] == pytest.approx(1e4)
+    np.testing.assert_allclose(g[1:3], 0.5e4, rtol=1e-12)
+    assert g[3] == pytest.approx(10.0)
+    # the main lobe never falls below the floor and never exceeds the peak
+    theta = np.linspace(-np.pi, np.pi, 721)
+    gt = ew.antenna_gain(theta, 1e4, 0.02, 1e-3)
+    assert (gt >= 10.0 - 1e-12).all() and (gt <= 1e4).all()
+
