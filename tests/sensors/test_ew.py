@@ -3,7 +3,10 @@ independent numerical solutions (scipy root finding) and textbook worked example
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,3 +120,45 @@ def test_antenna_gain_is_half_power_at_half_the_beamwidth_and_floors_at_the_side
     gt = ew.antenna_gain(theta, 1e4, 0.02, 1e-3)
     assert (gt >= 10.0 - 1e-12).all() and (gt <= 1e4).all()
 
+
+
+def _mahafza(name):
+    """A case of tests/reference/jamming_examples.py (the author's programs' inputs and their
+    formula's answers: they check our convention and loss bookkeeping against his)."""
+    path = Path(__file__).resolve().parents[1] / "reference" / "jamming_examples.py"
+    spec = importlib.util.spec_from_file_location("jamming_examples", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod          # its dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return next(e for e in mod.EXAMPLES if e.name == name)
+
+
+def test_ssj_crossover_follows_mahafza_fig_2_7():
+    # Mahafza (2013) ch. 2, Fig. 2.7 program (ssj_req.m): its inputs, its formula's answer
+    ex = _mahafza("mahafza_ssj_crossover_fig2_7")
+    i = ex.inputs
+    lam, g = 3e8 / i["frequency_hz"], db_to_linear(i["radar_gain_db"])
+    ks = ew.signal_power_w(i["radar_peak_power_w"], g, g, lam, i["rcs_m2"], 1.0,
+                           db_to_linear(i["radar_losses_db"]))
+    kj = ew.jammer_power_w(i["jammer_power_w"], db_to_linear(i["jammer_gain_db"]), g, lam, 1.0,
+                           ew.band_fraction(i["radar_bandwidth_hz"], i["jammer_bandwidth_hz"]),
+                           db_to_linear(i["jammer_losses_db"]))
+    assert float(ew.crossover_range_m(ks, kj)) == pytest.approx(
+        ex.outputs["crossover_range_m"], rel=1e-9)
+
+
+def test_soj_range_where_echo_equals_jamming_follows_mahafza_fig_2_10():
+    # Mahafza (2013) ch. 2, Fig. 2.10 program (soj_req.m): sidelobe receive gain toward the
+    # jammer, jammer loss on the jammer side (it differs from the radar's here)
+    ex = _mahafza("mahafza_soj_crossover_fig2_10")
+    i = ex.inputs
+    lam, g = 3e8 / i["frequency_hz"], db_to_linear(i["radar_gain_db"])
+    ks = ew.signal_power_w(i["radar_peak_power_w"], g, g, lam, i["rcs_m2"], 1.0,
+                           db_to_linear(i["radar_losses_db"]))
+    j = ew.jammer_power_w(i["jammer_power_w"], db_to_linear(i["jammer_gain_db"]),
+                          db_to_linear(i["radar_gain_toward_jammer_db"]), lam,
+                          i["jammer_range_m"],
+                          ew.band_fraction(i["radar_bandwidth_hz"], i["jammer_bandwidth_hz"]),
+                          db_to_linear(i["jammer_losses_db"]))
+    # S = J: R^4 = K_s / J; the same as the stand-off burn-through with S/(N+J) = 1, N = 0
+    assert float((ks / j) ** 0.25) == pytest.approx(ex.outputs["crossover_range_m"], rel=1e-9)

@@ -33,7 +33,7 @@ File layout
 -----------
 Top-level keys: ``system``, ``description``, ``sources`` (YAML anchors for reuse, ignored),
 keys starting with ``x_`` (shared anchored blocks, ignored) and ``items`` (list). Each item has
-``id``, ``kind`` (radar, missile, launcher, command_post, gun, threat), ``name``, ``system``,
+``id``, ``kind`` (radar, missile, launcher, command_post, gun, threat, jammer), ``name``, ``system``,
 ``description``, optional ``aliases`` and figures; see the item models below.
 
 References
@@ -531,12 +531,24 @@ class Gun(_ItemBase):
     REQUIRED_FIGURES: ClassVar[tuple[str, ...]] = ("max_range_km", "max_altitude_km")
 
 
+class Jammer(_ItemBase):
+    """A noise jammer (an aircraft's pod or system, a decoy's payload): what
+    :mod:`iadsim.sensors.ew` needs -- transmitter power, antenna gain toward the victim radar,
+    noise bandwidth, the frequency span it can cover, and its losses. Figures are never
+    inverted (like threats: they are the attacker's)."""
+
+    kind: Literal["jammer"]
+    INVERTS: ClassVar[bool] = False
+    REQUIRED_FIGURES: ClassVar[tuple[str, ...]] = (
+        "power_w", "antenna_gain_db", "bandwidth_mhz", "min_frequency_ghz", "max_frequency_ghz")
+
+
 class Threat(_ItemBase):
     """An air threat. Figures are never inverted; all RCS values are estimates."""
 
     kind: Literal["threat"]
     threat_class: Literal[
-        "aircraft", "cruise_missile", "ballistic_missile", "drone", "arm", "helicopter"
+        "aircraft", "cruise_missile", "ballistic_missile", "drone", "arm", "helicopter", "decoy"
     ] = Field(alias="class")
     INVERTS: ClassVar[bool] = False
     REQUIRED_FIGURES: ClassVar[tuple[str, ...]] = ("rcs_dbsm",)
@@ -559,10 +571,11 @@ class Threat(_ItemBase):
 
 
 Item = Annotated[
-    Radar | Missile | Launcher | CommandPost | Gun | Threat, Field(discriminator="kind")
+    Radar | Missile | Launcher | CommandPost | Gun | Threat | Jammer, Field(discriminator="kind")
 ]
 _ITEM_ADAPTER: TypeAdapter[Any] = TypeAdapter(Item)
-KINDS: tuple[str, ...] = ("radar", "missile", "launcher", "command_post", "gun", "threat")
+KINDS: tuple[str, ...] = ("radar", "missile", "launcher", "command_post", "gun", "threat",
+                          "jammer")
 
 
 # ------------------------------------------------------------------------------ error reporting

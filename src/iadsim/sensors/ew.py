@@ -26,8 +26,9 @@ not depend on the target: the detection range shrinks by ``(1 + J/N)^(-1/4)``.
 References
 ----------
 .. [1] B. R. Mahafza, *Radar Systems Analysis and Design Using MATLAB*, 3rd ed., CRC Press,
-   2013, ch. 2 (the radar range equation; self-screening and stand-off jammers, burn-through
-   range).
+   2013, ch. 2 (the radar range equation; self-screening jammers, eqs. 2.50-2.52, and stand-off
+   jammers, eqs. 2.57-2.58, as the book's programs ssj_req.m and soj_req.m name them;
+   cross-over and burn-through range).
 .. [2] M. I. Skolnik, *Introduction to Radar Systems*, 3rd ed., McGraw-Hill, 2001, ch. 2 (the
    radar equation, receiver noise).
 .. [3] Naval Air Warfare Center Weapons Division, *Electronic Warfare and Radar Systems
