@@ -307,3 +307,13 @@ def test_cli_coverage_kinematic_reach_compares_rings_and_states_the_assumption(t
 
     meta = json.loads(Image.open(out / "map_f_16c_3000m.png").info["Description"])
     assert any(assumption in a for a in meta["assumptions"])
+
+
+def test_every_threat_class_has_a_replay_kind():
+    import typing
+
+    from iadsim.scenario.library import Threat
+    from iadsim.workflows import _REPLAY_KIND
+
+    classes = set(typing.get_args(Threat.model_fields["threat_class"].annotation))
+    assert classes == set(_REPLAY_KIND)

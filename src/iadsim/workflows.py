@@ -420,10 +420,10 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-#: Replay kind of each threat class ('arm' shown as a missile).
+#: Replay kind of each threat class ('arm' and 'decoy' shown as missiles).
 _REPLAY_KIND = {"aircraft": "aircraft", "cruise_missile": "cruise_missile", "drone": "drone",
                 "ballistic_missile": "ballistic_missile", "helicopter": "helicopter",
-                "arm": "cruise_missile"}
+                "arm": "cruise_missile", "decoy": "cruise_missile"}
 
 
 #: Replay events drawn at the missile (or gun burst) they are about; the threat is the other id.
