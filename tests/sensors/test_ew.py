@@ -162,3 +162,45 @@ def test_soj_range_where_echo_equals_jamming_follows_mahafza_fig_2_10():
                           db_to_linear(i["jammer_losses_db"]))
     # S = J: R^4 = K_s / J; the same as the stand-off burn-through with S/(N+J) = 1, N = 0
     assert float((ks / j) ** 0.25) == pytest.approx(ex.outputs["crossover_range_m"], rel=1e-9)
+
+
+REC = ew.Receiver(gain=db_to_linear(38.0), azimuth_beamwidth_rad=math.radians(1.0),
+                  elevation_beamwidth_rad=math.radians(2.0), sidelobe_level=db_to_linear(-30.0),
+                  frequency_hz=3.0e9, bandwidth_hz=1.0e6, noise_figure=db_to_linear(3.0))
+POD = ew.NoiseJammer(power_w=500.0, gain=db_to_linear(12.0), bandwidth_hz=10e6,
+                     min_frequency_hz=2.0e9, max_frequency_hz=4.0e9, losses=db_to_linear(2.0))
+
+
+def test_receiver_gain_is_half_power_at_half_each_beamwidth():
+    g = REC.gain_toward([0.0, math.radians(0.5), 0.0, math.radians(30.0)],
+                        [0.0, 0.0, math.radians(1.0), 0.0])
+    np.testing.assert_allclose(g[:3], REC.gain * np.array([1.0, 0.5, 0.5]), rtol=1e-12)
+    assert g[3] == pytest.approx(REC.gain * 1e-3)
+
+
+def test_jammer_to_noise_is_the_hand_computed_ratio():
+    # J/N = Pj Gj Gr lambda^2 (Br/Bj) / ((4 pi)^2 Rj^2 Lj k T0 F Br), main lobe, 100 km
+    lam = 299_792_458.0 / 3.0e9
+    j = 500.0 * 10 ** 1.2 * 10 ** 3.8 * lam ** 2 * 0.1 / ((4 * math.pi) ** 2 * 1e10 * 10 ** 0.2)
+    n = K_BOLTZMANN * T0_K * 10 ** 0.3 * 1e6
+    assert float(ew.jammer_to_noise(REC, POD, 100e3)) == pytest.approx(j / n, rel=1e-12)
+    # in a sidelobe: 68 dB less (38 dB peak gain, -30 dB sidelobes)
+    side = float(ew.jammer_to_noise(REC, POD, 100e3, math.radians(20.0)))
+    assert 10 * math.log10(j / n / side) == pytest.approx(30.0, abs=1e-9)
+
+
+def test_a_jammer_out_of_band_does_nothing_and_one_at_the_span_edge_does_part():
+    far = ew.NoiseJammer(500.0, 10.0, 10e6, 8e9, 12e9)
+    assert float(ew.jammer_to_noise(REC, far, 50e3)) == 0.0
+    edge = ew.NoiseJammer(500.0, 10.0, 10e6, 2.0e9, 3.0e9 + 0.25e6)   # channel ends 0.25 MHz above
+    full = ew.NoiseJammer(500.0, 10.0, 10e6, 2.0e9, 4.0e9)
+    # the channel tops out at 3000.25 MHz: it covers 0.75 of the receiver's 1 MHz
+    assert float(ew.jammer_to_noise(REC, edge, 50e3) / ew.jammer_to_noise(REC, full, 50e3)) == \
+        pytest.approx(0.75, rel=1e-12)
+
+
+def test_components_refuse_impossible_figures():
+    with pytest.raises(ValueError, match="sidelobe_level"):
+        ew.Receiver(1e3, 0.02, 0.02, 1.5, 3e9, 1e6, 2.0)
+    with pytest.raises(ValueError, match="losses"):
+        ew.NoiseJammer(100.0, 10.0, 1e6, 1e9, 2e9, losses=0.5)

@@ -124,6 +124,12 @@ INVERTED_FIGURES: frozenset[str] = frozenset(
         # is less sensitive.
         "reference_detection.rcs_m2",
         "reference_detection.pfa_ratio",
+        # A noisier receiver or higher sidelobes let jamming in; a slower tear-down or set-up
+        # keeps a battalion exposed or silent longer.
+        "noise_figure_db",
+        "sidelobe_level_db",
+        "deploy_time_min",
+        "stow_time_min",
     }
 )
 

@@ -39,14 +39,16 @@ References
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import ArrayLike
 
-from iadsim.units import K_BOLTZMANN, T0_K
+from iadsim.units import C_M_S, K_BOLTZMANN, T0_K
 
-__all__ = ["antenna_gain", "band_fraction", "burnthrough_range_m", "crossover_range_m",
-           "jammed_detection_range_m", "jammer_power_w", "noise_power_w", "signal_power_w",
-           "ssj_detection_range_m"]
+__all__ = ["NoiseJammer", "Receiver", "antenna_gain", "band_fraction", "burnthrough_range_m",
+           "crossover_range_m", "jammed_detection_range_m", "jammer_power_w",
+           "jammer_to_noise", "noise_power_w", "signal_power_w", "ssj_detection_range_m"]
 
 _FOUR_PI = 4.0 * np.pi
 #: ln 2 · 4: a Gaussian main lobe exp(-4 ln2 (θ/θ3)²) is half power at θ = θ3/2 [4].
@@ -189,3 +191,113 @@ def jammed_detection_range_m(range_free_m: ArrayLike, jammer_to_noise: ArrayLike
     50000.0
     """
     return _f(range_free_m) * (1.0 + _f(jammer_to_noise)) ** -0.25
+
+
+# ------------------------------------------------------------------------------ components
+@dataclass(frozen=True)
+class Receiver:
+    """What jamming needs of a radar (SI, linear ratios).
+
+    Attributes
+    ----------
+    gain : float
+        Main-lobe peak gain of the receive antenna.
+    azimuth_beamwidth_rad, elevation_beamwidth_rad : float
+        Half-power beamwidths.
+    sidelobe_level : float
+        Average sidelobe level relative to the peak (< 1).
+    frequency_hz, bandwidth_hz : float
+        Carrier frequency and receiver (noise) bandwidth.
+    noise_figure : float
+        Receiver noise figure (>= 1).
+    """
+
+    gain: float
+    azimuth_beamwidth_rad: float
+    elevation_beamwidth_rad: float
+    sidelobe_level: float
+    frequency_hz: float
+    bandwidth_hz: float
+    noise_figure: float
+
+    def __post_init__(self) -> None:
+        for name in ("gain", "azimuth_beamwidth_rad", "elevation_beamwidth_rad", "frequency_hz",
+                     "bandwidth_hz"):
+            if not getattr(self, name) > 0.0:
+                raise ValueError(f"Receiver.{name} must be > 0; got {getattr(self, name)!r}")
+        if not 0.0 < self.sidelobe_level < 1.0:
+            raise ValueError(f"Receiver.sidelobe_level must lie in (0, 1); got "
+                             f"{self.sidelobe_level!r}")
+        if not self.noise_figure >= 1.0:
+            raise ValueError(f"Receiver.noise_figure must be >= 1; got {self.noise_figure!r}")
+
+    @property
+    def wavelength_m(self) -> float:
+        return C_M_S / self.frequency_hz
+
+    @property
+    def noise_w(self) -> float:
+        """Thermal noise power ``k T0 F Br``, W."""
+        return float(noise_power_w(self.bandwidth_hz, self.noise_figure))
+
+    def gain_toward(self, off_azimuth_rad: ArrayLike, off_elevation_rad: ArrayLike
+                    ) -> np.ndarray:
+        """Receive gain toward a direction offset from the beam axis by ``off_azimuth_rad`` and
+        ``off_elevation_rad``: :func:`antenna_gain` of the elliptical Gaussian beam (each
+        offset in units of its beamwidth)."""
+        u = _f(off_azimuth_rad) / self.azimuth_beamwidth_rad
+        v = _f(off_elevation_rad) / self.elevation_beamwidth_rad
+        return antenna_gain(np.hypot(u, v), self.gain, 1.0, self.sidelobe_level)
+
+
+@dataclass(frozen=True)
+class NoiseJammer:
+    """A noise jammer (SI, linear ratios): transmitter power, antenna gain toward the victim,
+    noise bandwidth of its channel, the frequency span it can tune over, losses (>= 1).
+
+    Its channel is set on the victim's frequency where the span allows it (the jammer's
+    receiver measures it), else as close as the span allows: :meth:`centre_hz`."""
+
+    power_w: float
+    gain: float
+    bandwidth_hz: float
+    min_frequency_hz: float
+    max_frequency_hz: float
+    losses: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("power_w", "gain", "bandwidth_hz", "min_frequency_hz"):
+            if not getattr(self, name) > 0.0:
+                raise ValueError(f"NoiseJammer.{name} must be > 0; got {getattr(self, name)!r}")
+        if not self.max_frequency_hz >= self.min_frequency_hz:
+            raise ValueError(f"NoiseJammer.max_frequency_hz must be >= min_frequency_hz; got "
+                             f"{self.max_frequency_hz!r} < {self.min_frequency_hz!r}")
+        if not self.losses >= 1.0:
+            raise ValueError(f"NoiseJammer.losses must be >= 1; got {self.losses!r}")
+
+    def centre_hz(self, victim_hz: ArrayLike) -> np.ndarray:
+        """Centre of the jamming channel against a radar at ``victim_hz``: on it when the
+        channel fits in the span there, else the nearest channel inside the span (the span's
+        middle when the span is narrower than the channel)."""
+        lo = self.min_frequency_hz + self.bandwidth_hz / 2.0
+        hi = self.max_frequency_hz - self.bandwidth_hz / 2.0
+        if lo > hi:
+            return np.full(np.shape(victim_hz), (self.min_frequency_hz + self.max_frequency_hz)
+                           / 2.0)
+        return np.clip(_f(victim_hz), lo, hi)
+
+
+def jammer_to_noise(receiver: Receiver, jammer: NoiseJammer, jammer_range_m: ArrayLike,
+                    off_azimuth_rad: ArrayLike = 0.0, off_elevation_rad: ArrayLike = 0.0
+                    ) -> np.ndarray:
+    """J/N of one jammer at ``jammer_range_m`` in a radar's receiver whose beam axis is offset
+    from the jammer's direction by ``off_azimuth_rad``, ``off_elevation_rad`` (0, 0: the
+    jammer in the main lobe, as a self-screening jammer is): :func:`jammer_power_w` with
+    :meth:`Receiver.gain_toward` and the :func:`band_fraction` of its channel, over the
+    receiver noise. Several jammers: sum their J/N."""
+    band = band_fraction(receiver.bandwidth_hz, jammer.bandwidth_hz, receiver.frequency_hz,
+                         jammer.centre_hz(receiver.frequency_hz))
+    j = jammer_power_w(jammer.power_w, jammer.gain,
+                       receiver.gain_toward(off_azimuth_rad, off_elevation_rad),
+                       receiver.wavelength_m, jammer_range_m, band, jammer.losses)
+    return j / receiver.noise_w
