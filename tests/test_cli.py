@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+import xarray as xr
 from typer.testing import CliRunner
 
 from iadsim.cli import app
@@ -220,3 +221,49 @@ def test_rcs_override_reaches_the_coverage_target(tmp_path):
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert f"Target F-16C: mean RCS -20.0 dBsm is a user override of F-16C.rcs_dbsm (library " \
            f"nominal {nominal:+.1f} dBsm" in summary
+
+
+# ------------------------------------------------------------------------------ jamming
+@pytest.mark.parametrize(("value", "expected"), [
+    ("ALQ-98@52.9,22.6,9000", ["ALQ-99"]),                        # closest jammer names
+    ("F-16C@52.9,22.6,9000", ["F-16C"]),                          # not a jammer
+    ("ALQ-99@52.9,22.6", ["expected TYPE@LAT,LON,ALT_M"]),
+    ("ALQ-99 52.9,22.6,9000", ["expected TYPE@LAT,LON,ALT_M"]),
+    ("ALQ-99@95,22.6,9000", ["latitude -90..90"]),
+    ("ALQ-99@52.9,22.6,9000x0", ["count 1..100"]),
+])
+def test_bad_jammer_is_named_before_work(tmp_path, value, expected):
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["coverage", MINIMAL, "--alt", "100", "--jammer", value,
+                                 "--out", str(out)])
+    text = _flat(result.output)
+    assert result.exit_code == 2, text
+    assert f"Invalid value for '--jammer': {value}:" in text, text
+    for part in expected:
+        assert part in text, text
+    assert "Traceback" not in text and "━" not in text
+    assert not out.exists()
+
+
+def test_coverage_under_jamming_writes_the_jammed_and_free_products(tmp_path):
+    out = tmp_path / "cov"
+    result = runner.invoke(app, ["coverage", MINIMAL, "--alt", "5000", "--resolution-km", "20",
+                                 "--jammer", "ALQ-99@53.2,23.8,9000x2",
+                                 "--self-screening", "ALQ-184", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    ds = xr.open_dataset(out / "coverage.nc", engine="h5netcdf")
+    assert any(v.startswith("jammer_to_noise_db_") for v in ds.data_vars)
+    assert float(ds["pd_any"].sum()) < float(ds["pd_any_unjammed"].sum())
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "S/(N+J)" in summary and "ALQ-184 self-screening" in summary
+    assert "cli-jammer-1" in summary                    # the command-line station, assumed
+
+
+def test_self_screening_must_be_a_jammer(tmp_path):
+    out = tmp_path / "cov"
+    result = runner.invoke(app, ["coverage", MINIMAL, "--alt", "5000", "--self-screening",
+                                 "ALQ-13", "--out", str(out)])
+    text = _flat(result.output)
+    assert result.exit_code == 2 and "Invalid value for '--self-screening': ALQ-13" in text, text
+    assert "ALQ-184" in text and "Traceback" not in text and "━" not in text
+    assert not out.exists()

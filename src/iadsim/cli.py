@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -135,6 +136,69 @@ def _check_figures(param: typer.CallbackParam, value: list[str] | None) -> list[
         _overrides(value)
     except IadsimError as exc:
         raise typer.BadParameter(str(exc), param=param) from None
+    return value
+
+
+def _jammer_stations(values: list[str] | None) -> list:
+    """``--jammer TYPE@LAT,LON,ALT_M[xCOUNT]`` options as scenario jammer stations
+    (:class:`iadsim.scenario.schema.JammerStation`, ids ``cli-jammer-1``, ...).
+
+    Raises :class:`iadsim.errors.InputError` naming the option as typed and what is allowed.
+    """
+    from iadsim.errors import InputError
+    from iadsim.scenario.library import load_library
+    from iadsim.scenario.schema import JammerStation
+
+    out = []
+    lib = load_library()
+    for k, raw in enumerate(values or [], start=1):
+        kind, at, where = raw.partition("@")
+        where, x, count = where.partition("x")
+        try:
+            lat, lon, alt = (float(v) for v in where.split(","))
+            n = int(count) if x else 1
+        except ValueError:
+            raise InputError(f"{raw}: expected TYPE@LAT,LON,ALT_M or TYPE@LAT,LON,ALT_MxCOUNT, "
+                             "e.g. --jammer ALQ-99@52.9,22.6,9000x3 (degrees, metres above "
+                             "mean sea level)") from None
+        if not at or not kind.strip():
+            raise InputError(f"{raw}: expected TYPE@LAT,LON,ALT_M, e.g. --jammer "
+                             "ALQ-99@52.9,22.6,9000")
+        try:
+            item = lib.get(kind.strip(), "jammer")
+            station = JammerStation.model_validate({
+                "id": f"cli-jammer-{k}", "type": item.id, "lat_deg": lat, "lon_deg": lon,
+                "alt_m": alt, "count": n, "assumed": True,
+                "reasoning": f"Stand-off jammer station given on the command line ({raw})."})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise InputError(f"{raw}: {'.'.join(map(str, err['loc']))} {err['msg']}; allowed: "
+                             "latitude -90..90, longitude -180..180, altitude 0..100000 m, "
+                             "count 1..100") from None
+        except IadsimError as exc:
+            raise InputError(f"{raw}: {exc}") from None
+        out.append(station)
+    return out
+
+
+def _check_jammers(param: typer.CallbackParam, value: list[str] | None) -> list[str] | None:
+    """Option callback of ``--jammer``: reject it while the command line is parsed."""
+    try:
+        _jammer_stations(value)
+    except IadsimError as exc:
+        raise typer.BadParameter(str(exc), param=param) from None
+    return value
+
+
+def _check_self_screening(param: typer.CallbackParam, value: str | None) -> str | None:
+    """Option callback of ``--self-screening``: a jammer of the library (closest names)."""
+    from iadsim.scenario.library import load_library
+
+    if value is not None:
+        try:
+            load_library().get(value, "jammer")
+        except IadsimError as exc:
+            raise typer.BadParameter(f"{value}: {exc}", param=param) from None
     return value
 
 
@@ -327,7 +391,8 @@ def _coverage_command(scenario: Path, alt: list[float], target: list[str], resol
                       dem: Path | None, out: Path, assume: list[FigureSet],
                       altitude_reference: AltitudeReference = AltitudeReference.agl,
                       reach: Reach = Reach.published, target_speed: float = 250.0,
-                      figure: list[str] | None = None) -> None:
+                      figure: list[str] | None = None, jammer: list[str] | None = None,
+                      jamming: bool = True, self_screening: str | None = None) -> None:
     from iadsim.scenario.figures import Figures
     from iadsim.scenario.load import load_scenario
     from iadsim.workflows import coverage_products, target_spec
@@ -336,13 +401,17 @@ def _coverage_command(scenario: Path, alt: list[float], target: list[str], resol
         raise typer.BadParameter(f"{min(alt):g}: allowed values with --altitude-reference agl are "
                                  "numbers >= 0 and <= 100000 m", param_hint="'--alt'")
     sc = _run(load_scenario, scenario)
+    extra = _run(_jammer_stations, jammer)
+    if extra:
+        sc = sc.model_copy(update={"jammers": sc.jammers + tuple(extra)})
     overrides = _run(_overrides, figure)
     targets = [_run(target_spec, t, overrides) for t in target]
     with _Bar() as bar:
         run = _run(coverage_products, sc, out, alt, targets, resolution_km * 1000.0,
                    [_run(Figures.of, a.value, overrides) for a in assume], dem_path=dem,
                    altitude_reference=altitude_reference.value, progress=bar,
-                   reach=reach.value, reach_target_speed_m_s=target_speed)
+                   reach=reach.value, reach_target_speed_m_s=target_speed,
+                   jamming=jamming or bool(extra), self_screening=self_screening)
     console.print(f"[green]wrote {len(run.files)} files to {out}[/]")
     for f in run.files:
         console.print(f"  {f}")
@@ -381,10 +450,23 @@ def coverage_cmd(
         help="Speed of the approaching target for --reach kinematic, m/s",
         callback=_within(0.0, low_open=True, unit="m/s"))] = 250.0,
     figure: FigureOption = None,
+    jammer: Annotated[list[str] | None, typer.Option(
+        metavar="TYPE@LAT,LON,ALT_M[xCOUNT]", callback=_check_jammers,
+        help="A stand-off noise jammer on station (a jammer id of the library, degrees, metres "
+             "above MSL; xCOUNT jammers there), added to the scenario's `jammers` (repeat)")
+    ] = None,
+    jamming: Annotated[bool, typer.Option(
+        help="Draw coverage under the scenario's stand-off jammers (--no-jamming: without)")
+    ] = True,
+    self_screening: Annotated[str | None, typer.Option(
+        metavar="JAMMER", callback=_check_self_screening,
+        help="Every target carries this jammer (self-screening: its burn-through range "
+             "shows)")] = None,
 ) -> None:
-    """Radar and missile coverage maps, contours (GeoJSON/KML), NetCDF and summary."""
+    """Radar and missile coverage maps, contours (GeoJSON/KML), NetCDF and summary (under
+    noise jamming when the scenario has jammers, or with --jammer / --self-screening)."""
     _coverage_command(scenario, alt, target, resolution_km, dem, out, assume, altitude_reference,
-                      reach, target_speed, figure)
+                      reach, target_speed, figure, jammer, jamming, self_screening)
 
 
 @app.command()

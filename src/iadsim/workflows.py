@@ -17,7 +17,16 @@ import pandas as pd
 import xarray as xr
 
 from iadsim.analysis.contours import mask_to_polygons
-from iadsim.analysis.coverage import Grid, coverage, radar_views, scenario_grid, vertical_coverage
+from iadsim.analysis.coverage import (
+    Grid,
+    Jamming,
+    check_jamming,
+    coverage,
+    radar_views,
+    scenario_grid,
+    vertical_coverage,
+    with_jamming_provenance,
+)
 from iadsim.analysis.envelopes import published_vs_seen
 from iadsim.analysis.report import TargetSpec, coverage_summary_md, provenance
 from iadsim.analysis.engagement_report import engagement_summary_md
@@ -121,7 +130,8 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
                       dem_path: str | Path | None = None,
                       altitude_reference: str = "agl", vertical: bool = True,
                       progress: Progress | None = None, reach: str = "published",
-                      reach_target_speed_m_s: float = REFERENCE_TARGET_SPEED_M_S) -> CoverageRun:
+                      reach_target_speed_m_s: float = REFERENCE_TARGET_SPEED_M_S,
+                      jamming: bool = True, self_screening: str | None = None) -> CoverageRun:
     """Compute coverage for every figure set and target and write all products into ``out_dir``.
 
     ``altitude_reference`` is 'agl' (altitudes above the ground under the target) or 'msl'.
@@ -129,7 +139,11 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
     against a target approaching at ``reach_target_speed_m_s``, see
     :mod:`iadsim.analysis.reach`); the summary then compares both, and every output lists
     the assumption. ``figure_sets``: figure sets, or :class:`Figures` (a figure set with
-    overrides), at most one per figure set; results are keyed by the figure set.
+    overrides), at most one per figure set; results are keyed by the figure set. Coverage is
+    drawn under the noise jamming of the scenario's stand-off ``jammers`` (unless ``jamming``
+    is False) and of ``self_screening``, a jammer id of the library every target carries
+    (:class:`iadsim.analysis.coverage.Jamming`); the maps then also show the jamming-free
+    Pd 0.5 contour.
     """
     check_reach(reach, reach_target_speed_m_s)
     chosen = _figures_by_set(figure_sets)
@@ -143,6 +157,10 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
         deployments = {fs: with_reach_provenance(with_target_provenance(
             build_deployment(scenario, figs, dem), targets), reach, reach_target_speed_m_s)
             for fs, figs in chosen.items()}
+        jams = {fs: _jamming(dep, chosen[fs], jamming, self_screening)
+                for fs, dep in deployments.items()}
+        deployments = {fs: with_jamming_provenance(dep, jams[fs])
+                       for fs, dep in deployments.items()}
         main_fs = "nominal" if "nominal" in deployments else next(iter(deployments))
         grid = scenario_grid(scenario, deployments[main_fs], resolution_m)
         step = _stepper(progress, 4 + len(chosen) * (1 + len(targets)) + int(vertical)
@@ -162,7 +180,8 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
                 results[fs][t.label] = coverage(dep, altitudes_m, 10 ** (t.rcs_dbsm / 10),
                                                 resolution_m, altitude_reference, grid=grid,
                                                 views=views, reach=reach,
-                                                reach_target_speed_m_s=reach_target_speed_m_s)
+                                                reach_target_speed_m_s=reach_target_speed_m_s,
+                                                jamming=jams[fs])
         dep = deployments[main_fs]
         files: list[Path] = []
         step("maps")
@@ -193,6 +212,19 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
         files.append(tmp / "summary.md")
     step("done", final=True)
     return CoverageRun(results, [out_dir / f.name for f in files])
+
+
+def _jamming(deployment: Deployment, figures: Figures, stations: bool,
+             self_screening: str | None) -> Jamming:
+    """The jamming of a coverage (checked: every radar can be jammed)."""
+    ssj = None
+    if self_screening is not None:
+        item = load_library().get(self_screening, "jammer")
+        ssj, self_screening = item.model(figures), item.id
+    jam = Jamming(deployment.jammers if stations else (), ssj, self_screening)
+    if jam:
+        check_jamming((r.id, r.type_id, r.receiver is not None) for r in deployment.radars)
+    return jam
 
 
 def _figures_by_set(figure_sets: Sequence[str | Figures]) -> dict[str, Figures]:

@@ -177,3 +177,31 @@ def test_writer_refuses_undocumented_variables(tmp_path):
     with pytest.raises(IadsimError, match="both be written as 'a_b'"):
         write_netcdf(clash, tmp_path / "x.nc")
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_coverage_under_jamming_passes_cf_1_8_and_keeps_jn_in_db(tmp_path):
+    from dataclasses import replace
+
+    from iadsim.analysis.coverage import Jamming
+    from iadsim.scenario.build import JammerSite
+    from iadsim.sensors.ew import NoiseJammer, Receiver
+
+    dep = _deployment()
+    rec = Receiver(1e4, 0.02, 0.03, 1e-3, 3e9, 1e6, 2.0)
+    dep = replace(dep, radars=(replace(dep.radars[0], receiver=rec),))
+    pod = NoiseJammer(1000.0, 30.0, 20e6, 2e9, 4e9)
+    jam = Jamming((JammerSite("soj-1", "POD", LAT0 + 1.5, LON0, 9000.0, pod, 2),))
+    per_target = {t.label: coverage(dep, [100.0, 5000.0], 10 ** (t.rcs_dbsm / 10), 20_000.0,
+                                    jamming=jam) for t in TARGETS}
+    path = tmp_path / "coverage.nc"
+    workflows._write_netcdf(per_target, TARGETS, path)
+    assert cf_problems(path) == []
+    back = xr.open_dataset(path, engine="h5netcdf")
+    jn = back["jammer_to_noise_db_bn_1_r1"]
+    # dB as UDUNITS reads it: converting 10 dB to a plain ratio gives 10
+    assert float(cf_units.Unit(jn.attrs["units"]).convert(10.0, cf_units.Unit("1"))) == \
+        pytest.approx(10.0)
+    np.testing.assert_allclose(jn.isel(target=0).values,
+                               per_target["F-16C"]["jammer_to_noise_db_bn-1-r1"].values, atol=1e-5)
+    assert (back["pd_any"] <= back["pd_any_unjammed"] + 1e-7).all()
+    assert json.loads(back.attrs["jamming"])[0]["id"] == "soj-1"

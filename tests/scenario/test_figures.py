@@ -54,10 +54,11 @@ RAW = _raw_figures()
 
 
 def _by_rule(kind: str, name: str, raw: dict, figure_set: str) -> float:
-    """The figure-set rule, restated: missing low/high -> nominal; swapped when inverted."""
+    """The figure-set rule, restated: missing low/high -> nominal; swapped when inverted (never
+    for the attacker's items: threats and jammers)."""
     low = raw.get("low", raw["nominal"])
     high = raw.get("high", raw["nominal"])
-    if kind != "threat" and name.split(".", 1)[1] in INVERTED_FIGURES:
+    if kind not in ("threat", "jammer") and name.split(".", 1)[1] in INVERTED_FIGURES:
         low, high = high, low
     return float({"low": low, "nominal": raw["nominal"], "high": high}[figure_set])
 

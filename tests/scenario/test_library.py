@@ -61,7 +61,8 @@ def test_expected_items_present():
         assert name in LIB, name
     assert LIB.get("2A38M").kind == "gun"
     assert {t.threat_class for t in LIB.items("threat")} == {
-        "aircraft", "cruise_missile", "ballistic_missile", "drone", "arm", "helicopter"}
+        "aircraft", "cruise_missile", "ballistic_missile", "drone", "arm", "helicopter", "decoy"}
+    assert set(LIB.names("jammer")) >= {"ALQ-99", "ALQ-249", "ALQ-184", "MALD-J-payload"}
 
 
 def test_cross_references_resolve():

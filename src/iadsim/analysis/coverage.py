@@ -9,8 +9,8 @@ range equation with exact Swerling statistics (:mod:`iadsim.sensors`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import xarray as xr
@@ -18,11 +18,19 @@ import xarray as xr
 from iadsim.version import __version__
 from iadsim.errors import InputError
 from iadsim.geo.frames import geodesic_direct, geodesic_inverse
-from iadsim.geo.los import effective_earth_radius_m, radar_min_visible_height, slant_geometry
+from iadsim.geo.los import (
+    effective_earth_radius_m,
+    radar_horizon_m,
+    radar_min_visible_height,
+    slant_geometry,
+)
 from iadsim.geo.terrain import Dem
 from iadsim.analysis.kinematic_envelope import REFERENCE_TARGET_SPEED_M_S
 from iadsim.analysis.reach import Ring, missile_rings, with_reach_provenance
+from iadsim.engine.world import JammerSite
 from iadsim.scenario.build import Deployment, RadarSite, build_deployment, load_terrain
+from iadsim.scenario.library import Radar
+from iadsim.sensors.ew import NoiseJammer, jammer_to_noise
 from iadsim.scenario.figures import Figures
 from iadsim.scenario.schema import Scenario
 from iadsim.units import EARTH_RADIUS_M, linear_to_db
@@ -36,6 +44,17 @@ MIN_ALTITUDE_LADDER_M = np.array(
 )
 
 Progress = Callable[[str, int, int], None]
+
+#: What a coverage map under jamming rests on (listed with its assumptions).
+JAMMING_ASSUMPTIONS = [
+    "Jamming: noise jammers add in power; detection uses S/(N+J) (iadsim.sensors.ew). Each "
+    "jammer's channel is set on the radar's frequency where its span allows (it knows the "
+    "frequency); the fraction of its power in the radar's band is the overlap over its "
+    "bandwidth. The radar's beam is a Gaussian main lobe down to a flat average sidelobe floor; "
+    "no sidelobe blanking or cancellation, no frequency agility (no public figures). A "
+    "stand-off jammer is seen when it is above the radar's smooth 4/3-Earth horizon (terrain "
+    "masking of jammers ignored).",
+]
 
 #: Largest grid (cells) a coverage or viewshed may allocate (~0.3 GB per float64 layer); beyond
 #: it the user is asked for a coarser resolution or a smaller area instead of running out of memory.
@@ -110,34 +129,116 @@ def scenario_grid(scenario: Scenario, deployment: Deployment, resolution_m: floa
 
 
 @dataclass(frozen=True)
+class Jamming:
+    """The noise jamming a coverage map is drawn under (:mod:`iadsim.sensors.ew`).
+
+    ``stations``: stand-off jammers on station, each seen by a radar through the gain of its
+    beam toward the jammer while the beam looks at a cell (the main lobe along the jammer's
+    bearing -- the jam strobe -- sidelobes elsewhere), when the jammer is above the radar's
+    smooth-Earth horizon. ``self_screening``: a jammer the reference target itself carries (in
+    the main lobe, at the target's range), named ``self_screening_id``. J/N of all of them add.
+    """
+
+    stations: tuple[JammerSite, ...] = ()
+    self_screening: NoiseJammer | None = None
+    self_screening_id: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.stations) or self.self_screening is not None
+
+    def describe(self) -> list[dict]:
+        """The jammers, as the dataset's ``jamming`` attribute lists them."""
+        rows = [{"id": j.id, "type": j.type_id, "lat_deg": j.lat_deg, "lon_deg": j.lon_deg,
+                 "alt_msl_m": j.alt_msl_m, "count": j.count, "role": "stand-off"}
+                for j in self.stations]
+        if self.self_screening is not None:
+            rows.append({"type": self.self_screening_id, "role": "self-screening (on the target)"})
+        return rows
+
+
+@dataclass(frozen=True)
 class RadarView:
     """What one radar's geometry gives over a grid, independent of target altitude.
 
-    Attributes: ``ground_range_m``, ``min_visible_msl_m`` (terrain-masked lowest visible height,
-    +inf beyond the viewshed), ``in_sector`` (cells in the scanned sector of a radar with a
-    scenario facing, :meth:`RadarSite.in_sector`), each ``(ny, nx)``.
+    Attributes: ``ground_range_m``, ``azimuth_rad`` (bearing of each cell from the radar),
+    ``min_visible_msl_m`` (terrain-masked lowest visible height, +inf beyond the viewshed),
+    ``in_sector`` (cells in the scanned sector of a radar with a scenario facing,
+    :meth:`RadarSite.in_sector`), each ``(ny, nx)``.
     """
 
     radar: RadarSite
     ground_range_m: np.ndarray
     min_visible_msl_m: np.ndarray
     in_sector: np.ndarray
+    azimuth_rad: np.ndarray
 
     def pd(self, target_msl_m: np.ndarray, rcs_m2: float, k: float,
-           cells: np.ndarray | None = None) -> np.ndarray:
+           cells: np.ndarray | None = None, jamming: Jamming | None = None) -> np.ndarray:
         """Single-scan Pd of this radar for targets at ``target_msl_m`` over the grid cells.
 
         ``target_msl_m`` has the grid's shape ``(ny, nx)``, or the shape of ``cells`` (a boolean
-        ``(ny, nx)`` selection) when given; the result has the same shape.
+        ``(ny, nx)`` selection) when given; the result has the same shape. Under ``jamming``
+        detection uses S/(N+J) (:meth:`look`).
         """
-        ground_range_m, min_visible_m, seen = (self.ground_range_m, self.min_visible_msl_m,
-                                               self.in_sector)
+        return self.look(target_msl_m, rcs_m2, k, cells, jamming)[0]
+
+    def look(self, target_msl_m: np.ndarray, rcs_m2: float, k: float,
+             cells: np.ndarray | None = None, jamming: Jamming | None = None
+             ) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`pd` and the J/N (linear) the radar's receiver sees while its beam looks at
+        each target (``None`` without ``jamming``)."""
+        ground_range_m, min_visible_m, seen, az_rad = (
+            self.ground_range_m, self.min_visible_msl_m, self.in_sector, self.azimuth_rad)
         if cells is not None:
-            ground_range_m, min_visible_m, seen = (ground_range_m[cells], min_visible_m[cells],
-                                                   seen[cells])
+            ground_range_m, min_visible_m, seen, az_rad = (
+                ground_range_m[cells], min_visible_m[cells], seen[cells], az_rad[cells])
         slant_m, el_rad = slant_geometry(ground_range_m, self.radar.antenna_msl_m, target_msl_m, k)
-        pd = self.radar.model.pd(slant_m, rcs_m2, el_rad)
-        return np.where((target_msl_m >= min_visible_m) & seen, pd, 0.0)
+        jn = self._jammer_to_noise(slant_m, az_rad, el_rad, k, jamming) if jamming else None
+        pd = self.radar.model.pd(slant_m, rcs_m2, el_rad, jammer_to_noise=jn)
+        return np.where((target_msl_m >= min_visible_m) & seen, pd, 0.0), jn
+
+    def _jammer_to_noise(self, slant_m: np.ndarray, az_rad: np.ndarray, el_rad: np.ndarray,
+                         k: float, jamming: Jamming) -> np.ndarray:
+        radar, receiver = self.radar, self.radar.receiver
+        assert receiver is not None, "checked by coverage() before any work"
+        jn = np.zeros(np.broadcast_shapes(np.shape(slant_m), np.shape(az_rad)))
+        for station in jamming.stations:
+            ground_j, az_j = (float(np.asarray(a)) for a in geodesic_inverse(
+                radar.lat_deg, radar.lon_deg, station.lat_deg, station.lon_deg))
+            slant_j, el_j = (float(np.asarray(a)) for a in slant_geometry(
+                ground_j, radar.antenna_msl_m, station.alt_msl_m, k))
+            if slant_j > float(radar_horizon_m(max(radar.antenna_msl_m, 0.0),
+                                               max(station.alt_msl_m, 0.0), k)):
+                continue                              # below the radar's horizon
+            off_az = np.angle(np.exp(1j * (az_rad - az_j)))          # wrapped to (-pi, pi]
+            jn = jn + station.count * jammer_to_noise(receiver, station.jammer, slant_j, off_az,
+                                                      el_rad - el_j)
+        if jamming.self_screening is not None:
+            jn = jn + jammer_to_noise(receiver, jamming.self_screening, slant_m)
+        return jn
+
+
+def with_jamming_provenance(deployment: Deployment, jamming: Jamming | None) -> Deployment:
+    """The deployment with what a coverage under ``jamming`` rests on among its assumptions
+    (unchanged without jamming; adding twice adds nothing)."""
+    if not jamming:
+        return deployment
+    extra = list(JAMMING_ASSUMPTIONS)
+    if jamming.self_screening is not None:
+        extra.append(f"Every target carries a {jamming.self_screening_id} self-screening jammer "
+                     "(in the radar's main lobe at the target's range).")
+    new = [a for a in extra if a not in deployment.assumptions]
+    return replace(deployment, assumptions=deployment.assumptions + new) if new else deployment
+
+
+def check_jamming(radars: Iterable[tuple[str, str, bool]]) -> None:
+    """Jamming needs every radar's receiver figures: an error naming the first radar without
+    them, before any work (``radars``: id, type, whether it has them)."""
+    for radar_id, type_id, has_receiver in radars:
+        if not has_receiver:
+            raise InputError(f"radar {radar_id} ({type_id}): its library item gives no "
+                             "receiver figures, so it cannot be jammed; allowed: jamming with "
+                             "radars whose items give " + ", ".join(Radar.RECEIVER_FIGURES))
 
 
 def radar_views(deployment: Deployment, grid: Grid, resolution_m: float,
@@ -160,7 +261,7 @@ def radar_views(deployment: Deployment, grid: Grid, resolution_m: float,
         )
         min_visible = np.asarray(field.sample(lat2, lon2))
         # beyond the instrumented range nothing is seen; inside it the viewshed covers the grid
-        views.append(RadarView(radar, dist_m, min_visible, radar.in_sector(az_rad)))
+        views.append(RadarView(radar, dist_m, min_visible, radar.in_sector(az_rad), az_rad))
     if progress:
         progress("viewsheds done", len(deployment.radars), len(deployment.radars))
     return views
@@ -186,7 +287,8 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
              resolution_m: float, altitude_reference: str = "agl", grid: Grid | None = None,
              pd_threshold: float = 0.5, progress: Progress | None = None,
              views: list[RadarView] | None = None, reach: str = "published",
-             reach_target_speed_m_s: float = REFERENCE_TARGET_SPEED_M_S) -> xr.Dataset:
+             reach_target_speed_m_s: float = REFERENCE_TARGET_SPEED_M_S,
+             jamming: Jamming | None = None) -> xr.Dataset:
     """Pd per radar, combined Pd, missile reach and minimum detectable altitude over a grid.
 
     Parameters
@@ -212,6 +314,10 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
         keep the published ring, the assumptions say so).
     reach_target_speed_m_s : float
         Speed of the approaching reference target of the kinematic reach, m/s.
+    jamming : Jamming, optional
+        Noise jamming (stand-off stations, a self-screening jammer on the target): every Pd,
+        the engageable cells and the minimum detectable altitude are then under jamming, and
+        the dataset adds ``jammer_to_noise_db_<radar>`` and ``pd_any_unjammed``.
 
     Returns
     -------
@@ -226,11 +332,17 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
         combined Pd ≥ ``pd_threshold``; NaN when none). With ``reach='kinematic'`` the attrs add
         ``missile_reach``, ``reach_target_speed_m_s`` and ``missile_reach_rings`` (JSON: per
         site (ids, ``lat_deg``/``lon_deg``) and altitude, ``min_range_m``/``max_range_m``/
-        ``basis`` and the published ``published_max_range_m``).
+        ``basis`` and the published ``published_max_range_m``). Under jamming: dims
+        ``(altitude, lat, lon)``: ``jammer_to_noise_db_<radar-id>`` (J/N while the radar looks
+        at the cell: the main-lobe strobe toward a stand-off jammer, the sidelobe floor
+        elsewhere) and ``pd_any_unjammed``; attr ``jamming`` (JSON list of the jammers).
     """
     _check_arguments(altitudes_m, rcs_m2, altitude_reference, pd_threshold)
     if not deployment.radars:
         raise InputError("the deployment has no active radar: nothing to compute coverage for")
+    if jamming:
+        check_jamming((r.id, r.type_id, r.receiver is not None) for r in deployment.radars)
+    deployment = with_jamming_provenance(deployment, jamming)
     deployment = with_reach_provenance(deployment, reach, reach_target_speed_m_s)
     rings = missile_rings(deployment, altitudes_m, altitude_reference, reach,
                           reach_target_speed_m_s)
@@ -244,20 +356,38 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
     shape = (alts.size, *ground.shape)
 
     pd_radar = {v.radar.id: np.zeros(shape) for v in views}
+    jn_radar = {v.radar.id: np.zeros(shape) for v in views} if jamming else {}
+    pd_free = {v.radar.id: np.zeros(shape) for v in views} if jamming else {}
     below = np.zeros(shape, dtype=bool)
     for ia, alt in enumerate(alts):
         target = _target_msl(ground, alt, altitude_reference)
         below[ia] = target < ground
         for v in views:
-            pd_radar[v.radar.id][ia] = np.where(below[ia], 0.0, v.pd(target, rcs_m2, k))
+            pd, jn = v.look(target, rcs_m2, k, jamming=jamming)
+            pd_radar[v.radar.id][ia] = np.where(below[ia], 0.0, pd)
+            if jamming:
+                jn_radar[v.radar.id][ia] = jn
+                pd_free[v.radar.id][ia] = np.where(below[ia], 0.0, v.pd(target, rcs_m2, k))
     pd_any = combine_pd(list(pd_radar.values()))
 
     data: dict[str, tuple] = {}
+    jammed = " under jamming" if jamming else ""
     for rid, arr in pd_radar.items():
         data[f"pd_{rid}"] = (("altitude", "lat", "lon"), arr,
-                             {"units": "1", "long_name": f"single-scan Pd of radar {rid}"})
+                             {"units": "1", "long_name": f"single-scan Pd of radar {rid}{jammed}"})
     data["pd_any"] = (("altitude", "lat", "lon"), pd_any,
-                      {"units": "1", "long_name": "Pd of at least one radar (independent looks)"})
+                      {"units": "1",
+                       "long_name": f"Pd of at least one radar (independent looks){jammed}"})
+    if jamming:
+        data["pd_any_unjammed"] = (("altitude", "lat", "lon"), combine_pd(list(pd_free.values())),
+                                   {"units": "1", "long_name": "Pd of at least one radar "
+                                                               "(independent looks) without jamming"})
+        for rid, arr in jn_radar.items():
+            data[f"jammer_to_noise_db_{rid}"] = (
+                ("altitude", "lat", "lon"), linear_to_db(np.maximum(arr, 1e-30)),
+                {"units": "0.1 lg(re 1)",        # dB as UDUNITS spells it (a tenth of a bel)
+                 "long_name": f"jamming-to-noise ratio in radar {rid} while it looks at the "
+                              "cell, dB"})
     data["target_below_ground"] = (("altitude", "lat", "lon"), below, {
         "long_name": "target altitude below the terrain (MSL altitudes only)",
         "flag_meanings": "above_ground below_ground"})
@@ -280,7 +410,7 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
         "units": "m", "standard_name": "surface_altitude",
         "long_name": "terrain height above mean sea level"})
     data["min_detectable_altitude_agl_m"] = (
-        ("lat", "lon"), min_detectable_altitude(views, ground, rcs_m2, k, pd_threshold),
+        ("lat", "lon"), min_detectable_altitude(views, ground, rcs_m2, k, pd_threshold, jamming),
         {"units": "m", "long_name": f"lowest altitude AGL with combined Pd>={pd_threshold}",
          "ladder_m": MIN_ALTITUDE_LADDER_M.tolist()})
 
@@ -310,6 +440,8 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
         "sources": json.dumps(deployment.citations, ensure_ascii=False),
         "assumptions": json.dumps(deployment.assumptions, ensure_ascii=False),
     })
+    if jamming:
+        ds.attrs["jamming"] = json.dumps(jamming.describe(), ensure_ascii=False)
     if reach != "published":
         ds.attrs.update({
             "missile_reach": reach,
@@ -382,7 +514,8 @@ def _missile_grids(deployment: Deployment, rings: Sequence[Sequence[Ring]], alts
 
 
 def min_detectable_altitude(views: Sequence[RadarView], ground_msl_m: np.ndarray, rcs_m2: float,
-                            k: float, pd_threshold: float = 0.5) -> np.ndarray:
+                            k: float, pd_threshold: float = 0.5,
+                            jamming: Jamming | None = None) -> np.ndarray:
     """Lowest altitude AGL of :data:`MIN_ALTITUDE_LADDER_M` where combined Pd ≥ threshold, (ny, nx).
 
     NaN where no altitude of the ladder reaches the threshold.
@@ -393,7 +526,7 @@ def min_detectable_altitude(views: Sequence[RadarView], ground_msl_m: np.ndarray
         if not todo.any():
             break
         target = ground_msl_m[todo] + alt
-        pd = combine_pd([v.pd(target, rcs_m2, k, cells=todo) for v in views])
+        pd = combine_pd([v.pd(target, rcs_m2, k, cells=todo, jamming=jamming) for v in views])
         result[todo] = np.where(pd >= pd_threshold, alt, np.nan)
     return result
 
@@ -479,13 +612,28 @@ def scenario_coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm
                       resolution_m: float = 2000.0, altitude_reference: str = "agl",
                       figure_set: str | Figures = "nominal", dem: Dem | str | None = None,
                       reach: str = "published",
-                      reach_target_speed_m_s: float = REFERENCE_TARGET_SPEED_M_S) -> xr.Dataset:
+                      reach_target_speed_m_s: float = REFERENCE_TARGET_SPEED_M_S,
+                      jamming: bool = True, self_screening: str | None = None) -> xr.Dataset:
     """:func:`coverage` of a scenario: its terrain (or ``dem``), its deployment built with
-    ``figure_set`` and its grid (:func:`scenario_grid`). The notebook's ``iadsim.coverage``."""
+    ``figure_set`` and its grid (:func:`scenario_grid`). The notebook's ``iadsim.coverage``.
+
+    Under the jamming of the scenario's stand-off ``jammers`` (``jamming=False``: without them)
+    and of ``self_screening``, a jammer id of the library carried by the reference target."""
+    from iadsim.scenario.library import load_library
+
     figures = Figures.of(figure_set)  # a bad figure set or override fails before any work
+    lib = load_library()
+    ssj = None
+    if self_screening is not None:
+        item = lib.get(self_screening, "jammer")
+        ssj, self_screening = item.model(figures), item.id
+    if ssj is not None or (jamming and scenario.jammers):
+        check_jamming((r.id, r.type, lib.get(r.type).receiver(figures) is not None)
+                      for bn, r in scenario.radars() if bn.active)
     terrain = load_terrain(scenario, dem, resolution_m=resolution_m)
     deployment = build_deployment(scenario, figures, terrain)
+    jam = Jamming(deployment.jammers if jamming else (), ssj, self_screening)
     return coverage(deployment, altitudes_m, 10 ** (rcs_dbsm / 10), resolution_m,
                     altitude_reference=altitude_reference,
                     grid=scenario_grid(scenario, deployment, resolution_m), reach=reach,
-                    reach_target_speed_m_s=reach_target_speed_m_s)
+                    reach_target_speed_m_s=reach_target_speed_m_s, jamming=jam)

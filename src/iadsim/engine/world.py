@@ -27,6 +27,7 @@ import numpy as np
 
 from iadsim.engine.kinematics import RaidSpec, Route
 from iadsim.geo.terrain import Dem
+from iadsim.sensors.ew import NoiseJammer, Receiver
 from iadsim.sensors.radar import RadarModel
 from iadsim.sensors.scan import RadarSensor, off_windows_array, sector_offset
 from iadsim.weapons.flyout import MissileAero
@@ -34,6 +35,7 @@ from iadsim.weapons.flyout import MissileAero
 __all__ = [
     "FireUnitSpec",
     "GunType",
+    "JammerSite",
     "LauncherGroup",
     "MissileSite",
     "MissileType",
@@ -85,6 +87,9 @@ class RadarSite:
     #: scripted loss (scenario ``destroyed_at_s``), s; ``inf``: it survives. ``off_windows_s``
     #: already ends with ``[destroyed_s, inf)``: a dead radar emits and detects nothing.
     destroyed_s: float = np.inf
+    #: what jamming needs of it (main lobe, sidelobes, band, noise); None: the library item
+    #: lacks those figures (:attr:`iadsim.scenario.library.Radar.RECEIVER_FIGURES`)
+    receiver: Receiver | None = None
 
     def in_sector(self, az_rad: np.ndarray) -> np.ndarray:
         """Whether azimuths (rad from north) lie in the scanned sector; everywhere when the
@@ -93,6 +98,20 @@ class RadarSite:
             return np.ones(np.shape(az_rad), dtype=bool)
         start = self.facing_rad - self.sector_width_rad / 2.0
         return sector_offset(az_rad, start, self.sector_width_rad)[1]
+
+
+@dataclass(frozen=True)
+class JammerSite:
+    """A stand-off noise jammer on station (scenario ``jammers``): ``count`` jammers of one type
+    at one point, WGS84 degrees and metres above MSL; their powers add."""
+
+    id: str
+    type_id: str
+    lat_deg: float
+    lon_deg: float
+    alt_msl_m: float
+    jammer: NoiseJammer
+    count: int = 1
 
 
 @dataclass(frozen=True)

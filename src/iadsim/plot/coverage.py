@@ -93,13 +93,32 @@ def coverage_map(ds: xr.Dataset, altitude_index: int, deployment: Deployment, bo
                 ax.plot([], [], label=f"Pd ≥ 0.5, {FIGURE_SET_LABEL[fs]}",
                         color=FIGURE_SET_STYLE[fs]["colors"],
                         ls=FIGURE_SET_STYLE[fs]["linestyles"])
+    jammed = "pd_any_unjammed" in ds
+    if jammed:
+        free = ds["pd_any_unjammed"].isel(altitude=altitude_index).values
+        if np.nanmax(free) >= 0.5:
+            ax.contour(lon, lat, free, levels=[0.5], zorder=3, colors="0.35", linestyles=":")
+            ax.plot([], [], label="Pd ≥ 0.5 without jamming", color="0.35", ls=":")
+        _draw_jammers(ax, ds)
     _draw_deployment(ax, deployment, reference_points)
     _draw_kinematic_rings(ax, ds, alt, _missile_colours(deployment))
     ref = ds.altitude.attrs.get("reference", "AGL")
-    ax.set_title(f"{deployment.name}\nradar coverage, target {target_label}, "
-                 f"{alt:,.0f} m {ref} — figure set: {ds.attrs['figure_set']}", fontsize=10)
+    ax.set_title(f"{deployment.name}\nradar coverage{' under jamming' if jammed else ''}, target "
+                 f"{target_label}, {alt:,.0f} m {ref} — figure set: {ds.attrs['figure_set']}",
+                 fontsize=10)
     ax.legend(loc="lower left", fontsize=7, framealpha=0.9)
     return save_figure(fig, path, provenance(deployment))
+
+
+def _draw_jammers(ax, ds: xr.Dataset) -> None:
+    """The stand-off jammers of a coverage under jamming (its ``jamming`` attribute)."""
+    stations = [j for j in json.loads(ds.attrs.get("jamming", "[]")) if "lat_deg" in j]
+    for j in stations:
+        ax.plot(j["lon_deg"], j["lat_deg"], marker="X", color="#6a3d9a", ms=8, zorder=6)
+        ax.annotate(f"{j['id']} ({j['type']} x{j['count']})", (j["lon_deg"], j["lat_deg"]),
+                    fontsize=6, xytext=(4, 4), textcoords="offset points", zorder=6)
+    if stations:
+        ax.plot([], [], marker="X", color="#6a3d9a", ls="", label="stand-off jammer")
 
 
 def _draw_kinematic_rings(ax, ds: xr.Dataset, altitude_m: float, colours: Mapping[str, str]) -> None:

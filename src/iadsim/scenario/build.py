@@ -22,7 +22,7 @@ from iadsim.geo.terrain import Dem
 from iadsim.scenario.figures import Figures
 from iadsim.scenario.library import Library, load_library
 from iadsim.scenario.schema import RadarPlacement, Scenario
-from iadsim.engine.world import MissileSite, RadarSite
+from iadsim.engine.world import JammerSite, MissileSite, RadarSite
 from iadsim.sensors.scan import RadarSensor, full_circle, off_windows_array
 
 FIGURE_SETS = ("low", "nominal", "high")
@@ -62,6 +62,8 @@ class Deployment:
     citations: list[dict] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     figures: Figures | None = None
+    #: stand-off jammers on station (scenario ``jammers``)
+    jammers: tuple[JammerSite, ...] = ()
 
     def __post_init__(self) -> None:
         if self.figures is None:
@@ -138,7 +140,8 @@ def build_deployment(scenario: Scenario, figure_set: str | Figures = "nominal",
                              item.model(figures), sector,
                              _facing_rad(r, item.id, sector, figures.label),
                              _off_windows(bn, r.id, r.destroyed_at_s),
-                             np.inf if r.destroyed_at_s is None else float(r.destroyed_at_s))
+                             np.inf if r.destroyed_at_s is None else float(r.destroyed_at_s),
+                             item.receiver(figures))
             bn_radars.append(site)
         radars += bn_radars
         for launcher in bn.launchers:
@@ -161,12 +164,22 @@ def build_deployment(scenario: Scenario, figure_set: str | Figures = "nominal",
         if bn.command_post:
             cp_item = lib.get(bn.command_post)
             items[cp_item.id] = cp_item
+    jammers = []
+    for station in scenario.jammers:
+        item = lib.get(station.type)
+        items[item.id] = item
+        jammers.append(JammerSite(station.id, item.id, station.lat_deg, station.lon_deg,
+                                  station.alt_m, item.model(figures), station.count))
     citations = [s.model_dump() if hasattr(s, "model_dump") else dict(s)
                  for s in scenario.sources]
     assumptions = list(MODEL_ASSUMPTIONS) + figures.override_notes()
     for item in items.values():
         citations += [c.model_dump() for c in item.citations()]
         assumptions += [f"{item.id} {name}: {why}" for name, why in item.assumptions()]
+    for station in scenario.jammers:
+        citations += [c.model_dump() for c in station.sources]
+        if station.assumed:
+            assumptions.append(f"Station of jammer {station.id}: {station.reasoning}")
     for bn in scenario.battalions:
         if not bn.active:
             assumptions.append(f"{bn.id} ({bn.system}) is listed but inactive: not in coverage.")
@@ -213,7 +226,7 @@ def build_deployment(scenario: Scenario, figure_set: str | Figures = "nominal",
             "beyond it. Supply a larger DEM (iadsim terrain fetch) to remove this assumption.")
     return Deployment(scenario.name, figures.label, tuple(radars), tuple(missiles), dem,
                       float(scenario.terrain.k_factor), fill, unique_sources(citations),
-                      _unique(assumptions), figures)
+                      _unique(assumptions), figures, tuple(jammers))
 
 
 def _facing_rad(radar: RadarPlacement, type_id: str, sector_width_rad: float,

@@ -22,7 +22,7 @@ is the *least capable* air defence (coverage that is certain) and ``high`` the *
 (coverage that is possible). For most figures larger is more capable, so ``low`` picks the low
 value. For the figures named in :data:`INVERTED_FIGURES` (minimum limits, reaction/scan times,
 the reference RCS and Pfa of a detection figure) larger means *less* capable, so ``pick`` is
-inverted. Threat figures are never inverted: ``low`` is simply the low value.
+inverted. Threat and jammer figures are never inverted: ``low`` is simply the low value.
 
 Wherever a figure set is accepted (``pick``, ``si``, ``model``, ...), a
 :class:`iadsim.scenario.figures.Figures` is accepted too: a figure set plus user overrides,
@@ -73,7 +73,7 @@ from pydantic import (
 )
 
 from iadsim.errors import EquipmentError, InputError, InputProblem
-from iadsim.units import split_suffix, suffix_to_si
+from iadsim.units import C_M_S, split_suffix, suffix_to_si
 
 if TYPE_CHECKING:  # pragma: no cover
     from iadsim.scenario.figures import Figures
@@ -128,6 +128,9 @@ INVERTED_FIGURES: frozenset[str] = frozenset(
         # keeps a battalion exposed or silent longer.
         "noise_figure_db",
         "sidelobe_level_db",
+        # A radar's antenna gain enters only the jamming (its echo comes from the loop gain):
+        # more gain toward a jammer lets more jamming in.
+        "antenna_gain_db",
         "deploy_time_min",
         "stow_time_min",
     }
@@ -443,6 +446,28 @@ class Radar(_ItemBase):
         """The loop gain recorded in the data file (``derived.loop_gain_db``)."""
         return float(self.derived.loop_gain_db[figure_set])  # type: ignore[index]
 
+    #: Figures :meth:`receiver` needs (jamming).
+    RECEIVER_FIGURES: ClassVar[tuple[str, ...]] = (
+        "antenna_gain_db", "azimuth_beamwidth_deg", "elevation_beamwidth_deg",
+        "sidelobe_level_db", "frequency_ghz", "range_resolution_m", "noise_figure_db")
+
+    def receiver(self, figure_set: str | Figures = "nominal") -> Any:
+        """An :class:`iadsim.sensors.ew.Receiver` for the figure set, what jamming needs: the
+        receiver bandwidth is that of the range resolution, ``B = c / (2 ΔR)`` (Skolnik 2001,
+        ch. 2). ``None`` when the item lacks one of :attr:`RECEIVER_FIGURES`."""
+        from iadsim.sensors.ew import Receiver
+
+        if any(name not in self.figures for name in self.RECEIVER_FIGURES):
+            return None
+        return Receiver(
+            gain=self.si("antenna_gain_db", figure_set),
+            azimuth_beamwidth_rad=self.si("azimuth_beamwidth_deg", figure_set),
+            elevation_beamwidth_rad=self.si("elevation_beamwidth_deg", figure_set),
+            sidelobe_level=self.si("sidelobe_level_db", figure_set),
+            frequency_hz=self.si("frequency_ghz", figure_set),
+            bandwidth_hz=C_M_S / (2.0 * self.si("range_resolution_m", figure_set)),
+            noise_figure=self.si("noise_figure_db", figure_set))
+
     def model(self, figure_set: str | Figures = "nominal") -> Any:
         """An :class:`iadsim.sensors.radar.RadarModel` for the figure set (SI throughout)."""
         from iadsim.sensors import radar as radar_mod
@@ -547,6 +572,18 @@ class Jammer(_ItemBase):
     INVERTS: ClassVar[bool] = False
     REQUIRED_FIGURES: ClassVar[tuple[str, ...]] = (
         "power_w", "antenna_gain_db", "bandwidth_mhz", "min_frequency_ghz", "max_frequency_ghz")
+
+    def model(self, figure_set: str | Figures = "nominal") -> Any:
+        """An :class:`iadsim.sensors.ew.NoiseJammer` for the figure set (``losses_db`` 0 dB
+        when the item gives none)."""
+        from iadsim.sensors.ew import NoiseJammer
+
+        return NoiseJammer(
+            power_w=self.si("power_w", figure_set), gain=self.si("antenna_gain_db", figure_set),
+            bandwidth_hz=self.si("bandwidth_mhz", figure_set),
+            min_frequency_hz=self.si("min_frequency_ghz", figure_set),
+            max_frequency_hz=self.si("max_frequency_ghz", figure_set),
+            losses=self.si("losses_db", figure_set) if "losses_db" in self.figures else 1.0)
 
 
 class Threat(_ItemBase):

@@ -68,6 +68,7 @@ __all__ = [
     "Battalion",
     "DefendedAsset",
     "EmconWindow",
+    "JammerStation",
     "LauncherGroup",
     "Offset",
     "Raid",
@@ -438,6 +439,9 @@ class Threat(_Model):
     route: tuple[Waypoint, ...]
     terrain_following: StrictBool = False
     max_load_factor_g: LoadFactorG | None = None
+    #: Noise jammers it carries (jammer ids of the equipment library; one entry per pod, their
+    #: powers add): self-screening when it is the radar's target, escort jamming otherwise.
+    jammers: tuple[Text, ...] = ()
     note: Text | None = None
 
     @field_validator("route")
@@ -480,6 +484,20 @@ class Raid(Threat):
         return [f"{self.id}-{i + 1:0{width}d}" for i in range(self.count)]
 
 
+class JammerStation(_Place):
+    """A stand-off jammer holding a station: an orbit outside the defences reduced to its
+    centre, ``alt_m`` above mean sea level. ``type`` is a jammer id of the equipment library;
+    ``count`` jammers of that type at the station add their powers (e.g. the pods of one
+    aircraft). The position is cited (``sources``) or ``assumed: true`` with a ``reasoning``.
+    """
+
+    id: Id
+    type: Text
+    alt_m: FlightAltM
+    count: Annotated[StrictInt, Field(ge=1, le=100)] = 1
+    note: Text | None = None
+
+
 class Scenario(_Model):
     """A scenario file: air-defence deployment, terrain, places of interest, their sources."""
 
@@ -494,6 +512,8 @@ class Scenario(_Model):
     reference_points: tuple[ReferencePoint, ...] = ()
     threats: tuple[Threat, ...] = ()
     raids: tuple[Raid, ...] = ()
+    #: Stand-off jammers on station (:class:`JammerStation`).
+    jammers: tuple[JammerStation, ...] = ()
     #: Seed of every random draw of a run (raid expansion, radar noise): same seed, same run.
     seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 0
 
@@ -576,6 +596,7 @@ class Scenario(_Model):
             library = _default_library()
         problems += _check_equipment(self, library)
         problems += _check_threats(self, library)
+        problems += _check_jammers(self, library)
         problems += _check_emcon(self)
         return problems
 
@@ -615,6 +636,8 @@ class Scenario(_Model):
             claim(t.id, f"threats[{i}].id")
         for i, r in enumerate(self.raids):
             claim(r.id, f"raids[{i}].id")
+        for i, j in enumerate(self.jammers):
+            claim(j.id, f"jammers[{i}].id")
         for i, r in enumerate(self.raids):
             for member in r.member_ids():
                 if member in first:
@@ -1009,6 +1032,25 @@ def _check_threats(sc: Scenario, library: Any,
         else:
             limits = threat_limits(item, figures)
         problems += _check_route(base, entry, limits, spread)
+    return problems
+
+
+def _check_jammers(sc: Scenario, library: Any) -> list[InputProblem]:
+    """Every jammer type named (stations, and the jammers threats and raids carry) is a jammer
+    of the library."""
+    named = [(f"jammers[{i}].type", j.type) for i, j in enumerate(sc.jammers)]
+    for key, entries in (("threats", sc.threats), ("raids", sc.raids)):
+        named += [(f"{key}[{i}].jammers[{k}]", name) for i, t in enumerate(entries)
+                  for k, name in enumerate(t.jammers)]
+    problems: list[InputProblem] = []
+    for field, name in named:
+        item, allowed = _lookup(library, name, "jammer")
+        if item is None:
+            problems.append(InputProblem(field, f"unknown jammer {name!r}", name, allowed))
+        elif _kind(item) != "jammer":
+            problems.append(InputProblem(
+                field, f"{_item_id(item, name)} is a {_kind(item).replace('_', ' ')}, not a "
+                "jammer", name, f"jammer ids: {', '.join(_names(library, 'jammer')) or '(none)'}"))
     return problems
 
 
