@@ -11,6 +11,7 @@ import dataclasses
 import math
 
 import numpy as np
+import pandas as pd
 import pyproj
 import pytest
 from scipy import stats
@@ -21,7 +22,15 @@ from iadsim.geo.los import radar_min_visible_height
 from iadsim.geo.terrain import Dem
 from iadsim.sensors.detection import pd as detection_pd
 from iadsim.sensors.radar import RadarModel, derive_loop_gain
-from iadsim.sensors.scan import DETECTION_COLUMNS, RadarSensor, _object_azimuth, scan_detections
+from iadsim.sensors.scan import (
+    DETECTION_COLUMNS,
+    DetectionArrays,
+    RadarSensor,
+    _converted,
+    _object_azimuth,
+    scan_arrays,
+    scan_detections,
+)
 from iadsim.units import EARTH_RADIUS_M
 
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -89,6 +98,41 @@ def test_columns_dtypes_and_determinism():
     assert a["scan"].dtype == np.int64 and a["truth_id"].dtype == np.int64
     assert (a["radar_id"] == "R1").all() and a["time_s"].is_monotonic_increasing
     assert ((a["az_rad"] >= 0) & (a["az_rad"] < 2 * np.pi)).all()
+
+
+def test_arrays_are_the_table():
+    """scan_arrays makes the draws of scan_detections and gives its table's columns; the
+    covariance is exactly symmetric; take and concat keep the rows."""
+    traj = _stationary([_at(40, 60e3, 3000.0), _at(250, 90e3, 500.0)], 120.0)
+    sensor = _sensor(_model(loop_gain_m4=derive_loop_gain(70e3, 1.0, 0.5, 1e-6, 1, 1), pfa=1e-6))
+    args = (sensor, traj, np.zeros((2, 3)), 0.0, 120.0, (SITE[0] + 0.2, SITE[1], 50.0))
+    det = scan_arrays(*args, np.random.default_rng(7))
+    df = scan_detections(*args, np.random.default_rng(7))
+    ids = np.full(len(det), "R1", dtype=object)
+    assert len(det) == len(df) and (det.truth_id == -1).any() and (det.truth_id >= 0).any()
+    pd.testing.assert_frame_equal(det.frame(ids), df, check_exact=True)
+    np.testing.assert_array_equal(det.cov, np.transpose(det.cov, (0, 2, 1)))
+    for name, (i, j) in zip(DETECTION_COLUMNS[11:], [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)],
+                            strict=True):
+        np.testing.assert_array_equal(det.cov[:, i, j], df[name].to_numpy())
+    half = len(det) // 2
+    rows = np.arange(len(det))
+    again = DetectionArrays.concat([det.take(rows[:half]), det.take(rows[half:])])
+    pd.testing.assert_frame_equal(again.frame(ids), df, check_exact=True)
+
+
+def test_conversion_is_row_by_row():
+    """A row's converted position and covariance do not depend on the other rows, to the bit
+    (what lets scan_arrays convert targets and false alarms in one call)."""
+    rng = np.random.default_rng(4)
+    polar = np.column_stack([rng.uniform(0.0, 150e3, 41), rng.uniform(0.0, 2 * np.pi, 41),
+                             rng.uniform(-0.05, 1.2, 41)])
+    origin = (SITE[0] + 0.3, SITE[1] - 0.2, 80.0)
+    xyz, cov = _converted(_sensor(), polar, origin)
+    for part in (slice(0, 1), slice(1, 2), slice(2, 19), slice(19, 41)):
+        x_part, c_part = _converted(_sensor(), polar[part], origin)
+        np.testing.assert_array_equal(x_part, xyz[part])
+        np.testing.assert_array_equal(c_part, cov[part])
 
 
 def test_invalid_sensor_rejected():

@@ -38,7 +38,7 @@ import pandas as pd
 from iadsim.engine.events import EventLog
 from iadsim.engine.trajectory import Trajectories
 from iadsim.geo.frames import enu2enu_transform
-from iadsim.sensors.scan import DETECTION_COLUMNS, RadarSensor, scan_detections
+from iadsim.sensors.scan import DETECTION_COLUMNS, DetectionArrays, RadarSensor, scan_arrays
 from iadsim.tracking import TrackerConfig
 from iadsim.tracking.manager import TrackReport, Tracker
 
@@ -270,29 +270,22 @@ class Sensing:
     def _draw(self, t0: float, t1: float) -> None:
         """Looks of every radar over ``[t0, t1)`` appended to the pending detections (numpy
         columns: time, truth id, radar index, position, covariance, and the row in the table of
-        every drawn detection, kept only when ``keep`` names detections)."""
-        frames = [scan_detections(s, self.traj, self.rcs, t0, t1, self.origin, rng)
-                  for s, rng in zip(self.sensors, self.rngs, strict=True)]
-        codes = [np.full(len(f), k, dtype=np.int64) for k, f in enumerate(frames)]
-        new = pd.concat(frames, ignore_index=True)
-        if not len(new):
+        every drawn detection), sorted by (time, radar); their table
+        (:func:`~iadsim.sensors.scan.scan_detections`) is built only when ``keep`` names
+        detections."""
+        parts = [scan_arrays(s, self.traj, self.rcs, t0, t1, self.origin, rng)
+                 for s, rng in zip(self.sensors, self.rngs, strict=True)]
+        radar = np.concatenate([np.full(len(p), k, dtype=np.int64) for k, p in enumerate(parts)])
+        if not radar.size:
             return
-        order = np.lexsort((np.concatenate(codes), new["time_s"].to_numpy()))
-        new = new.iloc[order].reset_index(drop=True)
-        c = {k: new[k].to_numpy(float) for k in ("r_xx_m2", "r_xy_m2", "r_xz_m2", "r_yy_m2",
-                                                 "r_yz_m2", "r_zz_m2")}
-        cov = np.stack([np.stack([c["r_xx_m2"], c["r_xy_m2"], c["r_xz_m2"]], -1),
-                        np.stack([c["r_xy_m2"], c["r_yy_m2"], c["r_yz_m2"]], -1),
-                        np.stack([c["r_xz_m2"], c["r_yz_m2"], c["r_zz_m2"]], -1)], axis=1)
+        order = np.lexsort((radar, np.concatenate([p.time_s for p in parts])))
+        new, radar = DetectionArrays.concat(parts).take(order), radar[order]
         rows = np.arange(self._n_drawn, self._n_drawn + len(new), dtype=np.int64)
         self._n_drawn += len(new)
         if "detections" in self.keep:
-            self._drawn.append(new)
-        add = {"time_s": new["time_s"].to_numpy(float),
-               "truth_id": new["truth_id"].to_numpy(np.int64),
-               "radar": np.concatenate(codes)[order],
-               "z": new[["x_m", "y_m", "z_m"]].to_numpy(float), "cov": cov.reshape(-1, 3, 3),
-               "row": rows}
+            self._drawn.append(new.frame(np.array([s.id for s in self.sensors], dtype=object)[radar]))
+        add = {"time_s": new.time_s, "truth_id": new.truth_id, "radar": radar, "z": new.xyz,
+               "cov": new.cov, "row": rows}
         self._pending = {k: np.concatenate([self._pending[k], add[k]]) for k in add}
 
     def _note_detections(self, time_s: np.ndarray, truth: np.ndarray) -> None:

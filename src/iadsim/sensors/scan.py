@@ -1,9 +1,11 @@
 """Radar scans over truth trajectories -> detections (plots) with converted-measurement covariance.
 
-One :class:`RadarSensor` (parameters, SI) and one array kernel, :func:`scan_detections`, which turns
-:class:`~iadsim.engine.trajectory.Trajectories` into the detection table of ARCHITECTURE.md
-("Air picture (issue 3) contracts"). Everything is vectorised over the ``(n_scans, n_objects)``
-grid of looks; the only Python loop is the fixed number of beam-time refinements.
+One :class:`RadarSensor` (parameters, SI) and one array kernel, :func:`scan_arrays`, which turns
+:class:`~iadsim.engine.trajectory.Trajectories` into the detections of one radar as numpy columns
+(:class:`DetectionArrays`); :func:`scan_detections` gives them as the detection table of
+ARCHITECTURE.md ("Air picture (issue 3) contracts"). Everything is vectorised over the
+``(n_scans, n_objects)`` grid of looks; the only Python loop is the fixed number of beam-time
+refinements.
 
 Model
 -----
@@ -68,7 +70,7 @@ emitting one).
 
 Randomness: only the ``rng`` argument, always in this order: look uniforms (whole look grid),
 range/az/el normals of the detections, false-alarm counts, false-alarm (range, az, el, statistic)
-uniforms. Same seed -> identical DataFrame.
+uniforms. Same seed -> identical detections.
 
 References
 ----------
@@ -86,7 +88,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Protocol
 
 import numpy as np
@@ -100,7 +102,8 @@ from iadsim.sensors.rcs import aspect_angle_rad, aspect_rcs_m2
 from iadsim.units import linear_to_db
 
 __all__ = [
-    "BEAM_TIME_REFINEMENTS", "DETECTION_COLUMNS", "RadarSensor", "TruthSampler", "scan_detections",
+    "BEAM_TIME_REFINEMENTS", "DETECTION_COLUMNS", "DetectionArrays", "RadarSensor", "TruthSampler",
+    "scan_arrays", "scan_detections",
     "full_circle", "off_windows_array", "radar_emitting", "sector_offset", "silent_from_s",
 ]
 
@@ -125,6 +128,76 @@ DETECTION_COLUMNS: tuple[str, ...] = (
     "time_s", "radar_id", "scan", "truth_id", "range_m", "az_rad", "el_rad", "snr_db",
     "x_m", "y_m", "z_m", "r_xx_m2", "r_xy_m2", "r_xz_m2", "r_yy_m2", "r_yz_m2", "r_zz_m2",
 )
+
+
+@dataclass(frozen=True)
+class DetectionArrays:
+    """Detections as numpy columns, one row per detection: the detection table
+    (:data:`DETECTION_COLUMNS`, :func:`scan_detections`) without its ``radar_id`` column.
+
+    Attributes
+    ----------
+    time_s : ndarray (m,)
+        Look time, s.
+    scan : ndarray (m,) of int64
+        Scan number, counted from the scan phase.
+    truth_id : ndarray (m,) of int64
+        Index of the object in the truth; -1 for a false alarm.
+    polar : ndarray (m, 3)
+        Measured ``range_m, az_rad, el_rad``.
+    snr_db : ndarray (m,)
+        Mean SNR of a target look; the noise-only statistic of a false alarm, dB.
+    xyz : ndarray (m, 3)
+        The measurement in the command-post ENU frame, m.
+    cov : ndarray (m, 3, 3)
+        Its converted-measurement covariance there, m^2, exactly symmetric (the table's
+        ``r_..._m2`` columns are its upper triangle).
+    """
+
+    time_s: np.ndarray
+    scan: np.ndarray
+    truth_id: np.ndarray
+    polar: np.ndarray
+    snr_db: np.ndarray
+    xyz: np.ndarray
+    cov: np.ndarray
+
+    def __len__(self) -> int:
+        return self.time_s.size
+
+    @classmethod
+    def concat(cls, parts: Sequence[DetectionArrays]) -> DetectionArrays:
+        """The rows of several parts (at least one), in the order given."""
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
+
+    def take(self, rows: np.ndarray) -> DetectionArrays:
+        """The rows ``rows`` (integer indices or a boolean mask), in that order."""
+        return DetectionArrays(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+    def frame(self, radar_id: np.ndarray) -> pd.DataFrame:
+        """The detection table of these rows, columns :data:`DETECTION_COLUMNS`; ``radar_id``:
+        the radar id of each row (object array)."""
+        xyz, cov = self.xyz, self.cov
+        return pd.DataFrame({
+            "time_s": self.time_s,
+            "radar_id": pd.Series(radar_id, dtype=object),
+            "scan": self.scan,
+            "truth_id": self.truth_id,
+            "range_m": self.polar[:, 0],
+            "az_rad": self.polar[:, 1],
+            "el_rad": self.polar[:, 2],
+            "snr_db": self.snr_db,
+            "x_m": xyz[:, 0],
+            "y_m": xyz[:, 1],
+            "z_m": xyz[:, 2],
+            "r_xx_m2": cov[:, 0, 0],
+            "r_xy_m2": cov[:, 0, 1],
+            "r_xz_m2": cov[:, 0, 2],
+            "r_yy_m2": cov[:, 1, 1],
+            "r_yz_m2": cov[:, 1, 2],
+            "r_zz_m2": cov[:, 2, 2],
+        }, columns=list(DETECTION_COLUMNS))
+
 
 #: Fixed-point refinements of the beam-passing time after the first guess at the scan start.
 BEAM_TIME_REFINEMENTS = 3
@@ -380,13 +453,14 @@ def _polar_to_cp(sensor: RadarSensor, range_m: np.ndarray, az_rad: np.ndarray, e
     return np.stack([np.asarray(e), np.asarray(n), np.asarray(u)], axis=-1)
 
 
-def _converted(sensor: RadarSensor, range_m: np.ndarray, az_rad: np.ndarray, el_rad: np.ndarray,
-               origin: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
-    """Command-post ENU positions ``(m, 3)`` and converted-measurement covariances ``(m, 3, 3)``."""
-    m = range_m.size
+def _converted(sensor: RadarSensor, polar: np.ndarray, origin: tuple[float, float, float]
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Measured ``(range, az, el)`` rows ``(m, 3)`` -> command-post ENU positions ``(m, 3)`` and
+    converted-measurement covariances ``(m, 3, 3)`` (exactly symmetric: the lower triangle is a
+    copy of the upper). Row by row: the result of a row does not depend on the other rows."""
+    m = polar.shape[0]
     sig = np.array([sensor.sigma_range_m, sensor.sigma_az_rad, sensor.sigma_el_rad])
     h = _JACOBIAN_STEP * sig
-    polar = np.stack([range_m, az_rad, el_rad], axis=-1)  # (m, 3)
     # Points: the measurement, then +h and -h along each polar coordinate -> one batched call.
     steps = np.concatenate([np.zeros((1, 3)), np.diag(h), -np.diag(h)])  # (7, 3)
     pts = polar[None, :, :] + steps[:, None, :]  # (7, m, 3)
@@ -395,6 +469,7 @@ def _converted(sensor: RadarSensor, range_m: np.ndarray, az_rad: np.ndarray, el_
     jac = (xyz[1:4] - xyz[4:7]) / (2.0 * h[:, None, None])  # (3 polar, m, 3 cart)
     jac = np.transpose(jac, (1, 2, 0))  # (m, 3 cart, 3 polar)
     cov = np.einsum("mij,j,mkj->mik", jac, sig**2, jac)
+    cov[:, [1, 2, 2], [0, 0, 1]] = cov[:, [0, 0, 1], [1, 2, 2]]  # lower triangle := upper
     return xyz[0], cov
 
 
@@ -455,6 +530,40 @@ def scan_detections(
     >>> list(df.columns[:4]), sorted(set(df["truth_id"]) - {-1})
     (['time_s', 'radar_id', 'scan', 'truth_id'], [0])
     """
+    det = scan_arrays(sensor, traj, rcs_table_dbsm, t_start_s, t_end_s, frame_origin, rng,
+                      scan_phase_s)
+    return det.frame(np.full(len(det), sensor.id, dtype=object))
+
+
+def scan_arrays(
+    sensor: RadarSensor,
+    traj: TruthSampler,
+    rcs_table_dbsm: np.ndarray,
+    t_start_s: float,
+    t_end_s: float,
+    frame_origin: tuple[float, float, float],
+    rng: np.random.Generator,
+    scan_phase_s: float = 0.0,
+) -> DetectionArrays:
+    """The detections of :func:`scan_detections` (same arguments, same draws) as numpy columns,
+    rows in the order of its table: the array kernel, without the cost of a DataFrame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from iadsim.sensors.radar import RadarModel
+    >>> from iadsim.engine.trajectory import Trajectories
+    >>> model = RadarModel("demo", 1e20, 1e-6, 1, 1, 100e3)
+    >>> s = RadarSensor("r1", model, 53.0, 27.0, 10.0, 5.0, 0.0, 2 * np.pi, 50.0, 2e-3, 3e-3,
+    ...                 150.0, 0.02, 0.03)
+    >>> t = Trajectories(np.array([0.0, 60.0]), ("a",), ("F-16C",), np.full((2, 1), 53.3),
+    ...                  np.full((2, 1), 27.0), np.full((2, 1), 3000.0), np.zeros((2, 1, 3)),
+    ...                  np.ones((2, 1), bool))
+    >>> det = scan_arrays(s, t, np.zeros((1, 3)), 0.0, 60.0, (53.0, 27.0, 0.0),
+    ...                   np.random.default_rng(1))
+    >>> det.xyz.shape == (len(det), 3), sorted(set(det.truth_id.tolist()) - {-1})
+    (True, [0])
+    """
     table = np.asarray(rcs_table_dbsm, dtype=float)
     n_obj = traj.n_objects
     if table.shape != (n_obj, 3):
@@ -471,25 +580,32 @@ def scan_detections(
 
     # 1. Looks on the (n_scans, n_objects) grid.
     u_look = rng.random((n_scans, n_obj))
-    target = _target_detections(sensor, traj, table, scans, u_look, t_start_s, t_end_s, origin,
-                                rng, scan_phase_s)
-    clutter = _false_alarms(sensor, scans, t_start_s, t_end_s, origin, rng, scan_phase_s)
-    df = pd.concat([clutter, target], ignore_index=True)
-    order = np.lexsort((df["truth_id"].to_numpy(), df["time_s"].to_numpy()))
-    return df.iloc[order].reset_index(drop=True)
+    target = _target_detections(sensor, traj, table, scans, u_look, t_start_s, t_end_s, rng,
+                                scan_phase_s)
+    clutter = _false_alarms(sensor, scans, t_start_s, t_end_s, rng, scan_phase_s)
+    # False alarms first, then sorted by (time, truth id); one conversion for all the rows.
+    time_s, scan, truth, polar, snr = (np.concatenate(c) for c in zip(clutter, target, strict=True))
+    order = np.lexsort((truth, time_s))
+    polar = polar[order]
+    xyz, cov = _converted(sensor, polar, origin)
+    return DetectionArrays(time_s[order], scan[order], truth[order], polar, snr[order], xyz, cov)
+
+
+#: Measurements before their conversion: time_s, scan, truth_id, polar (m, 3) and snr_db columns.
+_Measured = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _target_detections(
     sensor: RadarSensor, traj: TruthSampler, table: np.ndarray, scans: np.ndarray, u_look: np.ndarray,
-    t_start_s: float, t_end_s: float, origin: tuple[float, float, float], rng: np.random.Generator,
-    scan_phase_s: float,
-) -> pd.DataFrame:
+    t_start_s: float, t_end_s: float, rng: np.random.Generator, scan_phase_s: float,
+) -> _Measured:
+    """Detections of the objects (steps 1 and 2 of the draws), not yet converted."""
     n_scans, n_obj = u_look.shape
     scan_g = np.repeat(scans, n_obj)
     obj_g = np.tile(np.arange(n_obj, dtype=np.int64), n_scans)
     if scan_g.size == 0:
-        return _frame(sensor, np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64),
-                      np.empty((0, 3)), np.empty(0), np.empty((0, 3)), np.empty((0, 3, 3)))
+        return (np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64), np.empty((0, 3)),
+                np.empty(0))
 
     # Beam-passing time: the object's azimuth at the scan start (at the scan end where it is not
     # airborne at the start), then fixed-point refinements.
@@ -537,9 +653,7 @@ def _target_detections(
     # Emission control: a silent radar's detections are dropped after the draws (module notes).
     on = sensor.emitting(t_look[d])
     d, r_meas, az_meas, el_meas, snr = (a[on] for a in (d, r_meas, az_meas, el_meas, snr))
-    xyz, cov = _converted(sensor, r_meas, az_meas, el_meas, origin)
-    polar = np.stack([r_meas, az_meas, el_meas], axis=-1)
-    return _frame(sensor, t_look[d], scan_g[d], obj_g[d], polar, snr, xyz, cov)
+    return t_look[d], scan_g[d], obj_g[d], np.stack([r_meas, az_meas, el_meas], axis=-1), snr
 
 
 def _object_azimuth(sensor: RadarSensor, traj: TruthSampler, t: np.ndarray, obj: np.ndarray,
@@ -557,8 +671,9 @@ def _object_azimuth(sensor: RadarSensor, traj: TruthSampler, t: np.ndarray, obj:
 
 def _false_alarms(
     sensor: RadarSensor, scans: np.ndarray, t_start_s: float, t_end_s: float,
-    origin: tuple[float, float, float], rng: np.random.Generator, scan_phase_s: float,
-) -> pd.DataFrame:
+    rng: np.random.Generator, scan_phase_s: float,
+) -> _Measured:
+    """False alarms (steps 3 and 4 of the draws), not yet converted."""
     model = sensor.model
     # 3. Counts per scan; 4. positions and detection statistic.
     counts = rng.poisson(sensor.mean_false_alarms_per_scan(), scans.size)
@@ -576,31 +691,5 @@ def _false_alarms(
     snr = linear_to_db(np.maximum(z / n_p - 1.0, 1e-12))
     t, _ = sensor.beam_time_s(scan_fa, az, scan_phase_s)
     keep = (t >= t_start_s) & (t < t_end_s) & sensor.emitting(t)
-    xyz, cov = _converted(sensor, r[keep], az[keep], el[keep], origin)
     polar = np.stack([r[keep], az[keep], el[keep]], axis=-1)
-    return _frame(sensor, t[keep], scan_fa[keep], np.full(int(keep.sum()), -1, np.int64), polar,
-                  snr[keep], xyz, cov)
-
-
-def _frame(sensor: RadarSensor, t: np.ndarray, scan: np.ndarray, truth: np.ndarray, polar: np.ndarray,
-           snr: np.ndarray, xyz: np.ndarray, cov: np.ndarray) -> pd.DataFrame:
-    n = t.size
-    return pd.DataFrame({
-        "time_s": np.asarray(t, dtype=float),
-        "radar_id": pd.Series([sensor.id] * n, dtype=object),
-        "scan": np.asarray(scan, dtype=np.int64),
-        "truth_id": np.asarray(truth, dtype=np.int64),
-        "range_m": polar[:, 0],
-        "az_rad": polar[:, 1],
-        "el_rad": polar[:, 2],
-        "snr_db": np.asarray(snr, dtype=float),
-        "x_m": xyz[:, 0],
-        "y_m": xyz[:, 1],
-        "z_m": xyz[:, 2],
-        "r_xx_m2": cov[:, 0, 0],
-        "r_xy_m2": cov[:, 0, 1],
-        "r_xz_m2": cov[:, 0, 2],
-        "r_yy_m2": cov[:, 1, 1],
-        "r_yz_m2": cov[:, 1, 2],
-        "r_zz_m2": cov[:, 2, 2],
-    }, columns=list(DETECTION_COLUMNS))
+    return t[keep], scan_fa[keep], np.full(int(keep.sum()), -1, np.int64), polar, snr[keep]
