@@ -172,7 +172,10 @@ def test_hand_made_event_log():
                                                          "survived"],
                           "time_s": [40.0, 53.0, 250.0, 300.0, 400.0],
                           "asset_id": ["", "", "north", "south", ""],
-                          "type": ["Tomahawk", "F-16C", "Tomahawk", "Tomahawk", "F-16C"]})
+                          "type": ["Tomahawk", "F-16C", "Tomahawk", "Tomahawk", "F-16C"],
+                          # 1 and 2 are decoys: one missile (m4) went at a decoy, one real kill
+                          "threat_class": ["cruise_missile", "decoy", "decoy", "cruise_missile",
+                                           "aircraft"]})
     engagements = pd.DataFrame({"weapon": ["missile", "gun", "missile"],
                                 "missiles": [2, 0, 1], "gun_rounds": [np.nan, 160, np.nan]})
     row = run_metrics(events, fates, engagements, asset_ids=["north", "south", "east"],
@@ -185,7 +188,7 @@ def test_hand_made_event_log():
         "leaked_east_count", "first_leak_time_s", "missiles_fired_count",
         "missiles_fired_48N6E3_count", "missiles_fired_9M96E2_count",
         "wasted_interceptors_count", "fired_after_kill_count", "hold_fire_count",
-        "interceptors_per_kill",
+        "interceptors_per_kill", "missiles_at_decoys_count", "interceptors_per_real_kill",
         "gun_bursts_count", "gun_rounds_count"]
     _assert_row_matches(row, {
         "seed": 11, "threats_count": 5, "detected_count": 4, "engaged_count": 3,
@@ -196,7 +199,8 @@ def test_hand_made_event_log():
         "first_leak_time_s": 250.0, "missiles_fired_count": 4, "missiles_fired_48N6E3_count": 4,
         "missiles_fired_9M96E2_count": 0, "wasted_interceptors_count": 2,
         "fired_after_kill_count": 1, "hold_fire_count": 1,
-        "interceptors_per_kill": 2.0, "gun_bursts_count": 1, "gun_rounds_count": 160})
+        "interceptors_per_kill": 2.0, "missiles_at_decoys_count": 1,
+        "interceptors_per_real_kill": 4.0, "gun_bursts_count": 1, "gun_rounds_count": 160})
     assert row["figure_set"].iloc[0] == "low"
 
 
@@ -210,7 +214,7 @@ def test_nan_conventions_of_an_empty_run():
     counts = [c for c in row.columns if c.endswith("_count")]
     assert (row[counts].iloc[0] == 0).all()
     for name in ("killed_fraction", "leaked_fraction", "interceptors_per_kill",
-                 "first_leak_time_s"):
+                 "interceptors_per_real_kill", "first_leak_time_s"):
         assert np.isnan(row[name].iloc[0]), name
     assert row["seed"].isna().all()
 
@@ -222,7 +226,7 @@ def test_spec_names_say_units_and_kinds():
             assert (spec.unit, spec.kind) == ("", "count"), name
         elif name.endswith("_s"):
             assert (spec.unit, spec.kind) == ("s", "float"), name
-        elif name.endswith(("_fraction", "_per_kill")):
+        elif name.endswith(("_fraction", "_per_kill", "_per_real_kill")):
             assert (spec.unit, spec.kind) == ("1", "float"), name
         else:
             assert spec.kind in ("id", "label") and spec.unit == "", name

@@ -44,8 +44,9 @@ __all__ = ["CampaignResult", "summary_table", "comparison_table", "sensitivity_t
 
 #: Per-run measures a campaign estimates (mean and interval over the runs that have a value).
 MEASURES = ("leaked_count", "leaked_fraction", "killed_count", "killed_fraction",
-            "missiles_fired_count", "interceptors_per_kill", "wasted_interceptors_count",
-            "gun_rounds_count", "first_leak_time_s")
+            "missiles_fired_count", "interceptors_per_kill", "missiles_at_decoys_count",
+            "interceptors_per_real_kill", "wasted_interceptors_count", "gun_rounds_count",
+            "first_leak_time_s")
 #: The measure the sensitivity analysis ranks the varied figures by.
 SENSITIVITY_METRIC = STOP_METRIC
 

@@ -267,7 +267,7 @@ class EngagementResult:
     trajectories (time_s, missile_id, missile_type, unit_id, lat_deg, lon_deg, alt_msl_m), each
     ending at the missile's intercept or end of flight, and each gun burst as a straight line
     from the guns to the target over the burst (empty unless ``keep`` named ``missiles``).
-    ``fates``: one row per threat (truth_id, object_id, type, fate, time_s, asset_id,
+    ``fates``: one row per threat (truth_id, object_id, type, threat_class, fate, time_s, asset_id,
     missiles_fired, furthest_link: the last kill-chain link it reached, see
     :data:`iadsim.engine.outcome.KILL_CHAIN`). ``engagements``: kill-chain timeline (one row per
     missile salvo or gun burst, ``weapon`` says which). ``magazine``: rounds aboard per unit and
@@ -319,7 +319,8 @@ def run_engagement(world: World, seed: int | np.random.SeedSequence | None = Non
     fight.run(report_times(traj, config.air_picture.report_interval_s), progress)
     pic = picture(world, seed, traj, sensing, config.air_picture)
     fates = fates_table(traj, fight.kill_time, fight.fired_at, world.asset_ids,
-                        world.asset_enu_m, world.frame_origin, config.leak_radius_m, log)
+                        world.asset_enu_m, world.frame_origin, config.leak_radius_m, log,
+                        fight.class_of)
     events = log.frame()
     fates["furthest_link"] = furthest_link(events, fight.not_engaged)
     magazine = pd.DataFrame(fight.magazine, columns=["time_s", "unit_id", "missile_type",

@@ -112,6 +112,10 @@ METRICS: dict[str, Metric] = {
     "interceptors_per_kill": Metric("1", "missiles_fired_count / killed_count (gun bursts are "
                                          "not interceptors; a kill by guns counts as a kill); "
                                          "NaN: no kill", "float"),
+    "missiles_at_decoys_count": Metric("", "missiles launched at decoys (threat class 'decoy': "
+                                           "what the decoys drew)"),
+    "interceptors_per_real_kill": Metric("1", "missiles_fired_count / threats destroyed that are "
+                                              "not decoys; NaN: none", "float"),
     "gun_bursts_count": Metric("", "gun bursts fired"),
     "gun_rounds_count": Metric("", "gun rounds fired, all bursts"),
 }
@@ -153,8 +157,9 @@ def run_metrics(events: pd.DataFrame, fates: pd.DataFrame, engagements: pd.DataF
         The event log (``EngagementResult.events``): ``time_s``, ``event``, ``truth_id``,
         ``missile_type``, ``missile_id``, ``detail`` are read.
     fates : DataFrame
-        One row per threat (``EngagementResult.fates``): ``fate`` ('killed', 'leaked',
-        'survived'), ``time_s``, ``asset_id`` (of a leaker), ``type`` (threat type).
+        One row per threat (``EngagementResult.fates``): ``truth_id``, ``fate`` ('killed',
+        'leaked', 'survived'), ``time_s``, ``asset_id`` (of a leaker), ``type`` (threat type),
+        ``threat_class`` (optional; without it no threat is a decoy).
     engagements : DataFrame
         The engagement timeline; the ``gun_rounds`` of its ``weapon == 'gun'`` rows are summed.
     asset_ids : sequence of str
@@ -185,6 +190,9 @@ def run_metrics(events: pd.DataFrame, fates: pd.DataFrame, engagements: pd.DataF
     guns = (engagements[engagements["weapon"] == "gun"]
             if {"weapon", "gun_rounds"} <= set(engagements.columns) else engagements.iloc[:0])
     fired = len(launches)
+    decoy = (fates["threat_class"].to_numpy() == "decoy" if "threat_class" in fates
+             else np.zeros(len(fates), bool))
+    n_real_kills = int(((fate == "killed") & ~decoy).sum())
 
     def threats_with(mask: np.ndarray) -> int:
         return int(np.unique(truth[mask & (truth >= 0)]).size)
@@ -214,6 +222,9 @@ def run_metrics(events: pd.DataFrame, fates: pd.DataFrame, engagements: pd.DataF
         "fired_after_kill_count": _fired_after_kill(launches, fates),
         "hold_fire_count": int((kind == "hold_fire").sum()),
         "interceptors_per_kill": fired / n_killed if n_killed else np.nan,
+        "missiles_at_decoys_count": int(np.isin(launches["truth_id"].to_numpy(),
+                                                fates["truth_id"].to_numpy()[decoy]).sum()),
+        "interceptors_per_real_kill": fired / n_real_kills if n_real_kills else np.nan,
         "gun_bursts_count": len(bursts),
         "gun_rounds_count": int(pd.to_numeric(guns["gun_rounds"]).sum()) if len(guns) else 0,
     }
@@ -253,9 +264,10 @@ def result_metrics(result: EngagementResult) -> pd.DataFrame:
 def fates_table(traj: Trajectories, kill_time: np.ndarray, fired_at: np.ndarray,
                 asset_ids: Sequence[str], asset_enu_m: np.ndarray,
                 frame_origin: tuple[float, float, float], leak_radius_m: float,
-                log: EventLog) -> pd.DataFrame:
+                log: EventLog, classes: Sequence[str]) -> pd.DataFrame:
     """One row per threat: killed / leaked (route ended within ``leak_radius_m`` of a defended
-    asset, alive) / survived; a ``leak`` event is logged for each leaker."""
+    asset, alive) / survived; a ``leak`` event is logged for each leaker. ``classes``: the
+    threat class of each object (column ``threat_class``)."""
     rows = []
     for j, obj in enumerate(traj.ids):
         active = np.flatnonzero(traj.active[:, j])
@@ -271,8 +283,9 @@ def fates_table(traj: Trajectories, kill_time: np.ndarray, fired_at: np.ndarray,
                 fate, where = "leaked", str(asset_ids[int(d.argmin())])
                 log.add(time_s=t_end, event="leak", truth_id=j, object_id=obj,
                         detail=f"reached {where}")
-        rows.append({"truth_id": j, "object_id": obj, "type": traj.types[j], "fate": fate,
-                     "time_s": when, "asset_id": where, "missiles_fired": int(fired_at[j])})
+        rows.append({"truth_id": j, "object_id": obj, "type": traj.types[j],
+                     "threat_class": classes[j], "fate": fate, "time_s": when,
+                     "asset_id": where, "missiles_fired": int(fired_at[j])})
     return pd.DataFrame(rows)
 
 
