@@ -359,3 +359,93 @@ def test_windows_partition_the_looks():
 def test_sensor_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         _sensor().id = "x"  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------------------------ jamming
+def _jam_sensor():
+    from iadsim.sensors.ew import Receiver
+
+    rec = Receiver(gain=10 ** 3.8, azimuth_beamwidth_rad=math.radians(1.0),
+                   elevation_beamwidth_rad=math.radians(2.0), sidelobe_level=1e-3,
+                   frequency_hz=3e9, bandwidth_hz=1e6, noise_figure=2.0)
+    model = _model(loop_gain_m4=derive_loop_gain(100e3, 1.0, 0.5, 1e-6, 1, 1), pfa=1e-6)
+    return _sensor(model, receiver=rec)
+
+
+def _pod(power_w=100.0):
+    from iadsim.sensors.ew import NoiseJammer
+
+    return NoiseJammer(power_w=power_w, gain=10.0, bandwidth_hz=10e6, min_frequency_hz=2e9,
+                       max_frequency_hz=4e9)
+
+
+def _sources(stations=(), carried=()):
+    from iadsim.geo.frames import geodetic2ecef
+    from iadsim.sensors.ew import JammerSources
+
+    ecef = np.array([np.array(geodetic2ecef(*p), dtype=float) for p, _ in stations]).reshape(-1, 3)
+    return JammerSources(ecef, tuple(j for _, j in stations), tuple(1 for _ in stations),
+                         np.array([o for o, _ in carried], dtype=np.int64),
+                         tuple(j for _, j in carried))
+
+
+def test_no_jammers_changes_no_bit():
+    from iadsim.sensors.ew import no_jammers
+
+    traj = _stationary([_at(40, 60e3, 3000.0), _at(250, 90e3, 500.0)], 120.0)
+    sensor = _jam_sensor()
+    a = _run(sensor, traj, 120.0, seed=7)
+    b = _run(sensor, traj, 120.0, seed=7, jammers=no_jammers())
+    assert a.equals(b)
+    # a stand-off jammer below the radar's horizon changes nothing either
+    far = _sources(stations=[((*_at(90, 500e3, 0.0)[:2], 50.0), _pod(1e6))])
+    assert a.equals(_run(sensor, traj, 120.0, seed=7, jammers=far))
+
+
+def test_sidelobe_jamming_lowers_pd_to_the_s_over_n_plus_j_value():
+    """A target north at 90 km, a stand-off jammer east at 150 km (sidelobe floor): the share of
+    looks that detect the target is Pd(SNR - 10 log10(1 + J/N)), J/N worked by hand."""
+    scans = 3000
+    target = _at(0, 90e3, 3000.0)
+    station = _at(90, 150e3, 9000.0)
+    traj = _stationary([target], float(scans))
+    sensor = _jam_sensor()
+    jammers = _sources(stations=[(station, _pod(100.0))])
+    det = _run(sensor, traj, float(scans), seed=3, jammers=jammers)
+    hits = int((det["truth_id"] == 0).sum())
+    # J/N = Pj Gj (G SLL) lambda^2 (Br/Bj) / ((4 pi)^2 Rj^2 k T0 F Br)
+    _, rj, _ = _truth_polar(*station, 20.0)
+    lam = 299_792_458.0 / 3e9
+    jn = (100.0 * 10.0 * 10 ** 3.8 * 1e-3 * lam ** 2 * 0.1 / ((4 * math.pi) ** 2 * rj ** 2)
+          / (1.380649e-23 * 290.0 * 2.0 * 1e6))
+    _, r, el = _truth_polar(*target, 20.0)
+    snr_db = sensor.model.snr_db(r, 1.0)       # broadside RCS 0 dBsm
+    p = float(detection_pd(snr_db - 10 * math.log10(1 + jn), 1e-6, 1, 1))
+    p_free = float(detection_pd(snr_db, 1e-6, 1, 1))
+    assert p < p_free - 0.1                     # the jamming matters here
+    lo, hi = stats.binom.interval(0.999, scans, p)
+    assert lo <= hits <= hi, (hits, scans * p, scans * p_free)
+
+
+def test_a_self_screening_jammer_hides_its_carrier_until_it_is_dead():
+    scans = 200
+    traj = _stationary([_at(0, 60e3, 3000.0), _at(180, 60e3, 3000.0)], float(scans))
+    sensor = _jam_sensor()
+    # 100 mW: J/N ~31 dB in the main lobe at 60 km (burn-through far inside), ~1 dB in a sidelobe
+    ssj = _sources(carried=[(0, _pod(0.1))])
+    det = _run(sensor, traj, float(scans), seed=5, jammers=ssj)
+    assert (det["truth_id"] == 0).sum() <= 0.02 * scans    # the carrier: almost never seen
+    assert (det["truth_id"] == 1).sum() > 0.5 * scans  # the other one, in its sidelobes: seen
+    # killed at 100 s: its jammer is off, and it is seen again
+    table = np.full((2, 3), 0.0)
+    after = scan_detections(sensor, traj, table, 0.0, float(scans), (SITE[0], SITE[1], 0.0),
+                            np.random.default_rng(5), jammers=ssj,
+                            alive_until_s=np.array([100.0, np.inf]))
+    seen = after.loc[after["truth_id"] == 0, "time_s"]
+    assert len(seen) > 0.8 * (scans - 100) and seen.min() >= 100.0
+
+
+def test_a_radar_without_receiver_refuses_jammers():
+    traj = _stationary([_at(0, 60e3, 3000.0)], 10.0)
+    with pytest.raises(ValueError, match="cannot be jammed"):
+        _run(_sensor(), traj, 10.0, jammers=_sources(carried=[(0, _pod())]))

@@ -30,7 +30,7 @@ from iadsim.analysis.reach import Ring, missile_rings, with_reach_provenance
 from iadsim.engine.world import JammerSite
 from iadsim.scenario.build import Deployment, RadarSite, build_deployment, load_terrain
 from iadsim.scenario.library import Radar
-from iadsim.sensors.ew import NoiseJammer, jammer_to_noise
+from iadsim.sensors.ew import JAMMING_MODEL, NoiseJammer, jammer_to_noise
 from iadsim.scenario.figures import Figures
 from iadsim.scenario.schema import Scenario
 from iadsim.units import EARTH_RADIUS_M, linear_to_db
@@ -45,16 +45,6 @@ MIN_ALTITUDE_LADDER_M = np.array(
 
 Progress = Callable[[str, int, int], None]
 
-#: What a coverage map under jamming rests on (listed with its assumptions).
-JAMMING_ASSUMPTIONS = [
-    "Jamming: noise jammers add in power; detection uses S/(N+J) (iadsim.sensors.ew). Each "
-    "jammer's channel is set on the radar's frequency where its span allows (it knows the "
-    "frequency); the fraction of its power in the radar's band is the overlap over its "
-    "bandwidth. The radar's beam is a Gaussian main lobe down to a flat average sidelobe floor; "
-    "no sidelobe blanking or cancellation, no frequency agility (no public figures). A "
-    "stand-off jammer is seen when it is above the radar's smooth 4/3-Earth horizon (terrain "
-    "masking of jammers ignored).",
-]
 
 #: Largest grid (cells) a coverage or viewshed may allocate (~0.3 GB per float64 layer); beyond
 #: it the user is asked for a coarser resolution or a smaller area instead of running out of memory.
@@ -223,7 +213,7 @@ def with_jamming_provenance(deployment: Deployment, jamming: Jamming | None) -> 
     (unchanged without jamming; adding twice adds nothing)."""
     if not jamming:
         return deployment
-    extra = list(JAMMING_ASSUMPTIONS)
+    extra = [JAMMING_MODEL]
     if jamming.self_screening is not None:
         extra.append(f"Every target carries a {jamming.self_screening_id} self-screening jammer "
                      "(in the radar's main lobe at the target's range).")

@@ -38,6 +38,7 @@ import pandas as pd
 from iadsim.engine.events import EventLog
 from iadsim.engine.trajectory import Trajectories
 from iadsim.geo.frames import enu2enu_transform
+from iadsim.sensors.ew import JammerSources
 from iadsim.sensors.scan import DETECTION_COLUMNS, DetectionArrays, RadarSensor, scan_arrays
 from iadsim.tracking import TrackerConfig
 from iadsim.tracking.manager import TrackReport, Tracker
@@ -136,6 +137,10 @@ class Sensing:
     log : EventLog, optional
         Where ``first_detection``, ``track_confirmed``, ``track_start`` and ``track_drop`` of the
         fused picture are logged as they happen.
+    jammers : JammerSources, optional
+        Noise jammers on station and carried by the objects: the radars' looks use S/(N+J)
+        (:func:`iadsim.sensors.scan.scan_arrays`); a carried jammer falls silent with its
+        carrier's kill known when a batch of looks is drawn.
     """
 
     def __init__(self, sensors: tuple[RadarSensor, ...], traj: Trajectories,
@@ -143,7 +148,8 @@ class Sensing:
                  streams: list[np.random.SeedSequence], tracker: TrackerConfig, *,
                  report_interval_s: float, frame_s: float, scan_batch_s: float,
                  keep: frozenset[str] = frozenset(), log: EventLog | None = None,
-                 radar_trackers: frozenset[str] | None = None) -> None:
+                 radar_trackers: frozenset[str] | None = None,
+                 jammers: JammerSources | None = None) -> None:
         self.sensors = tuple(sensors)
         self.traj = traj
         self.rcs = np.asarray(rcs_table_dbsm, dtype=float)
@@ -154,6 +160,7 @@ class Sensing:
         self.scan_batch_s = max(float(scan_batch_s), self.report_interval_s)
         self.keep = frozenset(keep)
         self.log = log
+        self.jammers = jammers if jammers else None
         n = traj.n_objects
         #: kill time of each object (inf: alive); nothing of it is sensed after that
         self.death_s = np.full(n, np.inf)
@@ -273,7 +280,8 @@ class Sensing:
         every drawn detection), sorted by (time, radar); their table
         (:func:`~iadsim.sensors.scan.scan_detections`) is built only when ``keep`` names
         detections."""
-        parts = [scan_arrays(s, self.traj, self.rcs, t0, t1, self.origin, rng)
+        parts = [scan_arrays(s, self.traj, self.rcs, t0, t1, self.origin, rng,
+                             jammers=self.jammers, alive_until_s=self.death_s)
                  for s, rng in zip(self.sensors, self.rngs, strict=True)]
         radar = np.concatenate([np.full(len(p), k, dtype=np.int64) for k, p in enumerate(parts)])
         if not radar.size:

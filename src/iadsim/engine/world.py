@@ -287,6 +287,11 @@ class World:
         Their positions in the command-post frame, m.
     model : ModelFigures
     provenance : Provenance
+    jammers : tuple of JammerSite
+        Stand-off noise jammers on station.
+    carried_jammers : tuple of (str, NoiseJammer)
+        Noise jammers carried by air objects: the carrier's object id (a threat id or a raid
+        member id) and the jammer, one entry per pod.
     """
 
     name: str
@@ -304,6 +309,8 @@ class World:
     asset_enu_m: np.ndarray
     model: ModelFigures
     provenance: Provenance
+    jammers: tuple[JammerSite, ...] = ()
+    carried_jammers: tuple[tuple[str, NoiseJammer], ...] = ()
 
     @property
     def figure_set(self) -> str:

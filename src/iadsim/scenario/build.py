@@ -358,5 +358,5 @@ def radar_sensors(deployment: Deployment, los_resolution_m: float = 1000.0,
         sensors.append(RadarSensor(id=r.id, model=r.model, lat_deg=r.lat_deg, lon_deg=r.lon_deg,
                                    antenna_msl_m=r.antenna_msl_m, los=los,
                                    k_factor=deployment.k_factor, off_windows_s=r.off_windows_s,
-                                   **figures))
+                                   receiver=r.receiver, **figures))
     return sensors

@@ -42,16 +42,22 @@ from iadsim.geo.frames import geodetic2enu
 from iadsim.geo.terrain import Dem
 from iadsim.scenario.build import Deployment, build_deployment, load_terrain, radar_sensors, unique_sources
 from iadsim.scenario.figures import Figures
-from iadsim.scenario.library import Library, load_library
+from iadsim.scenario.library import Library, Radar, load_library
 from iadsim.scenario.model_figures import EngagementModel, engagement_model
 from iadsim.scenario.routes import threat_entries
 from iadsim.scenario.schema import Battalion, Scenario
+from iadsim.sensors.ew import JAMMING_MODEL, NoiseJammer
 from iadsim.weapons.calibration import aero_for, aero_ids, calibrated_to_m, load_aero
 
 __all__ = ["build", "lethal_radius_m"]
 
 #: Cell size of the radars' line-of-sight fields when the caller gives none, m.
 LOS_RESOLUTION_M = 1000.0
+
+#: What a run with jammers rests on (its assumptions).
+JAMMING_NOTE = (JAMMING_MODEL + " A carried jammer radiates while its carrier flies and is "
+                "alive; a kill known only after the radars' looks were drawn ahead "
+                "(scan_batch_s) silences the jammer from the next batch.")
 
 
 def build(scenario: Scenario, figures: str | Figures = "nominal",
@@ -121,8 +127,19 @@ def build(scenario: Scenario, figures: str | Figures = "nominal",
     classes = list(dict.fromkeys(t.threat_class for t in threat_types.values()))
     model_lines, option_lines = _model_assumptions(model, classes, units, missile_types, figs,
                                                    lib)
+    carried = _carried_jammers(scenario, lib, figs)
+    if carried or dep.jammers:
+        missing = [r.id for r in dep.radars if r.receiver is None]
+        if missing:
+            raise InputError(f"radar(s) {', '.join(missing)}: their library items give no "
+                             "receiver figures, so they cannot be jammed; allowed: jammers only "
+                             "with radars whose items give " + ", ".join(Radar.RECEIVER_FIGURES))
+        notes = [*notes, JAMMING_NOTE]
     assumptions = [*dep.assumptions, *facing_notes, *model_lines, *notes]
     items = {r.type_id for r in dep.radars} | set(missile_ids) | set(threat_ids)
+    items |= {j.type_id for j in dep.jammers}
+    items |= {lib.get(j, "jammer").id for t in (*scenario.threats, *scenario.raids)
+              for j in t.jammers}
     items |= {g.type for b in active for g in b.launchers}
     items |= {u.gun.id for u in units if u.gun is not None}
     items |= {b.command_post for b in active if b.command_post}
@@ -145,7 +162,19 @@ def build(scenario: Scenario, figures: str | Figures = "nominal",
             defended_radius_m=model.defended_radius_m,
             threat_time_scale_s=model.threat_time_scale_s,
             kill_assessment_delay_s=model.kill_assessment_delay_s),
-        provenance=provenance)
+        provenance=provenance, jammers=dep.jammers, carried_jammers=carried)
+
+
+def _carried_jammers(scenario: Scenario, lib: Library, figures: Figures
+                     ) -> tuple[tuple[str, NoiseJammer], ...]:
+    """The jammers the threats and raid members carry: (object id, jammer), one per pod."""
+    out = []
+    for t in scenario.threats:
+        out += [(t.id, lib.get(j, "jammer").model(figures)) for j in t.jammers]
+    for r in scenario.raids:
+        out += [(member, lib.get(j, "jammer").model(figures))
+                for member in r.member_ids() for j in r.jammers]
+    return tuple(out)
 
 
 def _threat_type(item, figures: Figures) -> ThreatType:

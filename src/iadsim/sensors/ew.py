@@ -46,9 +46,20 @@ from numpy.typing import ArrayLike
 
 from iadsim.units import C_M_S, K_BOLTZMANN, T0_K
 
-__all__ = ["NoiseJammer", "Receiver", "antenna_gain", "band_fraction", "burnthrough_range_m",
-           "crossover_range_m", "jammed_detection_range_m", "jammer_power_w",
-           "jammer_to_noise", "noise_power_w", "signal_power_w", "ssj_detection_range_m"]
+__all__ = ["JAMMING_MODEL", "JammerSources", "NoiseJammer", "Receiver", "antenna_gain",
+           "band_fraction", "burnthrough_range_m", "crossover_range_m",
+           "jammed_detection_range_m", "jammer_power_w", "jammer_to_noise", "no_jammers",
+           "noise_power_w", "signal_power_w", "ssj_detection_range_m"]
+
+#: What a result computed under jamming rests on, in words (listed with its assumptions).
+JAMMING_MODEL = (
+    "Jamming: noise jammers add in power; detection uses S/(N+J) (iadsim.sensors.ew). Each "
+    "jammer's channel is set on the radar's frequency where its span allows (it knows the "
+    "frequency); the fraction of its power in the radar's band is the overlap over its "
+    "bandwidth. The radar's beam is a Gaussian main lobe down to a flat average sidelobe floor; "
+    "no sidelobe blanking or cancellation, no frequency agility (no public figures). A jammer "
+    "is heard when it is above the radar's smooth 4/3-Earth horizon (terrain masking of "
+    "jammers ignored); the false-alarm rate is unchanged (CFAR).")
 
 _FOUR_PI = 4.0 * np.pi
 #: ln 2 · 4: a Gaussian main lobe exp(-4 ln2 (θ/θ3)²) is half power at θ = θ3/2 [4].
@@ -301,3 +312,29 @@ def jammer_to_noise(receiver: Receiver, jammer: NoiseJammer, jammer_range_m: Arr
                        receiver.gain_toward(off_azimuth_rad, off_elevation_rad),
                        receiver.wavelength_m, jammer_range_m, band, jammer.losses)
     return j / receiver.noise_w
+
+
+@dataclass(frozen=True)
+class JammerSources:
+    """The noise jammers of a run, for the radars' looks (:func:`iadsim.sensors.scan.scan_arrays`).
+
+    ``station_ecef_m (s, 3)``: stand-off jammers on station (ECEF, m), each ``station_counts``
+    jammers of ``station_jammers``. ``carriers (c,)``: indices of the air objects carrying
+    ``carried_jammers`` (one entry per pod; the same object may appear several times); a
+    carried jammer radiates while its carrier is airborne and alive (``alive_until_s``, s, per
+    object: the engine's kill times, ``inf`` alive).
+    """
+
+    station_ecef_m: np.ndarray
+    station_jammers: tuple[NoiseJammer, ...]
+    station_counts: tuple[int, ...]
+    carriers: np.ndarray
+    carried_jammers: tuple[NoiseJammer, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.station_jammers) or bool(self.carried_jammers)
+
+
+def no_jammers() -> JammerSources:
+    """A run without jammers."""
+    return JammerSources(np.zeros((0, 3)), (), (), np.zeros(0, np.int64), ())

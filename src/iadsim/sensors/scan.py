@@ -96,7 +96,8 @@ import pandas as pd
 from scipy import special
 
 from iadsim.geo.frames import ecef2enu, geodesic_direct, geodesic_inverse, geodetic2enu
-from iadsim.geo.los import MinHeightField, effective_earth_radius_m, slant_geometry
+from iadsim.geo.los import MinHeightField, effective_earth_radius_m, radar_horizon_m, slant_geometry
+from iadsim.sensors.ew import JammerSources, NoiseJammer, Receiver, jammer_to_noise
 from iadsim.sensors.radar import RadarModel
 from iadsim.sensors.rcs import aspect_angle_rad, aspect_rcs_m2
 from iadsim.units import linear_to_db
@@ -324,6 +325,9 @@ class RadarSensor:
         Emission control: ``[off_s, on_s)`` windows in which the radar is silent (no detection,
         no false alarm), s; ``on_s = inf``: off to the end (:func:`off_windows_array`,
         :func:`radar_emitting`). Default: none, always emitting.
+    receiver : Receiver or None
+        What noise jamming needs of the radar (:class:`iadsim.sensors.ew.Receiver`); ``None``:
+        it cannot be jammed (:func:`scan_arrays` refuses jammers then).
     """
 
     id: str
@@ -343,6 +347,7 @@ class RadarSensor:
     los: MinHeightField | None = None
     k_factor: float = 4.0 / 3.0
     off_windows_s: np.ndarray = field(default_factory=off_windows_array)
+    receiver: Receiver | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "off_windows_s", off_windows_array(self.off_windows_s))
@@ -483,9 +488,12 @@ def scan_detections(
     frame_origin: tuple[float, float, float],
     rng: np.random.Generator,
     scan_phase_s: float = 0.0,
+    jammers: JammerSources | None = None,
+    alive_until_s: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Detections (targets and false alarms) of one radar over ``[t_start_s, t_end_s)``; none
-    while the radar is off (``sensor.off_windows_s``, module notes).
+    while the radar is off (``sensor.off_windows_s``, module notes); under noise ``jammers``
+    as :func:`scan_arrays` says.
 
     Parameters
     ----------
@@ -531,7 +539,7 @@ def scan_detections(
     (['time_s', 'radar_id', 'scan', 'truth_id'], [0])
     """
     det = scan_arrays(sensor, traj, rcs_table_dbsm, t_start_s, t_end_s, frame_origin, rng,
-                      scan_phase_s)
+                      scan_phase_s, jammers, alive_until_s)
     return det.frame(np.full(len(det), sensor.id, dtype=object))
 
 
@@ -544,9 +552,19 @@ def scan_arrays(
     frame_origin: tuple[float, float, float],
     rng: np.random.Generator,
     scan_phase_s: float = 0.0,
+    jammers: JammerSources | None = None,
+    alive_until_s: np.ndarray | None = None,
 ) -> DetectionArrays:
     """The detections of :func:`scan_detections` (same arguments, same draws) as numpy columns,
     rows in the order of its table: the array kernel, without the cost of a DataFrame.
+
+    Under noise ``jammers`` (:class:`iadsim.sensors.ew.JammerSources`; the radar needs its
+    ``receiver``) each look's Pd uses S/(N+J): J/N of every jammer above the radar's smooth
+    4/3-Earth horizon, through the beam's gain toward it while the beam looks at the target
+    (main lobe for the target's own jammer, sidelobes for others), summed. A carried jammer
+    radiates while its carrier is airborne and before ``alive_until_s[carrier]`` (default: all
+    alive). The draws are the same with or without jammers; false alarms are unchanged (the
+    detector's CFAR threshold follows the noise-plus-jamming level).
 
     Examples
     --------
@@ -580,8 +598,12 @@ def scan_arrays(
 
     # 1. Looks on the (n_scans, n_objects) grid.
     u_look = rng.random((n_scans, n_obj))
+    if jammers and sensor.receiver is None:
+        raise ValueError(f"radar {sensor.id} has no receiver figures: it cannot be jammed")
+    jam = None if not jammers else (jammers, np.full(n_obj, np.inf) if alive_until_s is None
+                                    else np.asarray(alive_until_s, dtype=float))
     target = _target_detections(sensor, traj, table, scans, u_look, t_start_s, t_end_s, rng,
-                                scan_phase_s)
+                                scan_phase_s, jam)
     clutter = _false_alarms(sensor, scans, t_start_s, t_end_s, rng, scan_phase_s)
     # False alarms first, then sorted by (time, truth id); one conversion for all the rows.
     time_s, scan, truth, polar, snr = (np.concatenate(c) for c in zip(clutter, target, strict=True))
@@ -598,8 +620,10 @@ _Measured = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 def _target_detections(
     sensor: RadarSensor, traj: TruthSampler, table: np.ndarray, scans: np.ndarray, u_look: np.ndarray,
     t_start_s: float, t_end_s: float, rng: np.random.Generator, scan_phase_s: float,
+    jam: tuple[JammerSources, np.ndarray] | None = None,
 ) -> _Measured:
-    """Detections of the objects (steps 1 and 2 of the draws), not yet converted."""
+    """Detections of the objects (steps 1 and 2 of the draws), not yet converted; ``jam``: the
+    jammers and each object's kill time (:func:`scan_arrays`)."""
     n_scans, n_obj = u_look.shape
     scan_g = np.repeat(scans, n_obj)
     obj_g = np.tile(np.arange(n_obj, dtype=np.int64), n_scans)
@@ -638,7 +662,12 @@ def _target_detections(
     los_enu = -np.stack([np.asarray(e_r), np.asarray(n_r), np.asarray(u_r)], axis=-1)
     rcs = aspect_rcs_m2(table[obj_g[idx]], aspect_angle_rad(los_enu, vel))
     safe = np.maximum(slant, 1.0)
-    pd_look = np.where(visible, sensor.model.pd(safe, rcs, el), 0.0)
+    jn = None
+    if jam is not None:          # the beam's direction: the target in the radar's ENU frame
+        look = np.stack([np.asarray(c, dtype=float) for c in geodetic2enu(
+            lat, lon, alt, sensor.lat_deg, sensor.lon_deg, sensor.antenna_msl_m)], axis=-1)
+        jn = _jammer_to_noise(sensor, traj, *jam, t_look[idx], look)
+    pd_look = np.where(visible, sensor.model.pd(safe, rcs, el, jammer_to_noise=jn), 0.0)
     det = u_look.ravel()[idx] < pd_look
     d = idx[det]
     n_det = d.size
@@ -654,6 +683,46 @@ def _target_detections(
     on = sensor.emitting(t_look[d])
     d, r_meas, az_meas, el_meas, snr = (a[on] for a in (d, r_meas, az_meas, el_meas, snr))
     return t_look[d], scan_g[d], obj_g[d], np.stack([r_meas, az_meas, el_meas], axis=-1), snr
+
+
+def _jammer_to_noise(sensor: RadarSensor, traj: TruthSampler, sources: JammerSources,
+                     alive_until_s: np.ndarray, t: np.ndarray, look_enu: np.ndarray
+                     ) -> np.ndarray:
+    """Total J/N of every jammer at the looks at times ``t`` whose beam points along
+    ``look_enu (n, 3)`` (radar-centred ENU, m): each jammer's own direction in the same frame,
+    the beam's gain toward it, its range; a jammer below the horizon or whose carrier is
+    grounded or dead adds nothing."""
+    receiver = sensor.receiver
+    assert receiver is not None
+    look_az = np.arctan2(look_enu[:, 0], look_enu[:, 1])
+    look_el = np.arctan2(look_enu[:, 2], np.hypot(look_enu[:, 0], look_enu[:, 1]))
+    total = np.zeros(t.size)
+
+    def add(ecef: np.ndarray, on: np.ndarray, jammer: NoiseJammer, count: float) -> None:
+        e, n, u = (np.asarray(a, dtype=float) for a in ecef2enu(
+            ecef[:, 0], ecef[:, 1], ecef[:, 2], sensor.lat_deg, sensor.lon_deg,
+            sensor.antenna_msl_m))
+        rng_m = np.sqrt(e * e + n * n + u * u)
+        height = np.maximum(u + rng_m ** 2 / (2.0 * effective_earth_radius_m(sensor.k_factor)),
+                            0.0)                      # height above the radar's level, m
+        seen = on & (rng_m <= radar_horizon_m(max(sensor.antenna_msl_m, 0.0),
+                                              height + max(sensor.antenna_msl_m, 0.0),
+                                              sensor.k_factor))
+        if not seen.any():
+            return
+        off_az = np.angle(np.exp(1j * (look_az - np.arctan2(e, n))))
+        off_el = look_el - np.arctan2(u, np.hypot(e, n))
+        jn = count * jammer_to_noise(receiver, jammer, np.maximum(rng_m, 1.0), off_az, off_el)
+        total[seen] += jn[seen]
+
+    for k, jammer in enumerate(sources.station_jammers):
+        add(np.broadcast_to(sources.station_ecef_m[k], (t.size, 3)), np.ones(t.size, bool),
+            jammer, sources.station_counts[k])
+    for obj, jammer in zip(sources.carriers.tolist(), sources.carried_jammers, strict=True):
+        xyz, active = traj.ecef_at(t, np.full(t.size, obj, dtype=np.int64))
+        on = active & (t < alive_until_s[obj])
+        add(np.where(on[:, None], xyz, 0.0), on, jammer, 1)
+    return total
 
 
 def _object_azimuth(sensor: RadarSensor, traj: TruthSampler, t: np.ndarray, obj: np.ndarray,
