@@ -1,14 +1,15 @@
 """Compiled per-scan steps of the tracker: IMM mixing + prediction, moment matching, the
-chi-square gate, the Kalman/IMM update of assigned pairs, track initiation and the
-confirmation / deletion logic, one loop over tracks (or pairs) each (numba). The tracker calls
-one per sensor group, :func:`associate_scan` (both association passes and initiation,
-in the track store's buffers), and :func:`prune` (logic and in-place removal) per scan.
+chi-square gate, GNN assignment, the Kalman/IMM update of assigned pairs, track initiation and
+the confirmation / deletion logic, one loop over tracks (or pairs) each (numba). The tracker
+makes one call per feed, :func:`process_scans` (every scan: prediction, :func:`associate_scan`
+per sensor group, :func:`prune`, in the track store's buffers), after :func:`spd_check` of
+the input and :func:`scan_layout` of its scans.
 
 The equations are those of :mod:`iadsim.tracking.filters` (Bar-Shalom, Li & Kirubarajan 2001,
 §5.2 Kalman filter with the Joseph-form covariance update, §11.6 IMM); those vectorised numpy
 forms are the tested reference, and these kernels are checked against them
 (``tests/tracking/test_kernels.py``). They exist because a tracker run is tens of thousands of
-small scans: one compiled call per step instead of twenty numpy calls each.
+small scans: one compiled call per feed instead of twenty numpy calls per step.
 
 Arrays are float64 in SI units: ``x (n, r, d)`` model-conditioned states ``[pos, vel]``, ``p (n,
 r, d, d)`` covariances, ``mu (n, r)`` mode probabilities, ``z (k, m)`` and ``R (k, m, m)``
@@ -24,24 +25,20 @@ import numba
 import numpy as np
 
 __all__ = ["imm_predict", "imm_combine", "combine_rows", "update_pairs", "apply_pairs", "gate_pairs",
-           "associate_group", "associate_scan", "assignment", "gnn_clusters", "pair_clusters",
-           "track_logic", "prune", "cholesky", "chol_solve"]
+           "associate_group", "associate_scan", "scan_layout", "process_scans", "assignment", "gnn_clusters",
+           "pair_clusters", "track_logic", "prune", "cholesky", "chol_solve",
+           "spd_check"]
 
 _TINY = np.finfo(np.float64).tiny
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
 @numba.njit(cache=True)
-def imm_predict(x: np.ndarray, p: np.ndarray, mu: np.ndarray, transition: np.ndarray,
-                f: np.ndarray, q: np.ndarray) -> None:
-    """IMM interaction then Kalman prediction of every track, in place; ``mu`` becomes the
-    predicted mode probabilities ``c_bar``. ``f, q (r, d, d)``: transition and process noise of
-    each model for this time step. The track covariances are exactly symmetric (every step
-    that writes them symmetrises), so the mixed covariances are computed on one triangle.
-    ``F P F^T`` runs over the non-zero entries of ``F`` only (9 of 36 for a 3-D CV model;
-    skipping exact zeros leaves every sum unchanged)."""
-    n, r, d = x.shape
-    nz = np.zeros(r, np.int64)                     # non-zeros of each F: row, column, value
+def _nonzeros(f: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The non-zero entries of each model's ``F (r, d, d)``: their count per model and, per
+    model, their rows, columns and values (in row-major order)."""
+    r, d = f.shape[0], f.shape[1]
+    nz = np.zeros(r, np.int64)
     nz_row = np.empty((r, d * d), np.int64)
     nz_col = np.empty((r, d * d), np.int64)
     nz_val = np.empty((r, d * d))
@@ -52,10 +49,27 @@ def imm_predict(x: np.ndarray, p: np.ndarray, mu: np.ndarray, transition: np.nda
                     k = nz[j]
                     nz_row[j, k], nz_col[j, k], nz_val[j, k] = e, g, f[j, e, g]
                     nz[j] = k + 1
+    return nz, nz_row, nz_col, nz_val
+
+
+@numba.njit(cache=True)
+def _predict_rows(x: np.ndarray, p: np.ndarray, mu: np.ndarray, n: int, transition: np.ndarray,
+                  f: np.ndarray, q: np.ndarray, xc: np.ndarray | None, pc: np.ndarray | None
+                  ) -> None:
+    """:func:`imm_predict` of tracks ``:n``; with ``xc``, ``pc`` also each predicted track's
+    combined position into its row (:func:`combine_rows`), while its rows are in cache.
+
+    With one model (CV) the interaction is skipped when its weight ``c / c`` is exactly 1
+    (``c >= tiny``): the mixed state is then the state and its spread exactly zero, so the
+    mixed moments of a finite track equal its own up to the sign of zeros, which the
+    prediction's sums (started at ``+0``) absorb: bit for bit the same result (tested)."""
+    r, d = x.shape[1], x.shape[2]
+    nz, nz_row, nz_col, nz_val = _nonzeros(f)
     x0 = np.empty((r, d))
     p0 = np.empty((r, d, d))
     c_bar = np.empty(r)
     w = np.empty((r, r))
+    dx = np.empty((r, d))
     fp = np.empty((d, d))
     for a in range(n):
         for j in range(r):
@@ -66,16 +80,23 @@ def imm_predict(x: np.ndarray, p: np.ndarray, mu: np.ndarray, transition: np.nda
             for i in range(r):
                 w[i, j] = mu[a, i] * transition[i, j] / max(c, _TINY)
         for j in range(r):
+            if r == 1 and c_bar[0] >= _TINY:       # one model: the interaction is a copy
+                x0[0, :] = x[a, 0, :]
+                p0[0, :, :] = p[a, 0, :, :]
+                continue
             for e in range(d):
                 s = 0.0
                 for i in range(r):
                     s += w[i, j] * x[a, i, e]
                 x0[j, e] = s
+            for i in range(r):                     # spread of each model about the mix
+                for e in range(d):
+                    dx[i, e] = x[a, i, e] - x0[j, e]
             for e in range(d):                     # symmetric: the upper triangle, mirrored
                 for g in range(e, d):
                     s = 0.0
                     for i in range(r):
-                        s += w[i, j] * (p[a, i, e, g] + (x[a, i, e] - x0[j, e]) * (x[a, i, g] - x0[j, g]))
+                        s += w[i, j] * (p[a, i, e, g] + dx[i, e] * dx[i, g])
                     p0[j, e, g] = s
                     p0[j, g, e] = s
         for j in range(r):
@@ -99,9 +120,23 @@ def imm_predict(x: np.ndarray, p: np.ndarray, mu: np.ndarray, transition: np.nda
                     p[a, j, e, g] = v
                     p[a, j, g, e] = v
             mu[a, j] = c_bar[j]
+        if xc is not None:
+            _combine_row(x, p, mu, a, xc, pc, a)
 
 
 @numba.njit(cache=True)
+def imm_predict(x: np.ndarray, p: np.ndarray, mu: np.ndarray, transition: np.ndarray,
+                f: np.ndarray, q: np.ndarray) -> None:
+    """IMM interaction then Kalman prediction of every track, in place; ``mu`` becomes the
+    predicted mode probabilities ``c_bar``. ``f, q (r, d, d)``: transition and process noise of
+    each model for this time step. The track covariances are exactly symmetric (every step
+    that writes them symmetrises), so the mixed covariances are computed on one triangle.
+    ``F P F^T`` runs over the non-zero entries of ``F`` only (9 of 36 for a 3-D CV model;
+    skipping exact zeros leaves every sum unchanged)."""
+    _predict_rows(x, p, mu, x.shape[0], transition, f, q, None, None)
+
+
+@numba.njit(cache=True, inline="always")
 def _combine_row(x: np.ndarray, p: np.ndarray, mu: np.ndarray, a: int, xc: np.ndarray,
                  pc: np.ndarray, out: int) -> None:
     """Moment-matched estimate of track ``a`` (its first ``xc.shape[1]`` components) into row
@@ -583,24 +618,26 @@ def associate_group(x: np.ndarray, p: np.ndarray, mu: np.ndarray, confirmed: np.
                     hit: np.ndarray, detection: np.ndarray, reported: np.ndarray,
                     t_hit: np.ndarray, xc: np.ndarray, pc: np.ndarray, z: np.ndarray,
                     r: np.ndarray, index: np.ndarray, free: np.ndarray, want_confirmed: bool,
-                    gamma: float, time_s: float):
-    """One association pass of a scan: gate the tracks with ``confirmed == want_confirmed``
-    (combined positions ``xc``, ``pc``, kept up to date) against the ``free`` detections;
-    when no pair conflicts (each pair is then its own GNN optimum), update the paired tracks
-    (:func:`apply_pairs`) and clear their detections from ``free``, in place.
+                    gamma: float, forbidden_cost: float, time_s: float) -> None:
+    """One association pass of a scan, in place: GNN of the tracks with ``confirmed ==
+    want_confirmed`` (combined positions ``xc``, ``pc``, kept up to date) and the ``free``
+    detections, then the update of the assigned tracks (:func:`apply_pairs`); their
+    detections are cleared from ``free``.
 
-    Returns ``rows, cols`` (the candidate tracks and detections) and the gated pairs
-    ``track, detection, d2, conflict`` of :func:`gate_pairs`; on a conflict (a track or
-    detection in two pairs) nothing is updated and the caller solves the assignment.
+    The gated pairs are those of :func:`gate_pairs`; when none conflicts (a track or detection
+    in two pairs) each is its own GNN optimum, else :func:`gnn_clusters` solves the assignment
+    with miss cost ``gamma`` (as :func:`iadsim.tracking.association.assign_pairs`).
     """
     rows = np.flatnonzero(confirmed == want_confirmed)
     cols = np.flatnonzero(free)
     t, d, d2, conflict = gate_pairs(xc, pc, rows, z, r, cols, gamma)
-    if not conflict:
-        apply_pairs(x, p, mu, hit, detection, reported, t_hit, xc, pc, rows[t], z, r, cols[d],
-                    index, time_s)
-        free[cols[d]] = False
-    return rows, cols, t, d, d2, conflict
+    if conflict:
+        chosen = gnn_clusters(t, d, d2, rows.size, gamma, forbidden_cost)
+        t = np.flatnonzero(chosen >= 0)
+        d = chosen[t]
+    apply_pairs(x, p, mu, hit, detection, reported, t_hit, xc, pc, rows[t], z, r, cols[d],
+                index, time_s)
+    free[cols[d]] = False
 
 
 @numba.njit(cache=True)
@@ -609,29 +646,26 @@ def associate_scan(ids: np.ndarray, x: np.ndarray, p: np.ndarray, mu: np.ndarray
                    hit: np.ndarray, detection: np.ndarray, t_birth: np.ndarray,
                    t_hit: np.ndarray, revisit: np.ndarray, reported: np.ndarray,
                    xc: np.ndarray, pc: np.ndarray, n: int, next_id: int, z: np.ndarray,
-                   r: np.ndarray, index: np.ndarray, free: np.ndarray, first_pass: int,
-                   gamma: float, time_s: float, mu0: np.ndarray, velocity_var: float,
-                   revisit_s: float):
-    """One sensor's detections at one scan: the association passes from ``first_pass`` on
-    (0: confirmed tracks, 1: tentative tracks, :func:`associate_group`), then a tentative track
-    per detection still ``free``, appended at row ``n`` (single-point initiation of
-    :mod:`iadsim.tracking.manager`: position and its covariance from the detection, velocity 0
-    with variance ``velocity_var`` m^2/s^2 per axis, mode probabilities ``mu0``).
+                   r: np.ndarray, index: np.ndarray, gamma: float, forbidden_cost: float,
+                   time_s: float, mu0: np.ndarray, velocity_var: float, revisit_s: float
+                   ) -> tuple[int, int]:
+    """One sensor's detections at one scan: the association passes of the confirmed tracks,
+    then of the tentative tracks on the detections left over (:func:`associate_group`), then
+    a tentative track per detection still free, appended at row ``n`` (single-point
+    initiation of :mod:`iadsim.tracking.manager`: position and its covariance from the
+    detection, velocity 0 with variance ``velocity_var`` m^2/s^2 per axis, mode probabilities
+    ``mu0``, revisit interval ``revisit_s``).
 
     The track fields are the whole buffers of the track store (live rows ``:n``; room for
     ``n + len(z)`` rows); ``xc (., m)``, ``pc (., m, m)`` are the combined positions of the
     live tracks (:func:`combine_rows`), read by the gate and kept up to date here.
-    Returns ``status, n, next_id`` and the pairs of :func:`associate_group`: ``status`` 0
-    when done; ``k + 1`` when pass ``k`` had a conflict, in which case nothing of that pass is
-    updated and the caller solves the assignment, applies
-    it and calls again with ``first_pass = k + 1``.
+    Returns the new ``n, next_id``.
     """
-    for k in range(first_pass, 2):
-        rows, cols, t, d, d2, conflict = associate_group(
-            x[:n], p[:n], mu[:n], confirmed[:n], hit[:n], detection[:n], reported[:n],
-            t_hit[:n], xc, pc, z, r, index, free, k == 0, gamma, time_s)
-        if conflict:
-            return k + 1, n, next_id, rows, cols, t, d, d2
+    free = np.ones(z.shape[0], np.bool_)
+    for want_confirmed in (True, False):
+        associate_group(x[:n], p[:n], mu[:n], confirmed[:n], hit[:n], detection[:n],
+                        reported[:n], t_hit[:n], xc, pc, z, r, index, free, want_confirmed,
+                        gamma, forbidden_cost, time_s)
     m = z.shape[1]
     for b in range(z.shape[0]):
         if not free[b]:
@@ -655,8 +689,86 @@ def associate_scan(ids: np.ndarray, x: np.ndarray, p: np.ndarray, mu: np.ndarray
         _combine_row(x, p, mu, n, xc, pc, n)
         n += 1
         next_id += 1
-    empty = np.empty(0, np.int64)
-    return 0, n, next_id, empty, empty, empty, empty, np.empty(0)
+    return n, next_id
+
+
+@numba.njit(cache=True)
+def scan_layout(time_s: np.ndarray, sensor: np.ndarray, rows: np.ndarray, previous_s: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The sensor groups and scans of detection rows ``rows`` (sorted by ``time_s``, then
+    ``sensor``): ``group_start (G + 1,)``, positions in ``rows`` where a time or sensor
+    starts; ``scan_start (S + 1,)``, groups where a time starts; each scan's time
+    ``scan_s (S,)`` and its step ``dt (S,)`` from the previous scan (the first from
+    ``previous_s``)."""
+    k = rows.size
+    group_start = np.empty(k + 1, np.int64)
+    scan_start = np.empty(k + 1, np.int64)
+    scan_s = np.empty(k)
+    dt = np.empty(k)
+    n_groups = n_scans = 0
+    for i in range(k):
+        t, c = time_s[rows[i]], sensor[rows[i]]
+        new_time = i == 0 or t != time_s[rows[i - 1]]
+        if new_time or c != sensor[rows[i - 1]]:
+            if new_time:
+                scan_start[n_scans] = n_groups
+                scan_s[n_scans] = t
+                dt[n_scans] = t - (previous_s if n_scans == 0 else scan_s[n_scans - 1])
+                n_scans += 1
+            group_start[n_groups] = i
+            n_groups += 1
+    group_start[n_groups] = k
+    scan_start[n_scans] = n_groups
+    return group_start[:n_groups + 1], scan_start[:n_scans + 1], scan_s[:n_scans], dt[:n_scans]
+
+
+@numba.njit(cache=True)
+def process_scans(ids: np.ndarray, x: np.ndarray, p: np.ndarray, mu: np.ndarray,
+                  confirmed: np.ndarray, age: np.ndarray, hits: np.ndarray, misses: np.ndarray,
+                  hit: np.ndarray, detection: np.ndarray, t_birth: np.ndarray,
+                  t_hit: np.ndarray, revisit: np.ndarray, reported: np.ndarray,
+                  xc: np.ndarray, pc: np.ndarray, n: int, next_id: int, clock: float,
+                  z: np.ndarray, r: np.ndarray, index: np.ndarray, sensor: np.ndarray,
+                  rows: np.ndarray, group_start: np.ndarray, scan_start: np.ndarray,
+                  dt: np.ndarray, f: np.ndarray, q: np.ndarray, transition: np.ndarray,
+                  sensor_revisit: np.ndarray, first_scan: int, one_scan: bool, gamma: float,
+                  forbidden_cost: float, mu0: np.ndarray, velocity_var: float, confirm_m: int,
+                  confirm_n: int, delete_misses: int, revisit_s: float
+                  ) -> tuple[int, int, float, int]:
+    """Scans of detections, from scan ``first_scan`` to the last (or that one only when
+    ``one_scan``), in place in the track store's buffers (as :func:`associate_scan`, with room
+    for ``n + len(rows)`` rows): the tracker's whole scan loop (:mod:`iadsim.tracking.manager`).
+
+    Detections ``z (k, m)``, ``r (k, m, m)``, ``index (k,)`` (global indices), ``sensor (k,)``
+    (codes into ``sensor_revisit``, the revisit interval of the tracks each sensor starts) are
+    processed in the order ``rows``, in the groups and scans of :func:`scan_layout`
+    (``group_start``, ``scan_start``, ``dt``): scan ``s`` advances the filter ``clock`` by
+    ``dt[s]``, with transition and process-noise matrices ``f[s]``, ``q[s] (r, d, d)`` (read
+    when ``dt[s] > 0``).
+
+    Per scan: IMM prediction of every track and its combined position (when ``dt > 0``), the
+    scan flags reset, :func:`associate_scan` per sensor group, then :func:`prune` at the clock
+    (end of scan). Returns ``n, next_id, clock`` and the next scan to process.
+    """
+    last = scan_start.size - 1
+    if one_scan:
+        last = min(last, first_scan + 1)
+    for s in range(first_scan, last):
+        clock += dt[s]
+        if dt[s] > 0.0 and n > 0:
+            _predict_rows(x, p, mu, n, transition, f[s], q[s], xc, pc)
+        hit[:n] = False
+        detection[:n] = -1
+        for g in range(scan_start[s], scan_start[s + 1]):
+            group = rows[group_start[g]:group_start[g + 1]]
+            n, next_id = associate_scan(
+                ids, x, p, mu, confirmed, age, hits, misses, hit, detection, t_birth, t_hit,
+                revisit, reported, xc, pc, n, next_id, z[group], r[group], index[group], gamma,
+                forbidden_cost, clock, mu0, velocity_var, sensor_revisit[sensor[group[0]]])
+        n = prune(ids, x, p, mu, confirmed, age, hits, misses, hit, detection, t_birth, t_hit,
+                  revisit, reported, xc, pc, n, clock, confirm_m, confirm_n, delete_misses,
+                  revisit_s, True)
+    return n, next_id, clock, last
 
 
 @numba.njit(cache=True)
@@ -687,3 +799,54 @@ def prune(ids: np.ndarray, x: np.ndarray, p: np.ndarray, mu: np.ndarray,
             pc[k] = pc[a]
         k += 1
     return k
+
+
+#: Smallest pivot, relative to its diagonal entry, of a covariance that :func:`spd_check`
+#: accepts without LAPACK (far above the rounding differences between Cholesky codes).
+_SPD_MARGIN = 1e-4
+
+
+@numba.njit(cache=True)
+def spd_check(time_s: np.ndarray, z: np.ndarray, r: np.ndarray) -> int:
+    """Check detections ``time_s (k,)``, ``z (k, m)``, ``r (k, m, m)`` in one pass: 1 if a value
+    is not finite; else 2 if a matrix ``r`` is not exactly symmetric; else 0 if every ``r``
+    is clearly positive definite, 3 if one is not clearly so.
+
+    "Clearly": every diagonal entry in ``[1e-100, 1e100]`` and every Cholesky pivot (before
+    its square root) above ``_SPD_MARGIN`` times its diagonal entry. Cholesky codes (this
+    one, LAPACK's ``potrf``) differ only by rounding, far less than that margin, so a
+    matrix accepted here is positive definite to them all; on 3 the caller decides with
+    LAPACK (``numpy.linalg.cholesky``), which keeps the verdict of every matrix exactly
+    LAPACK's.
+    """
+    k, m = z.shape
+    for a in range(k):
+        if not math.isfinite(time_s[a]):
+            return 1
+        for e in range(m):
+            if not math.isfinite(z[a, e]):
+                return 1
+            for g in range(m):
+                if not math.isfinite(r[a, e, g]):
+                    return 1
+    for a in range(k):
+        for e in range(m):
+            for g in range(e):
+                if r[a, e, g] != r[a, g, e]:
+                    return 2
+    clear = True
+    low = np.empty((m, m))
+    for a in range(k):
+        for i in range(m):
+            diag = r[a, i, i]
+            clear = clear and 1e-100 <= diag <= 1e100
+            for j in range(i + 1):
+                v = r[a, i, j]
+                for h in range(j):
+                    v -= low[i, h] * low[j, h]
+                if i == j:
+                    clear = clear and v > _SPD_MARGIN * diag
+                    low[i, i] = math.sqrt(max(v, _TINY))
+                else:
+                    low[i, j] = v / low[j, j]
+    return 0 if clear else 3

@@ -217,6 +217,17 @@ class _Motion:
         """``F (r, d, d)`` and ``Q (r, d, d)`` for a time step ``dt_s`` (read-only, cached)."""
         return _model_matrices(float(dt_s), tuple(self.omegas), tuple(self.q), self.n_dim)
 
+    def bank(self, steps_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`matrices` of each of ``k`` time steps: ``F (k, r, d, d)``, ``Q (k, r, d, d)``
+        (left unset for steps <= 0, which predict nothing)."""
+        d = 2 * self.n_dim
+        f = np.empty((len(steps_s), len(self.omegas), d, d))
+        q = np.empty_like(f)
+        for k, dt_s in enumerate(steps_s):
+            if dt_s > 0.0:
+                f[k], q[k] = self.matrices(dt_s)
+        return f, q
+
 
 @functools.lru_cache(maxsize=1024)
 def _model_matrices(dt_s: float, omegas: tuple[float, ...], q: tuple[float, ...],
@@ -231,7 +242,7 @@ def _model_matrices(dt_s: float, omegas: tuple[float, ...], q: tuple[float, ...]
 class _Tracks:
     """Struct of arrays of the live tracks, sorted by id; each field is a view of the first
     ``n`` rows of a buffer that grows by doubling. The compiled steps
-    (:func:`~iadsim.tracking.kernels.associate_scan`, :func:`~iadsim.tracking.kernels.prune`)
+    (:func:`~iadsim.tracking.kernels.process_scans`, :func:`~iadsim.tracking.kernels.prune`)
     append and remove rows in place in the whole buffers, then set ``n``.
 
     ``x (n, r, d)``, ``p (n, r, d, d)``, ``mu (n, r)``; integer counters ``age`` (scans since
@@ -278,6 +289,15 @@ class _Tracks:
                 grown[:n] = a[:n]
                 buf[name] = grown
             self.buffers = tuple(buf[name] for name in self.FIELDS)
+
+
+def _cholesky_exists(r: np.ndarray) -> bool:
+    """Whether LAPACK factorises every matrix of ``r (k, m, m)``: is positive definite."""
+    try:
+        np.linalg.cholesky(r)
+    except np.linalg.LinAlgError:
+        return False
+    return True
 
 
 def _column_error(message: str, allowed: str) -> InputError:
@@ -470,10 +490,11 @@ class Tracker:
         #: the sensor_id values accepted, in processing order
         self.sensor_names = _sorted_sensor_names(sensor_names)
         self._code = {name: k for k, name in enumerate(self.sensor_names)}
-        default = np.nan if config.revisit_s is None else float(config.revisit_s)
+        #: revisit interval of confirmed tracks, s (NaN: unset, scan-based logic)
+        self._revisit_s = np.nan if config.revisit_s is None else float(config.revisit_s)
         per_sensor = config.sensor_revisit_s or {}
         #: revisit interval (s) per sensor code (NaN: unset)
-        self._sensor_revisit = np.array([float(per_sensor.get(n, default))
+        self._sensor_revisit = np.array([float(per_sensor.get(n, self._revisit_s))
                                          for n in self.sensor_names])
         self._motion = _Motion.from_config(config, self.n_dim)
         self._gamma = assoc.gate_threshold(config.gate_probability, self.n_dim)
@@ -579,16 +600,13 @@ class Tracker:
                              f"positions in {list(self.sensor_names)}")
         if k == 0:
             return
-        if not (np.isfinite(t).all() and np.isfinite(z).all() and np.isfinite(r).all()):
+        check = kernels.spd_check(t, z, r)       # 3: LAPACK decides (borderline matrices)
+        if check == 1:
             raise InputError("Tracker.feed_arrays: a non-finite time_s, position_m or cov_m2; "
                              "allowed: finite values")
-        try:
-            if not np.array_equal(r, r.swapaxes(1, 2)):
-                raise np.linalg.LinAlgError
-            np.linalg.cholesky(r)
-        except np.linalg.LinAlgError:
+        if check == 2 or (check == 3 and not _cholesky_exists(r)):
             raise InputError("Tracker.feed_arrays: a cov_m2 matrix is not symmetric positive "
-                             "definite; allowed: covariance matrices") from None
+                             "definite; allowed: covariance matrices")
         det = _Detections(z, r, t, codes.astype(np.int64), self.sensor_names)
         self._feed_checked(det, det.sensor, index, "Tracker.feed_arrays: time_s")
 
@@ -662,70 +680,32 @@ class Tracker:
                  index: np.ndarray, on_scan: Callable[[float], None] | None = None) -> None:
         """Process detection rows ``rows`` of ``det`` (sorted by time, then sensor ``codes``;
         starting a new scan); ``index``: global index of every row of ``det``. ``on_scan(t)``
-        is called after each scan."""
+        is called after each scan.
+
+        The scan loop is one compiled call (:func:`~iadsim.tracking.kernels.process_scans`,
+        one per scan with ``on_scan``); here only the model matrices of each scan's time step.
+        """
         if not len(rows):
             return
-        times, sensors = det.time_s[rows], codes[rows]
-        change = np.flatnonzero((np.diff(times) != 0) | (np.diff(sensors) != 0))
-        starts = np.concatenate([[0], change + 1])
-        ends = np.append(starts[1:], len(rows))
-        for a, b in zip(starts, ends, strict=True):
-            t = float(times[a])
-            if t != self._scan_time:
-                if self._scan_time is None:
-                    self._clock = t
-                self._begin_scan(0.0 if self._scan_time is None else t - self._scan_time)
-                self._scan_time = t
-            idx = rows[a:b]
-            self._associate_and_update(det.z[idx], det.r[idx], index[idx], int(sensors[a]))
-            if b == len(rows) or times[b] != t:
-                self._prune(self._clock, end_of_scan=True)
-                if on_scan is not None:
-                    on_scan(t)
-        self._processed = self._scan_time
-
-    def _begin_scan(self, dt_s: float) -> None:
-        """IMM mixing and prediction of every track by ``dt_s`` (s, >= 0), and their combined
-        positions; reset scan flags."""
-        self._clock += dt_s
-        t = self._tracks
-        if dt_s > 0.0 and len(t.ids):
-            kernels.imm_predict(t.x, t.p, t.mu, self._motion.transition,
-                                *self._motion.matrices(dt_s))
-            kernels.combine_rows(t.x, t.p, t.mu, np.arange(t.n), t.xc, t.pc)
-        t.hit[:] = False
-        t.detection[:] = -1
-
-    def _associate_and_update(self, z: np.ndarray, r: np.ndarray, index: np.ndarray,
-                              sensor: int) -> None:
-        """Use one sensor's detections ``z (k, m)``, ``r (k, m, m)`` (global indices ``index``):
-        GNN association of confirmed then tentative tracks, updates, and a tentative track per
-        detection left over (one compiled call; the assignment solver only on conflicts)."""
-        t = self._tracks
-        t.reserve(len(z))
-        free = np.ones(len(z), bool)
-        fixed = (z, r, index, free)
-        first_pass = 0
-        while True:
-            status, t.n, self._next_id, rows, cols, *pairs = kernels.associate_scan(
-                *t.buffers, t.n, self._next_id, *fixed, first_pass, self._gamma, self._clock,
-                self._motion.mu0, self._velocity_var, self._sensor_revisit[sensor])
-            if status == 0:
-                return
-            # pass status - 1 gated a track or detection twice: GNN, then the next pass
-            track, det = assoc.assign_pairs(*pairs, True, len(rows), self._gamma)
-            kernels.apply_pairs(t.x, t.p, t.mu, t.hit, t.detection, t.reported, t.t_hit, t.xc,
-                                t.pc, rows[track], z, r, cols[det], index, self._clock)
-            free[cols[det]] = False
-            first_pass = status
-
-    def _prune(self, now_s: float, end_of_scan: bool) -> None:
-        """Track logic at ``now_s`` (count the scan first when ``end_of_scan``): confirm and
-        delete (M-of-N, consecutive misses or time-based)."""
+        previous = det.time_s[rows[0]] if self._scan_time is None else self._scan_time
+        group_start, scan_start, scan_s, dt = kernels.scan_layout(det.time_s, codes, rows,
+                                                                  previous)
+        if self._scan_time is None:                # the clock starts at the first scan
+            self._clock = float(previous)
         cfg, t = self.config, self._tracks
-        revisit_s = np.nan if cfg.revisit_s is None else float(cfg.revisit_s)
-        t.n = kernels.prune(*t.buffers, t.n, now_s, cfg.confirm_m, cfg.confirm_n,
-                            cfg.delete_misses, revisit_s, end_of_scan)
+        t.reserve(len(rows))
+        inputs = (det.z, det.r, index, codes, rows, group_start, scan_start, dt,
+                  *self._motion.bank(dt), self._motion.transition, self._sensor_revisit)
+        scan = 0
+        while scan < len(scan_s):
+            t.n, self._next_id, self._clock, scan = kernels.process_scans(
+                *t.buffers, t.n, self._next_id, self._clock, *inputs, scan, on_scan is not None,
+                self._gamma, assoc.FORBIDDEN_COST, self._motion.mu0, self._velocity_var,
+                cfg.confirm_m, cfg.confirm_n, cfg.delete_misses, self._revisit_s)
+            self._scan_time = float(scan_s[scan - 1])
+            if on_scan is not None:
+                on_scan(self._scan_time)
+        self._processed = self._scan_time
 
     def _snapshot(self) -> tuple[np.ndarray, ...]:
         """``ids, confirmed, x (n, d), p (n, d, d), detection`` of the live tracks."""
@@ -740,9 +720,11 @@ class Tracker:
         ``detection`` is the last detection that updated each track since its last report.
         Tracks that have timed out by ``time_s`` are deleted first.
         """
-        if self.config.revisit_s is not None:
-            self._prune(time_s, end_of_scan=False)
         t = self._tracks
+        if self.config.revisit_s is not None:
+            cfg = self.config
+            t.n = kernels.prune(*t.buffers, t.n, time_s, cfg.confirm_m, cfg.confirm_n,
+                                cfg.delete_misses, self._revisit_s, False)
         rows = _reported_rows(t.confirmed, self.config)
         x, p, mu = t.x[rows], t.p[rows], t.mu[rows]          # copies: the tracks stay as they are
         dt = time_s - self._clock
