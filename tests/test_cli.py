@@ -136,9 +136,15 @@ def test_bad_figure_is_named_before_work(tmp_path, command, value, expected):
     out = tmp_path / "o"
     result = runner.invoke(app, [command, MINIMAL, *extra, "--figure", "48N6E3.max_range_km=200",
                                  "--figure", value, "--out", str(out)])
+    _assert_refused_before_work(result, "--figure", value, expected, out)
+
+
+def _assert_refused_before_work(result, option: str, value: str, expected: list[str], out):
+    """Exit 2 naming the option and the value as typed, with each of ``expected``; no
+    traceback, no progress bar, nothing written."""
     text = _flat(result.output)
     assert result.exit_code == 2, text
-    assert f"Invalid value for '--figure': {value}:" in text, text
+    assert f"Invalid value for '{option}': {value}:" in text, text
     for part in expected:
         assert part in text, text
     assert "Traceback" not in text and "━" not in text
@@ -236,13 +242,7 @@ def test_bad_jammer_is_named_before_work(tmp_path, value, expected):
     out = tmp_path / "o"
     result = runner.invoke(app, ["coverage", MINIMAL, "--alt", "100", "--jammer", value,
                                  "--out", str(out)])
-    text = _flat(result.output)
-    assert result.exit_code == 2, text
-    assert f"Invalid value for '--jammer': {value}:" in text, text
-    for part in expected:
-        assert part in text, text
-    assert "Traceback" not in text and "━" not in text
-    assert not out.exists()
+    _assert_refused_before_work(result, "--jammer", value, expected, out)
 
 
 def test_coverage_under_jamming_writes_the_jammed_and_free_products(tmp_path):

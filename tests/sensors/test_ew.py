@@ -133,13 +133,18 @@ def _mahafza(name):
     return next(e for e in mod.EXAMPLES if e.name == name)
 
 
+def _echo_at_1m(i) -> tuple[float, float, float]:
+    """Wavelength (Mahafza's c = 3e8), main-lobe gain and echo power at 1 m of a case's inputs."""
+    lam, g = 3e8 / i["frequency_hz"], db_to_linear(i["radar_gain_db"])
+    return lam, g, ew.signal_power_w(i["radar_peak_power_w"], g, g, lam, i["rcs_m2"], 1.0,
+                                     db_to_linear(i["radar_losses_db"]))
+
+
 def test_ssj_crossover_follows_mahafza_fig_2_7():
     # Mahafza (2013) ch. 2, Fig. 2.7 program (ssj_req.m): its inputs, its formula's answer
     ex = _mahafza("mahafza_ssj_crossover_fig2_7")
     i = ex.inputs
-    lam, g = 3e8 / i["frequency_hz"], db_to_linear(i["radar_gain_db"])
-    ks = ew.signal_power_w(i["radar_peak_power_w"], g, g, lam, i["rcs_m2"], 1.0,
-                           db_to_linear(i["radar_losses_db"]))
+    lam, g, ks = _echo_at_1m(i)
     kj = ew.jammer_power_w(i["jammer_power_w"], db_to_linear(i["jammer_gain_db"]), g, lam, 1.0,
                            ew.band_fraction(i["radar_bandwidth_hz"], i["jammer_bandwidth_hz"]),
                            db_to_linear(i["jammer_losses_db"]))
@@ -152,9 +157,7 @@ def test_soj_range_where_echo_equals_jamming_follows_mahafza_fig_2_10():
     # jammer, jammer loss on the jammer side (it differs from the radar's here)
     ex = _mahafza("mahafza_soj_crossover_fig2_10")
     i = ex.inputs
-    lam, g = 3e8 / i["frequency_hz"], db_to_linear(i["radar_gain_db"])
-    ks = ew.signal_power_w(i["radar_peak_power_w"], g, g, lam, i["rcs_m2"], 1.0,
-                           db_to_linear(i["radar_losses_db"]))
+    lam, _, ks = _echo_at_1m(i)
     j = ew.jammer_power_w(i["jammer_power_w"], db_to_linear(i["jammer_gain_db"]),
                           db_to_linear(i["radar_gain_toward_jammer_db"]), lam,
                           i["jammer_range_m"],

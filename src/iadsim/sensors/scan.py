@@ -566,21 +566,7 @@ def scan_arrays(
     alive). The draws are the same with or without jammers; false alarms are unchanged (the
     detector's CFAR threshold follows the noise-plus-jamming level).
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from iadsim.sensors.radar import RadarModel
-    >>> from iadsim.engine.trajectory import Trajectories
-    >>> model = RadarModel("demo", 1e20, 1e-6, 1, 1, 100e3)
-    >>> s = RadarSensor("r1", model, 53.0, 27.0, 10.0, 5.0, 0.0, 2 * np.pi, 50.0, 2e-3, 3e-3,
-    ...                 150.0, 0.02, 0.03)
-    >>> t = Trajectories(np.array([0.0, 60.0]), ("a",), ("F-16C",), np.full((2, 1), 53.3),
-    ...                  np.full((2, 1), 27.0), np.full((2, 1), 3000.0), np.zeros((2, 1, 3)),
-    ...                  np.ones((2, 1), bool))
-    >>> det = scan_arrays(s, t, np.zeros((1, 3)), 0.0, 60.0, (53.0, 27.0, 0.0),
-    ...                   np.random.default_rng(1))
-    >>> det.xyz.shape == (len(det), 3), sorted(set(det.truth_id.tolist()) - {-1})
-    (True, [0])
+    The example of :func:`scan_detections` holds: its table is ``scan_arrays(...).frame(ids)``.
     """
     table = np.asarray(rcs_table_dbsm, dtype=float)
     n_obj = traj.n_objects
