@@ -50,14 +50,12 @@ SEED = 7
 
 #: Kernels replayed: (module, attribute, keep every N-th call, what one call does).
 KERNELS = (
-    ("iadsim.tracking.kernels", "imm_predict", 400, "IMM mixing + prediction of every track"),
+    ("iadsim.tracking.kernels", "process_scans", 400,
+     "a feed's scans: IMM prediction, gate, GNN, Kalman/IMM update, initiation, track logic"),
+    ("iadsim.tracking.kernels", "spd_check", 400, "validation of a feed's measurements"),
+    ("iadsim.tracking.kernels", "prune", 100, "deletion of timed-out tracks at a report"),
+    ("iadsim.tracking.kernels", "imm_predict", 400, "IMM prediction of the reported tracks"),
     ("iadsim.tracking.kernels", "imm_combine", 800, "moment matching of the reported tracks"),
-    ("iadsim.tracking.kernels", "combine_rows", 400,
-     "moment matching of the predicted tracks (the gate's positions, kept in the store)"),
-    ("iadsim.tracking.kernels", "associate_scan", 800,
-     "association (gate, Kalman/IMM update of the paired tracks) and track initiation"),
-    ("iadsim.tracking.kernels", "apply_pairs", 100, "Kalman/IMM update after a GNN solve"),
-    ("iadsim.tracking.kernels", "prune", 400, "confirmation and deletion of every track"),
     ("iadsim.engine.fire_control", "fly", 10, "missile flyouts (launch solutions and salvos)"),
 )
 
