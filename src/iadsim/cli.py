@@ -130,13 +130,19 @@ def _overrides(values: list[str] | None) -> dict[str, float]:
     return out
 
 
-def _check_figures(param: typer.CallbackParam, value: list[str] | None) -> list[str] | None:
-    """Option callback of ``--figure``: reject it while the command line is parsed."""
-    try:
-        _overrides(value)
-    except IadsimError as exc:
-        raise typer.BadParameter(str(exc), param=param) from None
-    return value
+def _parse_time_check(check: Callable[[Any], object]) -> Callable:
+    """An option callback that runs ``check(value)`` while the command line is parsed and turns
+    its :class:`IadsimError` into a bad-value error naming the option (``None``: not given)."""
+
+    def callback(param: typer.CallbackParam, value: Any) -> Any:
+        if value is not None:
+            try:
+                check(value)
+            except IadsimError as exc:
+                raise typer.BadParameter(str(exc), param=param) from None
+        return value
+
+    return callback
 
 
 def _jammer_stations(values: list[str] | None) -> list:
@@ -181,30 +187,20 @@ def _jammer_stations(values: list[str] | None) -> list:
     return out
 
 
-def _check_jammers(param: typer.CallbackParam, value: list[str] | None) -> list[str] | None:
-    """Option callback of ``--jammer``: reject it while the command line is parsed."""
-    try:
-        _jammer_stations(value)
-    except IadsimError as exc:
-        raise typer.BadParameter(str(exc), param=param) from None
-    return value
-
-
-def _check_self_screening(param: typer.CallbackParam, value: str | None) -> str | None:
-    """Option callback of ``--self-screening``: a jammer of the library (closest names)."""
+def _self_screening_jammer(value: str) -> None:
+    """``--self-screening``: a jammer of the library (an error with the closest names)."""
+    from iadsim.errors import InputError
     from iadsim.scenario.library import load_library
 
-    if value is not None:
-        try:
-            load_library().get(value, "jammer")
-        except IadsimError as exc:
-            raise typer.BadParameter(f"{value}: {exc}", param=param) from None
-    return value
+    try:
+        load_library().get(value, "jammer")
+    except IadsimError as exc:
+        raise InputError(f"{value}: {exc}") from None
 
 
 #: The repeatable ``--figure NAME=VALUE`` option of coverage, track and run.
 FigureOption = Annotated[list[str] | None, typer.Option(
-    "--figure", metavar="NAME=VALUE", callback=_check_figures,
+    "--figure", metavar="NAME=VALUE", callback=_parse_time_check(_overrides),
     help="Override one equipment figure on top of the figure set(s), in the unit of its name, "
          "e.g. 48N6E3.max_range_km=230 (repeat; names: `iadsim equipment show ID`)")]
 
@@ -451,7 +447,7 @@ def coverage_cmd(
         callback=_within(0.0, low_open=True, unit="m/s"))] = 250.0,
     figure: FigureOption = None,
     jammer: Annotated[list[str] | None, typer.Option(
-        metavar="TYPE@LAT,LON,ALT_M[xCOUNT]", callback=_check_jammers,
+        metavar="TYPE@LAT,LON,ALT_M[xCOUNT]", callback=_parse_time_check(_jammer_stations),
         help="A stand-off noise jammer on station (a jammer id of the library, degrees, metres "
              "above MSL; xCOUNT jammers there), added to the scenario's `jammers` (repeat)")
     ] = None,
@@ -459,7 +455,7 @@ def coverage_cmd(
         help="Draw coverage under the scenario's stand-off jammers (--no-jamming: without)")
     ] = True,
     self_screening: Annotated[str | None, typer.Option(
-        metavar="JAMMER", callback=_check_self_screening,
+        metavar="JAMMER", callback=_parse_time_check(_self_screening_jammer),
         help="Every target carries this jammer (self-screening: its burn-through range "
              "shows)")] = None,
 ) -> None:

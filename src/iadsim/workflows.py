@@ -20,10 +20,10 @@ from iadsim.analysis.contours import mask_to_polygons
 from iadsim.analysis.coverage import (
     Grid,
     Jamming,
-    check_jamming,
     coverage,
     radar_views,
     scenario_grid,
+    self_screening_jammer,
     vertical_coverage,
     with_jamming_provenance,
 )
@@ -56,6 +56,7 @@ from iadsim.scenario.build import (
     FIGURE_SETS,
     Deployment,
     build_deployment,
+    check_jammable,
     load_terrain,
     unique_sources,
 )
@@ -217,13 +218,10 @@ def coverage_products(scenario: Scenario, out_dir: str | Path, altitudes_m: Sequ
 def _jamming(deployment: Deployment, figures: Figures, stations: bool,
              self_screening: str | None) -> Jamming:
     """The jamming of a coverage (checked: every radar can be jammed)."""
-    ssj = None
-    if self_screening is not None:
-        item = load_library().get(self_screening, "jammer")
-        ssj, self_screening = item.model(figures), item.id
-    jam = Jamming(deployment.jammers if stations else (), ssj, self_screening)
+    jam = Jamming(deployment.jammers if stations else (),
+                  *self_screening_jammer(self_screening, figures))
     if jam:
-        check_jamming((r.id, r.type_id, r.receiver is not None) for r in deployment.radars)
+        check_jammable(deployment)
     return jam
 
 

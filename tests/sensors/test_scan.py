@@ -380,11 +380,10 @@ def _pod(power_w=100.0):
 
 
 def _sources(stations=(), carried=()):
-    from iadsim.geo.frames import geodetic2ecef
     from iadsim.sensors.ew import JammerSources
 
-    ecef = np.array([np.array(geodetic2ecef(*p), dtype=float) for p, _ in stations]).reshape(-1, 3)
-    return JammerSources(ecef, tuple(j for _, j in stations), tuple(1 for _ in stations),
+    where = np.array([p for p, _ in stations], dtype=float).reshape(-1, 3)
+    return JammerSources(where, tuple(j for _, j in stations), tuple(1 for _ in stations),
                          np.array([o for o, _ in carried], dtype=np.int64),
                          tuple(j for _, j in carried))
 

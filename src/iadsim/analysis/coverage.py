@@ -9,7 +9,7 @@ range equation with exact Swerling statistics (:mod:`iadsim.sensors`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -20,7 +20,6 @@ from iadsim.errors import InputError
 from iadsim.geo.frames import geodesic_direct, geodesic_inverse
 from iadsim.geo.los import (
     effective_earth_radius_m,
-    radar_horizon_m,
     radar_min_visible_height,
     slant_geometry,
 )
@@ -28,9 +27,15 @@ from iadsim.geo.terrain import Dem
 from iadsim.analysis.kinematic_envelope import REFERENCE_TARGET_SPEED_M_S
 from iadsim.analysis.reach import Ring, missile_rings, with_reach_provenance
 from iadsim.engine.world import JammerSite
-from iadsim.scenario.build import Deployment, RadarSite, build_deployment, load_terrain
-from iadsim.scenario.library import Radar
-from iadsim.sensors.ew import JAMMING_MODEL, NoiseJammer, jammer_to_noise
+from iadsim.scenario.build import (
+    Deployment,
+    RadarSite,
+    build_deployment,
+    check_jammable,
+    check_scenario_jammable,
+    load_terrain,
+)
+from iadsim.sensors.ew import JAMMING_MODEL, NoiseJammer, jammer_to_noise, jammers_to_noise
 from iadsim.scenario.figures import Figures
 from iadsim.scenario.schema import Scenario
 from iadsim.units import EARTH_RADIUS_M, linear_to_db
@@ -146,6 +151,18 @@ class Jamming:
         return rows
 
 
+def self_screening_jammer(name: str | None, figures: Figures
+                          ) -> tuple[NoiseJammer | None, str | None]:
+    """The library jammer ``name`` (any of its names) for :attr:`Jamming.self_screening`, and
+    its id; ``(None, None)`` without one."""
+    from iadsim.scenario.library import load_library
+
+    if name is None:
+        return None, None
+    item = load_library().get(name, "jammer")
+    return item.model(figures), item.id
+
+
 @dataclass(frozen=True)
 class RadarView:
     """What one radar's geometry gives over a grid, independent of target altitude.
@@ -174,35 +191,32 @@ class RadarView:
 
     def look(self, target_msl_m: np.ndarray, rcs_m2: float, k: float,
              cells: np.ndarray | None = None, jamming: Jamming | None = None
-             ) -> tuple[np.ndarray, np.ndarray | None]:
-        """:meth:`pd` and the J/N (linear) the radar's receiver sees while its beam looks at
-        each target (``None`` without ``jamming``)."""
+             ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """:meth:`pd`, the J/N (linear) the radar's receiver sees while its beam looks at each
+        target (``None`` without ``jamming``) and the Pd without jamming (the first again
+        without ``jamming``)."""
         ground_range_m, min_visible_m, seen, az_rad = (
             self.ground_range_m, self.min_visible_msl_m, self.in_sector, self.azimuth_rad)
         if cells is not None:
             ground_range_m, min_visible_m, seen, az_rad = (
                 ground_range_m[cells], min_visible_m[cells], seen[cells], az_rad[cells])
         slant_m, el_rad = slant_geometry(ground_range_m, self.radar.antenna_msl_m, target_msl_m, k)
-        jn = self._jammer_to_noise(slant_m, az_rad, el_rad, k, jamming) if jamming else None
+        visible = (target_msl_m >= min_visible_m) & seen
+        free = np.where(visible, self.radar.model.pd(slant_m, rcs_m2, el_rad), 0.0)
+        if not jamming:
+            return free, None, free
+        jn = self._jammer_to_noise(slant_m, az_rad, el_rad, k, jamming)
         pd = self.radar.model.pd(slant_m, rcs_m2, el_rad, jammer_to_noise=jn)
-        return np.where((target_msl_m >= min_visible_m) & seen, pd, 0.0), jn
+        return np.where(visible, pd, 0.0), jn, free
 
     def _jammer_to_noise(self, slant_m: np.ndarray, az_rad: np.ndarray, el_rad: np.ndarray,
                          k: float, jamming: Jamming) -> np.ndarray:
         radar, receiver = self.radar, self.radar.receiver
         assert receiver is not None, "checked by coverage() before any work"
-        jn = np.zeros(np.broadcast_shapes(np.shape(slant_m), np.shape(az_rad)))
-        for station in jamming.stations:
-            ground_j, az_j = (float(np.asarray(a)) for a in geodesic_inverse(
-                radar.lat_deg, radar.lon_deg, station.lat_deg, station.lon_deg))
-            slant_j, el_j = (float(np.asarray(a)) for a in slant_geometry(
-                ground_j, radar.antenna_msl_m, station.alt_msl_m, k))
-            if slant_j > float(radar_horizon_m(max(radar.antenna_msl_m, 0.0),
-                                               max(station.alt_msl_m, 0.0), k)):
-                continue                              # below the radar's horizon
-            off_az = np.angle(np.exp(1j * (az_rad - az_j)))          # wrapped to (-pi, pi]
-            jn = jn + station.count * jammer_to_noise(receiver, station.jammer, slant_j, off_az,
-                                                      el_rad - el_j)
+        jn = jammers_to_noise(receiver, (radar.lat_deg, radar.lon_deg, radar.antenna_msl_m), k,
+                              az_rad, el_rad,
+                              ((j.jammer, j.count, j.lat_deg, j.lon_deg, j.alt_msl_m, True)
+                               for j in jamming.stations))
         if jamming.self_screening is not None:
             jn = jn + jammer_to_noise(receiver, jamming.self_screening, slant_m)
         return jn
@@ -219,16 +233,6 @@ def with_jamming_provenance(deployment: Deployment, jamming: Jamming | None) -> 
                      "(in the radar's main lobe at the target's range).")
     new = [a for a in extra if a not in deployment.assumptions]
     return replace(deployment, assumptions=deployment.assumptions + new) if new else deployment
-
-
-def check_jamming(radars: Iterable[tuple[str, str, bool]]) -> None:
-    """Jamming needs every radar's receiver figures: an error naming the first radar without
-    them, before any work (``radars``: id, type, whether it has them)."""
-    for radar_id, type_id, has_receiver in radars:
-        if not has_receiver:
-            raise InputError(f"radar {radar_id} ({type_id}): its library item gives no "
-                             "receiver figures, so it cannot be jammed; allowed: jamming with "
-                             "radars whose items give " + ", ".join(Radar.RECEIVER_FIGURES))
 
 
 def radar_views(deployment: Deployment, grid: Grid, resolution_m: float,
@@ -331,7 +335,7 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
     if not deployment.radars:
         raise InputError("the deployment has no active radar: nothing to compute coverage for")
     if jamming:
-        check_jamming((r.id, r.type_id, r.receiver is not None) for r in deployment.radars)
+        check_jammable(deployment)
     deployment = with_jamming_provenance(deployment, jamming)
     deployment = with_reach_provenance(deployment, reach, reach_target_speed_m_s)
     rings = missile_rings(deployment, altitudes_m, altitude_reference, reach,
@@ -353,11 +357,11 @@ def coverage(deployment: Deployment, altitudes_m: Sequence[float], rcs_m2: float
         target = _target_msl(ground, alt, altitude_reference)
         below[ia] = target < ground
         for v in views:
-            pd, jn = v.look(target, rcs_m2, k, jamming=jamming)
+            pd, jn, free = v.look(target, rcs_m2, k, jamming=jamming)
             pd_radar[v.radar.id][ia] = np.where(below[ia], 0.0, pd)
             if jamming:
                 jn_radar[v.radar.id][ia] = jn
-                pd_free[v.radar.id][ia] = np.where(below[ia], 0.0, v.pd(target, rcs_m2, k))
+                pd_free[v.radar.id][ia] = np.where(below[ia], 0.0, free)
     pd_any = combine_pd(list(pd_radar.values()))
 
     data: dict[str, tuple] = {}
@@ -609,20 +613,13 @@ def scenario_coverage(scenario: Scenario, altitudes_m: Sequence[float], rcs_dbsm
 
     Under the jamming of the scenario's stand-off ``jammers`` (``jamming=False``: without them)
     and of ``self_screening``, a jammer id of the library carried by the reference target."""
-    from iadsim.scenario.library import load_library
-
     figures = Figures.of(figure_set)  # a bad figure set or override fails before any work
-    lib = load_library()
-    ssj = None
-    if self_screening is not None:
-        item = lib.get(self_screening, "jammer")
-        ssj, self_screening = item.model(figures), item.id
-    if ssj is not None or (jamming and scenario.jammers):
-        check_jamming((r.id, r.type, lib.get(r.type).receiver(figures) is not None)
-                      for bn, r in scenario.radars() if bn.active)
+    ssj = self_screening_jammer(self_screening, figures)
+    if ssj[0] is not None or (jamming and scenario.jammers):
+        check_scenario_jammable(scenario, figures)
     terrain = load_terrain(scenario, dem, resolution_m=resolution_m)
     deployment = build_deployment(scenario, figures, terrain)
-    jam = Jamming(deployment.jammers if jamming else (), ssj, self_screening)
+    jam = Jamming(deployment.jammers if jamming else (), *ssj)
     return coverage(deployment, altitudes_m, 10 ** (rcs_dbsm / 10), resolution_m,
                     altitude_reference=altitude_reference,
                     grid=scenario_grid(scenario, deployment, resolution_m), reach=reach,

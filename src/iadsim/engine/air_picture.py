@@ -28,7 +28,7 @@ from iadsim.engine.sensing import FUSED, Sensing
 from iadsim.engine.trajectory import Trajectories
 from iadsim.engine.world import World
 from iadsim.errors import InputError
-from iadsim.geo.frames import geodesic_inverse, geodetic2ecef, geodetic2enu
+from iadsim.geo.frames import geodesic_inverse, geodetic2enu
 from iadsim.sensors.ew import JammerSources
 from iadsim.sensors.scan import RadarSensor, full_circle
 from iadsim.tracking import TrackerConfig
@@ -209,13 +209,13 @@ def start_run(world: World, seed: int | np.random.SeedSequence | None, config: A
 
 
 def jammer_sources(world: World, traj: Trajectories) -> JammerSources:
-    """The World's jammers for a run's truth: stations in ECEF, carried jammers by the index of
-    their carrier among the flown objects."""
-    ecef = np.array([geodetic2ecef(j.lat_deg, j.lon_deg, j.alt_msl_m) for j in world.jammers],
-                    dtype=float).reshape(-1, 3)
+    """The World's jammers for a run's truth: stations where they are, carried jammers by the
+    index of their carrier among the flown objects."""
+    stations = np.array([(j.lat_deg, j.lon_deg, j.alt_msl_m) for j in world.jammers],
+                        dtype=float).reshape(-1, 3)
     index = {obj: k for k, obj in enumerate(traj.ids)}
     carried = [(index[obj], jammer) for obj, jammer in world.carried_jammers if obj in index]
-    return JammerSources(ecef, tuple(j.jammer for j in world.jammers),
+    return JammerSources(stations, tuple(j.jammer for j in world.jammers),
                          tuple(j.count for j in world.jammers),
                          np.array([k for k, _ in carried], dtype=np.int64),
                          tuple(j for _, j in carried))

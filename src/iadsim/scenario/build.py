@@ -20,7 +20,7 @@ from iadsim.geo.frames import enu2geodetic, geodesic_direct
 from iadsim.geo.los import MinHeightField, radar_min_visible_height
 from iadsim.geo.terrain import Dem
 from iadsim.scenario.figures import Figures
-from iadsim.scenario.library import Library, load_library
+from iadsim.scenario.library import Library, Radar, load_library
 from iadsim.scenario.schema import RadarPlacement, Scenario
 from iadsim.engine.world import JammerSite, MissileSite, RadarSite
 from iadsim.sensors.scan import RadarSensor, full_circle, off_windows_array
@@ -68,6 +68,29 @@ class Deployment:
     def __post_init__(self) -> None:
         if self.figures is None:
             object.__setattr__(self, "figures", Figures.of(self.figure_set))
+
+
+def check_jammable(deployment: Deployment) -> None:
+    """Jamming needs every radar's receiver figures: an error naming the first radar without
+    them (:attr:`iadsim.scenario.library.Radar.RECEIVER_FIGURES`)."""
+    _check_receivers((r.id, r.type_id, r.receiver is not None) for r in deployment.radars)
+
+
+def check_scenario_jammable(scenario: Scenario, figures: str | Figures = "nominal",
+                            library: Library | None = None) -> None:
+    """:func:`check_jammable` from the library items of the scenario's active radars, before
+    any terrain or deployment is built."""
+    lib = library or load_library()
+    _check_receivers((r.id, r.type, lib.get(r.type).receiver(figures) is not None)
+                     for bn, r in scenario.radars() if bn.active)
+
+
+def _check_receivers(radars) -> None:
+    for radar_id, type_id, has_receiver in radars:
+        if not has_receiver:
+            raise InputError(f"radar {radar_id} ({type_id}): its library item gives no "
+                             "receiver figures, so it cannot be jammed; allowed: jamming with "
+                             "radars whose items give " + ", ".join(Radar.RECEIVER_FIGURES))
 
 
 def load_terrain(scenario: Scenario, dem_path: Dem | str | Path | None = None,

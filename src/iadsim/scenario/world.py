@@ -40,12 +40,19 @@ from iadsim.engine.world import (
 from iadsim.errors import InputError, ScenarioError
 from iadsim.geo.frames import geodetic2enu
 from iadsim.geo.terrain import Dem
-from iadsim.scenario.build import Deployment, build_deployment, load_terrain, radar_sensors, unique_sources
+from iadsim.scenario.build import (
+    Deployment,
+    build_deployment,
+    check_scenario_jammable,
+    load_terrain,
+    radar_sensors,
+    unique_sources,
+)
 from iadsim.scenario.figures import Figures
-from iadsim.scenario.library import Library, Radar, load_library
+from iadsim.scenario.library import Library, load_library
 from iadsim.scenario.model_figures import EngagementModel, engagement_model
 from iadsim.scenario.routes import threat_entries
-from iadsim.scenario.schema import Battalion, Scenario
+from iadsim.scenario.schema import Battalion, Raid, Scenario
 from iadsim.sensors.ew import JAMMING_MODEL, NoiseJammer
 from iadsim.weapons.calibration import aero_for, aero_ids, calibrated_to_m, load_aero
 
@@ -100,6 +107,8 @@ def build(scenario: Scenario, figures: str | Figures = "nominal",
     if problems:
         raise ScenarioError(f"{scenario.source_path or scenario.name} (routes checked with the "
                             f"{figs.label} figures)", problems)
+    if scenario.jammers or any(t.jammers for t in (*scenario.threats, *scenario.raids)):
+        check_scenario_jammable(scenario, figs, lib)
     model = model or engagement_model()
     dem = load_terrain(scenario, dem, resolution_m=los_resolution_m)
     dep = build_deployment(scenario, figs, dem, library=lib)
@@ -129,11 +138,6 @@ def build(scenario: Scenario, figures: str | Figures = "nominal",
                                                    lib)
     carried = _carried_jammers(scenario, lib, figs)
     if carried or dep.jammers:
-        missing = [r.id for r in dep.radars if r.receiver is None]
-        if missing:
-            raise InputError(f"radar(s) {', '.join(missing)}: their library items give no "
-                             "receiver figures, so they cannot be jammed; allowed: jammers only "
-                             "with radars whose items give " + ", ".join(Radar.RECEIVER_FIGURES))
         notes = [*notes, JAMMING_NOTE]
     assumptions = [*dep.assumptions, *facing_notes, *model_lines, *notes]
     items = {r.type_id for r in dep.radars} | set(missile_ids) | set(threat_ids)
@@ -169,11 +173,10 @@ def _carried_jammers(scenario: Scenario, lib: Library, figures: Figures
                      ) -> tuple[tuple[str, NoiseJammer], ...]:
     """The jammers the threats and raid members carry: (object id, jammer), one per pod."""
     out = []
-    for t in scenario.threats:
-        out += [(t.id, lib.get(j, "jammer").model(figures)) for j in t.jammers]
-    for r in scenario.raids:
-        out += [(member, lib.get(j, "jammer").model(figures))
-                for member in r.member_ids() for j in r.jammers]
+    for entry in (*scenario.threats, *scenario.raids):
+        pods = [lib.get(j, "jammer").model(figures) for j in entry.jammers]
+        members = entry.member_ids() if isinstance(entry, Raid) else [entry.id]
+        out += [(member, pod) for member in members for pod in pods]
     return tuple(out)
 
 

@@ -39,16 +39,20 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from iadsim.geo.frames import geodesic_inverse
+from iadsim.geo.los import radar_horizon_m, slant_geometry
 from iadsim.units import C_M_S, K_BOLTZMANN, T0_K
 
 __all__ = ["JAMMING_MODEL", "JammerSources", "NoiseJammer", "Receiver", "antenna_gain",
            "band_fraction", "burnthrough_range_m", "crossover_range_m",
-           "jammed_detection_range_m", "jammer_power_w", "jammer_to_noise", "no_jammers",
+           "jammed_detection_range_m", "jammer_power_w", "jammer_to_noise", "jammers_to_noise",
+           "no_jammers",
            "noise_power_w", "signal_power_w", "ssj_detection_range_m"]
 
 #: What a result computed under jamming rests on, in words (listed with its assumptions).
@@ -318,14 +322,13 @@ def jammer_to_noise(receiver: Receiver, jammer: NoiseJammer, jammer_range_m: Arr
 class JammerSources:
     """The noise jammers of a run, for the radars' looks (:func:`iadsim.sensors.scan.scan_arrays`).
 
-    ``station_ecef_m (s, 3)``: stand-off jammers on station (ECEF, m), each ``station_counts``
-    jammers of ``station_jammers``. ``carriers (c,)``: indices of the air objects carrying
-    ``carried_jammers`` (one entry per pod; the same object may appear several times); a
-    carried jammer radiates while its carrier is airborne and alive (``alive_until_s``, s, per
-    object: the engine's kill times, ``inf`` alive).
+    ``station_geodetic (s, 3)``: stand-off jammers on station (lat_deg, lon_deg, alt_msl_m),
+    each ``station_counts`` jammers of ``station_jammers``. ``carriers (c,)``: indices of the
+    air objects carrying ``carried_jammers`` (one entry per pod; the same object may appear
+    several times); a carried jammer radiates while its carrier is airborne and alive.
     """
 
-    station_ecef_m: np.ndarray
+    station_geodetic: np.ndarray
     station_jammers: tuple[NoiseJammer, ...]
     station_counts: tuple[int, ...]
     carriers: np.ndarray
@@ -338,3 +341,32 @@ class JammerSources:
 def no_jammers() -> JammerSources:
     """A run without jammers."""
     return JammerSources(np.zeros((0, 3)), (), (), np.zeros(0, np.int64), ())
+
+
+#: One jammer as :func:`jammers_to_noise` reads it: the jammer, how many of it, its position
+#: (lat_deg, lon_deg, alt_msl_m, scalars or arrays) and whether it radiates (bool or array).
+Emitter = tuple[NoiseJammer, float, ArrayLike, ArrayLike, ArrayLike, ArrayLike]
+
+
+def jammers_to_noise(receiver: Receiver, site: tuple[float, float, float], k_factor: float,
+                     look_az_rad: ArrayLike, look_el_rad: ArrayLike,
+                     emitters: Iterable[Emitter]) -> np.ndarray:
+    """Total J/N in a radar at ``site`` (lat_deg, lon_deg, antenna_msl_m) whose beam looks
+    along ``look_az_rad`` (from north) and ``look_el_rad`` (the geodesic azimuth and the
+    refracted elevation of :func:`iadsim.geo.los.slant_geometry`): each emitter's direction
+    and range the same way, the beam's gain toward it, summed in power; an emitter off or
+    beyond the radar's smooth ``k``-Earth horizon adds nothing (terrain masking of jammers
+    ignored)."""
+    lat0, lon0, h0 = site
+    total = np.zeros(np.broadcast_shapes(np.shape(look_az_rad), np.shape(look_el_rad)))
+    for jammer, count, lat, lon, alt, on in emitters:
+        on = np.asarray(on, dtype=bool)
+        lat, lon, alt = (np.where(on, v, fill) for v, fill in ((lat, lat0), (lon, lon0), (alt, h0)))
+        ground, az = geodesic_inverse(lat0, lon0, lat, lon)
+        slant, el = slant_geometry(np.asarray(ground, dtype=float), h0, alt, k_factor)
+        seen = on & (slant <= radar_horizon_m(max(h0, 0.0), np.maximum(alt, 0.0), k_factor))
+        off_az = np.angle(np.exp(1j * (_f(look_az_rad) - az)))          # wrapped to (-pi, pi]
+        jn = count * jammer_to_noise(receiver, jammer, np.maximum(slant, 1.0), off_az,
+                                     _f(look_el_rad) - el)
+        total = total + np.where(seen, jn, 0.0)
+    return total

@@ -96,8 +96,8 @@ import pandas as pd
 from scipy import special
 
 from iadsim.geo.frames import ecef2enu, geodesic_direct, geodesic_inverse, geodetic2enu
-from iadsim.geo.los import MinHeightField, effective_earth_radius_m, radar_horizon_m, slant_geometry
-from iadsim.sensors.ew import JammerSources, NoiseJammer, Receiver, jammer_to_noise
+from iadsim.geo.los import MinHeightField, effective_earth_radius_m, slant_geometry
+from iadsim.sensors.ew import JammerSources, Receiver, jammers_to_noise
 from iadsim.sensors.radar import RadarModel
 from iadsim.sensors.rcs import aspect_angle_rad, aspect_rcs_m2
 from iadsim.units import linear_to_db
@@ -648,11 +648,7 @@ def _target_detections(
     los_enu = -np.stack([np.asarray(e_r), np.asarray(n_r), np.asarray(u_r)], axis=-1)
     rcs = aspect_rcs_m2(table[obj_g[idx]], aspect_angle_rad(los_enu, vel))
     safe = np.maximum(slant, 1.0)
-    jn = None
-    if jam is not None:          # the beam's direction: the target in the radar's ENU frame
-        look = np.stack([np.asarray(c, dtype=float) for c in geodetic2enu(
-            lat, lon, alt, sensor.lat_deg, sensor.lon_deg, sensor.antenna_msl_m)], axis=-1)
-        jn = _jammer_to_noise(sensor, traj, *jam, t_look[idx], look)
+    jn = None if jam is None else _jammer_to_noise(sensor, traj, *jam, t_look[idx], az, el)
     pd_look = np.where(visible, sensor.model.pd(safe, rcs, el, jammer_to_noise=jn), 0.0)
     det = u_look.ravel()[idx] < pd_look
     d = idx[det]
@@ -672,43 +668,21 @@ def _target_detections(
 
 
 def _jammer_to_noise(sensor: RadarSensor, traj: TruthSampler, sources: JammerSources,
-                     alive_until_s: np.ndarray, t: np.ndarray, look_enu: np.ndarray
-                     ) -> np.ndarray:
-    """Total J/N of every jammer at the looks at times ``t`` whose beam points along
-    ``look_enu (n, 3)`` (radar-centred ENU, m): each jammer's own direction in the same frame,
-    the beam's gain toward it, its range; a jammer below the horizon or whose carrier is
-    grounded or dead adds nothing."""
-    receiver = sensor.receiver
-    assert receiver is not None
-    look_az = np.arctan2(look_enu[:, 0], look_enu[:, 1])
-    look_el = np.arctan2(look_enu[:, 2], np.hypot(look_enu[:, 0], look_enu[:, 1]))
-    total = np.zeros(t.size)
-
-    def add(ecef: np.ndarray, on: np.ndarray, jammer: NoiseJammer, count: float) -> None:
-        e, n, u = (np.asarray(a, dtype=float) for a in ecef2enu(
-            ecef[:, 0], ecef[:, 1], ecef[:, 2], sensor.lat_deg, sensor.lon_deg,
-            sensor.antenna_msl_m))
-        rng_m = np.sqrt(e * e + n * n + u * u)
-        height = np.maximum(u + rng_m ** 2 / (2.0 * effective_earth_radius_m(sensor.k_factor)),
-                            0.0)                      # height above the radar's level, m
-        seen = on & (rng_m <= radar_horizon_m(max(sensor.antenna_msl_m, 0.0),
-                                              height + max(sensor.antenna_msl_m, 0.0),
-                                              sensor.k_factor))
-        if not seen.any():
-            return
-        off_az = np.angle(np.exp(1j * (look_az - np.arctan2(e, n))))
-        off_el = look_el - np.arctan2(u, np.hypot(e, n))
-        jn = count * jammer_to_noise(receiver, jammer, np.maximum(rng_m, 1.0), off_az, off_el)
-        total[seen] += jn[seen]
-
-    for k, jammer in enumerate(sources.station_jammers):
-        add(np.broadcast_to(sources.station_ecef_m[k], (t.size, 3)), np.ones(t.size, bool),
-            jammer, sources.station_counts[k])
+                     alive_until_s: np.ndarray, t: np.ndarray, look_az_rad: np.ndarray,
+                     look_el_rad: np.ndarray) -> np.ndarray:
+    """Total J/N of every jammer at the looks at times ``t`` whose beam points at
+    ``look_az_rad``, ``look_el_rad`` (:func:`iadsim.sensors.ew.jammers_to_noise`): stations
+    where they are, carried pods where their carriers are at ``t`` while airborne and alive."""
+    assert sensor.receiver is not None
+    emitters: list = [(jammer, count, *sources.station_geodetic[k], True) for k, (jammer, count)
+                      in enumerate(zip(sources.station_jammers, sources.station_counts,
+                                       strict=True))]
     for obj, jammer in zip(sources.carriers.tolist(), sources.carried_jammers, strict=True):
-        xyz, active = traj.ecef_at(t, np.full(t.size, obj, dtype=np.int64))
-        on = active & (t < alive_until_s[obj])
-        add(np.where(on[:, None], xyz, 0.0), on, jammer, 1)
-    return total
+        lat, lon, alt, _, active = traj.at(t, np.full(t.size, obj, dtype=np.int64))
+        emitters.append((jammer, 1, lat, lon, alt, active & (t < alive_until_s[obj])))
+    return jammers_to_noise(sensor.receiver, (sensor.lat_deg, sensor.lon_deg,
+                                              sensor.antenna_msl_m), sensor.k_factor,
+                            look_az_rad, look_el_rad, emitters)
 
 
 def _object_azimuth(sensor: RadarSensor, traj: TruthSampler, t: np.ndarray, obj: np.ndarray,
