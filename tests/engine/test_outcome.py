@@ -86,6 +86,8 @@ def _by_hand(events: pd.DataFrame) -> dict:
                                           & ev["detail"].str.contains("already destroyed")).sum()),
         "hold_fire_count": int((ev["event"] == "hold_fire").sum()),
         "gun_bursts_count": int((ev["event"] == "gun_burst").sum()),
+        "arms_launched_count": int((ev["event"] == "arm_launch").sum()),
+        "radars_destroyed_count": int((ev["event"] == "radar_destroyed").sum()),
     }
 
 
@@ -147,7 +149,8 @@ def test_hand_made_event_log():
     """Five threats: 0 killed by the first of two missiles (the second arrives after the kill:
     wasted; a third is launched after the kill, before its assessment: wasted and fired after
     the kill; a fourth committed missile is held), 1 killed by a gun burst of 160 rounds, 2 and 3
-    leak to 'north' (250 s) and 'south' (300 s) after a missed shot at 2, 4 never detected."""
+    leak to 'north' (250 s) and 'south' (300 s) after a missed shot at 2, 4 never detected (it
+    fires two anti-radiation missiles: one radar destroyed, plus a scripted loss)."""
     rows = [
         (5.0, "first_detection", 0), (6.0, "first_detection", 1), (7.0, "first_detection", 2),
         (8.0, "first_detection", 3),
@@ -161,6 +164,12 @@ def test_hand_made_event_log():
         (53.0, "kill", 1, "2A38M", "g1"),
         (60.0, "launch", 2, "48N6E3", "m4"), (90.0, "miss", 2, "48N6E3", "m4"),
         (250.0, "leak", 2, "", "", "reached north"), (300.0, "leak", 3, "", "", "reached south"),
+        # SEAD: threat 4 fires two ARMs; one destroys a radar, another radar is a scripted loss
+        (20.0, "radar_destroyed", -1, "", "", "r2 destroyed (scripted loss)"),
+        (100.0, "arm_launch", 4, "AGM-88", "a1"), (101.0, "arm_launch", 4, "AGM-88", "a2"),
+        (150.0, "arm_impact", 4, "AGM-88", "a1", "miss 3.0 m: r1 destroyed"),
+        (150.0, "radar_destroyed", -1, "", "", "r1 destroyed (anti-radiation missile a1)"),
+        (151.0, "arm_impact", 4, "AGM-88", "a2", "miss 90.0 m: r1 already destroyed"),
     ]
     events = pd.DataFrame([dict(zip(["time_s", "event", "truth_id", "missile_type",
                                      "missile_id", "detail"], r, strict=False)) for r in rows],
@@ -189,7 +198,7 @@ def test_hand_made_event_log():
         "missiles_fired_48N6E3_count", "missiles_fired_9M96E2_count",
         "wasted_interceptors_count", "fired_after_kill_count", "hold_fire_count",
         "interceptors_per_kill", "missiles_at_decoys_count", "interceptors_per_real_kill",
-        "gun_bursts_count", "gun_rounds_count"]
+        "gun_bursts_count", "gun_rounds_count", "arms_launched_count", "radars_destroyed_count"]
     _assert_row_matches(row, {
         "seed": 11, "threats_count": 5, "detected_count": 4, "engaged_count": 3,
         "killed_count": 2, "killed_by_missile_count": 1, "killed_by_gun_count": 1,
@@ -200,7 +209,8 @@ def test_hand_made_event_log():
         "missiles_fired_9M96E2_count": 0, "wasted_interceptors_count": 2,
         "fired_after_kill_count": 1, "hold_fire_count": 1,
         "interceptors_per_kill": 2.0, "missiles_at_decoys_count": 1,
-        "interceptors_per_real_kill": 4.0, "gun_bursts_count": 1, "gun_rounds_count": 160})
+        "interceptors_per_real_kill": 4.0, "gun_bursts_count": 1, "gun_rounds_count": 160,
+        "arms_launched_count": 2, "radars_destroyed_count": 2})
     assert row["figure_set"].iloc[0] == "low"
 
 

@@ -540,3 +540,22 @@ def test_engagement_replay_is_valid_acmi(engagement_run, tmp_path, capsys):
         t_kill = kills["time_s"].iloc[0]
         jet_rows = replay[replay["object_id"] == "jet"]
         assert jet_rows["time_s"].max() == t_kill
+
+
+def test_sead_replay_shows_the_anti_radiation_missiles(tmp_path, capsys):
+    """A SEAD run (tests/engine/test_sead.py's vignette): the ARMs are objects of the replay
+    with their flights, and their launches and impacts are events; strictly valid, read back
+    by pyacmi with the replay's positions."""
+    from tests.engine.test_sead import fight, sead_text
+
+    _, result = fight(sead_text(), t_end_s=300.0)
+    replay, events = replay_tables(result)
+    path = write_acmi(tmp_path / "replay.txt.acmi", replay, events)
+    text = path.read_text(encoding="utf-8")
+    assert strict_check(text) == []
+    check_against_pyacmi(path, replay)
+    arms = result.events[result.events["event"] == "arm_launch"]["missile_id"]
+    assert len(arms) == 2 and set(arms) <= set(replay["object_id"])
+    acmi = read_acmi(text)
+    texts = " ".join(e[-1] for e in acmi["events"])
+    assert "arm_launch" in texts and "arm_impact" in texts

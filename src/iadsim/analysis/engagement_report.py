@@ -64,6 +64,21 @@ def engagement_summary_md(name: str, summary: dict, fates: pd.DataFrame,
             f"- {x['object_id']} ({x['type']}) reached {x['asset_id']} at {x['time_s']:,.0f} s "
             f"({x['furthest_link']})"
             for x in summary["leakers"]]
+    lost = {r: t for u in summary["fire_units"].values()
+            for r, t in u.get("radars_destroyed", {}).items()}
+    if summary.get("arms") or lost:
+        lines += ["", "## Radars lost and anti-radiation missiles", ""]
+        lines += [f"- {r} destroyed at {t:,.1f} s" for r, t in sorted(lost.items(),
+                                                                     key=lambda x: x[1])]
+        if summary.get("arms"):
+            lines += ["", "| ARM | carrier | radar | launch | impact | miss | outcome |",
+                      "|---|---|---|---|---|---|---|"]
+            for a in summary["arms"]:
+                impact = "-" if a["impact_s"] is None else f"{a['impact_s']:,.1f} s"
+                miss = "-" if a["miss_m"] is None else f"{a['miss_m']:.1f} m"
+                lines.append(f"| {a['missile_id']} ({a['missile_type']}) | {a['carrier']} | "
+                             f"{a['radar']} | {a['launch_s']:,.1f} s | {impact} | {miss} | "
+                             f"{a['outcome'] or 'in flight at the end of the run'} |")
     lines += ["", "## Kill chain", ""]
     if len(engagements):
         med = {c: float(np.nanmedian(engagements[c])) for c in

@@ -87,9 +87,17 @@ Model (each step documented where it is coded):
   midcourse updates, not on its own radars; an autonomous battalion (command post lost) has only
   its own radars' tracks, which drop while they are off. Guns need a track of one of their
   battalion's radars (no optical sight modelled), so they too fall silent once the tracks drop.
-- **Radar losses** (scenario ``destroyed_at_s`` of a radar): from then on the radar is dead
-  (``radar_destroyed``): it emits, detects and guides nothing, as if switched off for good.
-- Threats do not react (no evasion, no jamming); false tracks are not engaged.
+- **Radar losses** (scenario ``destroyed_at_s`` of a radar, or an anti-radiation missile during
+  the run: :mod:`iadsim.engine.sead`, :meth:`_Fight.lose_radar`): from then on the radar is dead
+  (``radar_destroyed``): it emits, detects and guides nothing, as if switched off for good. A
+  loss during the run also ends the command-guided and semi-active missiles in flight that no
+  radar of their battalion can guide any more (``miss``, "guidance lost") and calls off the
+  kills they were to make; an ARM's impact due before the last look a report step feeds (half a
+  frame after it) is applied before that step, so no look of the lost radar is fed after.
+- **Anti-radiation missiles** (:mod:`iadsim.engine.sead`): SEAD carriers fire at emitting radars
+  at each report time, before the command posts decide.
+- **Jamming** (:mod:`iadsim.sensors.ew`): the looks use S/(N+J) (:class:`Sensing`).
+- Threats do not evade; false tracks are not engaged.
 
 Randomness: streams spawned from the run seed; the engagement (guidance errors, kill draws) uses
 its own stream, so the sensing and tracking of a run are the same with and without engagements.
@@ -124,6 +132,7 @@ from iadsim.engine.fire_control import fly_salvo, target_in_frame
 from iadsim.engine.fire_unit import FireUnit
 from iadsim.engine.lethality import gun_burst_kill
 from iadsim.engine.outcome import fates_table, furthest_link, result_metrics, summary, timeline
+from iadsim.engine.sead import Sead
 from iadsim.engine.sensing import Reports, Sensing, SensingStep
 from iadsim.engine.trajectory import Trajectories
 from iadsim.engine.world import World
@@ -326,6 +335,8 @@ def run_engagement(world: World, seed: int | np.random.SeedSequence | None = Non
     magazine = pd.DataFrame(fight.magazine, columns=["time_s", "unit_id", "missile_type",
                                                      "rounds"]).sort_values(
         ["time_s", "unit_id", "missile_type"], kind="stable", ignore_index=True)
+    if fight.sead is not None:
+        fight.missiles += fight.sead.flights
     missiles = (pd.concat(fight.missiles, ignore_index=True) if fight.missiles
                 else pd.DataFrame(columns=["time_s", "missile_id", "missile_type", "unit_id",
                                            "lat_deg", "lon_deg", "alt_msl_m"]))
@@ -354,6 +365,19 @@ class _Salvo:
     row: dict
     target_release_s: float
     held: np.ndarray
+
+
+@dataclass
+class _InFlight:
+    """A command-guided or semi-active missile in flight (run state): its unit (index), the
+    radars that can guide it, when its flight ends, its scheduled events (guidance-mode changes,
+    intercept or miss, kill: each with the missile's id) and their common log fields."""
+
+    iu: int
+    guides: tuple[str, ...]
+    end_s: float
+    scheduled: list[dict]
+    common: dict
 
 
 class _Fight:
@@ -388,6 +412,12 @@ class _Fight:
         #: per threat, the highest NOT_ENGAGED index of its decisions without a shot (-1: none)
         self.not_engaged = np.full(n_obj, -1)
         self.no_solution_until: dict[tuple[str, int], float] = {}
+        #: command-guided and semi-active missiles in flight (their guidance may be lost)
+        self.guided: list[_InFlight] = []
+        #: scheduled kills of each threat: (time, the kill event), for a kill called off
+        self.kill_claims: dict[int, list[tuple[float, dict]]] = {}
+        #: when each radar was lost during the run, by id
+        self.radar_lost_s: dict[str, float] = {}
         self.missiles: list[pd.DataFrame] = []
         self.engagements: list[dict] = []
         self.magazine = [{"time_s": 0.0, "unit_id": u.id, "missile_type": m, "rounds": r}
@@ -414,6 +444,10 @@ class _Fight:
                 self.log.add(time_s=u.command_post_lost_s, event="autonomous", unit_id=u.id,
                              detail="engaging on own radars: " + ", ".join(u.radar_ids))
         _radar_events(world, float(traj.time_s[-1]), log)
+        self.sead = (Sead(world, traj, sensing, self.radar_lost_s,
+                          np.random.default_rng(derived_stream(seed, 0xA5)), log, self.queue,
+                          self.lose_radar, config.flyout_dt_s, keep_missiles)
+                     if world.sead else None)
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self, clock: np.ndarray, progress: Progress | None) -> None:
@@ -424,10 +458,18 @@ class _Fight:
                 progress("engagement", k, clock.size)
             for ev in self.queue.pop_until(t):
                 self._apply(ev)
+            # an ARM's impact is drawn when it arrives: one due before the last look this step
+            # feeds (half a frame after t) is applied now, so no look of a radar it destroys
+            # reaches a tracker after the loss
+            for ev in self.queue.pop_kind_until("arm_impact", t + self.config.air_picture.frame_s
+                                                / 2.0):
+                self._apply(ev)
             for u in self.units:
                 self._reloaded(u, t)
             step = self.sensing.step(t)
             self.steps.append(step)
+            if self.sead is not None:
+                self.sead.step(t)
             self._assess(t)
             held = Reports.concat([s.radars for s in list(self.steps)[-2:]])
             networked = [i for i, u in enumerate(self.units) if u.command_post_lost_s > t]
@@ -447,6 +489,8 @@ class _Fight:
         to log. What the target's death or the end of its flight record makes impossible is not
         logged: a second kill, a kill or guidance-mode change after it; an intercept after it is
         a miss (module notes)."""
+        if ev.get("cancelled"):
+            return
         if "action" in ev:
             ev["action"]()
             return
@@ -653,22 +697,69 @@ class _Fight:
         seeker = self.world.missile_types[missile].seeker
         terminal = ("terminal (seeker acquired, semi-active / track-via-missile)"
                     if seeker.needs_ground_radar else "terminal (active seeker acquired)")
-        for when, detail in ((out["command_s"][i], "command"), (out["terminal_s"][i], terminal)):
-            if np.isfinite(when) and when <= end:
-                self.queue.schedule({"time_s": float(when), "event": "guidance_mode",
-                                     "missile_id": mid, "detail": detail, **common})
+        scheduled = [{"time_s": float(when), "event": "guidance_mode", "missile_id": mid,
+                      "detail": detail, **common}
+                     for when, detail in ((out["command_s"][i], "command"),
+                                          (out["terminal_s"][i], terminal))
+                     if np.isfinite(when) and when <= end]
         ev = dict(time_s=end, missile_id=mid, miss_m=float(out["miss_m"][i]),
                   pk=float(out["pk"][i]), **common)
-        self.queue.schedule({**ev, "event": "intercept" if out["intercept"][i] else "miss",
-                             "detail": out["lost"][i]})
+        scheduled.append({**ev, "event": "intercept" if out["intercept"][i] else "miss",
+                          "detail": out["lost"][i]})
         if out["killed"][i]:
-            self.sensing.destroy(salvo.truth, end)
-            self.queue.schedule({**ev, "event": "kill", "row": salvo.row})
+            scheduled.append({**ev, "event": "kill", "row": salvo.row})
+            self._claim_kill(salvo.truth, end, scheduled[-1])
+        for item in scheduled:
+            self.queue.schedule(item)
+        if seeker.needs_ground_radar:
+            self.guided.append(_InFlight(salvo.iu, u.missiles[missile].guided_by, end,
+                                         scheduled, common))
         if self.keep_missiles:
             self.missiles.append(out["trajectories"][i])
         pending = {m for _, _, refill in u.reloads for m in refill}
         if aboard == 0 and missile not in pending:
             self.log.add(time_s=t_launch, event="missile_exhausted", **common)
+
+    def _claim_kill(self, truth: int, t: float, ev: dict) -> None:
+        """A kill of ``truth`` at ``t`` is scheduled (``ev``): nothing of it is sensed after."""
+        self.kill_claims.setdefault(truth, []).append((t, ev))
+        self.sensing.destroy(truth, t)
+
+    def lose_radar(self, radar_id: str, t: float, why: str) -> None:
+        """Radar ``radar_id`` is destroyed at ``t`` during the run: it emits, detects and guides
+        nothing from then on (:meth:`Sensing.switch_off`, :meth:`FireUnit.switch_off`); the
+        command-guided and semi-active missiles in flight that no radar of their battalion can
+        guide any more end now as misses (``guidance lost``), and the kills they were to make
+        are called off. Nothing happens to a radar already lost."""
+        k = next(i for i, r in enumerate(self.world.radars) if r.id == radar_id)
+        radar = self.world.radars[k]
+        if radar_id in self.radar_lost_s or radar.destroyed_s <= t:
+            return
+        self.radar_lost_s[radar_id] = t
+        self.sensing.switch_off(k, t)
+        for u in self.units:
+            if radar_id in u.off_windows_s:
+                u.switch_off(radar_id, t)
+        self.log.add(time_s=t, event="radar_destroyed", unit_id=radar.battalion_id,
+                     object_id=radar_id, detail=f"{radar_id} destroyed ({why}): emits, detects "
+                                                 "and guides nothing from now on")
+        flying = []
+        for f in self.guided:
+            if f.end_s <= t:
+                continue
+            truth = int(f.common["truth_id"])
+            if self.units[f.iu].emitting(f.guides, t) or self.kill_time[truth] < t:
+                flying.append(f)
+                continue
+            for ev in f.scheduled:
+                ev["cancelled"] = True
+            mid = f.scheduled[-1]["missile_id"]
+            self.log.add(time_s=t, event="miss", missile_id=mid, miss_m=np.nan, pk=0.0,
+                         detail=f"guidance lost: {radar_id} destroyed", **f.common)
+            claims = [c for c in self.kill_claims.get(truth, []) if not c[1].get("cancelled")]
+            self.kill_claims[truth] = claims
+            self.sensing.death_s[truth] = min((c[0] for c in claims), default=np.inf)
+        self.guided = flying
 
     def _guidance_off(self, u: FireUnit, missile: str, t: float) -> str:
         """Why ``missile`` of ``u`` cannot be guided at ``t`` (``''``: it can): a command-guided
@@ -810,9 +901,10 @@ class _Fight:
             "assign_s": t_assign, "launch_s": t_fire, "intercept_s": t_end, "killed": False}
         self.engagements.append(row)
         if killed and dead > t_fire:
-            self.sensing.destroy(truth, t_end)
-            self.queue.schedule({"time_s": t_end, "event": "kill", "pk": pk, "missile_id": burst,
-                                 "row": row, **common})
+            kill = {"time_s": t_end, "event": "kill", "pk": pk, "missile_id": burst, "row": row,
+                    **common}
+            self._claim_kill(truth, t_end, kill)
+            self.queue.schedule(kill)
         if gun.rounds == 0:
             self.log.add(time_s=t_fire, event="gun_exhausted", **common)
 

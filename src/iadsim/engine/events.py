@@ -25,7 +25,8 @@ EVENT_PRIORITY = {"command_post_lost": 0, "radar_off": 0, "radar_on": 0, "radar_
                   "intercept": 5, "miss": 5, "kill": 6, "kill_assessed": 6,
                   "kill_assessment_withdrawn": 6,
                   "assign": 7, "gun_burst": 8, "launch": 9, "hold_fire": 9, "guidance_mode": 10,
-                  "missile_exhausted": 11, "gun_exhausted": 11, "leak": 12}
+                  "missile_exhausted": 11, "gun_exhausted": 11, "leak": 12,
+                  "arm_impact": 0, "arm_launch": 9}
 
 
 class EventLog:
@@ -76,6 +77,16 @@ class EventQueue:
         """Every item due by ``t`` (inclusive), including those scheduled while iterating."""
         while self._heap and self._heap[0][0] <= t:
             yield heapq.heappop(self._heap)[3]
+
+    def pop_kind_until(self, kind: str, t: float) -> list[dict]:
+        """Every item of one ``kind`` due by ``t`` (inclusive), in order, taken out ahead of the
+        others (e.g. a loss that must be known before the looks up to ``t`` are fed)."""
+        due = sorted(item for item in self._heap if item[0] <= t and item[3]["event"] == kind)
+        if due:
+            self._heap = [item for item in self._heap
+                          if not (item[0] <= t and item[3]["event"] == kind)]
+            heapq.heapify(self._heap)
+        return [item[3] for item in due]
 
     def __len__(self) -> int:
         return len(self._heap)

@@ -24,9 +24,10 @@ decision time:
   the library gun of its system on each combat vehicle, :mod:`iadsim.scenario.world`); the unit
   fires one burst at a time from the pooled ammunition.
 - **Emission control**: the off windows of each of its radars (scenario ``emcon``,
-  :attr:`FireUnit.radar_off_windows_s`); :meth:`FireUnit.emitting` and
-  :meth:`FireUnit.silent_from_s` answer whether a set of its radars (those that can guide a
-  missile) has one emitting (:func:`iadsim.sensors.scan.radar_emitting`).
+  :attr:`FireUnit.off_windows_s`, with what the run adds: :meth:`FireUnit.switch_off`);
+  :meth:`FireUnit.emitting` and :meth:`FireUnit.silent_from_s` answer whether a set of its
+  radars (those that can guide a missile) has one emitting
+  (:func:`iadsim.sensors.scan.radar_emitting`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from iadsim.engine.world import FireUnitSpec, GunType
-from iadsim.sensors.scan import radar_emitting, silent_from_s
+from iadsim.sensors.scan import add_off_window, off_windows_array, radar_emitting, silent_from_s
+
+#: No off window: always emitting.
+_NONE = off_windows_array()
 
 
 @dataclass
@@ -73,7 +77,7 @@ class Gun:
 @dataclass
 class FireUnit:
     """A battalion as a fire unit in a run: the built unit (``spec``, read through:
-    ``unit.id``, ``unit.missiles``, ``unit.radar_off_windows_s``...) and its mutable state."""
+    ``unit.id``, ``unit.missiles``, ``unit.radar_ids``...) and its mutable state."""
 
     spec: FireUnitSpec
     launchers: list[Launcher]
@@ -86,6 +90,9 @@ class FireUnit:
     guidance_busy: list[float] = field(default_factory=list)
     #: Reloads under way: (completion time, launcher index, rounds it receives).
     reloads: list[tuple[float, int, dict[str, int]]] = field(default_factory=list)
+    #: Off windows of each of its radars in this run: the built ones, plus the switches and
+    #: losses decided during the run (:meth:`switch_off`).
+    off_windows_s: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __getattr__(self, name: str):
         if name.startswith("__") or name == "spec":      # copy/pickle probe before __init__
@@ -99,17 +106,22 @@ class FireUnit:
         launchers = [Launcher(g, dict(group.load), dict(group.load), group.interval_s)
                      for g, group in enumerate(spec.launchers) for _ in range(group.count)]
         gun = None if spec.gun is None else Gun(spec.gun, spec.gun.rounds)
-        return cls(spec, launchers, [dict(group.spare_rounds) for group in spec.launchers], gun)
+        return cls(spec, launchers, [dict(group.spare_rounds) for group in spec.launchers], gun,
+                   off_windows_s={r: spec.radar_off_windows_s.get(r, _NONE)
+                                  for r in spec.radar_ids})
+
+    def switch_off(self, radar_id: str, off_s: float, on_s: float = np.inf) -> None:
+        """Its radar ``radar_id`` is silent over ``[off_s, on_s)`` (``inf``: lost), decided
+        during the run."""
+        self.off_windows_s[radar_id] = add_off_window(self.off_windows_s[radar_id], off_s, on_s)
 
     def emitting(self, radar_ids: tuple[str, ...], t: float) -> bool:
         """Whether one of ``radar_ids`` (of this unit) emits at ``t``; ``False`` for none."""
-        return any(bool(radar_emitting(self.radar_off_windows_s.get(r, np.empty((0, 2))), t))
-                   for r in radar_ids)
+        return any(bool(radar_emitting(self.off_windows_s.get(r, _NONE), t)) for r in radar_ids)
 
     def silent_from_s(self, radar_ids: tuple[str, ...], t0_s: float, t1_s: float) -> float:
         """First time in ``[t0_s, t1_s)`` at which none of ``radar_ids`` emits (``inf``: never)."""
-        return silent_from_s([self.radar_off_windows_s.get(r, np.empty((0, 2)))
-                              for r in radar_ids], t0_s, t1_s)
+        return silent_from_s([self.off_windows_s.get(r, _NONE) for r in radar_ids], t0_s, t1_s)
 
     @property
     def rounds(self) -> dict[str, int]:

@@ -118,6 +118,9 @@ METRICS: dict[str, Metric] = {
                                               "not decoys; NaN: none", "float"),
     "gun_bursts_count": Metric("", "gun bursts fired"),
     "gun_rounds_count": Metric("", "gun rounds fired, all bursts"),
+    "arms_launched_count": Metric("", "anti-radiation missiles launched at the radars"),
+    "radars_destroyed_count": Metric("", "radars destroyed (by anti-radiation missiles or "
+                                         "scripted losses)"),
 }
 
 _TEMPLATE = re.compile(r"\{(\w+)\}")
@@ -227,6 +230,8 @@ def run_metrics(events: pd.DataFrame, fates: pd.DataFrame, engagements: pd.DataF
         "interceptors_per_real_kill": fired / n_real_kills if n_real_kills else np.nan,
         "gun_bursts_count": len(bursts),
         "gun_rounds_count": int(pd.to_numeric(guns["gun_rounds"]).sum()) if len(guns) else 0,
+        "arms_launched_count": int((kind == "arm_launch").sum()),
+        "radars_destroyed_count": int((kind == "radar_destroyed").sum()),
     }
     assert list(values) == list(METRICS), "run_metrics and METRICS disagree"
     row: dict[str, object] = {}
@@ -361,8 +366,9 @@ def summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
                        "on_s": float(on) if np.isfinite(on) else None}
                       for r in world.radars if r.battalion_id == u.id
                       for off, on in r.off_windows_s if off != r.destroyed_s],
-            "radars_destroyed": {r.id: float(r.destroyed_s) for r in world.radars
-                                 if r.battalion_id == u.id and np.isfinite(r.destroyed_s)},
+            "radars_destroyed": {r: float(t) for r, t in zip(
+                mine.loc[mine["event"] == "radar_destroyed", "object_id"],
+                mine.loc[mine["event"] == "radar_destroyed", "time_s"], strict=True)},
         }
     counts = fates["fate"].value_counts().to_dict()
     reload = ("Launchers reload only where the scenario gives spare_rounds and reload_time_s "
@@ -370,7 +376,8 @@ def summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
               "elsewhere launchers do not reload."
               if any(s for u in units for s in u.spares) else
               "Launchers do not reload (the scenario gives no spare rounds and reload times).")
-    silent = any(len(r.off_windows_s) for r in world.radars)
+    silent = (any(len(r.off_windows_s) for r in world.radars)
+              or bool((events["event"] == "radar_destroyed").any()))
     return {
         "threats": int(len(fates)), "killed": int(counts.get("killed", 0)),
         "leaked": int(counts.get("leaked", 0)), "survived": int(counts.get("survived", 0)),
@@ -378,6 +385,7 @@ def summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
         "wasted_interceptors": wasted_interceptors(events),
         "gun_bursts": int((events["event"] == "gun_burst").sum()),
         "fire_units": per_unit,
+        "arms": arm_shots(events, fates),
         "defended_assets": list(world.asset_ids),
         "leakers": fates[fates["fate"] == "leaked"][["object_id", "type", "time_s", "asset_id",
                                                      "furthest_link"]].to_dict("records"),
@@ -414,12 +422,33 @@ def summary(units: list[FireUnit], events: pd.DataFrame, fates: pd.DataFrame,
             "Guns: one burst at a time per battalion from the pooled ammunition of its combat "
             "vehicles, only at a target one of its own radars tracks; burst Pk from Poisson hits "
             "on the target's presented area (listed with the model figures).",
-            "Threats neither evade nor jam; false tracks are not engaged.",
+            "Threats do not evade; false tracks are not engaged.",
             *([EMCON_DOCTRINE] if silent else []),
             *provenance["assumptions"],
         ],
         "provenance": {k: v for k, v in provenance.items() if k != "assumptions"},
     }
+
+
+def arm_shots(events: pd.DataFrame, fates: pd.DataFrame) -> list[dict]:
+    """One dict per anti-radiation missile launched: its id and type, the carrier, the radar
+    aimed at, launch and impact times, miss distance and what the impact did (the impact
+    event's detail; ``None`` until it arrives)."""
+    kind = events["event"]
+    launched = events[kind == "arm_launch"]
+    impacts = events[kind == "arm_impact"].set_index("missile_id")
+    carrier = dict(zip(fates["truth_id"], fates["object_id"], strict=True))
+    out = []
+    for row in launched.itertuples():
+        hit = impacts.loc[row.missile_id] if row.missile_id in impacts.index else None
+        out.append({
+            "missile_id": row.missile_id, "missile_type": row.missile_type,
+            "carrier": carrier.get(row.truth_id, ""), "radar": row.object_id,
+            "launch_s": float(row.time_s),
+            "impact_s": None if hit is None else float(hit["time_s"]),
+            "miss_m": None if hit is None else float(hit["miss_m"]),
+            "outcome": None if hit is None else str(hit["detail"])})
+    return out
 
 
 #: What emission control and radar losses do to an engagement (listed in a run's assumptions

@@ -39,7 +39,13 @@ from iadsim.engine.events import EventLog
 from iadsim.engine.trajectory import Trajectories
 from iadsim.geo.frames import enu2enu_transform
 from iadsim.sensors.ew import JammerSources
-from iadsim.sensors.scan import DETECTION_COLUMNS, DetectionArrays, RadarSensor, scan_arrays
+from iadsim.sensors.scan import (
+    DETECTION_COLUMNS,
+    DetectionArrays,
+    RadarSensor,
+    add_off_window,
+    scan_arrays,
+)
 from iadsim.tracking import TrackerConfig
 from iadsim.tracking.manager import TrackReport, Tracker
 
@@ -201,6 +207,18 @@ class Sensing:
     def destroy(self, truth_id: int, time_s: float) -> None:
         """Object ``truth_id`` is destroyed at ``time_s`` (the earliest kill counts)."""
         self.death_s[truth_id] = min(self.death_s[truth_id], float(time_s))
+
+    def switch_off(self, radar: int, off_s: float, on_s: float = np.inf) -> None:
+        """Radar ``radar`` (index) falls silent over ``[off_s, on_s)`` (``inf``: for good, a
+        loss), decided during the run: no look of it in that window reaches a tracker -- those
+        drawn ahead are dropped, later batches draw none."""
+        s = self.sensors[radar]
+        self.sensors = (*self.sensors[:radar],
+                        replace(s, off_windows_s=add_off_window(s.off_windows_s, off_s, on_s)),
+                        *self.sensors[radar + 1:])
+        p = self._pending
+        keep = (p["radar"] != radar) | (p["time_s"] < off_s) | (p["time_s"] >= on_s)
+        self._pending = {k: v[keep] for k, v in p.items()}
 
     # -- the clock ----------------------------------------------------------------------------
     def step(self, t: float) -> SensingStep:

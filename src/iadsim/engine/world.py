@@ -33,6 +33,7 @@ from iadsim.sensors.scan import RadarSensor, off_windows_array, sector_offset
 from iadsim.weapons.flyout import MissileAero
 
 __all__ = [
+    "ArmType",
     "FireUnitSpec",
     "GunType",
     "JammerSite",
@@ -42,6 +43,7 @@ __all__ = [
     "ModelFigures",
     "Provenance",
     "RadarSite",
+    "SeadCarrier",
     "Seeker",
     "ThreatType",
     "World",
@@ -155,6 +157,42 @@ class ThreatType:
     id: str
     threat_class: str
     rcs_dbsm: tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class ArmType:
+    """An anti-radiation missile type (SI; :mod:`iadsim.engine.sead`).
+
+    ``aero``: its 3-DOF flyout model (proportional navigation on the emitter; the fuze radius
+    is its ``kill_radius_m``, the miss about an emitter that stays on is ``guidance_error_m``
+    per axis); ``acquisition_range_m``: the passive seeker's one-way acquisition range of an
+    emitting radar; ``min_frequency_hz``/``max_frequency_hz``: the band it hears;
+    ``lethal_radius_m``: a burst within it destroys the radar; ``memory_drift_m_s``: growth of
+    the aim-point error (σ per axis) per second flown after the emitter went dark.
+    """
+
+    id: str
+    aero: MissileAero
+    acquisition_range_m: float
+    min_frequency_hz: float
+    max_frequency_hz: float
+    lethal_radius_m: float
+    memory_drift_m_s: float
+
+
+@dataclass(frozen=True)
+class SeadCarrier:
+    """An air object that carries anti-radiation missiles (scenario ``arms`` of a threat or a
+    raid; one per raid member): its object id, the ARM type, how many it carries, how many it
+    fires at one radar at once (``salvo``), its launch range (slant, m) and the radars it may
+    fire at in order of preference (empty: any, nearest first)."""
+
+    object_id: str
+    arm_id: str
+    count: int
+    salvo: int
+    launch_range_m: float
+    targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -292,6 +330,10 @@ class World:
     carried_jammers : tuple of (str, NoiseJammer)
         Noise jammers carried by air objects: the carrier's object id (a threat id or a raid
         member id) and the jammer, one entry per pod.
+    sead : tuple of SeadCarrier
+        Air objects that fire anti-radiation missiles.
+    arm_types : dict of str to ArmType
+        The anti-radiation missiles they carry.
     """
 
     name: str
@@ -311,6 +353,8 @@ class World:
     provenance: Provenance
     jammers: tuple[JammerSite, ...] = ()
     carried_jammers: tuple[tuple[str, NoiseJammer], ...] = ()
+    sead: tuple[SeadCarrier, ...] = ()
+    arm_types: dict[str, ArmType] = field(default_factory=dict)
 
     @property
     def figure_set(self) -> str:

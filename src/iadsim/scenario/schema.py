@@ -65,6 +65,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SYSTEMS",
     "Area",
+    "ArmLoad",
     "Battalion",
     "DefendedAsset",
     "EmconWindow",
@@ -424,6 +425,23 @@ def _two_waypoints(value: tuple[Waypoint, ...]) -> tuple[Waypoint, ...]:
     return value
 
 
+class ArmLoad(_Model):
+    """Anti-radiation missiles an aircraft carries and how it fires them (`iadsim.engine.sead`).
+
+    ``type``: an anti-radiation missile of the equipment library (class ``arm``); ``count``
+    carried; ``salvo``: fired at one radar at once; ``launch_range_km``: fire at an emitting
+    radar within this slant range (default: the seeker's acquisition range, which always
+    bounds it); ``targets``: the radar ids it may fire at, in order of preference (default:
+    every radar, nearest first).
+    """
+
+    type: Text
+    count: Annotated[StrictInt, Field(ge=1, le=32)]
+    salvo: Annotated[StrictInt, Field(ge=1, le=32)] = 1
+    launch_range_km: Annotated[StrictFloat, Field(gt=0.0, le=1000.0)] | None = None
+    targets: tuple[Text, ...] = ()
+
+
 class Threat(_Model):
     """One air object flying a route (`iadsim.engine.kinematics`).
 
@@ -442,6 +460,8 @@ class Threat(_Model):
     #: Noise jammers it carries (jammer ids of the equipment library; one entry per pod, their
     #: powers add): self-screening when it is the radar's target, escort jamming otherwise.
     jammers: tuple[Text, ...] = ()
+    #: Anti-radiation missiles it carries and fires at emitting radars (:class:`ArmLoad`).
+    arms: ArmLoad | None = None
     note: Text | None = None
 
     @field_validator("route")
@@ -597,6 +617,7 @@ class Scenario(_Model):
         problems += _check_equipment(self, library)
         problems += _check_threats(self, library)
         problems += _check_jammers(self, library)
+        problems += _check_arms(self, library)
         problems += _check_emcon(self)
         return problems
 
@@ -1051,6 +1072,37 @@ def _check_jammers(sc: Scenario, library: Any) -> list[InputProblem]:
             problems.append(InputProblem(
                 field, f"{_item_id(item, name)} is a {_kind(item).replace('_', ' ')}, not a "
                 "jammer", name, f"jammer ids: {', '.join(_names(library, 'jammer')) or '(none)'}"))
+    return problems
+
+
+def _check_arms(sc: Scenario, library: Any) -> list[InputProblem]:
+    """Every ``arms`` entry names an anti-radiation missile of the library, fires no more at
+    once than it carries, and aims only at radars of the scenario."""
+    radar_ids = [r.id for _, r in sc.radars()]
+    arm_ids = [i.id for i in library.items("threat") if i.threat_class == "arm"]
+    problems: list[InputProblem] = []
+    for key, entries in (("threats", sc.threats), ("raids", sc.raids)):
+        for i, t in enumerate(entries):
+            load = t.arms
+            if load is None:
+                continue
+            base = f"{key}[{i}].arms"
+            item, allowed = _lookup(library, load.type, "threat")
+            if item is None or getattr(item, "threat_class", None) != "arm":
+                what = (f"unknown anti-radiation missile {load.type!r}" if item is None else
+                        f"{_item_id(item, load.type)} is not an anti-radiation missile")
+                problems.append(InputProblem(f"{base}.type", what, load.type,
+                                             f"anti-radiation missile ids: {', '.join(arm_ids)}"))
+            if load.salvo > load.count:
+                problems.append(InputProblem(f"{base}.salvo", f"more than the {load.count} "
+                                             "carried", load.salvo, f"1 to {load.count}"))
+            for k, target in enumerate(load.targets):
+                if target not in radar_ids:
+                    close = _closest(target, radar_ids)
+                    problems.append(InputProblem(
+                        f"{base}.targets[{k}]", f"no radar {target!r} in the scenario", target,
+                        (f"closest: {', '.join(close)}; " if close else "")
+                        + f"radar ids: {', '.join(radar_ids)}"))
     return problems
 
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from iadsim.engine.air_picture import face_threat_axis
 from iadsim.engine.world import (
+    ArmType,
     FireUnitSpec,
     GunType,
     LauncherGroup,
@@ -33,6 +34,7 @@ from iadsim.engine.world import (
     ModelFigures,
     Provenance,
     RadarSite,
+    SeadCarrier,
     Seeker,
     ThreatType,
     World,
@@ -54,7 +56,14 @@ from iadsim.scenario.model_figures import EngagementModel, engagement_model
 from iadsim.scenario.routes import threat_entries
 from iadsim.scenario.schema import Battalion, Raid, Scenario
 from iadsim.sensors.ew import JAMMING_MODEL, NoiseJammer
-from iadsim.weapons.calibration import aero_for, aero_ids, calibrated_to_m, load_aero
+from iadsim.weapons.calibration import (
+    aero_for,
+    aero_ids,
+    calibrated_to_m,
+    drag_table,
+    load_aero,
+)
+from iadsim.weapons.flyout import MissileAero
 
 __all__ = ["build", "lethal_radius_m"]
 
@@ -65,6 +74,16 @@ LOS_RESOLUTION_M = 1000.0
 JAMMING_NOTE = (JAMMING_MODEL + " A carried jammer radiates while its carrier flies and is "
                 "alive; a kill known only after the radars' looks were drawn ahead "
                 "(scan_batch_s) silences the jammer from the next batch.")
+
+
+#: What a run with anti-radiation missiles rests on (its assumptions).
+SEAD_NOTE = ("Anti-radiation missiles (iadsim.engine.sead): a carrier fires at the first "
+             "emitting radar, alive, in the seeker's band, within its acquisition and launch "
+             "range and the radio horizon, that a 3-DOF flyout (PN on the emitter) reaches; "
+             "the aim-point error grows linearly with the time flown after the emitter went "
+             "dark; a miss within the warhead's lethal radius destroys the radar. The ARMs "
+             "are not yet objects of the air picture: the radars do not see them (no ARM "
+             "warning, no point defence).")
 
 
 def build(scenario: Scenario, figures: str | Figures = "nominal",
@@ -139,11 +158,15 @@ def build(scenario: Scenario, figures: str | Figures = "nominal",
     carried = _carried_jammers(scenario, lib, figs)
     if carried or dep.jammers:
         notes = [*notes, JAMMING_NOTE]
+    sead, arm_types = _sead(scenario, lib, figs)
+    if sead:
+        notes = [*notes, SEAD_NOTE]
     assumptions = [*dep.assumptions, *facing_notes, *model_lines, *notes]
     items = {r.type_id for r in dep.radars} | set(missile_ids) | set(threat_ids)
     items |= {j.type_id for j in dep.jammers}
     items |= {lib.get(j, "jammer").id for t in (*scenario.threats, *scenario.raids)
               for j in t.jammers}
+    items |= set(arm_types)
     items |= {g.type for b in active for g in b.launchers}
     items |= {u.gun.id for u in units if u.gun is not None}
     items |= {b.command_post for b in active if b.command_post}
@@ -166,7 +189,52 @@ def build(scenario: Scenario, figures: str | Figures = "nominal",
             defended_radius_m=model.defended_radius_m,
             threat_time_scale_s=model.threat_time_scale_s,
             kill_assessment_delay_s=model.kill_assessment_delay_s),
-        provenance=provenance, jammers=dep.jammers, carried_jammers=carried)
+        provenance=provenance, jammers=dep.jammers, carried_jammers=carried, sead=sead,
+        arm_types=arm_types)
+
+
+def _sead(scenario: Scenario, lib: Library, figures: Figures
+          ) -> tuple[tuple[SeadCarrier, ...], dict[str, ArmType]]:
+    """The objects that carry anti-radiation missiles (one per raid member) and the ARM types."""
+    carriers, arm_types = [], {}
+    for entry in (*scenario.threats, *scenario.raids):
+        load = entry.arms
+        if load is None:
+            continue
+        item = lib.get(load.type, "threat")
+        if item.id not in arm_types:
+            arm_types[item.id] = _arm_type(item, figures)
+        arm = arm_types[item.id]
+        reach = (arm.acquisition_range_m if load.launch_range_km is None
+                 else load.launch_range_km * 1000.0)
+        members = entry.member_ids() if isinstance(entry, Raid) else [entry.id]
+        carriers += [SeadCarrier(m, item.id, load.count, load.salvo, reach, tuple(load.targets))
+                     for m in members]
+    return tuple(carriers), arm_types
+
+
+def _arm_type(item, figures: Figures) -> ArmType:
+    """An anti-radiation missile of the library as the engine flies it: a 3-DOF model from its
+    mass, diameter and motor figures with the shared drag table
+    (:func:`iadsim.weapons.calibration.drag_table`), and its seeker, fuze and warhead figures.
+    It leaves the rail at its carrier's velocity (:func:`iadsim.engine.sead.arm_flyout`), so the
+    model's launch speed (a SAM's ejection speed) is not used."""
+    def si(name: str) -> float:
+        return float(item.si(name, figures))
+
+    acquisition = si("acquisition_range_km")
+    mach, cd0 = drag_table()
+    aero = MissileAero(
+        name=item.id, launch_mass_kg=si("launch_mass_kg"),
+        propellant_mass_kg=si("propellant_mass_kg"), diameter_m=si("diameter_m"),
+        isp_s=si("isp_s"), boost_time_s=si("boost_time_s"), sustain_time_s=si("sustain_time_s"),
+        boost_propellant_fraction=si("boost_propellant_fraction_ratio"), cd_mach=mach, cd0=cd0,
+        cn_max=si("normal_force_coefficient_ratio"), max_lateral_g=si("max_load_factor_ratio"),
+        seeker_range_m=acquisition, min_speed_m_s=si("min_speed_m_s"),
+        kill_radius_m=si("fuze_radius_m"),
+        guidance_error_m=si("guidance_error_m"))
+    return ArmType(item.id, aero, acquisition, si("min_frequency_ghz"), si("max_frequency_ghz"),
+                   si("lethal_radius_m"), si("memory_drift_m_s"))
 
 
 def _carried_jammers(scenario: Scenario, lib: Library, figures: Figures

@@ -105,7 +105,8 @@ from iadsim.units import linear_to_db
 __all__ = [
     "BEAM_TIME_REFINEMENTS", "DETECTION_COLUMNS", "DetectionArrays", "RadarSensor", "TruthSampler",
     "scan_arrays", "scan_detections",
-    "full_circle", "off_windows_array", "radar_emitting", "sector_offset", "silent_from_s",
+    "add_off_window", "full_circle", "off_windows_array", "radar_emitting", "sector_offset",
+    "silent_from_s",
 ]
 
 
@@ -230,6 +231,31 @@ def off_windows_array(windows: Sequence[Sequence[float]] | np.ndarray = ()) -> n
         raise ValueError(f"off windows must be sorted and not overlap; got {out.tolist()}")
     out.flags.writeable = False
     return out
+
+
+def add_off_window(off_windows_s: np.ndarray, off_s: float, on_s: float = math.inf
+                   ) -> np.ndarray:
+    """Off windows with ``[off_s, on_s)`` added: a switch-off or a loss decided during a run.
+
+    Windows that overlap or touch the new one merge with it, so the result is again sorted and
+    non-overlapping (:func:`off_windows_array`).
+
+    Examples
+    --------
+    >>> add_off_window(off_windows_array([(300.0, 900.0)]), 600.0).tolist()
+    [[300.0, inf]]
+    >>> add_off_window(off_windows_array([(300.0, 900.0)]), 100.0, 200.0).tolist()
+    [[100.0, 200.0], [300.0, 900.0]]
+    """
+    rows = sorted([*np.asarray(off_windows_s, dtype=float).reshape(-1, 2).tolist(),
+                   [float(off_s), float(on_s)]])
+    merged: list[list[float]] = []
+    for off, on in rows:
+        if merged and off <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], on)
+        else:
+            merged.append([off, on])
+    return off_windows_array(merged)
 
 
 def radar_emitting(off_windows_s: np.ndarray, time_s: np.ndarray | float) -> np.ndarray:

@@ -226,6 +226,13 @@ def aero_ids() -> list[str]:
     return list(_load_doc()["missiles"])
 
 
+def drag_table() -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The shared zero-lift drag table of the data file: Mach breakpoints and C_D0 (assumed,
+    with its reasoning there), for a missile built from library figures (an ARM)."""
+    table = _load_doc()["cd_table"]
+    return tuple(float(x) for x in table["mach"]), tuple(float(x) for x in table["cd0"])
+
+
 def _value(block: dict[str, Any], key: str) -> float:
     entry = block[key]
     return float(entry["value"] if isinstance(entry, dict) else entry)

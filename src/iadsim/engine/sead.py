@@ -1,0 +1,285 @@
+"""Suppression of enemy air defences: anti-radiation missiles (ARMs) fired at emitting radars.
+
+A SEAD carrier (scenario ``arms`` of a threat or raid, :class:`~iadsim.engine.world.SeadCarrier`)
+fires anti-radiation missiles (:class:`~iadsim.engine.world.ArmType`) at the defence's radars.
+:class:`Sead` is the run state; :meth:`Sead.step` runs at every report time, before the command
+posts decide.
+
+- **Launch.** A carrier still flying with ARMs left fires ``salvo`` ARMs at the first radar, in
+  the order of its ``targets`` (default: every radar, nearest first), that (i) emits now -- a
+  passive receiver hears only an emitting radar, and the carrier learns nothing from the
+  defence's own decisions; (ii) is alive; (iii) transmits inside the seeker's band; (iv) lies
+  within the seeker's one-way acquisition range and the carrier's launch range (slant); (v) is
+  above the carrier's radio horizon (smooth 4/3 Earth, :func:`iadsim.geo.los.radar_horizon_m`);
+  (vi) is not already the target of this carrier's ARMs in flight; and (vii) can be reached:
+  a 3-DOF flyout (:func:`iadsim.weapons.flyout.fly`: proportional navigation on the emitter,
+  launched at the carrier's velocity, the lofts of :data:`LOFTS_DEG` tried) fuzes on it. The
+  ARMs of a salvo leave together and fly the same path; each draws its own miss.
+- **Flight** in the radar's local ENU frame, homing on the antenna (the emitter is stationary).
+- **Emitter dark.** If the radar is silent when the ARM arrives (emission control, or lost),
+  the seeker has flown the last ``τ`` seconds -- since the later of its launch and the start of
+  the silence -- on its memory of the emitter's last known position; the aim point is then off
+  by a circular-normal error of σ = ``memory_drift_m_s`` · τ per axis
+  (:func:`memory_error_sigma_m`), independent of the ARM's own guidance error, so the two add in
+  variance. A radar that emits again before the impact is homed on again (τ = 0).
+- **Impact.** Miss distance (:func:`arm_miss_m`): the flown closest approach plus a
+  circular-normal error of σ = sqrt(σ_guidance² + σ_memory²) per axis; within the warhead's
+  lethal radius the radar is destroyed (the fight's ``lose_radar``: it emits, detects and
+  guides nothing from then on) -- a cookie-cutter kill of a soft target (antenna, waveguides,
+  cabin).
+- Events: ``arm_launch`` and ``arm_impact`` (``missile_id`` the ARM, ``missile_type`` its type,
+  ``truth_id`` the carrier, ``object_id`` the radar aimed at, ``unit_id`` its battalion,
+  ``miss_m``; ``detail`` says what happened), then ``radar_destroyed``.
+
+Not modelled yet (issue 13): ARMs in the air picture (the radars do not see them: no ARM
+warning, no point defence), decoy emitters, emission-control doctrine.
+
+Randomness: the misses come from the run's SEAD stream (one draw of two normals per ARM, at its
+impact), so a run without carriers draws nothing from it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from iadsim.engine.events import EventLog, EventQueue
+from iadsim.engine.trajectory import Trajectories
+from iadsim.engine.sensing import Sensing
+from iadsim.engine.world import ArmType, RadarSite, SeadCarrier, World
+from iadsim.geo.frames import enu2enu_transform, enu2geodetic, geodetic2enu
+from iadsim.geo.los import radar_horizon_m
+from iadsim.weapons.flyout import FlyoutResult, MissileAero, SampledTarget, fly
+from iadsim.weapons.guidance import miss_with_guidance_error
+
+__all__ = ["LOFTS_DEG", "Sead", "arm_flyout", "arm_miss_m", "dark_time_s", "memory_error_sigma_m"]
+
+#: Lofts of the ARM's aim point tried at a launch, degrees (the earliest fuzing one is flown).
+LOFTS_DEG = (0.0, 10.0, 20.0, 30.0, 40.0)
+#: Longest ARM flight flown, s.
+MAX_FLIGHT_S = 600.0
+
+
+def memory_error_sigma_m(dark_s: np.ndarray | float, drift_m_s: float) -> np.ndarray:
+    """1-σ per axis of an ARM's aim-point error after ``dark_s`` seconds on memory.
+
+    A seeker that loses its emitter flies on to the last known position; its estimate of that
+    point degrades with the time flown without the signal (angle-memory and inertial drift),
+    taken as linear in time: σ = drift · τ (``drift_m_s`` an equipment figure, cited or
+    assumed).
+
+    >>> float(memory_error_sigma_m(20.0, 5.0))
+    100.0
+    """
+    return np.asarray(dark_s, dtype=float) * float(drift_m_s)
+
+
+def dark_time_s(off_windows_s: np.ndarray, launch_s: float, impact_s: float) -> float:
+    """How long an ARM launched at ``launch_s`` has flown on memory at ``impact_s``: 0 if the
+    radar emits at the impact, else the time since the later of the launch and the start of the
+    off window holding the impact.
+
+    >>> import numpy as np
+    >>> w = np.array([[100.0, 300.0]])
+    >>> dark_time_s(w, 50.0, 120.0), dark_time_s(w, 150.0, 170.0), dark_time_s(w, 50.0, 310.0)
+    (20.0, 20.0, 0.0)
+    """
+    w = np.asarray(off_windows_s, dtype=float).reshape(-1, 2)
+    inside = (w[:, 0] <= impact_s) & (impact_s < w[:, 1])
+    if not inside.any():
+        return 0.0
+    return float(impact_s - max(launch_s, float(w[inside, 0].max())))
+
+
+def arm_flyout(aero: MissileAero, launch_pos_enu: np.ndarray, launch_vel_enu: np.ndarray,
+               emitter_enu: np.ndarray, t0: float, dt_s: float) -> tuple[FlyoutResult, int | None]:
+    """Fly an ARM from a carrier at an emitter (one local ENU frame, m and m/s): one flyout per
+    loft of :data:`LOFTS_DEG` (:func:`iadsim.weapons.flyout.fly`, PN on the stationary emitter,
+    launched at the carrier's velocity, recorded every second); the index of the loft with the
+    earliest fuzing, ``None`` when none reaches the emitter."""
+    lofts = np.radians(LOFTS_DEG)
+    n = lofts.size
+    target = SampledTarget(np.array([t0]), np.asarray(emitter_enu, float)[None, :],
+                           np.zeros((1, 3)))
+    res = fly(aero, np.repeat(np.asarray(launch_pos_enu, float)[None, :], n, axis=0), target,
+              launch_vel_enu=np.repeat(np.asarray(launch_vel_enu, float)[None, :], n, axis=0),
+              t0=t0, t_max=t0 + MAX_FLIGHT_S, dt=dt_s, loft_rad=lofts,
+              record_every=max(1, int(round(1.0 / dt_s))))
+    if not res.intercept.any():
+        return res, None
+    return res, int(np.nanargmin(np.where(res.intercept, res.intercept_time_s, np.inf)))
+
+
+def arm_miss_m(flown_miss_m: np.ndarray | float, arm: ArmType, dark_s: float,
+               rng: np.random.Generator) -> np.ndarray:
+    """Miss distances of ARMs (one per flown miss) that flew the last ``dark_s`` seconds on
+    memory: :func:`iadsim.weapons.guidance.miss_with_guidance_error` of the flown closest
+    approach with σ = sqrt(σ_guidance² + σ_memory(τ)²) per axis (independent circular-normal
+    errors add in variance; Rayleigh for a zero flown miss)."""
+    sigma = float(np.hypot(arm.aero.guidance_error_m,
+                           memory_error_sigma_m(dark_s, arm.memory_drift_m_s)))
+    return miss_with_guidance_error(np.atleast_1d(np.asarray(flown_miss_m, dtype=float)),
+                                    sigma, rng)
+
+
+@dataclass
+class _Carrier:
+    """A carrier in a run: its object index, figures, ARMs left, ARMs in flight by radar id."""
+
+    index: int
+    spec: SeadCarrier
+    left: int
+    flying: dict[str, int]
+
+
+class Sead:
+    """SEAD state of one run (module notes).
+
+    Parameters
+    ----------
+    world : World
+        Its carriers (``sead``; those whose object is not flown in this run are ignored), ARM
+        types and radars.
+    traj : Trajectories
+        Truth of the run (the carriers' positions).
+    sensing : Sensing
+        The run's sensing state: each radar's emission state now (its sensors' off windows,
+        including what the run switched off) and each object's kill time (a carrier dead by
+        then fires nothing).
+    lost_s : dict of str to float
+        When each radar lost during the run was lost (the fight's; scripted losses are the
+        World's ``destroyed_s``).
+    rng : numpy.random.Generator
+        The SEAD stream (misses).
+    log, queue : EventLog, EventQueue
+        The run's event log and queue (impacts are scheduled).
+    lose_radar : callable(radar_id, time_s, why)
+        Destroys a radar during the run.
+    dt_s : float
+        Flyout integration step, s.
+    keep_flights : bool
+        Keep each ARM's trajectory (:attr:`flights`) for the replays.
+    """
+
+    def __init__(self, world: World, traj: Trajectories, sensing: Sensing,
+                 lost_s: dict[str, float], rng: np.random.Generator, log: EventLog,
+                 queue: EventQueue, lose_radar: Callable[[str, float, str], None], dt_s: float,
+                 keep_flights: bool) -> None:
+        index = {obj: k for k, obj in enumerate(traj.ids)}
+        self.carriers = [_Carrier(index[c.object_id], c, c.count, {})
+                         for c in world.sead if c.object_id in index]
+        self.arm_types, self.radars, self.traj = world.arm_types, world.radars, traj
+        self.sensing, self.lost_s = sensing, lost_s
+        self.rng, self.log, self.queue = rng, log, queue
+        self.lose_radar, self.dt_s, self.keep_flights = lose_radar, dt_s, keep_flights
+        self.flights: list[pd.DataFrame] = []
+        self._n_fired = 0
+
+    def step(self, t: float) -> None:
+        """Launch decisions of every carrier at ``t`` (module notes)."""
+        live = [c for c in self.carriers if c.left > 0 and self.sensing.death_s[c.index] > t]
+        if not live:
+            return
+        lat, lon, alt, vel, active = self.traj.at(np.full(len(live), t),
+                                                   np.array([c.index for c in live]))
+        for k, c in enumerate(live):
+            if active[k]:
+                self._consider(c, t, (lat[k], lon[k], alt[k]), vel[k])
+
+    def _consider(self, c: _Carrier, t: float, where: tuple[float, float, float],
+                  vel: np.ndarray) -> None:
+        """Fire at the first radar that passes the launch rules (module notes), if any."""
+        arm = self.arm_types[c.spec.arm_id]
+        reach = min(arm.acquisition_range_m, c.spec.launch_range_m)
+        order = c.spec.targets or tuple(r.id for r in self.radars)
+        candidates = []
+        for rank, radar_id in enumerate(order):
+            k = next(i for i, r in enumerate(self.radars) if r.id == radar_id)
+            r, s = self.radars[k], self.sensing.sensors[k]
+            if c.flying.get(r.id, 0) or not bool(s.emitting(t)) or not _in_band(r, arm):
+                continue
+            pos = np.array(geodetic2enu(*where, r.lat_deg, r.lon_deg, r.ground_msl_m))
+            antenna = np.array([0.0, 0.0, r.antenna_msl_m - r.ground_msl_m])
+            slant = float(np.linalg.norm(pos - antenna))
+            horizon = float(radar_horizon_m(max(antenna[2], 0.0),
+                                            max(where[2] - r.ground_msl_m, 0.0)))
+            if slant <= reach and slant <= horizon:
+                candidates.append((rank if c.spec.targets else slant, k, pos, antenna, slant))
+        for _, k, pos, antenna, slant in sorted(candidates, key=lambda x: x[0]):
+            r = self.radars[k]
+            rotation, _ = enu2enu_transform(where, (r.lat_deg, r.lon_deg, r.ground_msl_m))
+            if self._fire(c, arm, r, t, pos, rotation @ vel, antenna, slant):
+                return
+
+    def _fire(self, c: _Carrier, arm: ArmType, r: RadarSite, t: float, pos: np.ndarray,
+              vel: np.ndarray, antenna: np.ndarray, slant_m: float) -> bool:
+        """Fly a salvo at radar ``r`` (its ENU frame: carrier at ``pos`` with velocity ``vel``,
+        antenna at ``antenna``); ``False`` if no loft reaches it (nothing is fired)."""
+        res, best = arm_flyout(arm.aero, pos, vel, antenna, t, self.dt_s)
+        if best is None:
+            return False
+        impact = float(res.intercept_time_s[best])
+        salvo = min(c.spec.salvo, c.left)
+        c.left -= salvo
+        c.flying[r.id] = c.flying.get(r.id, 0) + salvo
+        carrier = self.traj.ids[c.index]
+        for _ in range(salvo):
+            self._n_fired += 1
+            arm_id = f"{carrier}-{arm.id}-{self._n_fired}"
+            common = {"unit_id": r.battalion_id, "missile_type": arm.id, "missile_id": arm_id,
+                      "truth_id": c.index, "object_id": r.id}
+            self.log.add(time_s=t, event="arm_launch", **common,
+                         detail=f"fired by {carrier} at {r.id} ({slant_m / 1000:.1f} km, loft "
+                                f"{LOFTS_DEG[best]:g} deg, time of flight {impact - t:.1f} s)")
+            self.queue.schedule({"time_s": impact, "event": "arm_impact", "action":
+                                 functools.partial(self._impact, c, arm, r, t, impact,
+                                                   float(res.miss_m[best]), common)})
+            if self.keep_flights:
+                self.flights.append(_flight(res, best, impact, arm_id, arm.id, carrier, r))
+        return True
+
+    def _impact(self, c: _Carrier, arm: ArmType, r: RadarSite, launch_s: float,
+                impact_s: float, flown_miss_m: float, common: dict) -> None:
+        """An ARM arrives: draw its miss (module notes), destroy the radar within the lethal
+        radius."""
+        c.flying[r.id] -= 1
+        k = self.radars.index(r)
+        dark = dark_time_s(self.sensing.sensors[k].off_windows_s, launch_s, impact_s)
+        miss = float(arm_miss_m(flown_miss_m, arm, dark, self.rng)[0])
+        lost = min(r.destroyed_s, self.lost_s.get(r.id, np.inf))
+        if lost < impact_s:
+            what = f"{r.id} already destroyed at {lost:.1f} s"
+        elif miss <= arm.lethal_radius_m:
+            what = f"{r.id} destroyed (lethal radius {arm.lethal_radius_m:g} m)"
+        else:
+            what = f"{r.id} not damaged (lethal radius {arm.lethal_radius_m:g} m)"
+        memory = (f"; emitter dark for the last {dark:.1f} s, aim error sigma "
+                  f"{memory_error_sigma_m(dark, arm.memory_drift_m_s):.0f} m" if dark > 0 else "")
+        self.log.add(time_s=impact_s, event="arm_impact", miss_m=miss, **common,
+                     detail=f"miss {miss:.1f} m: {what}{memory}")
+        if lost >= impact_s and miss <= arm.lethal_radius_m:
+            self.lose_radar(r.id, impact_s, f"anti-radiation missile {common['missile_id']}")
+
+
+def _in_band(r: RadarSite, arm: ArmType) -> bool:
+    """Whether the radar transmits inside the seeker's band (a radar without a stated
+    frequency is taken to be heard)."""
+    if r.receiver is None:
+        return True
+    return arm.min_frequency_hz <= r.receiver.frequency_hz <= arm.max_frequency_hz
+
+
+def _flight(res: FlyoutResult, k: int, impact_s: float, arm_id: str, arm_type: str, carrier: str,
+            r: RadarSite) -> pd.DataFrame:
+    """One ARM's recorded flight (geodetic, to its impact) as rows of the missiles table."""
+    keep = res.time_s <= impact_s
+    p = res.pos_enu_m[keep, k]
+    lat, lon, alt = enu2geodetic(p[:, 0], p[:, 1], p[:, 2], r.lat_deg, r.lon_deg,
+                                 r.ground_msl_m)
+    return pd.DataFrame({"time_s": res.time_s[keep], "missile_id": arm_id,
+                         "missile_type": arm_type, "unit_id": carrier, "lat_deg": lat,
+                         "lon_deg": lon, "alt_msl_m": alt})
