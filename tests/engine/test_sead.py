@@ -34,7 +34,13 @@ from scipy import stats
 import iadsim
 from iadsim.engine.air_picture import AirPictureConfig
 from iadsim.engine.engagement import EngagementConfig
-from iadsim.engine.sead import arm_flyout, arm_miss_m, dark_time_s, memory_error_sigma_m
+from iadsim.engine.sead import (
+    arm_burst_xy,
+    arm_flyout,
+    dark_time_s,
+    memory_error_sigma_m,
+    power_centroid,
+)
 from iadsim.scenario.library import load_library
 from iadsim.scenario.load import load_scenario_text
 from tests.scenario.scenario_cases import errors_of, problem_at
@@ -108,15 +114,29 @@ def test_memory_error_grows_linearly_with_the_dark_time():
     assert np.allclose(memory_error_sigma_m([0.0, 1.0, 20.0], 5.0), [0.0, 5.0, 100.0])
 
 
-@pytest.mark.parametrize("dark_s, flown_m", [(0.0, 0.0), (12.0, 0.0), (3.0, 40.0)])
-def test_arm_miss_distribution_is_rice_with_errors_added_in_variance(dark_s, flown_m):
+@pytest.mark.parametrize("dark_s, flown_m, aim", [(0.0, 0.0, (0.0, 0.0)),
+                                                   (12.0, 0.0, (0.0, 0.0)),
+                                                   (3.0, 40.0, (0.0, 0.0)),
+                                                   (0.0, 0.0, (120.0, -50.0))])
+def test_arm_miss_distribution_is_rice_with_errors_added_in_variance(dark_s, flown_m, aim):
     world = iadsim.build(load_scenario_text(sead_text()))
     arm = world.arm_types["AGM-88"]
     sigma = np.hypot(arm.aero.guidance_error_m, arm.memory_drift_m_s * dark_s)
-    miss = arm_miss_m(np.full(4000, flown_m), arm, dark_s, np.random.default_rng(3))
-    ref = (stats.rayleigh(scale=sigma) if flown_m == 0.0
-           else stats.rice(b=flown_m / sigma, scale=sigma))
+    burst = arm_burst_xy(np.array(aim), np.full(4000, flown_m), arm, dark_s,
+                         np.random.default_rng(3))
+    miss = np.hypot(burst[:, 0], burst[:, 1])
+    offset = np.hypot(aim[0] + flown_m, aim[1])
+    ref = (stats.rayleigh(scale=sigma) if offset == 0.0
+           else stats.rice(b=offset / sigma, scale=sigma))
     assert stats.kstest(miss, ref.cdf).pvalue > 1e-3
+    # the error is isotropic about the aim point: mean burst at the aim (+ flown miss)
+    assert np.allclose(burst.mean(axis=0), [aim[0] + flown_m, aim[1]], atol=5 * sigma / 60)
+
+
+def test_power_centroid_by_hand():
+    xy = np.array([[0.0, 0.0], [300.0, 0.0], [0.0, -200.0]])
+    assert np.allclose(power_centroid(xy, np.array([1.0, 1.0, 2.0])), [75.0, -100.0])
+    assert np.allclose(power_centroid(xy[:1], np.array([5.0])), [0.0, 0.0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,3 +286,52 @@ def test_bad_arms_entries_are_named(arms, field, message, allowed):
     p = problem_at(errors_of(sead_text(arms=arms)), field)
     assert message in p.message
     assert allowed in p.allowed
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoy emitters
+# ---------------------------------------------------------------------------------------------
+
+def with_decoy(text: str, emits: str, power_db: float = 0.0, east: float = 300.0) -> str:
+    decoy = (f"    decoy_emitters:\n      - {{id: lure-1, radar: s400-1-91n6e, offset_m: {{east: "
+             f"{east}, north: 0.0}}, power_ratio_db: {power_db}, emits: {emits}, assumed: "
+             "true, reasoning: test decoy}\n")
+    return text.replace("    radars:\n", decoy + "    radars:\n", 1)
+
+
+def test_an_always_on_decoy_draws_the_arm_off_a_radar_gone_dark():
+    """The 91N6E goes dark 60 s after the launch; its decoy 300 m east keeps emitting: the ARM
+    homes on the decoy (no memory error) and bursts about 300 m from the radar, which
+    survives; the decoy, within the burst's lethal radius unless the draw is > 15 m off, dies."""
+    first, _ = fight(sead_text())
+    off = expected_launch_s(first, "s400-1-91n6e") + 60.0
+    text = with_decoy(sead_text(emcon=f"      - {{radar: s400-1-91n6e, off_s: {off}}}\n"),
+                      "always")
+    world, result = fight(text)
+    ev = result.events
+    hit = ev[(ev.event == "arm_impact") & (ev.object_id == "s400-1-91n6e")]
+    assert len(hit) == 1
+    sigma = world.arm_types["AGM-88"].aero.guidance_error_m
+    assert abs(hit.miss_m.iloc[0] - 300.0) < 5 * sigma
+    assert "power centroid, 300 m" in hit.detail.iloc[0] and "dark" not in hit.detail.iloc[0]
+    lost = ev[ev.event == "radar_destroyed"]
+    assert "s400-1-91n6e" not in set(lost.object_id)
+
+
+def test_a_decoy_radiating_with_its_radar_pulls_the_aim_to_the_power_centroid():
+    """Radar and decoy both on at the impact, the decoy 3 dB (x 2) stronger, 300 m east: the
+    aim point is 200 m east of the radar (hand: 300 x 2 / 3)."""
+    world, result = fight(with_decoy(sead_text(), "with_radar", power_db=10 * np.log10(2.0)))
+    ev = result.events
+    hit = ev[(ev.event == "arm_impact") & (ev.object_id == "s400-1-91n6e")]
+    assert "power centroid, 200 m" in hit.detail.iloc[0]
+    sigma = world.arm_types["AGM-88"].aero.guidance_error_m
+    assert abs(hit.miss_m.iloc[0] - 200.0) < 5 * sigma
+    assert any("Decoy emitter lure-1" in a for a in result.summary["assumptions"])
+
+
+def test_a_decoy_must_name_a_radar_of_its_battalion():
+    p = problem_at(errors_of(with_decoy(sead_text(), "always").replace(
+        "radar: s400-1-91n6e, offset_m", "radar: s400-1-91n6f, offset_m")),
+        "battalions[0].decoy_emitters[0].radar")
+    assert "closest: s400-1-91n6e" in p.allowed

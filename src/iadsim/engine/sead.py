@@ -22,20 +22,26 @@ posts decide.
   by a circular-normal error of σ = ``memory_drift_m_s`` · τ per axis
   (:func:`memory_error_sigma_m`), independent of the ARM's own guidance error, so the two add in
   variance. A radar that emits again before the impact is homed on again (τ = 0).
-- **Impact.** Miss distance (:func:`arm_miss_m`): the flown closest approach plus a
-  circular-normal error of σ = sqrt(σ_guidance² + σ_memory²) per axis; within the warhead's
-  lethal radius the radar is destroyed (the fight's ``lose_radar``: it emits, detects and
-  guides nothing from then on) -- a cookie-cutter kill of a soft target (antenna, waveguides,
-  cabin).
+- **Decoy emitters** (scenario ``decoy_emitters`` of a battalion, near one of its radars): the
+  seeker cannot resolve emitters a few hundred metres apart and points at their power centroid
+  (:func:`power_centroid`) -- of the radar and its decoys that radiate at the impact; a decoy
+  that keeps emitting (``always``) when the radar goes dark draws the ARM onto itself with no
+  memory error; with everything silent the ARM flies on memory to the centroid of what it last
+  heard (the radar and its decoys).
+- **Impact.** Burst point (:func:`arm_burst_xy`): the aim point plus the flown closest
+  approach plus a circular-normal error of σ = sqrt(σ_guidance² + σ_memory²) per axis; within
+  the warhead's lethal radius of the burst the radar is destroyed (the fight's ``lose_radar``:
+  it emits, detects and guides nothing from then on) -- a cookie-cutter kill of a soft target
+  (antenna, waveguides, cabin) -- and so is a decoy emitter (it radiates no more).
 - Events: ``arm_launch`` and ``arm_impact`` (``missile_id`` the ARM, ``missile_type`` its type,
   ``truth_id`` the carrier, ``object_id`` the radar aimed at, ``unit_id`` its battalion,
   ``miss_m``; ``detail`` says what happened), then ``radar_destroyed``.
 
 Not modelled yet (issue 13): ARMs in the air picture (the radars do not see them: no ARM
-warning, no point defence), decoy emitters, emission-control doctrine.
+warning, no point defence), emission-control doctrine.
 
-Randomness: the misses come from the run's SEAD stream (one draw of two normals per ARM, at its
-impact), so a run without carriers draws nothing from it.
+Randomness: the bursts come from the run's SEAD stream (two normals per ARM, at its impact), so
+a run without carriers draws nothing from it.
 """
 
 from __future__ import annotations
@@ -54,9 +60,9 @@ from iadsim.engine.world import ArmType, RadarSite, SeadCarrier, World
 from iadsim.geo.frames import enu2enu_transform, enu2geodetic, geodetic2enu
 from iadsim.geo.los import radar_horizon_m
 from iadsim.weapons.flyout import FlyoutResult, MissileAero, SampledTarget, fly
-from iadsim.weapons.guidance import miss_with_guidance_error
 
-__all__ = ["LOFTS_DEG", "Sead", "arm_flyout", "arm_miss_m", "dark_time_s", "memory_error_sigma_m"]
+__all__ = ["LOFTS_DEG", "Sead", "arm_burst_xy", "arm_flyout", "dark_time_s",
+           "memory_error_sigma_m", "power_centroid"]
 
 #: Lofts of the ARM's aim point tried at a launch, degrees (the earliest fuzing one is flown).
 LOFTS_DEG = (0.0, 10.0, 20.0, 30.0, 40.0)
@@ -114,16 +120,33 @@ def arm_flyout(aero: MissileAero, launch_pos_enu: np.ndarray, launch_vel_enu: np
     return res, int(np.nanargmin(np.where(res.intercept, res.intercept_time_s, np.inf)))
 
 
-def arm_miss_m(flown_miss_m: np.ndarray | float, arm: ArmType, dark_s: float,
-               rng: np.random.Generator) -> np.ndarray:
-    """Miss distances of ARMs (one per flown miss) that flew the last ``dark_s`` seconds on
-    memory: :func:`iadsim.weapons.guidance.miss_with_guidance_error` of the flown closest
-    approach with σ = sqrt(σ_guidance² + σ_memory(τ)²) per axis (independent circular-normal
-    errors add in variance; Rayleigh for a zero flown miss)."""
+def power_centroid(xy_m: np.ndarray, power: np.ndarray) -> np.ndarray:
+    """Where a passive seeker that cannot resolve several emitters points: the centroid of
+    their positions weighted by the power it receives from each (at a distance far larger
+    than their spacing the R² spreading is common to all, so the weights are their powers
+    toward it).
+
+    >>> power_centroid(np.array([[0.0, 0.0], [300.0, 0.0]]), np.array([1.0, 2.0])).tolist()
+    [200.0, 0.0]
+    """
+    p = np.asarray(power, dtype=float)
+    return (np.asarray(xy_m, dtype=float) * p[:, None]).sum(axis=0) / p.sum()
+
+
+def arm_burst_xy(aim_xy_m: np.ndarray, flown_miss_m: np.ndarray | float, arm: ArmType,
+                 dark_s: float, rng: np.random.Generator) -> np.ndarray:
+    """Burst points ``(n, 2)`` (east, north, m from the radar) of ARMs aimed at ``aim_xy_m``
+    that flew the last ``dark_s`` seconds on memory: the aim point plus the flown closest
+    approach (along east) plus a circular-normal error of σ = sqrt(σ_guidance² +
+    σ_memory(τ)²) per axis (independent errors add in variance), two standard normals per ARM.
+    About a zero aim point and flown miss the distance is Rayleigh, about an offset one Rice.
+    """
     sigma = float(np.hypot(arm.aero.guidance_error_m,
                            memory_error_sigma_m(dark_s, arm.memory_drift_m_s)))
-    return miss_with_guidance_error(np.atleast_1d(np.asarray(flown_miss_m, dtype=float)),
-                                    sigma, rng)
+    flown = np.atleast_1d(np.asarray(flown_miss_m, dtype=float))
+    error = rng.standard_normal((flown.size, 2)) * sigma
+    error[:, 0] += np.nan_to_num(flown, nan=0.0)
+    return np.asarray(aim_xy_m, dtype=float)[None, :] + error
 
 
 @dataclass
@@ -176,6 +199,9 @@ class Sead:
         self.sensing, self.lost_s = sensing, lost_s
         self.rng, self.log, self.queue = rng, log, queue
         self.lose_radar, self.dt_s, self.keep_flights = lose_radar, dt_s, keep_flights
+        self.decoys = world.decoy_emitters
+        #: decoy emitters destroyed by a burst (they radiate no more)
+        self.decoys_lost: set[str] = set()
         self.flights: list[pd.DataFrame] = []
         self._n_fired = 0
 
@@ -244,24 +270,44 @@ class Sead:
 
     def _impact(self, c: _Carrier, arm: ArmType, r: RadarSite, launch_s: float,
                 impact_s: float, flown_miss_m: float, common: dict) -> None:
-        """An ARM arrives: draw its miss (module notes), destroy the radar within the lethal
-        radius."""
+        """An ARM arrives: its aim point and burst (module notes); the radar, and any decoy
+        emitter, within the lethal radius of the burst is destroyed."""
         c.flying[r.id] -= 1
         k = self.radars.index(r)
-        dark = dark_time_s(self.sensing.sensors[k].off_windows_s, launch_s, impact_s)
-        miss = float(arm_miss_m(flown_miss_m, arm, dark, self.rng)[0])
+        radar_on = bool(self.sensing.sensors[k].emitting(impact_s))
+        decoys = [d for d in self.decoys if d.radar_id == r.id and d.id not in self.decoys_lost]
+        heard = [(0.0, 0.0, 1.0)] if radar_on else []
+        heard += [(d.east_m, d.north_m, d.power_ratio) for d in decoys if d.always or radar_on]
+        if heard:                     # homing on what radiates now
+            dark = 0.0
+        else:                         # memory of what it heard before the radar went dark
+            dark = dark_time_s(self.sensing.sensors[k].off_windows_s, launch_s, impact_s)
+            heard = [(0.0, 0.0, 1.0)] + [(d.east_m, d.north_m, d.power_ratio) for d in decoys]
+        points = np.array(heard)
+        aim = power_centroid(points[:, :2], points[:, 2])
+        burst = arm_burst_xy(aim, flown_miss_m, arm, dark, self.rng)[0]
+        miss = float(np.hypot(*burst))
+        lethal = arm.lethal_radius_m
         lost = min(r.destroyed_s, self.lost_s.get(r.id, np.inf))
         if lost < impact_s:
             what = f"{r.id} already destroyed at {lost:.1f} s"
-        elif miss <= arm.lethal_radius_m:
-            what = f"{r.id} destroyed (lethal radius {arm.lethal_radius_m:g} m)"
+        elif miss <= lethal:
+            what = f"{r.id} destroyed (lethal radius {lethal:g} m)"
         else:
-            what = f"{r.id} not damaged (lethal radius {arm.lethal_radius_m:g} m)"
-        memory = (f"; emitter dark for the last {dark:.1f} s, aim error sigma "
-                  f"{memory_error_sigma_m(dark, arm.memory_drift_m_s):.0f} m" if dark > 0 else "")
+            what = f"{r.id} not damaged (lethal radius {lethal:g} m)"
+        notes = []
+        if np.any(aim != 0.0):
+            notes.append(f"aimed at the emitters' power centroid, {np.hypot(*aim):.0f} m from "
+                         f"{r.id}")
+        if dark > 0:
+            notes.append(f"emitter dark for the last {dark:.1f} s, aim error sigma "
+                         f"{memory_error_sigma_m(dark, arm.memory_drift_m_s):.0f} m")
+        hit = [d for d in decoys if np.hypot(burst[0] - d.east_m, burst[1] - d.north_m) <= lethal]
+        notes += [f"decoy emitter {d.id} destroyed" for d in hit]
+        self.decoys_lost.update(d.id for d in hit)
         self.log.add(time_s=impact_s, event="arm_impact", miss_m=miss, **common,
-                     detail=f"miss {miss:.1f} m: {what}{memory}")
-        if lost >= impact_s and miss <= arm.lethal_radius_m:
+                     detail=f"miss {miss:.1f} m: {what}" + "".join(f"; {n}" for n in notes))
+        if lost >= impact_s and miss <= lethal:
             self.lose_radar(r.id, impact_s, f"anti-radiation missile {common['missile_id']}")
 
 

@@ -34,6 +34,7 @@ from iadsim.weapons.flyout import MissileAero
 
 __all__ = [
     "ArmType",
+    "DecoyEmitterSite",
     "FireUnitSpec",
     "GunType",
     "JammerSite",
@@ -178,6 +179,21 @@ class ArmType:
     max_frequency_hz: float
     lethal_radius_m: float
     memory_drift_m_s: float
+
+
+@dataclass(frozen=True)
+class DecoyEmitterSite:
+    """An emitter imitator near a radar (scenario ``decoy_emitters``): its offset east and
+    north of the radar (m, the radar's ENU frame), its power toward an incoming ARM relative to
+    the radar's (linear), and whether it keeps emitting while the radar is dark (``always``)
+    or radiates only with it."""
+
+    id: str
+    radar_id: str
+    east_m: float
+    north_m: float
+    power_ratio: float
+    always: bool
 
 
 @dataclass(frozen=True)
@@ -334,6 +350,8 @@ class World:
         Air objects that fire anti-radiation missiles.
     arm_types : dict of str to ArmType
         The anti-radiation missiles they carry.
+    decoy_emitters : tuple of DecoyEmitterSite
+        Emitter imitators near the radars (they pull an ARM's aim point).
     """
 
     name: str
@@ -355,6 +373,7 @@ class World:
     carried_jammers: tuple[tuple[str, NoiseJammer], ...] = ()
     sead: tuple[SeadCarrier, ...] = ()
     arm_types: dict[str, ArmType] = field(default_factory=dict)
+    decoy_emitters: tuple[DecoyEmitterSite, ...] = ()
 
     @property
     def figure_set(self) -> str:

@@ -67,6 +67,7 @@ __all__ = [
     "Area",
     "ArmLoad",
     "Battalion",
+    "DecoyEmitter",
     "DefendedAsset",
     "EmconWindow",
     "JammerStation",
@@ -310,6 +311,29 @@ class EmconWindow(_Model):
         return value
 
 
+class DecoyEmitter(_Model):
+    """An emitter imitator protecting one of the battalion's radars from anti-radiation missiles
+    (`iadsim.engine.sead`): at ``offset_m`` from that ``radar``, radiating ``power_ratio_db``
+    relative to the radar's power toward an incoming ARM; ``emits``: ``with_radar`` (on while
+    the radar emits) or ``always`` (it keeps emitting when the radar goes dark). No public figure
+    describes such decoys: give ``sources``, or ``assumed: true`` with a ``reasoning``.
+    """
+
+    id: Id
+    radar: Text
+    offset_m: Offset
+    power_ratio_db: Annotated[StrictFloat, Field(ge=-40.0, le=20.0)] = 0.0
+    emits: Literal["with_radar", "always"] = "with_radar"
+    sources: tuple[Source, ...] = ()
+    assumed: StrictBool = False
+    reasoning: Text | None = None
+
+    @model_validator(mode="after")
+    def _cited(self) -> DecoyEmitter:
+        _require_sources_or_reasoning(self.assumed, self.sources, self.reasoning)
+        return self
+
+
 class Battalion(_Model):
     """A fire unit (Russian *divizion*): its site, radars, launchers and command post.
 
@@ -330,6 +354,8 @@ class Battalion(_Model):
     radars: tuple[RadarPlacement, ...]
     launchers: tuple[LauncherGroup, ...] = ()
     emcon: tuple[EmconWindow, ...] = ()
+    #: Emitter imitators near its radars (:class:`DecoyEmitter`).
+    decoy_emitters: tuple[DecoyEmitter, ...] = ()
 
     @field_validator("radars")
     @classmethod
@@ -659,6 +685,9 @@ class Scenario(_Model):
             claim(r.id, f"raids[{i}].id")
         for i, j in enumerate(self.jammers):
             claim(j.id, f"jammers[{i}].id")
+        for i, bn in enumerate(self.battalions):
+            for j, d in enumerate(bn.decoy_emitters):
+                claim(d.id, f"battalions[{i}].decoy_emitters[{j}].id")
         for i, r in enumerate(self.raids):
             for member in r.member_ids():
                 if member in first:
@@ -912,14 +941,17 @@ def _check_equipment(sc: Scenario, library: Any) -> list[InputProblem]:
 
 
 def _check_emcon(sc: Scenario) -> list[InputProblem]:
-    """Emission-control windows name a radar of their own battalion and do not overlap."""
+    """Emission-control windows and decoy emitters name a radar of their own battalion; the
+    windows do not overlap."""
     problems: list[InputProblem] = []
     owner = {r.id: bn.id for bn, r in sc.radars()}
     for i, bn in enumerate(sc.battalions):
         ids = [r.id for r in bn.radars]
         windows: dict[str, list[tuple[float, float, int]]] = {}
-        for j, w in enumerate(bn.emcon):
-            field = f"battalions[{i}].emcon[{j}]"
+        named = [(f"battalions[{i}].emcon[{j}]", j, w) for j, w in enumerate(bn.emcon)]
+        named += [(f"battalions[{i}].decoy_emitters[{j}]", j, d)
+                  for j, d in enumerate(bn.decoy_emitters)]
+        for field, j, w in named:
             if w.radar not in ids:
                 close = difflib.get_close_matches(w.radar, ids, n=1, cutoff=0.5)
                 where = (f"{w.radar} is a radar of battalion {owner[w.radar]}, not of {bn.id}"
@@ -928,6 +960,8 @@ def _check_emcon(sc: Scenario) -> list[InputProblem]:
                     f"{field}.radar", where, w.radar,
                     (f"closest: {close[0]}; " if close else "")
                     + f"radar ids of {bn.id}: {', '.join(ids)}"))
+                continue
+            if isinstance(w, DecoyEmitter):
                 continue
             on = math.inf if w.on_s is None else w.on_s
             windows.setdefault(w.radar, []).append((w.off_s, on, j))

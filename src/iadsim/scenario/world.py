@@ -26,6 +26,7 @@ import numpy as np
 from iadsim.engine.air_picture import face_threat_axis
 from iadsim.engine.world import (
     ArmType,
+    DecoyEmitterSite,
     FireUnitSpec,
     GunType,
     LauncherGroup,
@@ -161,6 +162,8 @@ def build(scenario: Scenario, figures: str | Figures = "nominal",
     sead, arm_types = _sead(scenario, lib, figs)
     if sead:
         notes = [*notes, SEAD_NOTE]
+    decoys, decoy_lines = _decoy_emitters(active)
+    notes = [*notes, *decoy_lines]
     assumptions = [*dep.assumptions, *facing_notes, *model_lines, *notes]
     items = {r.type_id for r in dep.radars} | set(missile_ids) | set(threat_ids)
     items |= {j.type_id for j in dep.jammers}
@@ -190,7 +193,26 @@ def build(scenario: Scenario, figures: str | Figures = "nominal",
             threat_time_scale_s=model.threat_time_scale_s,
             kill_assessment_delay_s=model.kill_assessment_delay_s),
         provenance=provenance, jammers=dep.jammers, carried_jammers=carried, sead=sead,
-        arm_types=arm_types)
+        arm_types=arm_types, decoy_emitters=decoys)
+
+
+def _decoy_emitters(battalions: list[Battalion]
+                    ) -> tuple[tuple[DecoyEmitterSite, ...], list[str]]:
+    """The emitter imitators of the active battalions, and one assumption line each (their
+    power and behaviour are the scenario's, cited or assumed)."""
+    sites, lines = [], []
+    for bn in battalions:
+        for d in bn.decoy_emitters:
+            sites.append(DecoyEmitterSite(d.id, d.radar, d.offset_m.east, d.offset_m.north,
+                                          10.0 ** (d.power_ratio_db / 10.0),
+                                          d.emits == "always"))
+            why = (f"ASSUMED: {d.reasoning}" if d.assumed else
+                   "sources: " + "; ".join(src.title for src in d.sources))
+            lines.append(f"Decoy emitter {d.id} of {bn.id}: {d.offset_m.east:g} m east, "
+                         f"{d.offset_m.north:g} m north of {d.radar}, {d.power_ratio_db:g} dB "
+                         f"relative to its power toward an ARM, emits {d.emits.replace('_', ' ')}"
+                         f" ({why}).")
+    return tuple(sites), lines
 
 
 def _sead(scenario: Scenario, lib: Library, figures: Figures
