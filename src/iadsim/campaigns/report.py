@@ -46,7 +46,16 @@ __all__ = ["CampaignResult", "summary_table", "comparison_table", "sensitivity_t
 MEASURES = ("leaked_count", "leaked_fraction", "killed_count", "killed_fraction",
             "missiles_fired_count", "interceptors_per_kill", "missiles_at_decoys_count",
             "interceptors_per_real_kill", "wasted_interceptors_count", "gun_rounds_count",
-            "first_leak_time_s")
+            "first_leak_time_s", "arms_launched_count", "radars_destroyed_count")
+#: Measures reported only when the campaign's runs show what they are about (a nonzero count
+#: of the key in some run): the decoys' (missiles at decoys) and the SEAD fight's (ARMs
+#: launched, radars destroyed). Elsewhere they would be zeros and copies of other rows.
+CONDITIONAL_MEASURES = {
+    "missiles_at_decoys_count": ("missiles_at_decoys_count",),
+    "interceptors_per_real_kill": ("missiles_at_decoys_count",),
+    "arms_launched_count": ("arms_launched_count", "radars_destroyed_count"),
+    "radars_destroyed_count": ("arms_launched_count", "radars_destroyed_count"),
+}
 #: The measure the sensitivity analysis ranks the varied figures by.
 SENSITIVITY_METRIC = STOP_METRIC
 
@@ -54,6 +63,13 @@ DATABASE = "campaign.duckdb"
 REPORT = "campaign.md"
 #: What each compared deployment covers (``iadsim compare``), read into the report.
 COVERAGE_AREAS = "coverage_areas.csv"
+
+
+def _reported(runs: pd.DataFrame, measure: str) -> bool:
+    """Whether a measure is reported (:data:`CONDITIONAL_MEASURES`)."""
+    keys = CONDITIONAL_MEASURES.get(measure)
+    return keys is None or any(k in runs and bool((runs[k].to_numpy(float) > 0).any())
+                               for k in keys)
 
 
 def _mean_row(runs: pd.DataFrame, column: str, method: str, rng) -> dict:
@@ -91,9 +107,10 @@ def summary_table(runs: pd.DataFrame, interval: str = "t",
     description.
     """
     rng = np.random.default_rng(seed if seed is not None else np.random.SeedSequence(0))
+    shown = [c for c in MEASURES if c in runs and _reported(runs, c)]
     rows = []
     for alt, part in runs.groupby("alternative", sort=True):
-        alt_rows = [_mean_row(part, c, interval, rng) for c in MEASURES if c in part]
+        alt_rows = [_mean_row(part, c, interval, rng) for c in shown]
         leaked = part["leaked_count"].to_numpy() > 0
         alt_rows.append(_proportion_row("any_leak", "runs in which at least one threat leaked",
                                         leaked))
