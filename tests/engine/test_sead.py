@@ -335,3 +335,25 @@ def test_a_decoy_must_name_a_radar_of_its_battalion():
         "radar: s400-1-91n6e, offset_m", "radar: s400-1-91n6f, offset_m")),
         "battalions[0].decoy_emitters[0].radar")
     assert "closest: s400-1-91n6e" in p.allowed
+
+
+# ---------------------------------------------------------------------------------------------
+# The shipped SEAD example
+# ---------------------------------------------------------------------------------------------
+
+def test_the_brest_sead_example_fights_its_story():
+    """examples/sead_brest_2022.yaml over 400 s: the decoys fly first, the SEAD flight fires its
+    eight AGM-88 at the two emitting radars, each ARM arrives after its launch, and a radar is
+    lost only at an ARM impact that the log says destroyed it."""
+    world = iadsim.build(iadsim.load_scenario(ROOT / "examples" / "sead_brest_2022.yaml"))
+    result = iadsim.run(world, config=EngagementConfig(
+        air_picture=AirPictureConfig(t_end_s=400.0)), keep=())
+    ev = result.events
+    launches, impacts = ev[ev.event == "arm_launch"], ev[ev.event == "arm_impact"]
+    assert len(launches) == 8 and set(launches.object_id) == {r.id for r in world.radars}
+    t_launch = launches.set_index("missile_id").time_s
+    assert (impacts.time_s.to_numpy() > t_launch[impacts.missile_id].to_numpy()).all()
+    for _, lost in ev[ev.event == "radar_destroyed"].iterrows():
+        cause = impacts[(impacts.time_s == lost.time_s) & (impacts.object_id == lost.object_id)]
+        assert len(cause) == 1 and f"{lost.object_id} destroyed" in cause.detail.iloc[0]
+    assert result.metrics["arms_launched_count"].iloc[0] == 8

@@ -50,7 +50,7 @@ def example_scenarios() -> dict[str, Path]:
     Examples
     --------
     >>> sorted(example_scenarios())
-    ['minimal', 'raid_2022', 'united_resolve_2022']
+    ['minimal', 'polotsk_s300pmu', 'polotsk_s400', 'raid_2022', 'sead_brest_2022', 'united_resolve_2022']
     """
     base = resources.files("iadsim") / "examples"
     return {Path(e.name).stem: Path(str(e))
