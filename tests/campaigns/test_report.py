@@ -29,17 +29,19 @@ def runs_table(decoys: bool, arms: bool) -> pd.DataFrame:
         "first_leak_time_s": rng.uniform(300, 900, n),
         "arms_launched_count": rng.integers(1, 4, n) if arms else np.zeros(n, int),
         "radars_destroyed_count": rng.integers(0, 2, n) if arms else np.zeros(n, int),
+        "missiles_at_arms_count": rng.integers(0, 4, n) if arms else np.zeros(n, int),
+        "arms_shot_down_count": rng.integers(0, 2, n) if arms else np.zeros(n, int),
         "leaked_base_count": 10 - killed - 1})
 
 
 def test_decoy_and_sead_measures_only_where_the_runs_have_them():
     plain = set(summary_table(runs_table(False, False))["measure"])
-    assert not plain & {"missiles_at_decoys_count", "interceptors_per_real_kill",
-                        "arms_launched_count", "radars_destroyed_count"}
+    sead = {"arms_launched_count", "radars_destroyed_count", "missiles_at_arms_count",
+            "arms_shot_down_count"}
+    assert not plain & ({"missiles_at_decoys_count", "interceptors_per_real_kill"} | sead)
     assert {"leaked_count", "interceptors_per_kill"} <= plain
     both = set(summary_table(runs_table(True, True))["measure"])
-    assert {"missiles_at_decoys_count", "interceptors_per_real_kill", "arms_launched_count",
-            "radars_destroyed_count"} <= both
+    assert {"missiles_at_decoys_count", "interceptors_per_real_kill"} | sead <= both
 
 
 def test_means_and_t_intervals_against_scipy():

@@ -150,7 +150,8 @@ def test_hand_made_event_log():
     wasted; a third is launched after the kill, before its assessment: wasted and fired after
     the kill; a fourth committed missile is held), 1 killed by a gun burst of 160 rounds, 2 and 3
     leak to 'north' (250 s) and 'south' (300 s) after a missed shot at 2, 4 never detected (it
-    fires two anti-radiation missiles: one radar destroyed, plus a scripted loss)."""
+    fires two anti-radiation missiles: one destroys a radar, one is shot down by a fifth
+    missile; another radar is a scripted loss)."""
     rows = [
         (5.0, "first_detection", 0), (6.0, "first_detection", 1), (7.0, "first_detection", 2),
         (8.0, "first_detection", 3),
@@ -169,7 +170,9 @@ def test_hand_made_event_log():
         (100.0, "arm_launch", 4, "AGM-88", "a1"), (101.0, "arm_launch", 4, "AGM-88", "a2"),
         (150.0, "arm_impact", 4, "AGM-88", "a1", "miss 3.0 m: r1 destroyed"),
         (150.0, "radar_destroyed", -1, "", "", "r1 destroyed (anti-radiation missile a1)"),
-        (151.0, "arm_impact", 4, "AGM-88", "a2", "miss 90.0 m: r1 already destroyed"),
+        # a2 (object 6 of the truth, not a threat) is detected and shot down by m6
+        (110.0, "first_detection", 6), (120.0, "launch", 6, "48N6E3", "m6"),
+        (140.0, "kill", 6, "48N6E3", "m6"),
     ]
     events = pd.DataFrame([dict(zip(["time_s", "event", "truth_id", "missile_type",
                                      "missile_id", "detail"], r, strict=False)) for r in rows],
@@ -198,19 +201,21 @@ def test_hand_made_event_log():
         "missiles_fired_48N6E3_count", "missiles_fired_9M96E2_count",
         "wasted_interceptors_count", "fired_after_kill_count", "hold_fire_count",
         "interceptors_per_kill", "missiles_at_decoys_count", "interceptors_per_real_kill",
-        "gun_bursts_count", "gun_rounds_count", "arms_launched_count", "radars_destroyed_count"]
+        "gun_bursts_count", "gun_rounds_count", "arms_launched_count", "radars_destroyed_count",
+        "missiles_at_arms_count", "arms_shot_down_count"]
     _assert_row_matches(row, {
         "seed": 11, "threats_count": 5, "detected_count": 4, "engaged_count": 3,
         "killed_count": 2, "killed_by_missile_count": 1, "killed_by_gun_count": 1,
         "killed_F-16C_count": 1, "killed_Tomahawk_count": 1, "leaked_count": 2,
         "survived_count": 1, "killed_fraction": 0.4, "leaked_fraction": 0.4,
         "leaked_north_count": 1, "leaked_south_count": 1, "leaked_east_count": 0,
-        "first_leak_time_s": 250.0, "missiles_fired_count": 4, "missiles_fired_48N6E3_count": 4,
+        "first_leak_time_s": 250.0, "missiles_fired_count": 5, "missiles_fired_48N6E3_count": 5,
         "missiles_fired_9M96E2_count": 0, "wasted_interceptors_count": 2,
         "fired_after_kill_count": 1, "hold_fire_count": 1,
-        "interceptors_per_kill": 2.0, "missiles_at_decoys_count": 1,
-        "interceptors_per_real_kill": 4.0, "gun_bursts_count": 1, "gun_rounds_count": 160,
-        "arms_launched_count": 2, "radars_destroyed_count": 2})
+        "interceptors_per_kill": 2.5, "missiles_at_decoys_count": 1,
+        "interceptors_per_real_kill": 5.0, "gun_bursts_count": 1, "gun_rounds_count": 160,
+        "arms_launched_count": 2, "radars_destroyed_count": 2, "missiles_at_arms_count": 1,
+        "arms_shot_down_count": 1})
     assert row["figure_set"].iloc[0] == "low"
 
 

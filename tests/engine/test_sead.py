@@ -54,9 +54,15 @@ START_LON, TURN_LON, LAT, ALT_M, SPEED = 25.22, 25.55, 53.10, 9000.0, 250.0
 ARMS = f"{{type: AGM-88, count: 2, launch_range_km: {LAUNCH_RANGE_M / 1000.0}}}"
 
 
-def sead_text(arms: str = ARMS, emcon: str = "") -> str:
-    """The minimal battalion, one SEAD F-16C flying east at 9 km then turning north."""
+def sead_text(arms: str = ARMS, emcon: str = "", armed: bool = True) -> str:
+    """The minimal battalion, one SEAD F-16C flying east at 9 km then turning north;
+    ``armed=False``: the battalion's radars without its launchers (nothing shoots the ARMs
+    down: their own behaviour is under test)."""
     text = MINIMAL
+    if not armed:
+        launchers = "    launchers:\n      - {type: 5P85TE2, count: 8, load: {48N6E3: 4}}\n"
+        assert launchers in text
+        text = text.replace(launchers, "")
     if emcon:
         anchor = "    radars:\n"
         text = text.replace(anchor, "    emcon:\n" + emcon + anchor, 1)
@@ -204,7 +210,9 @@ def test_a_hit_destroys_the_radar_and_what_it_sensed_and_guided_stops(vignette):
     ev = result.events
     lethal = world.arm_types["AGM-88"].lethal_radius_m
     impacts = ev[ev.event == "arm_impact"]
-    assert len(impacts) == 2
+    launched = set(ev.loc[ev.event == "arm_launch", "missile_id"])
+    downed = set(ev.loc[(ev.event == "kill") & ev.object_id.isin(launched), "object_id"])
+    assert set(impacts.missile_id) | downed == launched and not set(impacts.missile_id) & downed
     lost = ev[ev.event == "radar_destroyed"]
     for _, hit in impacts.iterrows():
         gone = lost[lost.object_id == hit.object_id]
@@ -232,6 +240,32 @@ def test_a_hit_destroys_the_radar_and_what_it_sensed_and_guided_stops(vignette):
             assert not ((ev.missile_id == mid) & (ev.event == "kill")).any()
 
 
+def test_arms_are_sensed_from_launch_and_engaged_as_threats(vignette):
+    """An ARM is an object of the air picture from its launch (never detected before it, nor
+    after it is shot down or arrives); the command post evaluates and engages it (point
+    defence), and the SEAD summary and metrics count what happened to each."""
+    world, result = vignette
+    ev, det = result.events, result.picture.detections
+    launches = ev[ev.event == "arm_launch"]
+    for _, arm in launches.iterrows():
+        seen = det[det.truth_id == result.picture.trajectories.ids.index(arm.missile_id)]
+        assert (seen.time_s >= arm.time_s).all() and len(seen) > 0
+        end = ev[(ev.missile_id == arm.missile_id) & (ev.event == "arm_impact")].time_s.tolist()
+        end += ev[(ev.object_id == arm.missile_id) & (ev.event == "kill")].time_s.tolist()
+        assert (seen.time_s <= min(end)).all()
+    assigned = ev[(ev.event == "assign") & ev.object_id.isin(launches.missile_id)]
+    assert len(assigned) > 0
+    row = result.metrics.iloc[0]
+    fired_at_arms = ev[(ev.event == "launch") & ev.object_id.isin(launches.missile_id)]
+    assert row["missiles_at_arms_count"] == len(fired_at_arms) > 0
+    shot = ev[(ev.event == "kill") & ev.object_id.isin(launches.missile_id)]
+    assert row["arms_shot_down_count"] == len(shot)
+    assert row["threats_count"] == 1 and len(result.fates) == 1       # ARMs are not threats
+    outcomes = {a["missile_id"]: a["outcome"] for a in result.summary["arms"]}
+    for _, k in shot.iterrows():
+        assert outcomes[k.object_id] == f"shot down at {k.time_s:.1f} s"
+
+
 def test_same_seed_same_fight(vignette):
     _, result = vignette
     _, again = fight(sead_text())
@@ -239,16 +273,18 @@ def test_same_seed_same_fight(vignette):
 
 
 def test_a_silent_radar_is_not_fired_at():
-    world, result = fight(sead_text(emcon="      - {radar: s400-1-91n6e, off_s: 0}\n"))
+    world, result = fight(sead_text(emcon="      - {radar: s400-1-91n6e, off_s: 0}\n",
+                                    armed=False))
     launches = result.events[result.events.event == "arm_launch"]
     assert set(launches.object_id) == {"s400-1-92n6e"}
 
 
 def test_a_radar_that_goes_dark_after_launch_is_hit_on_memory():
-    first, _ = fight(sead_text())
+    first, _ = fight(sead_text(armed=False))
     t_launch = expected_launch_s(first, "s400-1-91n6e")
     off = t_launch + 60.0
-    world, result = fight(sead_text(emcon=f"      - {{radar: s400-1-91n6e, off_s: {off}}}\n"))
+    world, result = fight(sead_text(emcon=f"      - {{radar: s400-1-91n6e, off_s: {off}}}\n",
+                                    armed=False))
     ev = result.events
     hit = ev[(ev.event == "arm_impact") & (ev.object_id == "s400-1-91n6e")]
     assert len(hit) == 1
@@ -261,7 +297,7 @@ def test_a_seeker_band_that_excludes_a_radar_spares_it():
         arm = world.arm_types["AGM-88"]
         return replace(world, arm_types={"AGM-88": replace(arm, min_frequency_hz=5e9)})
 
-    world, result = fight(sead_text(), world_change=x_band_only)
+    world, result = fight(sead_text(armed=False), world_change=x_band_only)
     freq = {r.id: r.receiver.frequency_hz for r in world.radars}
     assert freq["s400-1-91n6e"] < 5e9 < freq["s400-1-92n6e"]     # the premise
     launches = result.events[result.events.event == "arm_launch"]
@@ -303,10 +339,10 @@ def test_an_always_on_decoy_draws_the_arm_off_a_radar_gone_dark():
     """The 91N6E goes dark 60 s after the launch; its decoy 300 m east keeps emitting: the ARM
     homes on the decoy (no memory error) and bursts about 300 m from the radar, which
     survives; the decoy, within the burst's lethal radius unless the draw is > 15 m off, dies."""
-    first, _ = fight(sead_text())
+    first, _ = fight(sead_text(armed=False))
     off = expected_launch_s(first, "s400-1-91n6e") + 60.0
-    text = with_decoy(sead_text(emcon=f"      - {{radar: s400-1-91n6e, off_s: {off}}}\n"),
-                      "always")
+    text = with_decoy(sead_text(emcon=f"      - {{radar: s400-1-91n6e, off_s: {off}}}\n",
+                                armed=False), "always")
     world, result = fight(text)
     ev = result.events
     hit = ev[(ev.event == "arm_impact") & (ev.object_id == "s400-1-91n6e")]
@@ -321,7 +357,8 @@ def test_an_always_on_decoy_draws_the_arm_off_a_radar_gone_dark():
 def test_a_decoy_radiating_with_its_radar_pulls_the_aim_to_the_power_centroid():
     """Radar and decoy both on at the impact, the decoy 3 dB (x 2) stronger, 300 m east: the
     aim point is 200 m east of the radar (hand: 300 x 2 / 3)."""
-    world, result = fight(with_decoy(sead_text(), "with_radar", power_db=10 * np.log10(2.0)))
+    world, result = fight(with_decoy(sead_text(armed=False), "with_radar",
+                                     power_db=10 * np.log10(2.0)))
     ev = result.events
     hit = ev[(ev.event == "arm_impact") & (ev.object_id == "s400-1-91n6e")]
     assert "power centroid, 200 m" in hit.detail.iloc[0]

@@ -46,15 +46,17 @@ __all__ = ["CampaignResult", "summary_table", "comparison_table", "sensitivity_t
 MEASURES = ("leaked_count", "leaked_fraction", "killed_count", "killed_fraction",
             "missiles_fired_count", "interceptors_per_kill", "missiles_at_decoys_count",
             "interceptors_per_real_kill", "wasted_interceptors_count", "gun_rounds_count",
-            "first_leak_time_s", "arms_launched_count", "radars_destroyed_count")
+            "first_leak_time_s", "arms_launched_count", "radars_destroyed_count",
+            "missiles_at_arms_count", "arms_shot_down_count")
 #: Measures reported only when the campaign's runs show what they are about (a nonzero count
 #: of the key in some run): the decoys' (missiles at decoys) and the SEAD fight's (ARMs
-#: launched, radars destroyed). Elsewhere they would be zeros and copies of other rows.
+#: launched, radars destroyed, missiles at ARMs, ARMs shot down). Elsewhere they would be zeros and copies of other rows.
 CONDITIONAL_MEASURES = {
     "missiles_at_decoys_count": ("missiles_at_decoys_count",),
     "interceptors_per_real_kill": ("missiles_at_decoys_count",),
-    "arms_launched_count": ("arms_launched_count", "radars_destroyed_count"),
-    "radars_destroyed_count": ("arms_launched_count", "radars_destroyed_count"),
+    **{m: ("arms_launched_count", "radars_destroyed_count")
+       for m in ("arms_launched_count", "radars_destroyed_count", "missiles_at_arms_count",
+                 "arms_shot_down_count")},
 }
 #: The measure the sensitivity analysis ranks the varied figures by.
 SENSITIVITY_METRIC = STOP_METRIC

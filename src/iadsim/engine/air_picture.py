@@ -183,11 +183,16 @@ def seed_record(seed: int | np.random.SeedSequence) -> dict:
 
 def start_run(world: World, seed: int | np.random.SeedSequence | None, config: AirPictureConfig,
               keep: frozenset[str], log: EventLog | None = None,
-              radar_trackers: frozenset[str] | None = None
+              radar_trackers: frozenset[str] | None = None, launched: bool = False
               ) -> tuple[int, list[Route], Trajectories, Sensing]:
     """The start of every run of a World: its seed (default the scenario's), the routes (raids
     expanded by the seed's first stream), the truth flown over the World's terrain, and the
-    sensing state (one stream per radar; ``radar_trackers``: see :class:`Sensing`)."""
+    sensing state (one stream per radar; ``radar_trackers``: see :class:`Sensing`).
+
+    ``launched``: the truth also holds a slot for every anti-radiation missile a flown carrier
+    may launch (:func:`arm_slots`; filled by the engagement when it is fired), the trackers'
+    speed limit covers the ARMs' speed, and the looks are drawn one report interval ahead, so
+    that an ARM launched at a report time is sensed from the next window on."""
     seed = world.seed if seed is None else seed
     root = seed_sequence(seed)
     if not isinstance(seed, np.random.SeedSequence):
@@ -197,15 +202,29 @@ def start_run(world: World, seed: int | np.random.SeedSequence | None, config: A
     streams = root.spawn(1 + len(world.sensors))
     routes = [*world.routes, *expand_raids(world.raids, np.random.default_rng(streams[0]))]
     traj = fly(routes, world.dem, config.dt_s, config.t_end_s)
+    slots = arm_slots(world, traj.ids) if launched else []
+    batch_s = config.scan_batch_s
+    if slots:
+        traj = traj.with_objects(tuple(i for i, _ in slots), tuple(t for _, t in slots))
+        batch_s = min(batch_s, config.report_interval_s)
     rcs = np.array([world.threat_types[t].rcs_dbsm for t in traj.types]).reshape(-1, 3)
     fastest = max((w.speed_m_s for r in routes for w in r.waypoints
                    if np.isfinite(w.speed_m_s)), default=300.0)
+    fastest = max([fastest, *(world.arm_types[t].max_speed_m_s for _, t in slots)])
     sensing = Sensing(world.sensors, traj, rcs, world.frame_origin, list(streams[1:]),
                       replace(config.tracker, max_speed_m_s=1.25 * fastest),
                       report_interval_s=config.report_interval_s, frame_s=config.frame_s,
-                      scan_batch_s=config.scan_batch_s, keep=keep, log=log,
+                      scan_batch_s=batch_s, keep=keep, log=log,
                       radar_trackers=radar_trackers, jammers=jammer_sources(world, traj))
     return seed, routes, traj, sensing
+
+
+def arm_slots(world: World, flown: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(object id, ARM type) of every anti-radiation missile the flown carriers may launch:
+    ``<carrier>-<ARM type>-<k>``, k = 1 .. the count it carries, in World order."""
+    present = set(flown)
+    return [(f"{c.object_id}-{c.arm_id}-{k + 1}", c.arm_id) for c in world.sead
+            if c.object_id in present for k in range(c.count)]
 
 
 def jammer_sources(world: World, traj: Trajectories) -> JammerSources:

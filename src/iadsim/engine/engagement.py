@@ -120,6 +120,7 @@ from iadsim.engine.air_picture import (
     PICTURE_TABLES,
     AirPicture,
     AirPictureConfig,
+    arm_slots,
     check_keep,
     derived_stream,
     picture,
@@ -322,21 +323,21 @@ def run_engagement(world: World, seed: int | np.random.SeedSequence | None = Non
     keep = check_keep(keep, ("events", *RESULT_TABLES))
     log = EventLog()
     seed, _, traj, sensing = start_run(world, seed, config.air_picture,
-                                       keep & frozenset(PICTURE_TABLES), log, radars_read(world))
+                                       keep & frozenset(PICTURE_TABLES), log, radars_read(world),
+                                       launched=True)
     units = [FireUnit.from_spec(s) for s in world.fire_units]
     fight = _Fight(world, traj, sensing, units, config, log, seed, "missiles" in keep)
     fight.run(report_times(traj, config.air_picture.report_interval_s), progress)
     pic = picture(world, seed, traj, sensing, config.air_picture)
+    n_threats = traj.n_objects - len(arm_slots(world, traj.ids))
     fates = fates_table(traj, fight.kill_time, fight.fired_at, world.asset_ids,
                         world.asset_enu_m, world.frame_origin, config.leak_radius_m, log,
-                        fight.class_of)
+                        fight.class_of, n_threats)
     events = log.frame()
-    fates["furthest_link"] = furthest_link(events, fight.not_engaged)
+    fates["furthest_link"] = furthest_link(events, fight.not_engaged[:n_threats])
     magazine = pd.DataFrame(fight.magazine, columns=["time_s", "unit_id", "missile_type",
                                                      "rounds"]).sort_values(
         ["time_s", "unit_id", "missile_type"], kind="stable", ignore_index=True)
-    if fight.sead is not None:
-        fight.missiles += fight.sead.flights
     missiles = (pd.concat(fight.missiles, ignore_index=True) if fight.missiles
                 else pd.DataFrame(columns=["time_s", "missile_id", "missile_type", "unit_id",
                                            "lat_deg", "lon_deg", "alt_msl_m"]))
@@ -444,9 +445,9 @@ class _Fight:
                 self.log.add(time_s=u.command_post_lost_s, event="autonomous", unit_id=u.id,
                              detail="engaging on own radars: " + ", ".join(u.radar_ids))
         _radar_events(world, float(traj.time_s[-1]), log)
-        self.sead = (Sead(world, traj, sensing, self.radar_lost_s,
+        self.sead = (Sead(world, traj, sensing, self.radar_lost_s, self.flight_end,
                           np.random.default_rng(derived_stream(seed, 0xA5)), log, self.queue,
-                          self.lose_radar, config.flyout_dt_s, keep_missiles)
+                          self.lose_radar, config.flyout_dt_s)
                      if world.sead else None)
 
     # -- the loop ---------------------------------------------------------------------------

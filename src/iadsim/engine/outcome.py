@@ -121,6 +121,9 @@ METRICS: dict[str, Metric] = {
     "arms_launched_count": Metric("", "anti-radiation missiles launched at the radars"),
     "radars_destroyed_count": Metric("", "radars destroyed (by anti-radiation missiles or "
                                          "scripted losses)"),
+    "missiles_at_arms_count": Metric("", "missiles launched at anti-radiation missiles (point "
+                                         "defence of the radars)"),
+    "arms_shot_down_count": Metric("", "anti-radiation missiles destroyed before their impact"),
 }
 
 _TEMPLATE = re.compile(r"\{(\w+)\}")
@@ -182,8 +185,10 @@ def run_metrics(events: pd.DataFrame, fates: pd.DataFrame, engagements: pd.DataF
     """
     kind = events["event"].to_numpy()
     truth = events["truth_id"].to_numpy()
+    # objects of the log that are not threats: weapons launched during the run (ARMs)
+    weapon = (truth >= 0) & ~np.isin(truth, fates["truth_id"].to_numpy())
     launches, bursts = events[kind == "launch"], events[kind == "gun_burst"]
-    kills = events[kind == "kill"]
+    kills = events[(kind == "kill") & ~weapon]
     fate = fates["fate"].to_numpy()
     n_threats, n_killed = len(fates), int((fate == "killed").sum())
     n_leaked = int((fate == "leaked").sum())
@@ -198,7 +203,7 @@ def run_metrics(events: pd.DataFrame, fates: pd.DataFrame, engagements: pd.DataF
     n_real_kills = int(((fate == "killed") & ~decoy).sum())
 
     def threats_with(mask: np.ndarray) -> int:
-        return int(np.unique(truth[mask & (truth >= 0)]).size)
+        return int(np.unique(truth[mask & (truth >= 0) & ~weapon]).size)
 
     values: dict[str, object] = {
         "seed": seed, "figure_set": figure_set,
@@ -232,6 +237,8 @@ def run_metrics(events: pd.DataFrame, fates: pd.DataFrame, engagements: pd.DataF
         "gun_rounds_count": int(pd.to_numeric(guns["gun_rounds"]).sum()) if len(guns) else 0,
         "arms_launched_count": int((kind == "arm_launch").sum()),
         "radars_destroyed_count": int((kind == "radar_destroyed").sum()),
+        "missiles_at_arms_count": int(((kind == "launch") & weapon).sum()),
+        "arms_shot_down_count": int(((kind == "kill") & weapon).sum()),
     }
     assert list(values) == list(METRICS), "run_metrics and METRICS disagree"
     row: dict[str, object] = {}
@@ -269,12 +276,15 @@ def result_metrics(result: EngagementResult) -> pd.DataFrame:
 def fates_table(traj: Trajectories, kill_time: np.ndarray, fired_at: np.ndarray,
                 asset_ids: Sequence[str], asset_enu_m: np.ndarray,
                 frame_origin: tuple[float, float, float], leak_radius_m: float,
-                log: EventLog, classes: Sequence[str]) -> pd.DataFrame:
+                log: EventLog, classes: Sequence[str], n_threats: int | None = None
+                ) -> pd.DataFrame:
     """One row per threat: killed / leaked (route ended within ``leak_radius_m`` of a defended
     asset, alive) / survived; a ``leak`` event is logged for each leaker. ``classes``: the
-    threat class of each object (column ``threat_class``)."""
+    threat class of each object (column ``threat_class``); ``n_threats``: the first objects of
+    the truth that are threats (default all; the others are weapons launched during the run,
+    anti-radiation missiles, reported by the SEAD summary instead)."""
     rows = []
-    for j, obj in enumerate(traj.ids):
+    for j, obj in enumerate(traj.ids[:n_threats]):
         active = np.flatnonzero(traj.active[:, j])
         t_end = float(traj.time_s[active[-1]]) if active.size else np.nan
         fate, when, where = "survived", t_end, ""
@@ -304,7 +314,7 @@ def furthest_link(events: pd.DataFrame, not_engaged: np.ndarray) -> np.ndarray:
     def reached(event: str) -> np.ndarray:
         tid = events.loc[events["event"] == event, "truth_id"].to_numpy()
         hit = np.zeros(n_threats, bool)
-        hit[tid[tid >= 0]] = True
+        hit[tid[(tid >= 0) & (tid < n_threats)]] = True
         return hit
 
     out = np.full(n_threats, "not detected", dtype=object)
@@ -438,9 +448,17 @@ def arm_shots(events: pd.DataFrame, fates: pd.DataFrame) -> list[dict]:
     launched = events[kind == "arm_launch"]
     impacts = events[kind == "arm_impact"].set_index("missile_id")
     carrier = dict(zip(fates["truth_id"], fates["object_id"], strict=True))
+    downed = dict(zip(events.loc[kind == "kill", "object_id"],
+                      events.loc[kind == "kill", "time_s"], strict=True))
     out = []
     for row in launched.itertuples():
         hit = impacts.loc[row.missile_id] if row.missile_id in impacts.index else None
+        if hit is None and row.missile_id in downed:
+            out.append({"missile_id": row.missile_id, "missile_type": row.missile_type,
+                        "carrier": carrier.get(row.truth_id, ""), "radar": row.object_id,
+                        "launch_s": float(row.time_s), "impact_s": None, "miss_m": None,
+                        "outcome": f"shot down at {downed[row.missile_id]:.1f} s"})
+            continue
         out.append({
             "missile_id": row.missile_id, "missile_type": row.missile_type,
             "carrier": carrier.get(row.truth_id, ""), "radar": row.object_id,

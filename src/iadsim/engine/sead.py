@@ -16,6 +16,12 @@ posts decide.
   launched at the carrier's velocity, the lofts of :data:`LOFTS_DEG` tried) fuzes on it. The
   ARMs of a salvo leave together and fly the same path; each draws its own miss.
 - **Flight** in the radar's local ENU frame, homing on the antenna (the emitter is stationary).
+  The ARM is an object of the run's truth from its launch (its slot, made by
+  :func:`iadsim.engine.air_picture.arm_slots`, is filled with the flight on the truth's time
+  grid): the radars see it (RCS of its library item) from the next report window, the
+  trackers track it, and the command posts evaluate and engage it like any threat -- point
+  defence of the radars by whatever can reach it (a shot-down ARM does not arrive). It is not
+  a threat of the fates or the raid's measures; the SEAD summary and metrics count it.
 - **Emitter dark.** If the radar is silent when the ARM arrives (emission control, or lost),
   the seeker has flown the last ``τ`` seconds -- since the later of its launch and the start of
   the silence -- on its memory of the emitter's last known position; the aim point is then off
@@ -37,8 +43,9 @@ posts decide.
   ``truth_id`` the carrier, ``object_id`` the radar aimed at, ``unit_id`` its battalion,
   ``miss_m``; ``detail`` says what happened), then ``radar_destroyed``.
 
-Not modelled yet (issue 13): ARMs in the air picture (the radars do not see them: no ARM
-warning, no point defence), emission-control doctrine.
+Not modelled yet (issue 13): ARM warning (classifying an ARM track by speed and profile) and the
+emission-control doctrine that acts on it (go dark, blink, keep emitting when point defence
+covers the inbound ARMs).
 
 Randomness: the bursts come from the run's SEAD stream (two normals per ARM, at its impact), so
 a run without carriers draws nothing from it.
@@ -51,7 +58,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from iadsim.engine.events import EventLog, EventQueue
 from iadsim.engine.trajectory import Trajectories
@@ -176,6 +182,8 @@ class Sead:
     lost_s : dict of str to float
         When each radar lost during the run was lost (the fight's; scripted losses are the
         World's ``destroyed_s``).
+    flight_end_s : ndarray
+        The fight's last time of each object's flight record: an ARM's is set at its launch.
     rng : numpy.random.Generator
         The SEAD stream (misses).
     log, queue : EventLog, EventQueue
@@ -184,26 +192,24 @@ class Sead:
         Destroys a radar during the run.
     dt_s : float
         Flyout integration step, s.
-    keep_flights : bool
-        Keep each ARM's trajectory (:attr:`flights`) for the replays.
     """
 
     def __init__(self, world: World, traj: Trajectories, sensing: Sensing,
-                 lost_s: dict[str, float], rng: np.random.Generator, log: EventLog,
-                 queue: EventQueue, lose_radar: Callable[[str, float, str], None], dt_s: float,
-                 keep_flights: bool) -> None:
+                 lost_s: dict[str, float], flight_end_s: np.ndarray, rng: np.random.Generator,
+                 log: EventLog, queue: EventQueue, lose_radar: Callable[[str, float, str], None],
+                 dt_s: float) -> None:
         index = {obj: k for k, obj in enumerate(traj.ids)}
+        self.index = index
         self.carriers = [_Carrier(index[c.object_id], c, c.count, {})
                          for c in world.sead if c.object_id in index]
+        self.flight_end_s = flight_end_s
         self.arm_types, self.radars, self.traj = world.arm_types, world.radars, traj
         self.sensing, self.lost_s = sensing, lost_s
         self.rng, self.log, self.queue = rng, log, queue
-        self.lose_radar, self.dt_s, self.keep_flights = lose_radar, dt_s, keep_flights
+        self.lose_radar, self.dt_s = lose_radar, dt_s
         self.decoys = world.decoy_emitters
         #: decoy emitters destroyed by a burst (they radiate no more)
         self.decoys_lost: set[str] = set()
-        self.flights: list[pd.DataFrame] = []
-        self._n_fired = 0
 
     def step(self, t: float) -> None:
         """Launch decisions of every carrier at ``t`` (module notes)."""
@@ -250,12 +256,17 @@ class Sead:
             return False
         impact = float(res.intercept_time_s[best])
         salvo = min(c.spec.salvo, c.left)
-        c.left -= salvo
         c.flying[r.id] = c.flying.get(r.id, 0) + salvo
         carrier = self.traj.ids[c.index]
+        flight = _flight_samples(res, best, impact, self.traj.time_s, r)
         for _ in range(salvo):
-            self._n_fired += 1
-            arm_id = f"{carrier}-{arm.id}-{self._n_fired}"
+            arm_id = f"{carrier}-{arm.id}-{c.spec.count - c.left + 1}"
+            c.left -= 1
+            slot = self.index[arm_id]
+            if flight is not None:
+                first, lat, lon, alt, vel = flight
+                self.traj.fill(slot, lat, lon, alt, vel, first)
+                self.flight_end_s[slot] = float(self.traj.time_s[first + lat.size - 1])
             common = {"unit_id": r.battalion_id, "missile_type": arm.id, "missile_id": arm_id,
                       "truth_id": c.index, "object_id": r.id}
             self.log.add(time_s=t, event="arm_launch", **common,
@@ -263,16 +274,17 @@ class Sead:
                                 f"{LOFTS_DEG[best]:g} deg, time of flight {impact - t:.1f} s)")
             self.queue.schedule({"time_s": impact, "event": "arm_impact", "action":
                                  functools.partial(self._impact, c, arm, r, t, impact,
-                                                   float(res.miss_m[best]), common)})
-            if self.keep_flights:
-                self.flights.append(_flight(res, best, impact, arm_id, arm.id, carrier, r))
+                                                   float(res.miss_m[best]), common, slot)})
         return True
 
     def _impact(self, c: _Carrier, arm: ArmType, r: RadarSite, launch_s: float,
-                impact_s: float, flown_miss_m: float, common: dict) -> None:
-        """An ARM arrives: its aim point and burst (module notes); the radar, and any decoy
-        emitter, within the lethal radius of the burst is destroyed."""
+                impact_s: float, flown_miss_m: float, common: dict, slot: int) -> None:
+        """An ARM arrives, unless it was shot down: its aim point and burst (module notes);
+        the radar, and any decoy emitter, within the lethal radius of the burst is
+        destroyed."""
         c.flying[r.id] -= 1
+        if self.sensing.death_s[slot] <= impact_s:
+            return
         k = self.radars.index(r)
         radar_on = bool(self.sensing.sensors[k].emitting(impact_s))
         decoys = [d for d in self.decoys if d.radar_id == r.id and d.id not in self.decoys_lost]
@@ -319,13 +331,23 @@ def _in_band(r: RadarSite, arm: ArmType) -> bool:
     return arm.min_frequency_hz <= r.receiver.frequency_hz <= arm.max_frequency_hz
 
 
-def _flight(res: FlyoutResult, k: int, impact_s: float, arm_id: str, arm_type: str, carrier: str,
-            r: RadarSite) -> pd.DataFrame:
-    """One ARM's recorded flight (geodetic, to its impact) as rows of the missiles table."""
+def _flight_samples(res: FlyoutResult, k: int, impact_s: float, grid_s: np.ndarray,
+                    r: RadarSite) -> tuple[int, np.ndarray, np.ndarray, np.ndarray,
+                                           np.ndarray] | None:
+    """Flight ``k`` of a flyout in the radar's ENU frame on the truth's time grid, up to the
+    impact: the first grid sample, geodetic positions and velocities in the local ENU frame at
+    each sample (``None`` when no grid time falls within the flight)."""
     keep = res.time_s <= impact_s
-    p = res.pos_enu_m[keep, k]
-    lat, lon, alt = enu2geodetic(p[:, 0], p[:, 1], p[:, 2], r.lat_deg, r.lon_deg,
-                                 r.ground_msl_m)
-    return pd.DataFrame({"time_s": res.time_s[keep], "missile_id": arm_id,
-                         "missile_type": arm_type, "unit_id": carrier, "lat_deg": lat,
-                         "lon_deg": lon, "alt_msl_m": alt})
+    t, p, v = res.time_s[keep], res.pos_enu_m[keep, k], res.vel_enu_m_s[keep, k]
+    first = int(np.searchsorted(grid_s, t[0], side="left"))
+    last = int(np.searchsorted(grid_s, impact_s, side="right"))
+    g = grid_s[first:last]
+    if not g.size:
+        return None
+    pos = np.column_stack([np.interp(g, t, p[:, e]) for e in range(3)])
+    vel = np.column_stack([np.interp(g, t, v[:, e]) for e in range(3)])
+    origin = (r.lat_deg, r.lon_deg, r.ground_msl_m)
+    lat, lon, alt = enu2geodetic(pos[:, 0], pos[:, 1], pos[:, 2], *origin)
+    local = np.array([enu2enu_transform(origin, (la, lo, al))[0] @ w
+                      for la, lo, al, w in zip(lat, lon, alt, vel, strict=True)])
+    return first, np.asarray(lat), np.asarray(lon), np.asarray(alt), local

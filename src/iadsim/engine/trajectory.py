@@ -51,13 +51,47 @@ class Trajectories:
     def ecef_m(self) -> np.ndarray:
         """ECEF position of every sample, ``(nt, n, 3)`` m (NaN where not active).
 
-        Computed on first use and kept (read-only): the sample arrays must not change afterwards.
+        Computed on first use and kept (read-only): the sample arrays change afterwards only
+        through :meth:`fill`, which updates it.
         """
         xyz = np.full(self.lat_deg.shape + (3,), np.nan)
         xyz[self.active] = np.stack(geodetic2ecef(self.lat_deg[self.active], self.lon_deg[self.active],
                                                   self.alt_msl_m[self.active]), axis=-1)
         xyz.flags.writeable = False
         return xyz
+
+    def with_objects(self, ids: tuple[str, ...], types: tuple[str, ...]) -> Trajectories:
+        """These objects plus ``ids`` (of ``types``), not airborne anywhere yet: slots for what
+        a run launches (:meth:`fill`)."""
+        nt, k = self.time_s.size, len(ids)
+        nan = np.full((nt, k), np.nan)
+        return Trajectories(
+            self.time_s, (*self.ids, *ids), (*self.types, *types),
+            np.hstack([self.lat_deg, nan]), np.hstack([self.lon_deg, nan]),
+            np.hstack([self.alt_msl_m, nan]),
+            np.concatenate([self.vel_enu_m_s, np.full((nt, k, 3), np.nan)], axis=1),
+            np.hstack([self.active, np.zeros((nt, k), dtype=bool)]))
+
+    def fill(self, index: int, lat_deg: np.ndarray, lon_deg: np.ndarray,
+             alt_msl_m: np.ndarray, vel_enu_m_s: np.ndarray, first: int) -> None:
+        """Object ``index`` flies from grid sample ``first`` on: its samples there (as many as
+        given, clipped to the grid) are written and made active. The one change a run makes to
+        its truth: an object launched during the run (:meth:`with_objects` made its slot); the
+        cached ECEF positions are updated with it."""
+        last = min(first + np.size(lat_deg), self.time_s.size)
+        n = last - first
+        rows = slice(first, last)
+        self.lat_deg[rows, index] = lat_deg[:n]
+        self.lon_deg[rows, index] = lon_deg[:n]
+        self.alt_msl_m[rows, index] = alt_msl_m[:n]
+        self.vel_enu_m_s[rows, index] = vel_enu_m_s[:n]
+        self.active[rows, index] = True
+        if "ecef_m" in self.__dict__:
+            ecef = self.__dict__["ecef_m"]
+            ecef.flags.writeable = True
+            ecef[rows, index] = np.stack(geodetic2ecef(lat_deg[:n], lon_deg[:n], alt_msl_m[:n]),
+                                         axis=-1)
+            ecef.flags.writeable = False
 
     def _interpolate(self, time_s: np.ndarray, index: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

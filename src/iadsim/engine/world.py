@@ -169,7 +169,8 @@ class ArmType:
     per axis); ``acquisition_range_m``: the passive seeker's one-way acquisition range of an
     emitting radar; ``min_frequency_hz``/``max_frequency_hz``: the band it hears;
     ``lethal_radius_m``: a burst within it destroys the radar; ``memory_drift_m_s``: growth of
-    the aim-point error (σ per axis) per second flown after the emitter went dark.
+    the aim-point error (σ per axis) per second flown after the emitter went dark;
+    ``max_speed_m_s``: its published peak speed (the trackers' speed limit in a run with ARMs).
     """
 
     id: str
@@ -179,6 +180,7 @@ class ArmType:
     max_frequency_hz: float
     lethal_radius_m: float
     memory_drift_m_s: float
+    max_speed_m_s: float
 
 
 @dataclass(frozen=True)

@@ -82,9 +82,12 @@ SEAD_NOTE = ("Anti-radiation missiles (iadsim.engine.sead): a carrier fires at t
              "emitting radar, alive, in the seeker's band, within its acquisition and launch "
              "range and the radio horizon, that a 3-DOF flyout (PN on the emitter) reaches; "
              "the aim-point error grows linearly with the time flown after the emitter went "
-             "dark; a miss within the warhead's lethal radius destroys the radar. The ARMs "
-             "are not yet objects of the air picture: the radars do not see them (no ARM "
-             "warning, no point defence).")
+             "dark; a miss within the warhead's lethal radius destroys the radar. An ARM is "
+             "an object of the air picture from its launch: the radars detect and track it "
+             "and the command posts engage it like any threat (point defence); no ARM warning "
+             "and no emission-control reaction to it yet. With ARMs the looks are drawn one "
+             "report interval ahead (an ARM is sensed from the report window after its "
+             "launch).")
 
 
 def build(scenario: Scenario, figures: str | Figures = "nominal",
@@ -147,6 +150,8 @@ def build(scenario: Scenario, figures: str | Figures = "nominal",
                                              np.array(entry_lat), np.array(entry_lon), faced)
     threat_ids = list(dict.fromkeys([r.type for r in routes] + [r.type for r in raids]))
     threat_types = {t: _threat_type(lib.get(t, kind="threat"), figs) for t in threat_ids}
+    sead, arm_types = _sead(scenario, lib, figs)
+    threat_types |= {a: _threat_type(lib.get(a, kind="threat"), figs) for a in arm_types}
     active = [b for b in scenario.battalions if b.active]
     flyable = set(aero_ids())
     units, notes = _fire_units(active, dep, flyable, lib, figs, model)
@@ -159,7 +164,6 @@ def build(scenario: Scenario, figures: str | Figures = "nominal",
     carried = _carried_jammers(scenario, lib, figs)
     if carried or dep.jammers:
         notes = [*notes, JAMMING_NOTE]
-    sead, arm_types = _sead(scenario, lib, figs)
     if sead:
         notes = [*notes, SEAD_NOTE]
     decoys, decoy_lines = _decoy_emitters(active)
@@ -256,7 +260,8 @@ def _arm_type(item, figures: Figures) -> ArmType:
         kill_radius_m=si("fuze_radius_m"),
         guidance_error_m=si("guidance_error_m"))
     return ArmType(item.id, aero, acquisition, si("min_frequency_ghz"), si("max_frequency_ghz"),
-                   si("lethal_radius_m"), si("memory_drift_m_s"))
+                   si("lethal_radius_m"), si("memory_drift_m_s"),
+                   float(item.max_speed_m_s(figures)))
 
 
 def _carried_jammers(scenario: Scenario, lib: Library, figures: Figures
