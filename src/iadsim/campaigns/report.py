@@ -50,7 +50,8 @@ MEASURES = ("leaked_count", "leaked_fraction", "killed_count", "killed_fraction"
             "missiles_at_arms_count", "arms_shot_down_count")
 #: Measures reported only when the campaign's runs show what they are about (a nonzero count
 #: of the key in some run): the decoys' (missiles at decoys) and the SEAD fight's (ARMs
-#: launched, radars destroyed, missiles at ARMs, ARMs shot down). Elsewhere they would be zeros and copies of other rows.
+#: launched, radars destroyed, missiles at ARMs, ARMs shot down). Elsewhere they would be
+#: zeros and copies of other rows.
 CONDITIONAL_MEASURES = {
     "missiles_at_decoys_count": ("missiles_at_decoys_count",),
     "interceptors_per_real_kill": ("missiles_at_decoys_count",),
